@@ -1,0 +1,174 @@
+"""Pose Estimation & Matching: the Gradio web app. Layout and wiring only; work is in ``pose``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from models.fetch import ensure_model
+from pose.draw import draw_poses
+from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
+from pose.media import InputError, load_image
+from pose.model import DEFAULT_PRESET, PRESETS
+
+log = logging.getLogger("app")
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+# Downloads (JSON/CSV derived from results) are written here; Gradio copies them to its cache.
+DOWNLOADS = Path(tempfile.gettempdir()) / "pose-downloads"
+
+INTRO = """
+# Pose Estimation & Matching
+Find people's body keypoints in a photo, see each skeleton, and download the keypoints.
+**How to:** upload a photo (or click an example), then press **Estimate**. Lower the
+*confidence threshold* to show uncertain joints; pick a larger *input size* for small people.
+"""
+
+SIZE_CHOICES = [(f"{name} ({w}x{h})", name) for name, (w, h) in PRESETS.items()]
+
+
+def image_path_input(**kwargs) -> gr.Image:
+    """An image input whose handler receives the uploaded file's path undecoded.
+
+    gr.Image decodes uploads itself and answers a bad file with a generic error; we
+    validate in ``pose.media`` instead, so the user reads what is wrong. (Overriding the
+    instance's preprocess avoids a component subclass, which Gradio would register.)
+    """
+    component = gr.Image(type="filepath", **kwargs)
+    component.preprocess = lambda payload: None if payload is None else payload.path
+    return component
+
+
+def _user_error(exc: Exception) -> gr.Error:
+    return gr.Error(str(exc), print_exception=False)
+
+
+def _write_download(text: str, suffix: str) -> str:
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=suffix, prefix="keypoints-", dir=DOWNLOADS, delete=False
+    ) as handle:
+        handle.write(text)
+    return handle.name
+
+
+def estimate_image(
+    image: str | None, size: str = DEFAULT_PRESET, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[np.ndarray, list[list], str, str, str]:
+    """Find every person in an image.
+
+    Args:
+        image: the photo (JPEG, PNG, WebP, BMP or TIFF).
+        size: model input size preset: "fast", "balanced" or "accurate".
+        threshold: minimum joint confidence, 0 to 1.
+
+    Returns:
+        the annotated image, the keypoint table (person, joint, x, y, confidence),
+        a JSON file, a CSV file, and a one-line summary.
+    """
+    if not image:
+        raise gr.Error("Please upload an image first.", print_exception=False)
+    try:
+        pixels = load_image(image)
+        result = estimate(pixels, size=size, threshold=threshold)
+    except InputError as exc:
+        raise _user_error(exc) from None
+    except ValueError as exc:
+        raise _user_error(exc) from None
+    annotated = draw_poses(pixels, result.people)
+    count = len(result.people)
+    summary = (
+        f"Found {count} {'person' if count == 1 else 'people'} "
+        f"in {result.timings_ms['model_ms']:.0f} ms (model)."
+        if count
+        else "No person found. Try a lower threshold or a larger input size."
+    )
+    return (
+        annotated,
+        table_rows(result),
+        _write_download(to_json(result), ".json"),
+        _write_download(to_csv(result), ".csv"),
+        summary,
+    )
+
+
+def example_images() -> list[str]:
+    return sorted(str(path) for path in EXAMPLES_DIR.glob("*.jpg"))
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title="Pose Estimation & Matching") as demo:
+        gr.Markdown(INTRO)
+        with gr.Tab("Image"):
+            with gr.Row():
+                with gr.Column():
+                    image_in = image_path_input(label="Photo", sources=["upload", "clipboard"])
+                    size = gr.Radio(
+                        SIZE_CHOICES,
+                        value=DEFAULT_PRESET,
+                        label="Input size",
+                        info="Larger is slower but finds smaller people.",
+                    )
+                    threshold = gr.Slider(
+                        0.0,
+                        1.0,
+                        value=DEFAULT_THRESHOLD,
+                        step=0.05,
+                        label="Confidence threshold",
+                        info="Joints below this confidence are hidden.",
+                    )
+                    run = gr.Button("Estimate", variant="primary")
+                with gr.Column():
+                    image_out = gr.Image(label="Skeletons", type="numpy", format="png")
+                    summary = gr.Markdown()
+            table = gr.Dataframe(headers=TABLE_HEADERS, label="Keypoints (pixels)", wrap=True)
+            with gr.Row():
+                json_file = gr.File(label="Keypoints JSON")
+                csv_file = gr.File(label="Keypoints CSV")
+            outputs = [image_out, table, json_file, csv_file, summary]
+            run.click(
+                estimate_image,
+                [image_in, size, threshold],
+                outputs,
+                api_name="estimate_image",
+                concurrency_limit=2,
+            )
+            examples = example_images()
+            if examples:
+                gr.Examples(examples, inputs=[image_in], label="Examples")
+    return demo
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Serve the Pose Estimation & Matching app.")
+    parser.add_argument("--host", default=os.environ.get("POSE_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("POSE_PORT", 7860)))
+    parser.add_argument(
+        "--share",
+        action="store_true",
+        default=os.environ.get("POSE_SHARE", "") in ("1", "true", "yes"),
+        help="also serve through a public Gradio share link",
+    )
+    return parser.parse_args()
+
+
+demo = build_demo()
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = parse_args()
+    ensure_model()  # first start on a fresh clone or a Space: fetch and verify the graph
+    demo.queue(max_size=32).launch(
+        server_name=args.host,
+        server_port=args.port,
+        share=args.share,
+        max_file_size="50mb",
+        theme=gr.themes.Soft(),
+    )

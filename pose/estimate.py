@@ -1,0 +1,95 @@
+"""The image pipeline: image -> model -> decode -> people, best first."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from pose.decode import decode_single
+from pose.media import MAX_WORKING_SIDE
+from pose.model import DEFAULT_PRESET, PRESETS, NetOutput, PoseModel, get_model
+from pose.types import Estimate, Pose
+
+DEFAULT_THRESHOLD = 0.1
+
+
+def resolve_box(size: str | tuple[int, int] | None) -> tuple[int, int]:
+    """A preset name ("fast", "balanced", "accurate"), a (w, h) box, or None for the default."""
+    if size is None:
+        return PRESETS[DEFAULT_PRESET]
+    if isinstance(size, str):
+        if size in PRESETS:
+            return PRESETS[size]
+        try:
+            width, height = (int(part) for part in size.lower().split("x"))
+        except ValueError:
+            raise ValueError(
+                f"Unknown input size {size!r}: use one of {', '.join(PRESETS)} or WIDTHxHEIGHT."
+            ) from None
+        size = (width, height)
+    width, height = size
+    if not (64 <= width <= 2048 and 64 <= height <= 2048):
+        raise ValueError(f"Input size {width}x{height} is out of range (64 to 2048 a side).")
+    return (int(width), int(height))
+
+
+def working_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """Downscale huge images before the model; return (image, factor back to original)."""
+    longest = max(image.shape[:2])
+    if longest <= MAX_WORKING_SIDE:
+        return image, 1.0
+    factor = MAX_WORKING_SIDE / longest
+    size = (round(image.shape[1] * factor), round(image.shape[0] * factor))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), 1.0 / factor
+
+
+def rescale(poses: Sequence[Pose], factor: float) -> list[Pose]:
+    """Multiply keypoint x, y by ``factor`` (back to original pixels)."""
+    if factor == 1.0:
+        return list(poses)
+    out = []
+    for person in poses:
+        keypoints = person.keypoints.copy()
+        keypoints[:, :2] *= factor
+        out.append(Pose(keypoints=keypoints, score=person.score))
+    return out
+
+
+def decode_output(output: NetOutput, threshold: float) -> list[Pose]:
+    """Network output -> people, best first."""
+    poses = decode_single(output.heatmaps, output.scale, threshold)
+    return sorted(poses, key=lambda person: person.score, reverse=True)
+
+
+def select_largest(poses: Sequence[Pose]) -> list[Pose]:
+    """Keep only the person with the largest bounding box (for matching)."""
+    return [max(poses, key=lambda person: person.area)] if poses else []
+
+
+def estimate(
+    image: np.ndarray,
+    size: str | tuple[int, int] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    largest_only: bool = False,
+    model: PoseModel | None = None,
+) -> Estimate:
+    """Find people in an RGB uint8 image (H, W, 3). Keypoints are in the image's pixels."""
+    box = resolve_box(size)
+    model = model or get_model()
+    height, width = image.shape[:2]
+    working, factor = working_copy(image)
+    started = time.perf_counter()
+    output = model.infer(working, box)
+    inferred = time.perf_counter()
+    poses = rescale(decode_output(output, threshold), factor)
+    if largest_only:
+        poses = select_largest(poses)
+    decoded = time.perf_counter()
+    timings = {
+        "model_ms": (inferred - started) * 1000,
+        "decode_ms": (decoded - inferred) * 1000,
+    }
+    return Estimate(people=tuple(poses), width=width, height=height, timings_ms=timings)

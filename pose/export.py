@@ -1,0 +1,35 @@
+"""Keypoints as table rows, JSON and CSV for downloads and the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from pose.skeleton import Joint
+from pose.types import Estimate
+
+TABLE_HEADERS = ["person", "joint", "x", "y", "confidence"]
+
+
+def table_rows(estimate: Estimate, threshold: float = 0.0) -> list[list]:
+    """One row per found joint: [person number (1-based), joint name, x, y, confidence]."""
+    rows = []
+    for number, person in enumerate(estimate.people, start=1):
+        for joint in Joint:
+            x, y, score = person.keypoints[joint].tolist()
+            if score > threshold:
+                rows.append([number, joint.label, round(x, 1), round(y, 1), round(score, 3)])
+    return rows
+
+
+def to_json(estimate: Estimate) -> str:
+    return json.dumps(estimate.to_dict(), indent=2)
+
+
+def to_csv(estimate: Estimate) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(TABLE_HEADERS)
+    writer.writerows(table_rows(estimate))
+    return buffer.getvalue()

@@ -1,0 +1,36 @@
+"""The launched app, called through gradio_client as programmers do."""
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import COCO_DIR
+from gradio_client import handle_file
+
+pytestmark = pytest.mark.app
+
+
+def test_estimate_image_endpoint(client):
+    annotated, table, json_path, csv_path, summary = client.predict(
+        handle_file(str(COCO_DIR / "000000000785.jpg")), "balanced", 0.1, api_name="/estimate_image"
+    )
+    assert Path(annotated).is_file()
+    payload = json.loads(Path(json_path).read_text())
+    assert payload["width"] == 640 and payload["height"] == 425
+    assert len(payload["people"]) >= 1
+    assert len(payload["people"][0]["keypoints"]) == 18
+    assert table["headers"] == ["person", "joint", "x", "y", "confidence"]
+    assert len(table["data"]) >= 12
+    assert Path(csv_path).read_text().startswith("person,joint,x,y,confidence")
+    assert "Found" in summary
+
+
+def test_non_image_gets_a_clear_message_and_app_keeps_serving(client, tmp_path):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("this is not a photo")
+    with pytest.raises(Exception, match="not an image we can read"):
+        client.predict(handle_file(str(bogus)), "balanced", 0.1, api_name="/estimate_image")
+    *_, summary = client.predict(
+        handle_file(str(COCO_DIR / "000000040083.jpg")), "fast", 0.1, api_name="/estimate_image"
+    )
+    assert "Found" in summary

@@ -1,0 +1,36 @@
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import COCO_DIR, ROOT
+
+pytestmark = pytest.mark.model
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pose", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_estimate_json_and_annotated_output(tmp_path):
+    out = tmp_path / "annotated.jpg"
+    result = run_cli("estimate", str(COCO_DIR / "000000000785.jpg"), "--json", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert (payload["width"], payload["height"]) == (640, 425)
+    person = payload["people"][0]
+    assert len(person["keypoints"]) == 18
+    assert all(len(row) == 3 for row in person["keypoints"])
+    assert 0 < person["score"] <= 1
+    assert out.stat().st_size > 1000
+
+
+def test_unreadable_file_exits_non_zero_with_one_line(tmp_path):
+    bogus = tmp_path / "broken.jpg"
+    bogus.write_bytes(b"\xff\xd8\xff garbage")
+    result = run_cli("estimate", str(bogus))
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr

@@ -1,0 +1,68 @@
+"""The real graph on the real COCO photos in ../shared/eval."""
+
+import numpy as np
+import pytest
+from conftest import COCO_DIR, OPENPOSE_FOR_COCO
+
+from pose.estimate import estimate
+from pose.media import load_image
+from pose.model import network_size
+
+pytestmark = pytest.mark.model
+
+
+def joints_within_tolerance(pose, annotation, tolerance: float = 0.1) -> tuple[int, int]:
+    """(hits, labelled): labelled COCO joints whose detection lies within ``tolerance``
+    times the person's size (sqrt of the annotated area)."""
+    scale = np.sqrt(annotation["area"])
+    detected = pose.keypoints[OPENPOSE_FOR_COCO]
+    labelled = annotation["keypoints"][:, 2] > 0
+    found = detected[:, 2] > 0
+    distance = np.linalg.norm(detected[:, :2] - annotation["keypoints"][:, :2], axis=1)
+    hits = labelled & found & (distance < tolerance * scale)
+    return int(hits.sum()), int(labelled.sum())
+
+
+def test_network_size_keeps_aspect_and_stride():
+    assert network_size(640, 480, (432, 368)) == (432, 320)
+    width, height = network_size(480, 640, (432, 368))
+    assert height == 368 and width % 8 == 0 and abs(width / height - 0.75) < 0.03
+
+
+def test_output_shapes(model):
+    image = load_image(COCO_DIR / "000000000785.jpg")
+    output = model.infer(image, (432, 368))
+    assert output.heatmaps.shape[2] == 19 and output.pafs.shape[2] == 38
+    assert output.heatmaps.shape[:2] == output.pafs.shape[:2]
+    assert output.heatmaps[:, :, :18].max() > 0.5
+
+
+def test_skier_joints_match_ground_truth(coco, model):
+    image = load_image(COCO_DIR / "000000000785.jpg")
+    result = estimate(image, model=model)
+    assert (result.width, result.height) == (640, 425)
+    [annotation] = coco["000000000785.jpg"]
+    best = max(joints_within_tolerance(person, annotation)[0] for person in result.people)
+    hits, labelled = joints_within_tolerance(
+        max(result.people, key=lambda p: joints_within_tolerance(p, annotation)[0]), annotation
+    )
+    assert best == hits
+    assert hits / labelled >= 0.8, f"{hits}/{labelled} joints within 10% of the person's size"
+
+
+@pytest.mark.parametrize("name", ["000000040083.jpg", "000000196141.jpg", "000000197388.jpg"])
+def test_someone_is_found_where_people_are_labelled(coco, model, name):
+    result = estimate(load_image(COCO_DIR / name), model=model)
+    assert result.people, name
+    best = max(
+        joints_within_tolerance(person, annotation)[0]
+        for person in result.people
+        for annotation in coco[name]
+        if annotation["num_keypoints"] > 0
+    )
+    assert best >= 8, f"{name}: best person has only {best} joints within tolerance"
+
+
+def test_blank_image_has_nobody(model):
+    blank = np.full((240, 320, 3), 127, np.uint8)
+    assert estimate(blank, model=model).people == ()
