@@ -103,46 +103,54 @@ def example_images() -> list[str]:
     return sorted(str(path) for path in EXAMPLES_DIR.glob("*.jpg"))
 
 
+def build_image_tab() -> None:
+    with gr.Tab("Image"):
+        with gr.Row():
+            with gr.Column():
+                image_in = image_path_input(label="Photo", sources=["upload", "clipboard"])
+                size = gr.Radio(
+                    SIZE_CHOICES,
+                    value=DEFAULT_PRESET,
+                    label="Input size",
+                    info="Larger is slower but finds smaller people.",
+                )
+                threshold = gr.Slider(
+                    0.0,
+                    1.0,
+                    value=DEFAULT_THRESHOLD,
+                    step=0.05,
+                    label="Confidence threshold",
+                    info="Joints below this confidence are hidden.",
+                )
+                run = gr.Button("Estimate", variant="primary")
+            with gr.Column():
+                image_out = gr.Image(label="Skeletons", type="numpy", format="png")
+                summary = gr.Markdown()
+        table = gr.Dataframe(headers=TABLE_HEADERS, label="Keypoints (pixels)", wrap=True)
+        with gr.Row():
+            json_file = gr.File(label="Keypoints JSON")
+            csv_file = gr.File(label="Keypoints CSV")
+        outputs = [image_out, table, json_file, csv_file, summary]
+        run.click(
+            estimate_image,
+            [image_in, size, threshold],
+            outputs,
+            api_name="estimate_image",
+            concurrency_limit=2,
+        )
+        examples = example_images()
+        if examples:
+            gr.Examples(examples, inputs=[image_in], label="Examples")
+
+
+# One builder per tab, each owning its layout and events.
+# Video, Webcam and Match tabs: build_video_tab(), build_webcam_tab(), build_match_tab().
+
+
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="Pose Estimation & Matching") as demo:
         gr.Markdown(INTRO)
-        with gr.Tab("Image"):
-            with gr.Row():
-                with gr.Column():
-                    image_in = image_path_input(label="Photo", sources=["upload", "clipboard"])
-                    size = gr.Radio(
-                        SIZE_CHOICES,
-                        value=DEFAULT_PRESET,
-                        label="Input size",
-                        info="Larger is slower but finds smaller people.",
-                    )
-                    threshold = gr.Slider(
-                        0.0,
-                        1.0,
-                        value=DEFAULT_THRESHOLD,
-                        step=0.05,
-                        label="Confidence threshold",
-                        info="Joints below this confidence are hidden.",
-                    )
-                    run = gr.Button("Estimate", variant="primary")
-                with gr.Column():
-                    image_out = gr.Image(label="Skeletons", type="numpy", format="png")
-                    summary = gr.Markdown()
-            table = gr.Dataframe(headers=TABLE_HEADERS, label="Keypoints (pixels)", wrap=True)
-            with gr.Row():
-                json_file = gr.File(label="Keypoints JSON")
-                csv_file = gr.File(label="Keypoints CSV")
-            outputs = [image_out, table, json_file, csv_file, summary]
-            run.click(
-                estimate_image,
-                [image_in, size, threshold],
-                outputs,
-                api_name="estimate_image",
-                concurrency_limit=2,
-            )
-            examples = example_images()
-            if examples:
-                gr.Examples(examples, inputs=[image_in], label="Examples")
+        build_image_tab()
     return demo
 
 
