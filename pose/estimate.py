@@ -11,6 +11,7 @@ import numpy as np
 from pose.decode import decode_single
 from pose.media import MAX_WORKING_SIDE
 from pose.model import DEFAULT_PRESET, PRESETS, NetOutput, PoseModel, get_model
+from pose.paf import DEFAULT_PARAMS, DecodeParams, decode_multi
 from pose.types import Estimate, Pose
 
 DEFAULT_THRESHOLD = 0.1
@@ -58,9 +59,21 @@ def rescale(poses: Sequence[Pose], factor: float) -> list[Pose]:
     return out
 
 
-def decode_output(output: NetOutput, threshold: float) -> list[Pose]:
-    """Network output -> people, best first."""
-    poses = decode_single(output.heatmaps, output.scale, threshold)
+def decode_output(
+    output: NetOutput,
+    threshold: float,
+    multi_person: bool = True,
+    params: DecodeParams = DEFAULT_PARAMS,
+) -> list[Pose]:
+    """Network output -> people, best first.
+
+    ``multi_person=False`` is the original script's decode (one global maximum per joint,
+    at most one person), kept as the accuracy baseline.
+    """
+    if multi_person:
+        poses = decode_multi(output.heatmaps, output.pafs, output.scale, threshold, params)
+    else:
+        poses = decode_single(output.heatmaps, output.scale, threshold)
     return sorted(poses, key=lambda person: person.score, reverse=True)
 
 

@@ -66,3 +66,31 @@ def test_someone_is_found_where_people_are_labelled(coco, model, name):
 def test_blank_image_has_nobody(model):
     blank = np.full((240, 320, 3), 127, np.uint8)
     assert estimate(blank, model=model).people == ()
+
+
+@pytest.mark.parametrize("name", ["000000040083.jpg", "000000196141.jpg", "000000197388.jpg"])
+def test_multi_person_photos_give_the_labelled_number_of_people(coco, model, name):
+    """Between the people labelled with at least 10 joints and all with any joint labelled;
+    and every person found lies on a different labelled person (loose tolerance: small,
+    distant people are a few dozen pixels tall)."""
+    result = estimate(load_image(COCO_DIR / name), model=model)
+    labelled = [annotation for annotation in coco[name] if annotation["num_keypoints"] > 0]
+    well_labelled = [annotation for annotation in labelled if annotation["num_keypoints"] >= 10]
+    assert len(well_labelled) <= len(result.people) <= len(labelled), name
+    scores = [person.score for person in result.people]
+    assert scores == sorted(scores, reverse=True)
+    matched = set()
+    for person in result.people:
+        hits = [joints_within_tolerance(person, label, 0.25)[0] for label in labelled]
+        best = int(np.argmax(hits))
+        assert hits[best] >= 5, f"{name}: a detected person matches no labelled person"
+        assert best not in matched, f"{name}: two detections on one labelled person"
+        matched.add(best)
+
+
+def test_largest_only_keeps_one_person(model):
+    image = load_image(COCO_DIR / "000000197388.jpg")
+    everyone = estimate(image, model=model).people
+    [largest] = estimate(image, largest_only=True, model=model).people
+    assert len(everyone) > 1
+    assert largest.area == max(person.area for person in everyone)

@@ -1,0 +1,272 @@
+"""Multi-person decode: heatmap peaks grouped into people with part-affinity fields (PAFs).
+
+The network predicts, besides one heatmap per joint, a 2-D vector field per limb that points
+along the limb wherever a limb is. Joint candidates come from local maxima of the heatmaps;
+a candidate limb between two joints is scored by integrating its field along the segment
+between them (a limb that really exists has the field aligned with the segment all along);
+limbs are then matched greedily, best first, and chained into people along the skeleton tree.
+
+All geometry happens in heatmap-cell coordinates (col, row), where cell (i, j) is at
+(j, i), the same convention as :func:`pose.decode.cell_to_pixel`, which converts to pixels at
+the end. Pure NumPy/SciPy/OpenCV on arrays; no model needed to test it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from pose.decode import cell_to_pixel
+from pose.skeleton import LIMBS, NUM_JOINTS, PAF_CHANNELS
+from pose.types import Pose
+
+# The shoulder-ear limbs come last in LIMBS: they duplicate the head chain, so they may
+# attach a missing ear to a person but never start a new person.
+_TREE_LIMBS = len(LIMBS) - 2
+
+
+@dataclass(frozen=True)
+class DecodeParams:
+    """Knobs of :func:`decode_multi`; the defaults were tuned with ``benchmarks/accuracy.py``.
+
+    ``upsample``: heatmaps are enlarged this many times (bicubic) before peak finding, for
+    sub-cell positions and to separate nearby peaks. ``sigma``: Gaussian smoothing of the
+    heatmaps in cells before peak finding (0 = none); it removes spurious twin maxima.
+    ``nms_size``: side of the non-maximum-suppression window, in (upsampled) pixels.
+    ``paf_samples``: points sampled along each candidate limb. ``paf_threshold``: a sample
+    counts as "on the limb" when the field's component along the limb exceeds this.
+    ``paf_min_fraction``: share of samples that must be on the limb. ``min_parts``: people
+    with fewer joints are dropped. ``min_mean_score``: people whose (joint + limb) score per
+    joint is lower are dropped.
+    """
+
+    upsample: int = 1
+    sigma: float = 0.0
+    nms_size: int = 3
+    paf_samples: int = 10
+    paf_threshold: float = 0.05
+    paf_min_fraction: float = 0.8
+    min_parts: int = 4
+    min_mean_score: float = 0.4
+
+
+DEFAULT_PARAMS = DecodeParams()
+
+
+def find_peaks(
+    heatmaps: np.ndarray, threshold: float, params: DecodeParams = DEFAULT_PARAMS
+) -> list[np.ndarray]:
+    """Local maxima of each joint heatmap.
+
+    heatmaps: float32 (h, w, >=18); channels past 17 (background) are ignored.
+    Returns 18 arrays, one per joint, each (n, 3) float32 of (col, row, score) in heatmap-cell
+    coordinates, sub-cell accurate, strongest first. ``score`` is the heatmap value there.
+    """
+    maps = np.ascontiguousarray(heatmaps[:, :, :NUM_JOINTS], dtype=np.float32)
+    height, width = maps.shape[:2]
+    factor = max(1, int(params.upsample))
+    if factor > 1:
+        maps = cv2.resize(maps, (width * factor, height * factor), interpolation=cv2.INTER_CUBIC)
+    smooth = maps
+    if params.sigma > 0:
+        smooth = cv2.GaussianBlur(maps, (0, 0), params.sigma * factor)
+    local_max = ndimage.maximum_filter(smooth, size=(params.nms_size, params.nms_size, 1))
+    # Smoothing lowers peak heights; threshold on the unsmoothed value the user sees.
+    mask = (smooth == local_max) & (maps >= threshold)
+    rows, cols, joints = np.nonzero(mask)
+    scores = maps[rows, cols, joints]
+    # Sub-pixel refinement: vertex of the parabola through the neighbours on each axis.
+    dx = _parabola_offset(smooth, rows, cols, joints, axis=1)
+    dy = _parabola_offset(smooth, rows, cols, joints, axis=0)
+    # Upsampled pixel centres sit at (p + 0.5) / factor - 0.5 in cells (cv2.resize's grid).
+    x = (cols + dx + 0.5) / factor - 0.5
+    y = (rows + dy + 0.5) / factor - 0.5
+    found = np.stack([x, y, scores], axis=1).astype(np.float32)
+    order = np.lexsort((-scores, joints))
+    found, joints = found[order], joints[order]
+    bounds = np.searchsorted(joints, np.arange(NUM_JOINTS + 1))
+    return [found[bounds[j] : bounds[j + 1]] for j in range(NUM_JOINTS)]
+
+
+def _parabola_offset(
+    maps: np.ndarray, rows: np.ndarray, cols: np.ndarray, joints: np.ndarray, axis: int
+) -> np.ndarray:
+    """Offset in [-0.5, 0.5] of the parabola vertex through each peak and its two neighbours."""
+    size = maps.shape[axis]
+    index = rows if axis == 0 else cols
+    before = np.clip(index - 1, 0, size - 1)
+    after = np.clip(index + 1, 0, size - 1)
+    if axis == 0:
+        left, right = maps[before, cols, joints], maps[after, cols, joints]
+    else:
+        left, right = maps[rows, before, joints], maps[rows, after, joints]
+    centre = maps[rows, cols, joints]
+    curvature = left - 2.0 * centre + right
+    inside = (index > 0) & (index < size - 1) & (curvature < 0)
+    safe = np.where(inside, curvature, -1.0)
+    return np.where(inside, np.clip(0.5 * (left - right) / safe, -0.5, 0.5), 0.0)
+
+
+def _sample_bilinear(field: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """field (h, w, c) at float cell coordinates x, y (any shape S) -> (S..., c); edges clamp."""
+    height, width = field.shape[:2]
+    x = np.clip(x, 0, width - 1)
+    y = np.clip(y, 0, height - 1)
+    x0 = np.minimum(np.floor(x).astype(np.intp), width - 2 if width > 1 else 0)
+    y0 = np.minimum(np.floor(y).astype(np.intp), height - 2 if height > 1 else 0)
+    x1 = np.minimum(x0 + 1, width - 1)
+    y1 = np.minimum(y0 + 1, height - 1)
+    fx = (x - x0)[..., None]
+    fy = (y - y0)[..., None]
+    top = field[y0, x0] * (1 - fx) + field[y0, x1] * fx
+    bottom = field[y1, x0] * (1 - fx) + field[y1, x1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def score_limbs(
+    start: np.ndarray,
+    end: np.ndarray,
+    paf: np.ndarray,
+    params: DecodeParams = DEFAULT_PARAMS,
+) -> np.ndarray:
+    """PAF line integral for every (start, end) candidate pair of one limb.
+
+    start: (na, >=2) and end: (nb, >=2) candidates as (col, row, ...) in cells;
+    paf: float32 (h, w, 2), the limb's (x, y) field. Returns float32 (na, nb): the mean
+    component of the field along the segment, minus a penalty for segments longer than half
+    the map height; ``-inf`` where too few samples lie on the limb (not a limb).
+    """
+    if len(start) == 0 or len(end) == 0:
+        return np.full((len(start), len(end)), -np.inf, dtype=np.float32)
+    a = start[:, None, :2]
+    b = end[None, :, :2]
+    delta = b - a  # (na, nb, 2)
+    length = np.linalg.norm(delta, axis=-1)
+    unit = delta / np.maximum(length, 1e-6)[..., None]
+    steps = np.linspace(0.0, 1.0, params.paf_samples, dtype=np.float32)
+    points = a[:, :, None, :] + delta[:, :, None, :] * steps[:, None]  # (na, nb, S, 2)
+    field = _sample_bilinear(paf, points[..., 0], points[..., 1])  # (na, nb, S, 2)
+    along = (field * unit[:, :, None, :]).sum(axis=-1)  # (na, nb, S)
+    # Long segments are unlikely limbs; the penalty keeps far-apart people from being joined.
+    penalty = np.minimum(0.5 * paf.shape[0] / np.maximum(length, 1e-6) - 1.0, 0.0)
+    score = along.mean(axis=-1) + penalty
+    on_limb = (along > params.paf_threshold).mean(axis=-1)
+    valid = (on_limb >= params.paf_min_fraction) & (score > 0) & (length > 1e-6)
+    return np.where(valid, score, -np.inf).astype(np.float32)
+
+
+def match_limbs(scores: np.ndarray) -> list[tuple[int, int, float]]:
+    """Greedy one-to-one matching, best score first: [(start index, end index, score)]."""
+    starts, ends = np.nonzero(np.isfinite(scores))
+    if len(starts) == 0:
+        return []
+    values = scores[starts, ends]
+    order = np.argsort(-values, kind="stable")
+    used_start: set[int] = set()
+    used_end: set[int] = set()
+    matches = []
+    for k in order:
+        i, j = int(starts[k]), int(ends[k])
+        if i in used_start or j in used_end:
+            continue
+        used_start.add(i)
+        used_end.add(j)
+        matches.append((i, j, float(values[k])))
+        if len(used_start) == scores.shape[0] or len(used_end) == scores.shape[1]:
+            break
+    return matches
+
+
+def assemble(
+    peaks: list[np.ndarray], pafs: np.ndarray, params: DecodeParams = DEFAULT_PARAMS
+) -> list[tuple[np.ndarray, float]]:
+    """Chain matched limbs into people.
+
+    peaks: from :func:`find_peaks`; pafs: float32 (h, w, 38).
+    Returns [(keypoints (18, 3) in cells as (col, row, score), total score)] where the total
+    is the sum of the joints' heatmap scores and the limbs' PAF scores. Unfiltered.
+    """
+    # Each person: index of the chosen peak per joint (-1 = none) and a running score.
+    members: list[np.ndarray] = []
+    totals: list[float] = []
+    owner: list[dict[int, int]] = [{} for _ in range(NUM_JOINTS)]  # joint -> peak -> person
+
+    for limb_index, ((joint_a, joint_b), (ch_x, ch_y)) in enumerate(
+        zip(LIMBS, PAF_CHANNELS, strict=True)
+    ):
+        cand_a, cand_b = peaks[joint_a], peaks[joint_b]
+        if len(cand_a) == 0 or len(cand_b) == 0:
+            continue
+        field = pafs[:, :, [ch_x, ch_y]]
+        for i, j, limb_score in match_limbs(score_limbs(cand_a, cand_b, field, params)):
+            person_a = owner[joint_a].get(i)
+            person_b = owner[joint_b].get(j)
+            if person_a is not None and person_b is not None:
+                if person_a == person_b:
+                    continue
+                merge_into, merged = min(person_a, person_b), max(person_a, person_b)
+                if np.any((members[merge_into] >= 0) & (members[merged] >= 0)):
+                    continue  # both people already have some same joint: keep them apart
+                for joint in np.nonzero(members[merged] >= 0)[0]:
+                    members[merge_into][joint] = members[merged][joint]
+                    owner[joint][int(members[merged][joint])] = merge_into
+                members[merged][:] = -1
+                totals[merge_into] += totals[merged] + limb_score
+                totals[merged] = 0.0
+            elif person_a is not None or person_b is not None:
+                person = person_a if person_a is not None else person_b
+                joint, peak = (joint_b, j) if person_a is not None else (joint_a, i)
+                if members[person][joint] >= 0:
+                    continue  # the slot is taken by a better earlier limb
+                members[person][joint] = peak
+                owner[joint][peak] = person
+                totals[person] += float(peaks[joint][peak, 2]) + limb_score
+            elif limb_index < _TREE_LIMBS:
+                row = np.full(NUM_JOINTS, -1, dtype=np.intp)
+                row[joint_a], row[joint_b] = i, j
+                owner[joint_a][i] = owner[joint_b][j] = len(members)
+                members.append(row)
+                totals.append(float(cand_a[i, 2] + cand_b[j, 2]) + limb_score)
+
+    people = []
+    for row, total in zip(members, totals, strict=True):
+        if not np.any(row >= 0):
+            continue
+        keypoints = np.zeros((NUM_JOINTS, 3), dtype=np.float32)
+        for joint in np.nonzero(row >= 0)[0]:
+            keypoints[joint] = peaks[joint][row[joint]]
+        people.append((keypoints, total))
+    return people
+
+
+def decode_multi(
+    heatmaps: np.ndarray,
+    pafs: np.ndarray,
+    scale: tuple[float, float],
+    threshold: float = 0.1,
+    params: DecodeParams = DEFAULT_PARAMS,
+) -> list[Pose]:
+    """Every person in one network output, best first.
+
+    heatmaps: float32 (h, w, >=18); pafs: float32 (h, w, 38) (see ``skeleton.PAF_CHANNELS``);
+    scale: (sx, sy) heatmap cell size in image pixels; threshold: minimum joint heatmap value.
+    Each :class:`Pose` has keypoints in image pixels with the joint's heatmap value (clipped
+    to [0, 1]) as confidence, and ``score`` = mean keypoint confidence times the share of the
+    18 joints found, so complete, confident people rank first.
+    """
+    peaks = find_peaks(heatmaps, threshold, params)
+    poses = []
+    for keypoints, total in assemble(peaks, pafs, params):
+        found = keypoints[:, 2] > 0
+        count = int(found.sum())
+        if count < params.min_parts or total / count < params.min_mean_score:
+            continue
+        out = np.zeros_like(keypoints)
+        out[found, :2] = cell_to_pixel(keypoints[found, 0], keypoints[found, 1], scale)
+        out[found, 2] = np.clip(keypoints[found, 2], 0.0, 1.0)
+        score = float(out[found, 2].mean()) * count / NUM_JOINTS
+        poses.append(Pose(keypoints=out, score=score))
+    return sorted(poses, key=lambda person: person.score, reverse=True)

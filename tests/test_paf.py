@@ -1,0 +1,143 @@
+"""Multi-person decode on synthetic heatmap and part-affinity fields."""
+
+import numpy as np
+import pytest
+
+from pose.decode import cell_to_pixel
+from pose.paf import DecodeParams, decode_multi, find_peaks, match_limbs, score_limbs
+from pose.skeleton import LIMBS, NUM_JOINTS, PAF_CHANNELS, Joint
+
+SHAPE = (48, 64)
+
+# A standing person, (col, row) in heatmap cells relative to the neck.
+BODY = {
+    Joint.NOSE: (0, -3),
+    Joint.NECK: (0, 0),
+    Joint.R_SHOULDER: (-3, 0),
+    Joint.R_ELBOW: (-4, 5),
+    Joint.R_WRIST: (-4, 10),
+    Joint.L_SHOULDER: (3, 0),
+    Joint.L_ELBOW: (4, 5),
+    Joint.L_WRIST: (4, 10),
+    Joint.R_HIP: (-2, 11),
+    Joint.R_KNEE: (-2, 18),
+    Joint.R_ANKLE: (-2, 25),
+    Joint.L_HIP: (2, 11),
+    Joint.L_KNEE: (2, 18),
+    Joint.L_ANKLE: (2, 25),
+    Joint.R_EYE: (-1, -4),
+    Joint.L_EYE: (1, -4),
+    Joint.R_EAR: (-2, -3),
+    Joint.L_EAR: (2, -3),
+}
+
+
+def person_at(col: float, row: float, joints=tuple(Joint)) -> dict[Joint, tuple[float, float]]:
+    return {joint: (col + BODY[joint][0], row + BODY[joint][1]) for joint in joints}
+
+
+def synthetic_fields(people: list[dict[Joint, tuple[float, float]]], shape=SHAPE):
+    """(heatmaps (h, w, 19), pafs (h, w, 38)) drawn the way the network was trained:
+    a Gaussian per joint, and a unit vector along each limb within one cell of it."""
+    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+    heatmaps = np.zeros((*shape, 19), np.float32)
+    pafs = np.zeros((*shape, 38), np.float32)
+    for person in people:
+        for joint, (col, row) in person.items():
+            bump = np.exp(-((cols - col) ** 2 + (rows - row) ** 2) / (2 * 1.0**2))
+            heatmaps[:, :, joint] = np.maximum(heatmaps[:, :, joint], 0.9 * bump)
+        for (joint_a, joint_b), (ch_x, ch_y) in zip(LIMBS, PAF_CHANNELS, strict=True):
+            if joint_a not in person or joint_b not in person:
+                continue
+            a, b = np.array(person[joint_a]), np.array(person[joint_b])
+            length = np.linalg.norm(b - a)
+            unit = (b - a) / length
+            rel_x, rel_y = cols - a[0], rows - a[1]
+            along = rel_x * unit[0] + rel_y * unit[1]
+            across = np.abs(rel_x * unit[1] - rel_y * unit[0])
+            on = (along >= -0.5) & (along <= length + 0.5) & (across <= 1.0)
+            pafs[on, ch_x], pafs[on, ch_y] = unit[0], unit[1]
+    return heatmaps, pafs
+
+
+def assert_matches(pose, person, scale):
+    for joint, (col, row) in person.items():
+        expected = cell_to_pixel(np.float32(col), np.float32(row), scale)
+        assert pose[joint][2] > 0.5, joint
+        assert np.allclose(pose[joint][:2], expected, atol=1.0), (joint, pose[joint], expected)
+
+
+def test_two_people_assemble_into_two_complete_people():
+    left, right = person_at(14, 10), person_at(44, 14)
+    heatmaps, pafs = synthetic_fields([left, right])
+    poses = decode_multi(heatmaps, pafs, scale=(8.0, 8.0))
+    assert len(poses) == 2
+    by_x = sorted(poses, key=lambda pose: pose[Joint.NECK][0])
+    assert_matches(by_x[0], left, (8.0, 8.0))
+    assert_matches(by_x[1], right, (8.0, 8.0))
+    assert all(pose.num_visible == NUM_JOINTS for pose in poses)
+
+
+def test_close_people_are_not_swapped():
+    # Arms almost touching: wrists of the two people are 2 cells apart.
+    left, right = person_at(20, 10), person_at(30, 10)
+    heatmaps, pafs = synthetic_fields([left, right])
+    poses = decode_multi(heatmaps, pafs, scale=(4.0, 4.0))
+    assert len(poses) == 2
+    by_x = sorted(poses, key=lambda pose: pose[Joint.NECK][0])
+    assert_matches(by_x[0], left, (4.0, 4.0))
+    assert_matches(by_x[1], right, (4.0, 4.0))
+
+
+def test_people_are_sorted_by_score_and_partial_people_rank_lower():
+    upper_body = (*tuple(Joint)[:8], Joint.R_EYE, Joint.L_EYE, Joint.R_EAR, Joint.L_EAR)
+    heatmaps, pafs = synthetic_fields([person_at(14, 10, upper_body), person_at(44, 14)])
+    poses = decode_multi(heatmaps, pafs, scale=(8.0, 8.0))
+    assert [pose.num_visible for pose in poses] == [18, 12]
+    assert poses[0].score > poses[1].score
+
+
+def test_people_with_too_few_parts_are_dropped():
+    head = (Joint.NOSE, Joint.NECK, Joint.R_EYE)
+    heatmaps, pafs = synthetic_fields([person_at(14, 10, head), person_at(44, 14)])
+    assert len(decode_multi(heatmaps, pafs, scale=(8.0, 8.0))) == 1
+    lenient = DecodeParams(min_parts=3)
+    assert len(decode_multi(heatmaps, pafs, scale=(8.0, 8.0), params=lenient)) == 2
+
+
+def test_joints_without_a_field_between_them_are_not_joined():
+    # Heatmap peaks of a whole person but no PAF at all: nobody can be assembled.
+    heatmaps, _ = synthetic_fields([person_at(20, 10)])
+    assert decode_multi(heatmaps, np.zeros((*SHAPE, 38), np.float32), (8.0, 8.0)) == []
+
+
+def test_empty_output_gives_nobody():
+    assert decode_multi(np.zeros((*SHAPE, 19), np.float32), np.zeros((*SHAPE, 38)), (8, 8)) == []
+
+
+@pytest.mark.parametrize("upsample,sigma", [(1, 0.0), (2, 0.5), (4, 1.0)])
+def test_peaks_are_subcell_accurate_with_any_upsampling(upsample, sigma):
+    heatmaps, _ = synthetic_fields([{Joint.NOSE: (10.3, 20.6), Joint.NECK: (40.0, 7.25)}])
+    peaks = find_peaks(heatmaps, 0.1, DecodeParams(upsample=upsample, sigma=sigma))
+    assert [len(found) for found in peaks] == [1, 1] + [0] * 16
+    assert np.allclose(peaks[Joint.NOSE][0, :2], (10.3, 20.6), atol=0.2)
+    assert np.allclose(peaks[Joint.NECK][0, :2], (40.0, 7.25), atol=0.2)
+    assert peaks[Joint.NOSE][0, 2] == pytest.approx(0.9 * np.exp(-(0.3**2 + 0.4**2) / 2), abs=0.1)
+
+
+def test_limb_score_prefers_the_segment_along_the_field():
+    person = {Joint.NECK: (10.0, 10.0), Joint.R_SHOULDER: (14.0, 10.0)}
+    _, pafs = synthetic_fields([person])
+    field = pafs[:, :, list(PAF_CHANNELS[0])]
+    starts = np.array([[10.0, 10.0, 1.0]])
+    ends = np.array([[14.0, 10.0, 1.0], [10.0, 14.0, 1.0], [6.0, 10.0, 1.0]])
+    scores = score_limbs(starts, ends, field)
+    assert scores[0, 0] == pytest.approx(1.0, abs=0.05)
+    assert np.isneginf(scores[0, 1]) and np.isneginf(scores[0, 2])  # across, backwards
+
+
+def test_greedy_matching_takes_best_pairs_once():
+    scores = np.array([[0.9, 0.8], [0.85, -np.inf]], dtype=np.float32)
+    assert match_limbs(scores) == [(0, 0, pytest.approx(0.9))]
+    scores = np.array([[0.9, 0.8], [0.85, 0.1]], dtype=np.float32)
+    assert match_limbs(scores) == [(0, 0, pytest.approx(0.9)), (1, 1, pytest.approx(0.1))]
