@@ -82,22 +82,58 @@ def select_largest(poses: Sequence[Pose]) -> list[Pose]:
     return [max(poses, key=lambda person: person.area)] if poses else []
 
 
+def infer_scales(
+    model: PoseModel, image: np.ndarray, box: tuple[int, int], scales: Sequence[float] = (1.0,)
+) -> NetOutput:
+    """Run the model with the input box scaled by each factor and average the outputs.
+
+    Multi-scale inference: small people are found at the larger scales, large people are
+    seen whole at the smaller ones. The outputs are resized (bicubic) to the grid of the
+    largest scale before averaging; one scale is a plain ``model.infer``.
+    """
+    if not scales:
+        raise ValueError("At least one inference scale is needed.")
+    boxes = [(round(box[0] * s), round(box[1] * s)) for s in sorted(scales, reverse=True)]
+    outputs = [model.infer(image, resolve_box(scaled)) for scaled in boxes]
+    if len(outputs) == 1:
+        return outputs[0]
+    grid_h, grid_w = outputs[0].heatmaps.shape[:2]
+
+    def on_grid(maps: np.ndarray) -> np.ndarray:
+        if maps.shape[:2] == (grid_h, grid_w):
+            return maps
+        return cv2.resize(maps, (grid_w, grid_h), interpolation=cv2.INTER_CUBIC)
+
+    return NetOutput(
+        heatmaps=np.mean([on_grid(out.heatmaps) for out in outputs], axis=0),
+        pafs=np.mean([on_grid(out.pafs) for out in outputs], axis=0),
+        scale=outputs[0].scale,
+    )
+
+
 def estimate(
     image: np.ndarray,
     size: str | tuple[int, int] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     largest_only: bool = False,
     model: PoseModel | None = None,
+    multi_person: bool = True,
+    scales: Sequence[float] = (1.0,),
+    params: DecodeParams = DEFAULT_PARAMS,
 ) -> Estimate:
-    """Find people in an RGB uint8 image (H, W, 3). Keypoints are in the image's pixels."""
+    """Find people in an RGB uint8 image (H, W, 3). Keypoints are in the image's pixels.
+
+    ``multi_person=False`` uses the original single-person argmax decode; ``scales`` runs
+    the model at several input sizes (``size`` times each factor) and averages the outputs.
+    """
     box = resolve_box(size)
     model = model or get_model()
     height, width = image.shape[:2]
     working, factor = working_copy(image)
     started = time.perf_counter()
-    output = model.infer(working, box)
+    output = infer_scales(model, working, box, scales)
     inferred = time.perf_counter()
-    poses = rescale(decode_output(output, threshold), factor)
+    poses = rescale(decode_output(output, threshold, multi_person, params), factor)
     if largest_only:
         poses = select_largest(poses)
     decoded = time.perf_counter()

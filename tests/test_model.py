@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from conftest import COCO_DIR, OPENPOSE_FOR_COCO
 
-from pose.estimate import estimate
+from pose.estimate import estimate, infer_scales
 from pose.media import load_image
 from pose.model import network_size
 
@@ -94,3 +94,12 @@ def test_largest_only_keeps_one_person(model):
     [largest] = estimate(image, largest_only=True, model=model).people
     assert len(everyone) > 1
     assert largest.area == max(person.area for person in everyone)
+
+
+def test_multi_scale_inference_averages_onto_the_largest_grid(model):
+    image = load_image(COCO_DIR / "000000040083.jpg")
+    single = infer_scales(model, image, (432, 368), (1.0,))
+    both = infer_scales(model, image, (432, 368), (0.75, 1.0))
+    assert both.heatmaps.shape == single.heatmaps.shape and both.scale == single.scale
+    assert not np.allclose(both.heatmaps, single.heatmaps)
+    assert len(estimate(image, model=model, scales=(1.0, 0.75)).people) == 2

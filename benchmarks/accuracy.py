@@ -1,0 +1,195 @@
+"""Keypoint accuracy of the full pipeline on a COCO-format set, scored with pycocotools.
+
+    .venv/bin/python -m benchmarks.accuracy [IMAGE_DIR] [ANNOTATIONS] [--size ...] [--scales ...]
+
+Runs ``pose.estimate.estimate`` on every image of the annotation file twice: with the
+multi-person PAF decoder and with the original single-person argmax decoder, converts the
+OpenPose-18 keypoints to COCO-17 and prints COCOeval's AP, AP50, AP75 and AR for both, plus the
+model and decode time per image measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.media import load_image
+from pose.model import DEFAULT_PRESET, get_model
+from pose.paf import DEFAULT_PARAMS, DecodeParams
+from pose.types import Pose
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+DEFAULT_IMAGES = EVAL_DIR / "coco"
+
+# OpenPose-18 index for each COCO-17 keypoint (nose, l_eye, r_eye, l_ear, r_ear, l_shoulder,
+# r_shoulder, l_elbow, r_elbow, l_wrist, r_wrist, l_hip, r_hip, l_knee, r_knee, l_ankle,
+# r_ankle); OpenPose's neck has no COCO counterpart.
+OPENPOSE_FOR_COCO = [0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10]
+PERSON_CATEGORY = 1
+PUBLISHED = {"AP": 0.281, "AP50": 0.558}  # this graph, COCO 2014 val, single scale
+METRICS = ("AP", "AP50", "AP75", "AR")
+
+
+def to_coco_keypoints(person: Pose) -> list[float]:
+    """OpenPose-18 pose -> COCO's flat list of 17 (x, y, v) = 51 floats; missing = 0, 0, 0."""
+    rows = person.keypoints[OPENPOSE_FOR_COCO].astype(np.float64)
+    found = rows[:, 2] > 0
+    out = np.zeros((17, 3))
+    out[found, :2] = rows[found, :2]
+    out[found, 2] = 1.0  # COCOeval ignores detection visibilities; 1 marks "predicted"
+    return [round(value, 2) for value in out.ravel().tolist()]
+
+
+def to_detections(image_id: int, people: list[Pose] | tuple[Pose, ...]) -> list[dict]:
+    return [
+        {
+            "image_id": image_id,
+            "category_id": PERSON_CATEGORY,
+            "keypoints": to_coco_keypoints(person),
+            "score": float(person.score),
+        }
+        for person in people
+    ]
+
+
+def evaluate(annotation_file: Path, detections: list[dict]) -> dict[str, float]:
+    """COCOeval keypoint metrics {AP, AP50, AP75, AR}; zeros when there are no detections."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    if not detections:
+        return dict.fromkeys(METRICS, 0.0)
+    # pycocotools prints progress and its own table; we print one compact table instead.
+    with contextlib.redirect_stdout(io.StringIO()):
+        truth = COCO(str(annotation_file))
+        result = truth.loadRes(detections)
+        evaluator = COCOeval(truth, result, iouType="keypoints")
+        evaluator.params.imgIds = sorted(
+            {d["image_id"] for d in detections} | set(truth.getImgIds())
+        )
+        evaluator.evaluate()
+        evaluator.accumulate()
+        evaluator.summarize()
+    stats = evaluator.stats
+    return {"AP": stats[0], "AP50": stats[1], "AP75": stats[2], "AR": stats[5]}
+
+
+@dataclass
+class Run:
+    """Detections and timings of one decoder over the set."""
+
+    detections: list[dict] = field(default_factory=list)
+    model_ms: list[float] = field(default_factory=list)
+    decode_ms: list[float] = field(default_factory=list)
+
+
+def run_set(
+    image_dir: Path,
+    annotation_file: Path,
+    size: str,
+    threshold: float,
+    scales: tuple[float, ...],
+    params: DecodeParams,
+) -> dict[str, Run]:
+    """Estimate every annotated image with both decoders."""
+    data = json.loads(annotation_file.read_text())
+    model = get_model()
+    runs = {"single": Run(), "multi": Run()}
+    for entry in data["images"]:
+        image = load_image(image_dir / entry["file_name"])
+        for name, run in runs.items():
+            multi = name == "multi"
+            result = estimate(
+                image,
+                size=size,
+                threshold=threshold,
+                model=model,
+                multi_person=multi,
+                scales=scales if multi else (1.0,),
+                params=params,
+            )
+            run.detections += to_detections(entry["id"], result.people)
+            run.model_ms.append(result.timings_ms["model_ms"])
+            run.decode_ms.append(result.timings_ms["decode_ms"])
+    return runs
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("images", nargs="?", type=Path, default=DEFAULT_IMAGES, help="image folder")
+    parser.add_argument(
+        "annotations", nargs="?", type=Path, help="COCO keypoint JSON (default: the one JSON there)"
+    )
+    parser.add_argument("--size", default=DEFAULT_PRESET, help="preset or WIDTHxHEIGHT")
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument(
+        "--scales", default="1.0", help="comma-separated input-size factors, e.g. 1.0,0.75"
+    )
+    parser.add_argument("--upsample", type=int, default=DEFAULT_PARAMS.upsample)
+    parser.add_argument("--sigma", type=float, default=DEFAULT_PARAMS.sigma)
+    parser.add_argument("--min-parts", type=int, default=DEFAULT_PARAMS.min_parts)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    args = parse_args(argv)
+    annotations = args.annotations
+    if annotations is None:
+        found = sorted(args.images.glob("*.json"))
+        if len(found) != 1:
+            print(f"error: give the annotation file ({len(found)} JSON files in {args.images})")
+            return 2
+        annotations = found[0]
+    scales = tuple(float(value) for value in args.scales.split(","))
+    params = replace(
+        DEFAULT_PARAMS, upsample=args.upsample, sigma=args.sigma, min_parts=args.min_parts
+    )
+    get_model().infer(np.zeros((64, 64, 3), np.uint8), (64, 64))  # load before timing
+    started = time.perf_counter()
+    runs = run_set(args.images, annotations, args.size, args.threshold, scales, params)
+    elapsed = time.perf_counter() - started
+    figures = {name: evaluate(annotations, run.detections) for name, run in runs.items()}
+
+    count = len(runs["multi"].model_ms)
+    print(f"{count} images from {args.images}, annotations {annotations.name}")
+    print(
+        f"size {args.size}, scales {scales}, threshold {args.threshold}, upsample "
+        f"{params.upsample}, sigma {params.sigma}, min_parts {params.min_parts}"
+    )
+    print(
+        f"{'decoder':<28}" + "".join(f"{m:>7}" for m in METRICS) + "  people  model ms  decode ms"
+    )
+    labels = {"single": "single-person argmax", "multi": "multi-person PAF (default)"}
+    for name, run in runs.items():
+        print(
+            f"{labels[name]:<28}"
+            + "".join(f"{figures[name][m]:7.3f}" for m in METRICS)
+            + f"{len(run.detections):8d}{np.median(run.model_ms):10.1f}"
+            + f"{np.median(run.decode_ms):11.2f}"
+        )
+    print(
+        f"{'published (COCO 2014 val)':<28}" + "".join(f"{PUBLISHED[m]:7.3f}" for m in METRICS[:2])
+    )
+    ratio = np.median(runs["multi"].decode_ms) / np.median(runs["multi"].model_ms)
+    print(f"PAF decode / model time (medians, this run): {ratio:.2f}; total {elapsed:.1f} s")
+    if args.json:
+        print(json.dumps({"figures": figures, "decode_to_model": ratio}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
