@@ -11,6 +11,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
+from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES, ensure_examples
 from models.fetch import ensure_model
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
@@ -99,15 +100,32 @@ def estimate_image(
     )
 
 
+def _present(names: list[str]) -> list[str]:
+    return [str(EXAMPLES_DIR / name) for name in names if (EXAMPLES_DIR / name).is_file()]
+
+
 def example_images() -> list[str]:
-    return sorted(str(path) for path in EXAMPLES_DIR.glob("*.jpg"))
+    """Paths of the Image tab's example photos that exist (see examples/README.md)."""
+    return _present(IMAGE_EXAMPLES)
+
+
+def example_pairs() -> list[list[str]]:
+    """[first, second] photo paths for the Match tab: a same-pose pair, a different pair."""
+    return [pair for pair in (_present(list(names)) for names in MATCH_PAIRS) if len(pair) == 2]
+
+
+def example_videos() -> list[str]:
+    """Paths of the Video tab's example clips (short H.264 mp4)."""
+    return _present(VIDEO_EXAMPLES)
 
 
 def build_image_tab() -> None:
     with gr.Tab("Image"):
         with gr.Row():
             with gr.Column():
-                image_in = image_path_input(label="Photo", sources=["upload", "clipboard"])
+                image_in = image_path_input(
+                    label="Photo", sources=["upload", "clipboard"], elem_id="image-input"
+                )
                 size = gr.Radio(
                     SIZE_CHOICES,
                     value=DEFAULT_PRESET,
@@ -124,12 +142,16 @@ def build_image_tab() -> None:
                 )
                 run = gr.Button("Estimate", variant="primary")
             with gr.Column():
-                image_out = gr.Image(label="Skeletons", type="numpy", format="png")
-                summary = gr.Markdown()
-        table = gr.Dataframe(headers=TABLE_HEADERS, label="Keypoints (pixels)", wrap=True)
+                image_out = gr.Image(
+                    label="Skeletons", type="numpy", format="png", elem_id="image-output"
+                )
+                summary = gr.Markdown(elem_id="image-summary")
+        table = gr.Dataframe(
+            headers=TABLE_HEADERS, label="Keypoints (pixels)", wrap=True, elem_id="image-table"
+        )
         with gr.Row():
-            json_file = gr.File(label="Keypoints JSON")
-            csv_file = gr.File(label="Keypoints CSV")
+            json_file = gr.File(label="Keypoints JSON", elem_id="image-json")
+            csv_file = gr.File(label="Keypoints CSV", elem_id="image-csv")
         outputs = [image_out, table, json_file, csv_file, summary]
         run.click(
             estimate_image,
@@ -140,7 +162,19 @@ def build_image_tab() -> None:
         )
         examples = example_images()
         if examples:
-            gr.Examples(examples, inputs=[image_in], label="Examples")
+            # Lazy caching: nothing runs at start-up (a Space caches eagerly by default);
+            # the first click on an example computes and stores it for everyone.
+            gr.Examples(
+                [[path, DEFAULT_PRESET, DEFAULT_THRESHOLD] for path in examples],
+                inputs=[image_in, size, threshold],
+                outputs=outputs,
+                fn=estimate_image,
+                cache_examples=True,
+                cache_mode="lazy",
+                label="Examples (click one)",
+                visible_columns=[0],  # the photo; size and threshold reset to defaults
+                elem_id="image-examples",
+            )
 
 
 # One builder per tab, each owning its layout and events.
@@ -148,6 +182,7 @@ def build_image_tab() -> None:
 
 
 def build_demo() -> gr.Blocks:
+    ensure_examples()  # a fresh clone without the committed files: make them if we can
     with gr.Blocks(title="Pose Estimation & Matching") as demo:
         gr.Markdown(INTRO)
         build_image_tab()

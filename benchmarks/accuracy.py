@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+import pose.model
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.media import load_image
 from pose.model import DEFAULT_PRESET, get_model
@@ -140,6 +141,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--upsample", type=int, default=DEFAULT_PARAMS.upsample)
     parser.add_argument("--sigma", type=float, default=DEFAULT_PARAMS.sigma)
     parser.add_argument("--min-parts", type=int, default=DEFAULT_PARAMS.min_parts)
+    parser.add_argument(
+        "--rgb", action="store_true", help="feed the graph RGB instead of BGR (to compare)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     return parser.parse_args(argv)
 
@@ -155,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         annotations = found[0]
     scales = tuple(float(value) for value in args.scales.split(","))
+    if args.rgb:
+        pose.model.INPUT_ORDER = "RGB"
     params = replace(
         DEFAULT_PARAMS, upsample=args.upsample, sigma=args.sigma, min_parts=args.min_parts
     )
@@ -167,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     count = len(runs["multi"].model_ms)
     print(f"{count} images from {args.images}, annotations {annotations.name}")
     print(
-        f"size {args.size}, scales {scales}, threshold {args.threshold}, upsample "
+        f"size {args.size}, scales {scales}, {pose.model.INPUT_ORDER} input, "
+        f"threshold {args.threshold}, upsample "
         f"{params.upsample}, sigma {params.sigma}, min_parts {params.min_parts}"
     )
     print(

@@ -6,7 +6,7 @@ from conftest import COCO_DIR, OPENPOSE_FOR_COCO
 
 from pose.estimate import estimate, infer_scales
 from pose.media import load_image
-from pose.model import network_size
+from pose.model import network_size, preprocess
 
 pytestmark = pytest.mark.model
 
@@ -103,3 +103,11 @@ def test_multi_scale_inference_averages_onto_the_largest_grid(model):
     assert both.heatmaps.shape == single.heatmaps.shape and both.scale == single.scale
     assert not np.allclose(both.heatmaps, single.heatmaps)
     assert len(estimate(image, model=model, scales=(1.0, 0.75)).people) == 2
+
+
+def test_preprocess_feeds_bgr_at_the_network_size():
+    red = np.zeros((50, 80, 3), np.uint8)
+    red[:, :, 0] = 200
+    batch = preprocess(red, 40, 24)
+    assert batch.shape == (24, 40, 3) and batch.dtype == np.float32
+    assert np.allclose(batch[:, :, 2], 200) and np.allclose(batch[:, :, :2], 0)
