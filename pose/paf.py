@@ -40,7 +40,9 @@ class DecodeParams:
     counts as "on the limb" when the field's component along the limb exceeds this.
     ``paf_min_fraction``: share of samples that must be on the limb. ``min_parts``: people
     with fewer joints are dropped. ``min_mean_score``: people whose (joint + limb) score per
-    joint is lower are dropped.
+    joint is lower are dropped. ``max_peaks``: candidates kept per joint (strongest first);
+    it bounds the decode time when the threshold is near 0 or the input is noise (the limb
+    scoring is quadratic in it), and is above the number of people the input sizes resolve.
     """
 
     upsample: int = 1
@@ -51,6 +53,7 @@ class DecodeParams:
     paf_min_fraction: float = 0.8
     min_parts: int = 4
     min_mean_score: float = 0.4
+    max_peaks: int = 48
 
 
 DEFAULT_PARAMS = DecodeParams()
@@ -63,7 +66,8 @@ def find_peaks(
 
     heatmaps: float32 (h, w, >=18); channels past 17 (background) are ignored.
     Returns 18 arrays, one per joint, each (n, 3) float32 of (col, row, score) in heatmap-cell
-    coordinates, sub-cell accurate, strongest first. ``score`` is the heatmap value there.
+    coordinates, sub-cell accurate, strongest first, at most ``params.max_peaks`` long.
+    ``score`` is the heatmap value there.
     """
     maps = np.ascontiguousarray(heatmaps[:, :, :NUM_JOINTS], dtype=np.float32)
     height, width = maps.shape[:2]
@@ -75,7 +79,7 @@ def find_peaks(
         smooth = cv2.GaussianBlur(maps, (0, 0), params.sigma * factor)
     local_max = ndimage.maximum_filter(smooth, size=(params.nms_size, params.nms_size, 1))
     # Smoothing lowers peak heights; threshold on the unsmoothed value the user sees.
-    mask = (smooth == local_max) & (maps >= threshold)
+    mask = (smooth == local_max) & (maps >= threshold) & (maps > 0)
     rows, cols, joints = np.nonzero(mask)
     scores = maps[rows, cols, joints]
     # Sub-pixel refinement: vertex of the parabola through the neighbours on each axis.
@@ -88,7 +92,8 @@ def find_peaks(
     order = np.lexsort((-scores, joints))
     found, joints = found[order], joints[order]
     bounds = np.searchsorted(joints, np.arange(NUM_JOINTS + 1))
-    return [found[bounds[j] : bounds[j + 1]] for j in range(NUM_JOINTS)]
+    ends = np.minimum(bounds[1:], bounds[:-1] + params.max_peaks)
+    return [found[bounds[j] : ends[j]] for j in range(NUM_JOINTS)]
 
 
 def _parabola_offset(

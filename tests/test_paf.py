@@ -141,3 +141,16 @@ def test_greedy_matching_takes_best_pairs_once():
     assert match_limbs(scores) == [(0, 0, pytest.approx(0.9))]
     scores = np.array([[0.9, 0.8], [0.85, 0.1]], dtype=np.float32)
     assert match_limbs(scores) == [(0, 0, pytest.approx(0.9)), (1, 1, pytest.approx(0.1))]
+
+
+def test_noise_and_zero_threshold_stay_bounded():
+    rng = np.random.default_rng(0)
+    heatmaps = rng.random((*SHAPE, 19), dtype=np.float32)
+    pafs = rng.standard_normal((*SHAPE, 38), dtype=np.float32)
+    peaks = find_peaks(heatmaps, 0.0, DecodeParams(max_peaks=20))
+    assert all(len(found) == 20 for found in peaks)
+    assert all(np.all(np.diff(found[:, 2]) <= 0) for found in peaks)  # strongest kept, first
+    people = decode_multi(heatmaps, pafs, (8.0, 8.0), threshold=0.0)
+    assert all(person.num_visible >= 4 for person in people)
+    flat = np.zeros((*SHAPE, 19), np.float32)
+    assert sum(len(found) for found in find_peaks(flat, 0.0)) == 0
