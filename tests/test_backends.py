@@ -1,0 +1,135 @@
+"""Every execution backend gives the session's answer on real photos (../shared/eval)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from conftest import COCO_DIR
+
+from pose.estimate import estimate
+from pose.media import load_image
+from pose.model import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    PRESETS,
+    PoseModel,
+    TFLiteRunner,
+    ensure_tflite,
+    network_size,
+    preprocess,
+    resolve_backend,
+)
+
+pytestmark = pytest.mark.model
+
+PHOTOS = ["000000000785.jpg", "000000196141.jpg"]  # one skier; a portrait-shaped group
+# Measured: the largest difference is about 5e-6; heatmaps and PAFs lie within [-1.1, 1.1].
+TOLERANCE = 1e-4
+
+
+@pytest.fixture(scope="module")
+def session_model() -> PoseModel:
+    return PoseModel(backend="session")
+
+
+@pytest.fixture(scope="module")
+def tflite_model() -> PoseModel:
+    return PoseModel(backend="tflite")
+
+
+def test_default_backend_is_tflite_and_env_overrides(monkeypatch):
+    monkeypatch.delenv("POSE_BACKEND", raising=False)
+    assert DEFAULT_BACKEND == "tflite" and resolve_backend() == "tflite"
+    monkeypatch.setenv("POSE_BACKEND", "session")
+    assert resolve_backend() == "session"
+    assert PoseModel().backend == "session"
+    assert resolve_backend("TFLite") == "tflite"  # an explicit choice wins over the env
+
+
+def test_unknown_backend_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"Unknown model backend 'onnx'.*tflite, session"):
+        PoseModel(backend="onnx")
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+@pytest.mark.parametrize("name", PHOTOS)
+def test_tflite_output_equals_session(session_model, tflite_model, name, preset):
+    image = load_image(COCO_DIR / name)
+    net_w, net_h = network_size(image.shape[1], image.shape[0], PRESETS[preset])
+    batch = preprocess(image, net_w, net_h)[None]
+    expected = session_model.run(batch)
+    actual = tflite_model.run(batch)
+    assert actual.shape == expected.shape == (1, net_h // 8, net_w // 8, 57)
+    assert np.abs(actual - expected).max() < TOLERANCE
+    assert expected[..., :18].max() > 0.5  # a real person is in view: not two blank maps
+
+
+def test_batch_equals_single_frames(tflite_model):
+    images = [load_image(COCO_DIR / name) for name in PHOTOS]
+    same_size = [images[0], np.ascontiguousarray(images[0][:, ::-1])]  # the photo and its mirror
+    batched = tflite_model.infer_batch(same_size, PRESETS["fast"])
+    for image, output in zip(same_size, batched, strict=True):
+        single = tflite_model.infer(image, PRESETS["fast"])
+        assert np.abs(output.heatmaps - single.heatmaps).max() < TOLERANCE
+        assert np.abs(output.pafs - single.pafs).max() < TOLERANCE
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_same_people_from_both_backends(session_model, tflite_model, name):
+    image = load_image(COCO_DIR / name)
+    expected = estimate(image, model=session_model).people
+    actual = estimate(image, model=tflite_model).people
+    assert len(actual) == len(expected) > 0
+    for mine, theirs in zip(actual, expected, strict=True):
+        assert np.array_equal(mine.visible, theirs.visible)
+        assert np.abs(mine.keypoints - theirs.keypoints).max() < 0.05  # pixels / confidence
+
+
+def test_interpreters_are_cached_per_shape_and_bounded(tflite_model):
+    runner = TFLiteRunner(tflite_model.tflite.path, threads=1, max_shapes=2)
+    shapes = [(1, 64, 64, 3), (1, 64, 96, 3), (2, 64, 64, 3)]
+    for shape in shapes:
+        out = runner.run(np.full(shape, 127.0, np.float32))
+        assert out.shape == (shape[0], shape[1] // 8, shape[2] // 8, 57)
+    assert runner.cached_shapes == shapes[1:]  # the least recently used one was dropped
+
+
+def test_concurrent_calls_give_the_sequential_answers(tflite_model):
+    image = load_image(COCO_DIR / PHOTOS[0])
+    inputs = [preprocess(image, w, h)[None] for w, h in [(320, 216), (432, 288), (320, 216)]]
+    expected = [tflite_model.run(batch) for batch in inputs]
+    results: dict[int, np.ndarray] = {}
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            for _ in range(3):
+                results[index] = tflite_model.run(inputs[index % len(inputs)])
+        except BaseException as exc:  # surfaced below: a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    for index, output in results.items():
+        assert np.array_equal(output, expected[index % len(inputs)])
+
+
+def test_missing_or_corrupt_converted_model_is_rebuilt(tmp_path, monkeypatch):
+    target = tmp_path / "graph.tflite"
+    monkeypatch.setenv("POSE_TFLITE_PATH", str(target))
+    assert ensure_tflite() == target and target.stat().st_size > 1_000_000
+    target.write_bytes(b"not a flatbuffer")
+    model = PoseModel(backend="tflite")
+    out = model.run(np.full((1, 64, 64, 3), 127.0, np.float32))
+    assert out.shape == (1, 8, 8, 57)
+    assert target.stat().st_size > 1_000_000
+
+
+def test_every_backend_is_listed():
+    assert set(BACKENDS) == {"tflite", "session"}
