@@ -16,7 +16,7 @@ from models.fetch import ensure_model
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
-from pose.media import InputError, load_image
+from pose.media import InputError, load_image, prune_old_files
 from pose.model import DEFAULT_PRESET, PRESETS
 
 log = logging.getLogger("app")
@@ -24,6 +24,15 @@ log = logging.getLogger("app")
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 # Downloads (JSON/CSV derived from results) are written here; Gradio copies them to its cache.
 DOWNLOADS = Path(tempfile.gettempdir()) / "pose-downloads"
+
+# Limits and privacy (README "Limits and privacy"). Gradio copies each returned file into
+# its cache at once, so scratch files may go after a few minutes.
+DOWNLOADS_MAX_AGE_S = 600
+# Uploads and results in Gradio's cache: every 10 min, delete those older than 1 h (and all
+# of them when the server stops).
+DELETE_CACHE = (600, 3600)
+MAX_FILE_SIZE = "50mb"  # larger uploads get HTTP 413 before any handler runs
+QUEUE_SIZE = 32  # events waiting across all users; beyond this Gradio says the queue is full
 
 INTRO = """
 # Pose Estimation & Matching
@@ -53,6 +62,7 @@ def _user_error(exc: Exception) -> gr.Error:
 
 def _write_download(text: str, suffix: str) -> str:
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    prune_old_files(DOWNLOADS, DOWNLOADS_MAX_AGE_S)
     with tempfile.NamedTemporaryFile(
         "w", suffix=suffix, prefix="keypoints-", dir=DOWNLOADS, delete=False
     ) as handle:
@@ -183,7 +193,9 @@ def build_image_tab() -> None:
 
 def build_demo() -> gr.Blocks:
     ensure_examples()  # a fresh clone without the committed files: make them if we can
-    with gr.Blocks(title="Pose Estimation & Matching") as demo:
+    with gr.Blocks(
+        title="Pose Estimation & Matching", delete_cache=DELETE_CACHE, analytics_enabled=False
+    ) as demo:
         gr.Markdown(INTRO)
         build_image_tab()
     return demo
@@ -208,10 +220,10 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args()
     ensure_model()  # first start on a fresh clone or a Space: fetch and verify the graph
-    demo.queue(max_size=32).launch(
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1).launch(
         server_name=args.host,
         server_port=args.port,
         share=args.share,
-        max_file_size="50mb",
+        max_file_size=MAX_FILE_SIZE,
         theme=gr.themes.Soft(),
     )

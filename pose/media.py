@@ -1,50 +1,106 @@
-"""Read and validate user images. Every failure is an :class:`InputError` with a message
-fit to show a person; nothing here logs the content of user media."""
+"""Read and validate user media: the one place where uploads are checked.
+
+Every failure is an :class:`InputError` (a ``ValueError``) whose message is fit to show a
+person: it says what is wrong and what to do. The app turns it into ``gr.Error``, the CLI
+into one ``error: ...`` line. Nothing here logs file names or the content of user media.
+
+Images come back as RGB uint8 arrays of shape (H, W, 3).
+"""
 
 from __future__ import annotations
 
 import io
+import logging
 import os
+import re
+import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# Refuse decompression bombs before decoding: 50 megapixels is more than any phone photo.
+log = logging.getLogger(__name__)
+
+# Refuse decompression bombs before decoding: 50 megapixels is more than any phone photo,
+# and its RGB array alone is 150 MB.
 MAX_PIXELS = int(os.environ.get("POSE_MAX_PIXELS", 50_000_000))
 MIN_SIDE = 16
 # Larger photos are downscaled for inference; keypoints are reported in original pixels.
 MAX_WORKING_SIDE = 4096
+
+# Only these decoders are ever tried. Pillow can open many more (EPS would start
+# Ghostscript, for one); a photo app needs none of them. (JPEG covers MPO too.)
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+FORMAT_HINT = "Use a JPEG, PNG, WebP, BMP, GIF or TIFF file."
+
+# A truncated file is refused, never decoded partially with a grey tail: Pillow's
+# LOAD_TRUNCATED_IMAGES stays off (its default); tests check that nothing turns it on.
+
+_SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N")
 
 
 class InputError(ValueError):
     """The user's input cannot be used; the message says why and what to do."""
 
 
-def _open(source: str | os.PathLike | bytes) -> Image.Image:
+# --- Images -----------------------------------------------------------------------------
+
+
+def load_image(source: str | os.PathLike | bytes | np.ndarray | Image.Image) -> np.ndarray:
+    """Read an image from a path, bytes, PIL image or array -> RGB uint8 (H, W, 3).
+
+    The pixel limit is checked from the header, before any pixel is decoded. EXIF
+    orientation is applied; grey, 16-bit, palette, RGBA and CMYK images are converted
+    (transparency composited on white). Raises :class:`InputError` for anything unusable.
+    """
+    if isinstance(source, np.ndarray):
+        return validate_array(source)
+    if isinstance(source, Image.Image):
+        return _decode(source, "The image")
+    name, stream = _stream(source)
+    image = _open(stream, name)
+    with image:
+        return _decode(image, name)
+
+
+def _stream(source: str | os.PathLike | bytes) -> tuple[str, io.BytesIO | Path]:
+    """(name for messages, something Pillow can open); refuses missing and empty files."""
     if isinstance(source, bytes):
         if not source:
             raise InputError("The file is empty (0 bytes). Please upload an image.")
-        stream: io.BytesIO | Path = io.BytesIO(source)
-        name = "upload"
-    else:
-        stream = Path(source)
-        name = stream.name
-        if not stream.is_file():
-            raise InputError(f"File not found: {name}.")
-        if stream.stat().st_size == 0:
-            raise InputError(f"{name} is empty (0 bytes). Please upload an image.")
-    Image.MAX_IMAGE_PIXELS = None  # we check the size ourselves, with a clearer message
+        return "The upload", io.BytesIO(source)
+    path = Path(source)
+    name = path.name or "The file"
+    if path.is_dir():
+        raise InputError(f"{name} is a folder, not an image file.")
+    if not path.is_file():
+        raise InputError(f"File not found: {name}.")
+    if path.stat().st_size == 0:
+        raise InputError(f"{name} is empty (0 bytes). Please upload an image.")
+    return name, path
+
+
+def _open(stream: io.BytesIO | Path, name: str) -> Image.Image:
+    """Read the header only (Pillow decodes lazily) and check the pixel count."""
+    Image.init()  # registers every plugin (once), so the names in IMAGE_FORMATS resolve
     try:
-        image = Image.open(stream)
+        image = Image.open(stream, formats=IMAGE_FORMATS)
     except UnidentifiedImageError:
+        raise InputError(f"{name} is not an image we can read. {FORMAT_HINT}") from None
+    except Image.DecompressionBombError as exc:
+        # Pillow's own limit (above ours unless POSE_MAX_PIXELS is raised) struck first;
+        # its message carries the pixel count, but not the width and height.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f" ({int(found.group(1)) / 1e6:.0f} MP)" if found else ""
         raise InputError(
-            f"{name} is not an image we can read. Use a JPEG, PNG, WebP, BMP or TIFF file."
+            f"{name} has too many pixels{size}; the limit is {MAX_PIXELS / 1e6:.0f} MP. "
+            "Please downscale it."
         ) from None
     except OSError as exc:
-        raise InputError(f"{name} could not be opened as an image ({exc}).") from None
+        raise _damaged(name, exc) from None
     pixels = image.width * image.height
     if pixels > MAX_PIXELS:
+        image.close()
         raise InputError(
             f"{name} is {image.width}x{image.height} pixels ({pixels / 1e6:.0f} MP); "
             f"the limit is {MAX_PIXELS / 1e6:.0f} MP. Please downscale it."
@@ -52,54 +108,89 @@ def _open(source: str | os.PathLike | bytes) -> Image.Image:
     return image
 
 
+def _damaged(name: str, exc: BaseException) -> InputError:
+    if "truncated" in str(exc).lower():
+        return InputError(
+            f"{name} is truncated: the file ends before the image does. "
+            "Please upload the complete file."
+        )
+    return InputError(f"{name} is damaged and cannot be decoded. Please upload another file.")
+
+
+def _decode(image: Image.Image, name: str) -> np.ndarray:
+    if image.width * image.height > MAX_PIXELS:
+        raise InputError(
+            f"{name} is {image.width}x{image.height} pixels; "
+            f"the limit is {MAX_PIXELS / 1e6:.0f} MP. Please downscale it."
+        )
+    try:
+        image.load()  # animated GIF/WebP and multi-page TIFF: the first frame
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise _damaged(name, exc) from None
+    image = _upright(image)
+    try:
+        rgb = _to_rgb(image)
+    except (OSError, ValueError) as exc:
+        if "truncated" in str(exc).lower():
+            raise _damaged(name, exc) from None
+        raise InputError(
+            f"{name} uses a colour mode ({image.mode}) we cannot convert. "
+            "Please save it as an RGB JPEG or PNG."
+        ) from None
+    return validate_array(np.asarray(rgb, dtype=np.uint8))
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation, so keypoints match the photo as people see it."""
+    try:
+        return ImageOps.exif_transpose(image) or image
+    except Exception:  # malformed EXIF must not cost the user their photo
+        log.debug("ignoring unreadable EXIF orientation")
+        return image
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
-    """Any PIL mode (L, I;16, RGBA, P, CMYK, ...) -> RGB, composited on white if transparent."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        array = np.asarray(image, dtype=np.float64)
-        peak = array.max() or 1.0
-        image = Image.fromarray((array * (255.0 / peak)).astype(np.uint8), mode="L")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    """Any PIL mode (1, L, I;16, I, F, LA, P, PA, RGBA, CMYK, YCbCr, ...) -> RGB.
+
+    16-bit grey keeps its brightness (high byte); 32-bit int and float images are
+    stretched to their own peak, as they have no fixed white. Transparency is
+    composited on white, since the network never saw alpha.
+    """
+    if image.mode in _SIXTEEN_BIT_MODES:
+        image = Image.fromarray((np.asarray(image, dtype=np.uint32) >> 8).astype(np.uint8))
+    elif image.mode in ("I", "F"):
+        array = np.nan_to_num(np.asarray(image, dtype=np.float64))
+        array -= min(array.min(initial=0.0), 0.0)
+        peak = array.max(initial=0.0)
+        if image.mode == "I" and peak <= 65535 and peak > 255:
+            peak = 65535.0  # a 16-bit image Pillow widened to 32 bits
+        scale = 255.0 / peak if peak > 0 else 0.0
+        image = Image.fromarray(np.clip(array * scale, 0, 255).astype(np.uint8))
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        image.mode == "P" and "transparency" in image.info
+    ):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     return image.convert("RGB")
 
 
-def load_image(source: str | os.PathLike | bytes | np.ndarray | Image.Image) -> np.ndarray:
-    """Read an image from a path, bytes, PIL image or array -> RGB uint8 (H, W, 3).
-
-    EXIF orientation is applied; grey, 16-bit, palette, RGBA and CMYK are converted.
-    Raises :class:`InputError` for anything unusable.
-    """
-    if isinstance(source, np.ndarray):
-        return validate_array(source)
-    name = "upload" if isinstance(source, (bytes, Image.Image)) else Path(source).name
-    image = source if isinstance(source, Image.Image) else _open(source)
-    try:
-        image.load()
-        image = ImageOps.exif_transpose(image) or image
-        rgb = np.asarray(_to_rgb(image), dtype=np.uint8)
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise InputError(
-            f"{name} is damaged or truncated and cannot be decoded ({exc}). "
-            "Please upload the complete file."
-        ) from None
-    return validate_array(rgb)
-
-
 def validate_array(image: np.ndarray) -> np.ndarray:
-    """Check an in-memory image and return it as contiguous RGB uint8 (H, W, 3)."""
+    """Check an in-memory image and return it as contiguous RGB uint8 (H, W, 3).
+
+    Accepts (H, W) grey, (H, W, 3) RGB and (H, W, 4) RGBA (alpha dropped); float arrays
+    in 0-1 are scaled to 0-255, other numbers clipped to 0-255.
+    """
     array = np.asarray(image)
+    floating = np.issubdtype(array.dtype, np.floating)
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise InputError(f"Expected an image array of numbers, got dtype {array.dtype}.")
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)
     if array.ndim != 3 or array.shape[2] not in (3, 4):
         raise InputError(f"Expected an RGB image, got an array of shape {array.shape}.")
-    if array.shape[2] == 4:
-        array = array[:, :, :3]
-    if array.dtype != np.uint8:
-        if np.issubdtype(array.dtype, np.floating) and array.max(initial=0) <= 1.0:
-            array = array * 255.0
-        array = np.clip(array, 0, 255).astype(np.uint8)
     height, width = array.shape[:2]
     if min(height, width) < MIN_SIDE:
         raise InputError(
@@ -109,4 +200,38 @@ def validate_array(image: np.ndarray) -> np.ndarray:
         raise InputError(
             f"The image is {width}x{height} pixels; the limit is {MAX_PIXELS / 1e6:.0f} MP."
         )
+    if array.shape[2] == 4:
+        array = array[:, :, :3]
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8) * 255
+    elif array.dtype != np.uint8:
+        array = np.nan_to_num(array.astype(np.float32, copy=False))
+        if floating and array.max(initial=0) <= 1.0:
+            array = array * 255.0
+        array = np.clip(array, 0, 255).astype(np.uint8)
     return np.ascontiguousarray(array)
+
+
+# --- Housekeeping -------------------------------------------------------------------------
+
+
+def prune_old_files(folder: str | os.PathLike, max_age_s: float) -> int:
+    """Delete files in ``folder`` (not below it) last modified more than ``max_age_s`` ago.
+
+    Keeps a scratch folder from growing without bound; files another process removes
+    first are skipped. Returns how many files were deleted.
+    """
+    cutoff = time.time() - max_age_s
+    deleted = 0
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+                deleted += 1
+        except FileNotFoundError:
+            continue
+    return deleted
