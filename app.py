@@ -16,8 +16,11 @@ from models.fetch import ensure_model
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
+from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
+from pose.match import MIRROR, Match, match, pick_person, rank_by_size
 from pose.media import InputError, load_image, prune_old_files
 from pose.model import DEFAULT_PRESET, PRESETS
+from pose.overlay import draw_numbered, draw_overlay
 
 log = logging.getLogger("app")
 
@@ -191,6 +194,151 @@ def build_image_tab() -> None:
 # Video, Webcam and Match tabs: build_video_tab(), build_webcam_tab(), build_match_tab().
 
 
+# --------------------------------------------------------------------------- Match tab
+
+MATCH_HELP = """
+Compare the poses in two photos (upload, example, or a webcam snapshot) and press
+**Compare**. The score is 100 % for the same pose wherever the people stand and whatever
+the photo sizes. The largest person in each photo is used; the numbers drawn on the
+photos let you pick another. The overlay shows the second skeleton (orange) aligned on
+the first (blue); red rings mark the joints that differ most.
+"""
+
+MATCH_METHOD_CHOICES = [
+    ("Normalized: position, size and tilt removed", "normalized"),
+    ("OKS: COCO keypoint similarity", "oks"),
+    ("Joint angles: elbows, shoulders, hips, knees", "angles"),
+    ("Classic: pixel distance (original formula)", "classic"),
+]
+MATCH_TABLE_HEADERS = ["joint", "difference", "unit", "score %"]
+# Joints scoring below this are ringed as the worst (at most three).
+WORST_BELOW = 70.0
+
+
+def _match_summary(result: Match) -> str:
+    count = len(result.joints)
+    what = "angles" if result.method == "angles" else "joints"
+    details = [result.method, f"{count} {what} compared"]
+    if result.mirrored:
+        details.append("left/right mirrored fits better")
+    if abs(result.rotation) >= 1.0:
+        details.append(f"turned {result.rotation:+.0f}°")
+    return f"# {result.similarity:.1f} %\n**{result.verdict}** · {' · '.join(details)}"
+
+
+def match_images(
+    image1: str | None,
+    image2: str | None,
+    method: str = DEFAULT_MATCH_METHOD,
+    mirror: bool = False,
+    person1: float = 1,
+    person2: float = 1,
+) -> tuple[np.ndarray, np.ndarray, str, list[list], np.ndarray, dict]:
+    """Say how alike the poses in two images are, in percent.
+
+    Args:
+        image1: the reference photo.
+        image2: the photo compared with it.
+        method: "normalized" (default), "oks", "angles" or "classic".
+        mirror: also try the left/right-swapped second pose.
+        person1: which person in image 1, 1 = the largest.
+        person2: which person in image 2, 1 = the largest.
+
+    Returns:
+        image 1 and image 2 with numbered skeletons, the similarity with a verdict
+        (Markdown), the per-joint table (worst first), the two skeletons aligned on one
+        canvas, and the result as JSON (similarity, method, joints, breakdown, ...).
+    """
+    if not image1 or not image2:
+        raise gr.Error("Please provide both images.", print_exception=False)
+    try:
+        numbers = (int(person1 or 1), int(person2 or 1))
+        photos, ranked, chosen = [], [], []
+        for path, number, label in zip(
+            (image1, image2), numbers, ("image 1", "image 2"), strict=True
+        ):
+            pixels = load_image(path)
+            people = rank_by_size(estimate(pixels).people)
+            chosen.append(pick_person(people, number, label))
+            photos.append(pixels)
+            ranked.append(people)
+        result = match(chosen[0], chosen[1], method=method, mirror=bool(mirror))
+    except InputError as exc:
+        raise _user_error(exc) from None
+    except ValueError as exc:
+        raise _user_error(exc) from None
+    worst = result.worst(3, below=WORST_BELOW)
+    # Breakdown names are the first pose's; a mirrored second pose has them swapped.
+    worst_second = [MIRROR[joint] for joint in worst] if result.mirrored else list(worst)
+    annotated1 = draw_numbered(photos[0], ranked[0], numbers[0], highlight=worst)
+    annotated2 = draw_numbered(photos[1], ranked[1], numbers[1], highlight=worst_second)
+    aligned = result.aligned if result.aligned is not None else chosen[1]
+    second_label = "image 2 (mirrored, aligned)" if result.mirrored else "image 2 (aligned)"
+    overlay = draw_overlay(chosen[0], aligned, worst, labels=("image 1", second_label))
+    rows = [
+        [item.joint.label, round(item.difference, 3), result.unit, round(item.score, 1)]
+        for item in result.breakdown
+    ]
+    payload = result.to_dict()
+    payload.update(person1=numbers[0], person2=numbers[1])
+    payload.update(people1=len(ranked[0]), people2=len(ranked[1]))
+    return annotated1, annotated2, _match_summary(result), rows, overlay, payload
+
+
+def build_match_tab() -> None:
+    with gr.Tab("Match"):
+        gr.Markdown(MATCH_HELP)
+        snapshot = {"sources": ["upload", "webcam", "clipboard"]}
+        # Unmirrored snapshots: a mirrored one would swap the person's left and right.
+        webcam = gr.WebcamOptions(mirror=False)
+        with gr.Row():
+            with gr.Column():
+                image1 = image_path_input(
+                    label="Image 1 (reference)", webcam_options=webcam, elem_id="match-image-1",
+                    **snapshot,
+                )  # fmt: skip
+                person1 = gr.Number(1, label="Person in image 1", precision=0, minimum=1)
+            with gr.Column():
+                image2 = image_path_input(
+                    label="Image 2", webcam_options=webcam, elem_id="match-image-2", **snapshot
+                )
+                person2 = gr.Number(1, label="Person in image 2", precision=0, minimum=1)
+        with gr.Row():
+            method = gr.Dropdown(
+                MATCH_METHOD_CHOICES,
+                value=DEFAULT_MATCH_METHOD,
+                label="Method",
+                info="What counts as the same pose; see README, Matching.",
+            )
+            mirror = gr.Checkbox(
+                False, label="Mirror", info="Also try the left/right-swapped second pose."
+            )
+            run = gr.Button("Compare", variant="primary")
+        with gr.Row():
+            with gr.Column(scale=1):
+                score = gr.Markdown(elem_id="match-score")
+                table = gr.Dataframe(
+                    headers=MATCH_TABLE_HEADERS, label="Per joint, worst first", wrap=True
+                )
+            with gr.Column(scale=1):
+                overlay = gr.Image(label="Aligned skeletons", type="numpy", format="png")
+        with gr.Row():
+            annotated1 = gr.Image(label="Image 1", type="numpy", format="png")
+            annotated2 = gr.Image(label="Image 2", type="numpy", format="png")
+        with gr.Accordion("Result as JSON", open=False):
+            result_json = gr.JSON(label="Result")
+        run.click(
+            match_images,
+            [image1, image2, method, mirror, person1, person2],
+            [annotated1, annotated2, score, table, overlay, result_json],
+            api_name="match_images",
+            concurrency_limit=2,
+        )
+        pairs = example_pairs()
+        if pairs:
+            gr.Examples(pairs, inputs=[image1, image2], label="Example pairs")
+
+
 def build_demo() -> gr.Blocks:
     ensure_examples()  # a fresh clone without the committed files: make them if we can
     with gr.Blocks(
@@ -198,6 +346,7 @@ def build_demo() -> gr.Blocks:
     ) as demo:
         gr.Markdown(INTRO)
         build_image_tab()
+        build_match_tab()
     return demo
 
 

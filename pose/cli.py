@@ -56,7 +56,31 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument("--largest", action="store_true", help="keep only the largest person")
     add_common(estimate)
 
-    # match: added by the matching work (pose.match)
+    from pose.match import DEFAULT_MAX_ROTATION, DEFAULT_METHOD, METHODS
+
+    match = sub.add_parser("match", help="how alike are the poses in two images, in percent")
+    match.add_argument("image1", help="the reference image")
+    match.add_argument("image2", help="the image compared with it")
+    match.add_argument(
+        "--method",
+        choices=METHODS,
+        default=DEFAULT_METHOD,
+        help=f"similarity method (default: {DEFAULT_METHOD}; see README, Matching)",
+    )
+    match.add_argument(
+        "--mirror", action="store_true", help="also try the left/right-swapped second pose"
+    )
+    match.add_argument(
+        "--max-rotation",
+        type=float,
+        default=DEFAULT_MAX_ROTATION,
+        help=f"largest in-plane rotation to align, degrees (default: {DEFAULT_MAX_ROTATION:g})",
+    )
+    match.add_argument("--person1", type=int, default=1, help="person in image 1, largest = 1")
+    match.add_argument("--person2", type=int, default=1, help="person in image 2, largest = 1")
+    match.add_argument("--overlay", help="write the two aligned skeletons to this image file")
+    match.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_common(match)
     # video: added by the video work (pose.video)
     return parser
 
@@ -81,6 +105,52 @@ def run_estimate(args: argparse.Namespace) -> int:
             print(f"  person {number}: score {person.score:.2f}, {person.num_visible}/18 joints")
     if not result.people:
         log.warning("no person found")
+    return 0
+
+
+@command("match")
+def run_match(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    from pose.estimate import estimate
+    from pose.match import match, pick_person, rank_by_size
+    from pose.media import load_image
+    from pose.overlay import draw_overlay
+
+    chosen = []
+    counts = []
+    for path, number, label in (
+        (args.image1, args.person1, "image 1"),
+        (args.image2, args.person2, "image 2"),
+    ):
+        people = rank_by_size(
+            estimate(load_image(path), size=args.size, threshold=args.threshold).people
+        )
+        chosen.append(pick_person(people, number, f"{label} ({os.path.basename(path)})"))
+        counts.append(len(people))
+    result = match(chosen[0], chosen[1], args.method, args.mirror, args.max_rotation)
+    if args.overlay:
+        aligned = result.aligned if result.aligned is not None else chosen[1]
+        Image.fromarray(
+            draw_overlay(chosen[0], aligned, highlight=result.worst(3, below=70.0))
+        ).save(args.overlay)
+    if args.json:
+        payload = result.to_dict()
+        payload.update(
+            person1=args.person1, person2=args.person2, people1=counts[0], people2=counts[1]
+        )
+        print(json.dumps(payload))
+        return 0
+    print(
+        f"similarity {result.similarity:.1f} %: {result.verdict} ({result.method}, "
+        f"{len(result.joints)} {'angles' if result.method == 'angles' else 'joints'}"
+        f"{', mirrored' if result.mirrored else ''})"
+    )
+    print("worst joints:")
+    for item in result.breakdown[:3]:
+        print(
+            f"  {item.joint.label:<11} {item.difference:8.3f} {result.unit:<9} {item.score:5.1f} %"
+        )
     return 0
 
 

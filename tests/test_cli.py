@@ -34,3 +34,12 @@ def test_unreadable_file_exits_non_zero_with_one_line(tmp_path):
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+
+
+def test_estimate_returns_everyone_best_first_or_only_the_largest():
+    photo = str(COCO_DIR / "000000197388.jpg")  # five labelled people
+    everyone = json.loads(run_cli("estimate", photo, "--json").stdout)["people"]
+    scores = [person["score"] for person in everyone]
+    assert len(everyone) >= 4 and scores == sorted(scores, reverse=True)
+    largest = json.loads(run_cli("estimate", photo, "--json", "--largest").stdout)["people"]
+    assert len(largest) == 1 and largest[0] in everyone

@@ -1,0 +1,125 @@
+"""Pictures for matching: two aligned skeletons on one canvas, and numbered people.
+
+Pure functions: inputs are never modified; images are RGB uint8 (H, W, 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from pose.draw import draw_poses
+from pose.skeleton import DRAWN_LIMBS
+from pose.types import Pose
+
+# Colour-blind-safe pair (RGB): the first pose blue, the second orange.
+FIRST_COLOR = (0, 114, 178)
+SECOND_COLOR = (230, 159, 0)
+WORST_COLOR = (213, 0, 0)
+OFFSET_COLOR = (150, 150, 150)
+BACKGROUND = (255, 255, 255)
+
+_SHIFT = 4  # sub-pixel anti-aliased drawing, as in pose.draw
+_ONE = 1 << _SHIFT
+
+
+def _fixed(point: np.ndarray) -> tuple[int, int]:
+    return round(float(point[0]) * _ONE), round(float(point[1]) * _ONE)
+
+
+def _skeleton(canvas: np.ndarray, points: np.ndarray, colour, thickness: int, radius: int) -> None:
+    for start, end in DRAWN_LIMBS:
+        if points[start, 2] > 0 and points[end, 2] > 0:
+            cv2.line(
+                canvas,
+                _fixed(points[start]),
+                _fixed(points[end]),
+                colour,
+                thickness,
+                cv2.LINE_AA,
+                _SHIFT,
+            )
+    for point in points:
+        if point[2] > 0:
+            cv2.circle(canvas, _fixed(point), radius * _ONE, colour, -1, cv2.LINE_AA, _SHIFT)
+
+
+def draw_overlay(
+    first: Pose,
+    second: Pose,
+    highlight: Sequence[int] = (),
+    size: int = 512,
+    labels: tuple[str, str] = ("image 1", "image 2 (aligned)"),
+) -> np.ndarray:
+    """Both skeletons on one white canvas, the second already aligned to the first.
+
+    The canvas's longer side is ``size`` pixels and frames both poses' found joints.
+    The first pose is drawn blue, the second orange; a grey line joins each joint found
+    in both; joints in ``highlight`` (the worst) get a red ring. Returns RGB uint8.
+    """
+    points = [pose.keypoints[pose.visible, :2] for pose in (first, second)]
+    found = np.vstack(points) if any(len(p) for p in points) else np.zeros((1, 2), np.float32)
+    low, high = found.min(axis=0), found.max(axis=0)
+    extent = np.maximum(high - low, 1.0)
+    margin = 0.12 * float(extent.max()) + 1.0
+    low, extent = low - margin, extent + 2 * margin
+    scale = size / float(extent.max())
+    width = max(64, round(float(extent[0]) * scale))
+    height = max(64, round(float(extent[1]) * scale))
+    canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
+
+    def to_canvas(pose: Pose) -> np.ndarray:
+        mapped = pose.keypoints.astype(np.float64).copy()
+        mapped[:, :2] = (mapped[:, :2] - low) * scale
+        return mapped
+
+    a, b = to_canvas(first), to_canvas(second)
+    thickness = max(2, size // 150)
+    radius = max(3, size // 110)
+    for joint in range(len(a)):
+        if a[joint, 2] > 0 and b[joint, 2] > 0:
+            cv2.line(
+                canvas, _fixed(a[joint]), _fixed(b[joint]), OFFSET_COLOR, 1, cv2.LINE_AA, _SHIFT
+            )
+    _skeleton(canvas, a, FIRST_COLOR, thickness, radius)
+    _skeleton(canvas, b, SECOND_COLOR, thickness, radius)
+    for joint in highlight:
+        if a[joint, 2] > 0:
+            ring = (radius + thickness + 2) * _ONE
+            cv2.circle(canvas, _fixed(a[joint]), ring, WORST_COLOR, 2, cv2.LINE_AA, _SHIFT)
+    font_scale = max(0.4, size / 900)
+    for row, (text, colour) in enumerate(zip(labels, (FIRST_COLOR, SECOND_COLOR), strict=True)):
+        origin = (8, round(22 * font_scale / 0.57) * (row + 1))
+        cv2.putText(
+            canvas, text, origin, cv2.FONT_HERSHEY_SIMPLEX, font_scale, colour, 2, cv2.LINE_AA
+        )
+    return canvas
+
+
+def draw_numbered(
+    image: np.ndarray, people: Sequence[Pose], chosen: int = 1, highlight: Sequence[int] = ()
+) -> np.ndarray:
+    """``image`` with every person's skeleton and their number (1-based, in the given
+    order) above their head; the ``chosen`` person's number on green, the others on grey.
+    ``highlight`` joints of the chosen person get a white ring. Returns RGB uint8."""
+    canvas = draw_poses(image, [p for n, p in enumerate(people, 1) if n != chosen])
+    if 1 <= chosen <= len(people):
+        canvas = draw_poses(canvas, [people[chosen - 1]], highlight=highlight)
+    diagonal = float(np.hypot(*image.shape[:2]))
+    font_scale = max(0.4, diagonal / 1400)
+    thick = max(1, round(font_scale * 2))
+    for number, person in enumerate(people, start=1):
+        x0, y0, x1, _ = person.bbox()
+        text = str(number)
+        (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
+        x = int(np.clip((x0 + x1) / 2 - w / 2, 0, max(0, image.shape[1] - w - 4)))
+        y = int(np.clip(y0 - 8, h + 4, image.shape[0] - base - 1))
+        box = (0, 170, 60) if number == chosen else (90, 90, 90)
+        cv2.rectangle(canvas, (x - 3, y - h - 3), (x + w + 3, y + base), box, -1)
+        cv2.putText(
+            canvas, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thick,
+            cv2.LINE_AA,
+        )  # fmt: skip
+    return canvas

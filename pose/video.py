@@ -1,0 +1,573 @@
+"""Video in; annotated, browser-playable video and per-frame keypoints out.
+
+Frames are read with PyAV, run through the model, drawn, and encoded as H.264 (yuv420p,
+``+faststart``) in MP4, or VP9 in WebM: the codecs every browser plays. OpenCV's pip
+wheels only write mp4v, which browsers do not play.
+
+The work runs as a small pipeline of threads joined by bounded queues, so decoding,
+inference, drawing and encoding overlap and keep two cores busy::
+
+    read (PyAV decode, RGB) -> infer (TensorFlow, a few frames per session call)
+        -> draw (keypoint decode, smoothing, skeletons, RGB->YUV) -> encode (libx264, caller)
+
+TensorFlow, OpenCV and the codecs release the GIL while they work, so the threads run
+truly in parallel. Audio is not copied to the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from pose.draw import draw_poses
+from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
+from pose.media import InputError
+from pose.model import PoseModel, get_model
+from pose.skeleton import Joint
+from pose.smoothing import PoseSmoother
+from pose.types import Pose
+
+log = logging.getLogger(__name__)
+
+# Limits, documented in the README and the Video tab. Processing runs at roughly 10-20
+# frames/s on two cores, so 900 processed frames is about a minute of work; longer clips
+# can be processed by taking every Nth frame.
+MAX_FRAMES = int(os.environ.get("POSE_MAX_VIDEO_FRAMES", 900))
+MAX_SECONDS = float(os.environ.get("POSE_MAX_VIDEO_SECONDS", 600))
+MAX_SIDE = 4096
+MAX_EVERY = 100
+DEFAULT_FPS = Fraction(25)
+# Frames per TensorFlow call: batching amortises per-call overhead; more adds latency only.
+BATCH = 2
+QUEUE_SIZE = 4
+
+ENCODERS = {".mp4": "libx264", ".mov": "libx264", ".m4v": "libx264", ".webm": "libvpx-vp9"}
+ENCODER_OPTIONS = {
+    "libx264": {"preset": "veryfast", "crf": "23"},
+    # Realtime deadline: VP9's default mode is tens of times slower than x264 veryfast.
+    "libvpx-vp9": {"deadline": "realtime", "cpu-used": "8", "row-mt": "1", "crf": "32", "b": "0"},
+}
+CSV_HEADERS = ["frame", "time", "person", "joint", "x", "y", "confidence"]
+
+ProgressCallback = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file holds. ``width`` x ``height`` is the stored size: phones record a
+    display rotation instead of turning the pixels, which is applied per frame
+    (:func:`upright`), so the output may be the transpose of this.
+
+    ``frames`` comes from the container header or duration x fps, so it is an estimate
+    (``None`` if neither is known).
+    """
+
+    name: str
+    width: int
+    height: int
+    fps: Fraction
+    frames: int | None
+    duration: float | None
+    codec: str
+    has_audio: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "width": self.width,
+            "height": self.height,
+            "fps": round(float(self.fps), 3),
+            "frames": self.frames,
+            "duration": None if self.duration is None else round(self.duration, 3),
+            "codec": self.codec,
+            "has_audio": self.has_audio,
+        }
+
+
+@dataclass(frozen=True)
+class FrameKeypoints:
+    """People found in source frame ``index`` (0-based), shown at ``time`` seconds."""
+
+    index: int
+    time: float
+    people: tuple[Pose, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "frame": self.index,
+            "time": round(self.time, 4),
+            "people": [person.to_dict() for person in self.people],
+        }
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """An annotated video at ``output`` and the keypoints of each of its frames."""
+
+    output: Path
+    source: VideoInfo
+    every: int
+    fps: Fraction
+    width: int
+    height: int
+    frames: tuple[FrameKeypoints, ...]
+    seconds: float
+
+    @property
+    def audio_dropped(self) -> bool:
+        return self.source.has_audio
+
+    @property
+    def processing_fps(self) -> float:
+        return len(self.frames) / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-ready; ``frames`` has one entry per output frame, in order."""
+        return {
+            "source": self.source.to_dict(),
+            "output": {
+                "width": self.width,
+                "height": self.height,
+                "fps": round(float(self.fps), 3),
+                "frames": len(self.frames),
+                "every": self.every,
+                "audio": False,
+            },
+            "frames": [frame.to_dict() for frame in self.frames],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    def to_csv(self) -> str:
+        """One row per found joint: frame, time, person (1-based), joint, x, y, confidence."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_HEADERS)
+        for frame in self.frames:
+            for number, person in enumerate(frame.people, start=1):
+                for joint in Joint:
+                    x, y, score = person.keypoints[joint].tolist()
+                    if score > 0:
+                        writer.writerow(
+                            [
+                                frame.index,
+                                round(frame.time, 4),
+                                number,
+                                joint.label,
+                                round(x, 1),
+                                round(y, 1),
+                                round(score, 3),
+                            ]
+                        )
+        return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _frame_rate(stream) -> Fraction:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and 0 < rate <= 240:
+            return Fraction(rate)
+    return DEFAULT_FPS
+
+
+def _describe(container, stream, name: str) -> VideoInfo:
+    fps = _frame_rate(stream)
+    duration = None
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration = container.duration / av.time_base
+    frames = stream.frames or (round(duration * fps) if duration else None)
+    width, height = stream.codec_context.width, stream.codec_context.height
+    return VideoInfo(
+        name=name,
+        width=width,
+        height=height,
+        fps=fps,
+        frames=frames,
+        duration=duration,
+        codec=stream.codec_context.name,
+        has_audio=bool(container.streams.audio),
+    )
+
+
+def open_video(path: str | os.PathLike) -> tuple[av.container.InputContainer, VideoInfo]:
+    """Open a video file for reading; raise :class:`InputError` with a clear message if unusable.
+
+    Checks: the file exists and is not empty, FFmpeg can read it, it has a video track
+    that can be decoded, it is not a still image, and it is within :data:`MAX_SECONDS`
+    and :data:`MAX_SIDE`. The caller closes the returned container.
+    """
+    file = Path(path)
+    name = file.name
+    if not file.is_file():
+        raise InputError(f"File not found: {name}.")
+    if file.stat().st_size == 0:
+        raise InputError(f"{name} is empty (0 bytes). Please upload a video.")
+    try:
+        container = av.open(str(file), metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{name} is not a video we can read: it is damaged, incomplete or in an "
+            f"unknown format ({exc.__class__.__name__}). Use an MP4, MOV, WebM or AVI file."
+        ) from None
+    try:
+        info = _check(container, name)
+    except BaseException:
+        container.close()
+        raise
+    return container, info
+
+
+def _check(container, name: str) -> VideoInfo:
+    if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+        raise InputError(f"{name} is a still image, not a video. Use the Image tab for photos.")
+    if not container.streams.video:
+        raise InputError(f"{name} has no video track (audio only?). Please upload a video.")
+    stream = container.streams.video[0]
+    if stream.codec_context is None or not stream.codec_context.width:
+        raise InputError(f"{name} uses a video codec we cannot decode. Use H.264, VP9 or AV1.")
+    info = _describe(container, stream, name)
+    if max(info.width, info.height) > MAX_SIDE:
+        raise InputError(
+            f"{name} is {info.width}x{info.height} pixels; the limit is {MAX_SIDE} pixels a side."
+        )
+    if info.duration is not None and info.duration > MAX_SECONDS:
+        raise InputError(
+            f"{name} lasts {info.duration:.0f} s; the limit is {MAX_SECONDS:.0f} s. Please trim it."
+        )
+    return info
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """:class:`VideoInfo` of a file, validated as in :func:`open_video`."""
+    container, info = open_video(path)
+    container.close()
+    return info
+
+
+def check_frame_budget(info: VideoInfo, every: int, max_frames: int = MAX_FRAMES) -> int | None:
+    """Number of frames that ``every`` would process; InputError if over ``max_frames``."""
+    if not isinstance(every, int) or not 1 <= every <= MAX_EVERY:
+        raise InputError(f"'Every Nth frame' must be a whole number from 1 to {MAX_EVERY}.")
+    if info.frames is None:
+        return None
+    todo = -(-info.frames // every)
+    if todo > max_frames:
+        needed = -(-info.frames // max_frames)
+        raise InputError(
+            f"{info.name} has about {info.frames} frames; at most {max_frames} frames are "
+            f"processed per video. Process every {needed}th frame or more, or trim the video."
+        )
+    return todo
+
+
+def upright(image: np.ndarray, rotation: int) -> np.ndarray:
+    """Apply a display rotation (degrees counter-clockwise, multiple of 90) to (H, W, C) pixels."""
+    turns = round(rotation / 90) % 4
+    return np.ascontiguousarray(np.rot90(image, turns)) if turns else image
+
+
+def _decode(container, stream, name: str) -> Iterator:
+    """Decoded frames of ``stream``; a file cut short yields the frames before the cut.
+
+    Packets are decoded one by one (rather than ``container.decode``) so that a damaged
+    packet or a truncated file does not lose the frames still inside the decoder.
+    """
+    try:
+        for packet in container.demux(stream):
+            try:
+                yield from packet.decode()
+            except av.InvalidDataError as exc:
+                log.warning("%s: skipped a damaged packet: %s", name, exc)
+    except av.FFmpegError as exc:
+        log.warning("%s: reading stopped early: %s", name, exc)
+        try:
+            yield from stream.codec_context.decode(None)  # flush frames still buffered
+        except av.FFmpegError:
+            return
+
+
+def iter_frames(
+    container, info: VideoInfo, every: int = 1, max_frames: int = MAX_FRAMES
+) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Yield (source index, time in s, upright RGB uint8 (H, W, 3)) for every ``every``-th frame.
+
+    Raises InputError when no frame decodes, or when the file holds more frames than its
+    header said and exceeds ``max_frames``.
+    """
+    stream = container.streams.video[0]
+    # No frame-parallel decoding ("AUTO"): a damaged packet would then lose every frame in
+    # flight. Decoding has its own pipeline thread and is cheap next to the model.
+    produced = 0
+    for index, frame in enumerate(_decode(container, stream, info.name)):
+        if index % every:
+            continue
+        if produced >= max_frames:
+            raise InputError(
+                f"{info.name} has more frames than its header says; at most {max_frames} "
+                f"frames are processed per video. Choose a larger 'every Nth frame'."
+            )
+        seconds = float(frame.time) if frame.time is not None else index / float(info.fps)
+        rgb = frame.to_ndarray(format="rgb24")
+        yield index, seconds, upright(rgb, frame.rotation)
+        produced += 1
+    if produced == 0:
+        raise InputError(
+            f"{info.name} contains no video frames that can be decoded (damaged or empty?)."
+        )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """H.264/VP9 in yuv420p need even sides: round odd sizes up by one pixel."""
+    return width + width % 2, height + height % 2
+
+
+def to_yuv420(image: np.ndarray) -> np.ndarray:
+    """RGB uint8 (H, W, 3) -> I420 planes (H*3/2, W') with odd sides padded by edge pixels."""
+    height, width = image.shape[:2]
+    pad_w, pad_h = even_size(width, height)
+    if (pad_w, pad_h) != (width, height):
+        image = np.pad(image, ((0, pad_h - height), (0, pad_w - width), (0, 0)), mode="edge")
+    return cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)
+
+
+def encoder_for(path: str | os.PathLike) -> str:
+    """The encoder for an output file name; InputError for a suffix no browser plays."""
+    codec = ENCODERS.get(Path(path).suffix.lower())
+    if codec is None:
+        raise InputError(
+            f"Cannot write {Path(path).name}: the output must end in {', '.join(sorted(ENCODERS))}."
+        )
+    return codec
+
+
+class VideoWriter:
+    """Encode RGB frames to a browser-playable file: H.264 for .mp4/.mov, VP9 for .webm."""
+
+    def __init__(self, path: str | os.PathLike, width: int, height: int, fps: Fraction) -> None:
+        self.path = Path(path)
+        codec = encoder_for(self.path)
+        self.width, self.height = even_size(width, height)
+        # faststart moves the index to the front so browsers start playing before the end.
+        options = {"movflags": "+faststart"} if codec == "libx264" else {}
+        self._container = av.open(str(self.path), "w", container_options=options)
+        self._stream = self._container.add_stream(
+            codec, rate=fps, options=ENCODER_OPTIONS.get(codec, {})
+        )
+        self._stream.width, self._stream.height = self.width, self.height
+        self._stream.pix_fmt = "yuv420p"
+        self.frames = 0
+
+    def write_yuv(self, planes: np.ndarray) -> None:
+        """Encode one frame given as I420 planes from :func:`to_yuv420`."""
+        frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+        frame.pts = self.frames
+        self._container.mux(self._stream.encode(frame))
+        self.frames += 1
+
+    def write(self, image: np.ndarray) -> None:
+        """Encode one RGB uint8 (H, W, 3) frame."""
+        self.write_yuv(to_yuv420(image))
+
+    def close(self) -> None:
+        try:
+            self._container.mux(self._stream.encode(None))
+        finally:
+            self._container.close()
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------- pipeline
+
+_END = object()
+
+
+class _Pipeline:
+    """Threads joined by bounded queues; the first error stops every stage."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        self._threads: list[threading.Thread] = []
+
+    def put(self, box: queue.Queue, item) -> bool:
+        while not self.stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(self, box: queue.Queue):
+        while True:
+            try:
+                return box.get(timeout=0.1)
+            except queue.Empty:
+                if self.stop.is_set():
+                    return _END
+
+    def get_nowait(self, box: queue.Queue):
+        try:
+            return box.get_nowait()
+        except queue.Empty:
+            return None
+
+    def spawn(self, name: str, target: Callable[[], None], outbox: queue.Queue) -> None:
+        def run() -> None:
+            try:
+                target()
+            except BaseException as exc:
+                self.errors.append(exc)
+                self.stop.set()
+            finally:
+                self.put(outbox, _END)
+
+        thread = threading.Thread(target=run, name=f"video-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def raise_first(self) -> None:
+        if self.errors:
+            raise self.errors[0]
+
+
+def process_video(
+    source: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    size: str | tuple[int, int] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    every: int = 1,
+    smooth: bool = False,
+    max_frames: int = MAX_FRAMES,
+    batch: int = BATCH,
+    model: PoseModel | None = None,
+    progress: ProgressCallback | None = None,
+) -> VideoResult:
+    """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
+
+    The output keeps the input's size (odd sides padded to even) and frame rate divided by
+    ``every``; audio is dropped. ``smooth`` applies the One Euro filter across frames.
+    ``progress(done, total)`` is called from this thread after each encoded frame
+    (``total`` is ``None`` when the file does not say how many frames it has).
+    Raises :class:`InputError` for unusable input; the partial output is removed then.
+    """
+    box = resolve_box(size)
+    model = model or get_model()
+    started = time.perf_counter()
+    container, info = open_video(source)
+    try:
+        encoder_for(output)
+        total = check_frame_budget(info, every, max_frames)
+    except BaseException:
+        container.close()
+        raise
+    fps = info.fps / every
+    writer: VideoWriter | None = None  # opened on the first frame: rotation may swap W and H
+    frames: list[FrameKeypoints] = []
+    pipeline = _Pipeline()
+    decoded: queue.Queue = queue.Queue(QUEUE_SIZE)
+    inferred: queue.Queue = queue.Queue(QUEUE_SIZE)
+    drawn: queue.Queue = queue.Queue(QUEUE_SIZE)
+    smoother = PoseSmoother() if smooth else None
+
+    def read() -> None:
+        for item in iter_frames(container, info, every, max_frames):
+            if not pipeline.put(decoded, item):
+                return
+
+    def infer() -> None:
+        carry = None
+        while (item := carry or pipeline.get(decoded)) is not _END:
+            group, carry = [item], None
+            # Take frames already waiting (same size) so one session call does several.
+            while len(group) < batch and (extra := pipeline.get_nowait(decoded)) is not None:
+                if extra is _END or extra[2].shape != item[2].shape:
+                    carry = extra
+                    break
+                group.append(extra)
+            outputs = model.infer_batch([image for _, _, image in group], box)
+            for (index, seconds, image), result in zip(group, outputs, strict=True):
+                if not pipeline.put(inferred, (index, seconds, image, result)):
+                    return
+
+    def draw() -> None:
+        while (item := pipeline.get(inferred)) is not _END:
+            index, seconds, image, result = item
+            people = decode_output(result, threshold)
+            if smoother is not None:
+                people = smoother.update(people, seconds, (image.shape[1], image.shape[0]))
+            planes = to_yuv420(draw_poses(image, people))
+            if not pipeline.put(drawn, (FrameKeypoints(index, seconds, tuple(people)), planes)):
+                return
+
+    pipeline.spawn("read", read, decoded)
+    pipeline.spawn("infer", infer, inferred)
+    pipeline.spawn("draw", draw, drawn)
+    try:
+        while (item := pipeline.get(drawn)) is not _END:
+            keypoints, planes = item
+            if writer is None:
+                writer = VideoWriter(output, planes.shape[1], planes.shape[0] * 2 // 3, fps)
+            writer.write_yuv(planes)
+            frames.append(keypoints)
+            if progress is not None:
+                progress(len(frames), total)
+        pipeline.raise_first()
+        if writer is None:
+            raise InputError(f"{info.name} contains no video frames.")
+        writer.close()
+    except BaseException:
+        pipeline.close()
+        try:
+            if writer is not None:
+                writer.close()
+        finally:
+            Path(output).unlink(missing_ok=True)
+        raise
+    finally:
+        pipeline.close()
+        container.close()
+    seconds = time.perf_counter() - started
+    log.info("%s: %d frames in %.1f s", info.name, len(frames), seconds)
+    return VideoResult(
+        output=Path(output),
+        source=info,
+        every=every,
+        fps=fps,
+        width=writer.width,
+        height=writer.height,
+        frames=tuple(frames),
+        seconds=seconds,
+    )

@@ -1,0 +1,303 @@
+"""The video path: a clip made at test time from the eval frames goes through pose.video,
+the CLI and the app API; the output must be browser-playable H.264 with the right frames."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from conftest import COCO_DIR, ROOT, VIDEO_PATH
+from PIL import Image
+
+from pose.media import InputError
+from pose.video import (
+    VideoWriter,
+    check_frame_budget,
+    even_size,
+    iter_frames,
+    open_video,
+    probe_video,
+    process_video,
+    to_yuv420,
+    upright,
+)
+
+
+def make_clip(
+    path: Path,
+    frames: int = 6,
+    size: tuple[int, int] = (320, 240),
+    fps: int = 10,
+    codec: str = "libx264",
+    audio: bool = False,
+    rotation: int = 0,
+) -> Path:
+    """Write a clip cycling through the COCO eval photos, resized to ``size`` (w, h)."""
+    photos = sorted(COCO_DIR.glob("*.jpg"))
+    images = [np.asarray(Image.open(p).convert("RGB").resize(size)) for p in photos]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        if rotation:
+            stream.set_display_rotation(rotation)
+        sound = container.add_stream("aac", rate=8000) if audio else None
+        for index in range(frames):
+            frame = av.VideoFrame.from_ndarray(images[index % len(images)], format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+        if sound is not None:
+            samples = np.zeros((1, 8000), dtype=np.float32)
+            chunk = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+            chunk.sample_rate = 8000
+            chunk.pts = 0
+            container.mux(sound.encode(chunk))
+            container.mux(sound.encode(None))
+    return path
+
+
+def probe(path: Path) -> tuple[str, str, int, int, int, Fraction]:
+    """(codec, pixel format, frames decoded, width, height, average rate) of a file."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        count = sum(1 for _ in container.decode(stream))
+        context = stream.codec_context
+        return (
+            context.name,
+            context.pix_fmt,
+            count,
+            context.width,
+            context.height,
+            stream.average_rate,
+        )
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("clips") / "people.mp4")
+
+
+# ----------------------------------------------------------------------- pure helpers
+
+
+def test_even_size_pads_odd_sides_only():
+    assert even_size(320, 240) == (320, 240)
+    assert even_size(321, 241) == (322, 242)
+
+
+def test_to_yuv420_pads_odd_image_with_edge_pixels():
+    image = np.zeros((5, 7, 3), dtype=np.uint8)
+    image[:, -1] = 255  # white right column: the padding must copy it, not add black
+    planes = to_yuv420(image)
+    assert planes.shape == (6 * 3 // 2, 8)
+    luma = planes[:6]
+    assert luma[:, -1].min() > 200 and luma[:, 0].max() < 30
+
+
+def test_upright_rotates_counter_clockwise():
+    image = np.zeros((2, 4, 1), dtype=np.uint8)
+    image[:, 0] = 1  # left column
+    assert upright(image, 0) is image
+    clockwise = upright(image, -90)
+    assert clockwise.shape == (4, 2, 1) and clockwise[0].min() == 1  # left went to the top
+    assert upright(image, 90)[-1].min() == 1  # counter-clockwise: left went to the bottom
+
+
+def test_frame_budget_suggests_every_nth(clip):
+    info = probe_video(clip)
+    assert check_frame_budget(info, 1, max_frames=10) == 6
+    with pytest.raises(InputError, match="every 3th frame or more"):
+        check_frame_budget(info, 1, max_frames=2)
+    assert check_frame_budget(info, 3, max_frames=2) == 2
+    with pytest.raises(InputError, match="whole number from 1 to"):
+        check_frame_budget(info, 0)
+
+
+def test_writer_makes_browser_playable_h264_from_odd_size(tmp_path):
+    out = tmp_path / "odd.mp4"
+    with VideoWriter(out, 65, 47, Fraction(30000, 1001)) as writer:
+        for value in range(0, 250, 50):
+            writer.write(np.full((47, 65, 3), value, dtype=np.uint8))
+    codec, pix_fmt, count, width, height, rate = probe(out)
+    assert (codec, pix_fmt, count, width, height) == ("h264", "yuv420p", 5, 66, 48)
+    assert rate == Fraction(30000, 1001)
+    # faststart: the index (moov) comes before the media data so browsers start at once.
+    data = out.read_bytes()
+    assert 0 < data.find(b"moov") < data.find(b"mdat")
+
+
+# ----------------------------------------------------------------------- bad input
+
+
+def test_empty_file_is_a_clear_error(tmp_path):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty \(0 bytes\)"):
+        open_video(empty)
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path, clip):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 20)
+    with pytest.raises(InputError, match="not a video we can read"):
+        open_video(broken)
+
+
+def test_cut_short_file_keeps_frames_before_the_cut(tmp_path, clip):
+    """Our own output has the index first (faststart), so cutting it leaves a valid head."""
+    whole = tmp_path / "whole.mp4"
+    noise = np.random.default_rng(0).integers(0, 256, (10, 48, 64, 3), dtype=np.uint8)
+    with VideoWriter(whole, 64, 48, Fraction(10)) as writer:
+        for image in noise:  # noise: large frames, so the media data dwarfs the index
+            writer.write(image)
+    data = whole.read_bytes()
+    header_only = tmp_path / "header_only.mp4"
+    header_only.write_bytes(data[: data.find(b"mdat") + 16])
+    container, info = open_video(header_only)
+    with container, pytest.raises(InputError, match="no video frames that can be decoded"):
+        list(iter_frames(container, info))
+    half = tmp_path / "half.mp4"
+    half.write_bytes(data[: len(data) // 2])
+    container, info = open_video(half)
+    with container:
+        kept = [index for index, _, _ in iter_frames(container, info)]
+    assert 0 < len(kept) < 10 and kept == list(range(len(kept)))
+
+
+def test_damaged_upload_is_a_clear_error(tmp_path, clip):
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(clip.read_bytes()[:600])  # moov at the end: nothing usable
+    with pytest.raises(InputError, match=r"truncated\.mp4 is not a video we can read"):
+        process_video(truncated, tmp_path / "out.mp4")
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_still_image_is_refused(tmp_path):
+    with pytest.raises(InputError, match="still image"):
+        open_video(COCO_DIR / "000000000785.jpg")
+
+
+def test_audio_only_is_refused(tmp_path):
+    path = tmp_path / "sound.m4a"
+    with av.open(str(path), "w") as container:
+        sound = container.add_stream("aac", rate=8000)
+        chunk = av.AudioFrame.from_ndarray(
+            np.zeros((1, 4096), np.float32), format="fltp", layout="mono"
+        )
+        chunk.sample_rate, chunk.pts = 8000, 0
+        container.mux(sound.encode(chunk))
+        container.mux(sound.encode(None))
+    with pytest.raises(InputError, match="no video track"):
+        open_video(path)
+
+
+def test_unknown_output_suffix_is_refused_before_work(tmp_path, clip):
+    with pytest.raises(InputError, match="must end in"):
+        process_video(clip, tmp_path / "out.avi")
+
+
+# ----------------------------------------------------------------------- real model
+
+
+@pytest.mark.model
+def test_process_video_frames_size_rate_and_keypoints(tmp_path, clip):
+    seen = []
+    result = process_video(clip, tmp_path / "out.mp4", progress=lambda d, t: seen.append((d, t)))
+    codec, pix_fmt, count, width, height, rate = probe(result.output)
+    assert (codec, pix_fmt, count, width, height, rate) == ("h264", "yuv420p", 6, 320, 240, 10)
+    assert seen[-1] == (6, 6) and len(seen) == 6
+    payload = json.loads(result.to_json())
+    assert [entry["frame"] for entry in payload["frames"]] == list(range(6))
+    assert payload["frames"][1]["time"] == pytest.approx(0.1)
+    # Frame 0 is the first COCO photo (a skier): one person with most joints.
+    assert payload["frames"][0]["people"], "nobody found in a photo of a person"
+    assert len(payload["frames"][0]["people"][0]["keypoints"]) == 18
+    csv_lines = result.to_csv().splitlines()
+    assert csv_lines[0] == "frame,time,person,joint,x,y,confidence"
+    assert {line.split(",")[0] for line in csv_lines[1:]} <= {str(i) for i in range(6)}
+    assert not result.audio_dropped
+
+
+@pytest.mark.model
+def test_every_nth_rotation_audio_and_webm(tmp_path):
+    source = make_clip(tmp_path / "phone.mp4", frames=5, audio=True, rotation=-90)
+    result = process_video(source, tmp_path / "out.webm", every=2, smooth=True)
+    codec, _, count, width, height, rate = probe(result.output)
+    # Every 2nd of 5 frames: 0, 2, 4 at 5 fps; portrait because the phone said so.
+    assert (codec, count, width, height, rate) == ("vp9", 3, 240, 320, 5)
+    assert [frame.index for frame in result.frames] == [0, 2, 4]
+    assert result.audio_dropped
+
+
+@pytest.mark.model
+def test_street_clip_finds_several_people(tmp_path):
+    result = process_video(VIDEO_PATH, tmp_path / "street.mp4")
+    assert (result.width, result.height, len(result.frames)) == (960, 540, 5)
+    assert all(len(frame.people) >= 2 for frame in result.frames)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pose", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.model
+def test_cli_video_writes_h264_and_json(tmp_path, clip):
+    out, keypoints = tmp_path / "annotated.mp4", tmp_path / "keypoints.json"
+    result = run_cli("video", str(clip), str(out), "--json", str(keypoints), "--every", "2")
+    assert result.returncode == 0, result.stderr
+    assert "3 frames" in result.stdout
+    codec, _, count, width, height, rate = probe(out)
+    assert (codec, count, width, height, rate) == ("h264", 3, 320, 240, 5)
+    payload = json.loads(keypoints.read_text())
+    assert len(payload["frames"]) == 3 and payload["output"]["every"] == 2
+
+
+def test_cli_video_bad_input_is_one_line(tmp_path):
+    empty = tmp_path / "empty.mov"
+    empty.write_bytes(b"")
+    result = run_cli("video", str(empty), str(tmp_path / "out.mp4"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "empty" in lines[0], result.stderr
+
+
+# ----------------------------------------------------------------------- app API
+
+
+@pytest.mark.app
+def test_estimate_video_endpoint(client, clip):
+    from gradio_client import handle_file
+
+    video, json_path, csv_path, summary = client.predict(
+        handle_file(str(clip)),
+        "fast",
+        0.1,
+        1,
+        True,
+        api_name="/estimate_video",
+    )
+    path = Path(video["video"] if isinstance(video, dict) else video)
+    codec, pix_fmt, count, width, height, rate = probe(path)
+    assert (codec, pix_fmt, count, width, height, rate) == ("h264", "yuv420p", 6, 320, 240, 10)
+    assert len(json.loads(Path(json_path).read_text())["frames"]) == 6
+    assert Path(csv_path).read_text().startswith("frame,time,person,joint")
+    assert "Annotated 6 frames" in summary
+
+
+@pytest.mark.app
+def test_estimate_video_endpoint_bad_file(client, tmp_path):
+    from gradio_client import handle_file
+
+    bogus = tmp_path / "clip.mp4"
+    bogus.write_bytes(b"not a video at all" * 10)
+    with pytest.raises(Exception, match="not a video we can read"):
+        client.predict(handle_file(str(bogus)), "fast", 0.1, 1, False, api_name="/estimate_video")
