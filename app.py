@@ -12,7 +12,7 @@ import gradio as gr
 import numpy as np
 
 from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES, ensure_examples
-from models.fetch import ensure_model
+from models.fetch import ModelFetchError, ensure_model
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
@@ -350,17 +350,47 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Serve the Pose Estimation & Matching app.")
-    parser.add_argument("--host", default=os.environ.get("POSE_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("POSE_PORT", 7860)))
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1 to 65535)")
+    return port
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options; each defaults to its environment variable, then to local-only.
+
+    Gradio's own GRADIO_SERVER_NAME/GRADIO_SERVER_PORT come next, so a Hugging Face Space
+    (which sets them to listen on 0.0.0.0:7860) works without any flag.
+    """
+    env = os.environ
+    parser = argparse.ArgumentParser(
+        description="Serve the Pose Estimation & Matching app.",
+        epilog="Flags win over environment variables.",
+    )
+    parser.add_argument(
+        "--host",
+        default=env.get("POSE_HOST") or env.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+        help="address to listen on; 0.0.0.0 for every interface "
+        "(env POSE_HOST; default %(default)s)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=env.get("POSE_PORT") or env.get("GRADIO_SERVER_PORT") or "7860",
+        help="port to listen on (env POSE_PORT; default %(default)s)",
+    )
     parser.add_argument(
         "--share",
         action="store_true",
-        default=os.environ.get("POSE_SHARE", "") in ("1", "true", "yes"),
-        help="also serve through a public Gradio share link",
+        default=env.get("POSE_SHARE", "").strip().lower() in ("1", "true", "yes", "on"),
+        help="also serve through a temporary public Gradio link (env POSE_SHARE=1); "
+        "needs internet access",
     )
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 demo = build_demo()
@@ -368,11 +398,23 @@ demo = build_demo()
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args()
-    ensure_model()  # first start on a fresh clone or a Space: fetch and verify the graph
+    try:
+        ensure_model()  # first start on a fresh clone or a Space: fetch and verify the graph
+    except ModelFetchError as exc:
+        raise SystemExit(f"error: {exc}") from None
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1).launch(
         server_name=args.host,
         server_port=args.port,
         share=args.share,
         max_file_size=MAX_FILE_SIZE,
         theme=gr.themes.Soft(),
+        prevent_thread_lock=True,  # so we can check the share link before serving on
     )
+    if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):
+        # Gradio prints its own reason above; say plainly what still works.
+        log.warning(
+            "--share: no public link could be made (the tunnel needs internet access); "
+            "the app is serving locally at %s only",
+            demo.local_url,
+        )
+    demo.block_thread()

@@ -81,7 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--overlay", help="write the two aligned skeletons to this image file")
     match.add_argument("--json", action="store_true", help="print the result as JSON")
     add_common(match)
-    # video: added by the video work (pose.video)
+    video = sub.add_parser("video", help="annotate a video; write per-frame keypoints")
+    video.add_argument("input", help="video file (MP4, MOV, WebM, AVI, ...)")
+    video.add_argument("output", help="annotated video to write: .mp4 (H.264) or .webm (VP9)")
+    video.add_argument("--json", metavar="KEYPOINTS.json", help="write per-frame keypoints here")
+    video.add_argument("--csv", metavar="KEYPOINTS.csv", help="write per-frame keypoints as CSV")
+    video.add_argument(
+        "--every", type=int, default=1, metavar="N", help="process every Nth frame (default: 1)"
+    )
+    video.add_argument("--smooth", action="store_true", help="smooth keypoints across frames")
+    add_common(video)
     return parser
 
 
@@ -151,6 +160,41 @@ def run_match(args: argparse.Namespace) -> int:
         print(
             f"  {item.joint.label:<11} {item.difference:8.3f} {result.unit:<9} {item.score:5.1f} %"
         )
+    return 0
+
+
+@command("video")
+def run_video(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pose.video import process_video
+
+    def show(done: int, total: int | None) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{done}/{total or '?'} frames", end="", file=sys.stderr, flush=True)
+
+    result = process_video(
+        args.input,
+        args.output,
+        size=args.size,
+        threshold=args.threshold,
+        every=args.every,
+        smooth=args.smooth,
+        progress=show,
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(result.to_json())
+    if args.csv:
+        Path(args.csv).write_text(result.to_csv())
+    print(
+        f"wrote {args.output}: {len(result.frames)} frames, {result.width}x{result.height} "
+        f"at {float(result.fps):.3g} fps in {result.seconds:.1f} s "
+        f"({result.processing_fps:.1f} frames/s)"
+    )
+    if result.audio_dropped:
+        print("note: the audio track was not copied (the output is video only)")
     return 0
 
 
