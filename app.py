@@ -20,6 +20,9 @@ from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import MIRROR, Match, match, pick_person, rank_by_size
 from pose.media import InputError, load_image, prune_old_files
 from pose.model import DEFAULT_PRESET, PRESETS
+from pose.video import MAX_EVERY, VideoResult, process_video
+from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
+from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
 from pose.overlay import draw_numbered, draw_overlay
 
 log = logging.getLogger("app")
@@ -194,6 +197,143 @@ def build_image_tab() -> None:
 # Video, Webcam and Match tabs: build_video_tab(), build_webcam_tab(), build_match_tab().
 
 
+# --------------------------------------------------------------------------- Video tab
+
+VIDEO_HELP = f"""
+Upload a clip (MP4, MOV, WebM or AVI) and press **Annotate video**. You get the video back
+with every skeleton drawn (H.264 MP4, plays in any browser) and the keypoints of each frame
+as JSON and CSV. **Limits:** at most {MAX_VIDEO_FRAMES} processed frames and
+{MAX_VIDEO_SECONDS / 60:.0f} minutes per clip; for longer clips process *every Nth frame*
+(the output then has 1/N of the frame rate). The output keeps the input's size and frame
+rate; **the audio track is dropped**.
+"""
+
+
+def video_path_input(**kwargs) -> gr.Video:
+    """A video upload whose handler receives the file's path as uploaded.
+
+    gr.Video would try to convert formats with ffmpeg; we read any format with PyAV in
+    ``pose.video`` and give the real error for a bad file (see image_path_input).
+    """
+    component = gr.Video(sources=["upload"], **kwargs)
+    component.preprocess = lambda payload: None if payload is None else payload.path
+    return component
+
+
+def _video_summary(result: VideoResult) -> str:
+    found = sum(1 for frame in result.frames if frame.people)
+    step = f", every {result.every}th frame" if result.every > 1 else ""
+    lines = [
+        f"Annotated {len(result.frames)} frames{step}: {result.width}x{result.height} at "
+        f"{float(result.fps):.3g} fps, people found in {found}. "
+        f"Took {result.seconds:.1f} s ({result.processing_fps:.1f} frames/s)."
+    ]
+    if result.audio_dropped:
+        lines.append("The audio track was dropped: the annotated video is silent.")
+    return "\n\n".join(lines)
+
+
+def estimate_video(
+    video: str | None,
+    size: str = DEFAULT_PRESET,
+    threshold: float = DEFAULT_THRESHOLD,
+    every: float = 1,
+    smooth: bool = False,
+    progress: gr.Progress = gr.Progress(),
+) -> tuple[str, str, str, str]:
+    """Draw every person's skeleton on each frame of a video.
+
+    Args:
+        video: the clip (MP4, MOV, WebM or AVI); at most MAX_VIDEO_FRAMES processed frames.
+        size: model input size preset: "fast", "balanced" or "accurate".
+        threshold: minimum joint confidence, 0 to 1.
+        every: process every Nth frame (1 = all); the output has 1/N of the frame rate.
+        smooth: smooth keypoints across frames (One Euro filter) to stop jitter.
+
+    Returns:
+        the annotated H.264 MP4 (no audio), per-frame keypoints as a JSON file and as a
+        CSV file, and a summary.
+    """
+    if not video:
+        raise gr.Error("Please upload a video first.", print_exception=False)
+    if every is None or float(every) != int(every):
+        raise gr.Error("'Every Nth frame' must be a whole number.", print_exception=False)
+
+    def report(done: int, total: int | None) -> None:
+        progress((done, total), desc="Annotating frames", unit="frames")
+
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    prune_old_files(DOWNLOADS, DOWNLOADS_MAX_AGE_S)
+    with tempfile.NamedTemporaryFile(
+        suffix=".mp4", prefix="annotated-", dir=DOWNLOADS, delete=False
+    ) as handle:
+        output = handle.name
+    try:
+        result = process_video(
+            video,
+            output,
+            size=size,
+            threshold=threshold,
+            every=int(every),
+            smooth=bool(smooth),
+            progress=report,
+        )
+    except ValueError as exc:  # InputError included
+        raise _user_error(exc) from None
+    return (
+        str(result.output),
+        _write_download(result.to_json(), ".json"),
+        _write_download(result.to_csv(), ".csv"),
+        _video_summary(result),
+    )
+
+
+def build_video_tab() -> None:
+    with gr.Tab("Video"):
+        gr.Markdown(VIDEO_HELP)
+        with gr.Row():
+            with gr.Column():
+                video_in = video_path_input(label="Video", elem_id="video-input")
+                size = gr.Radio(
+                    SIZE_CHOICES,
+                    value=DEFAULT_PRESET,
+                    label="Input size",
+                    info="Larger is slower but finds smaller people.",
+                )
+                threshold = gr.Slider(
+                    0.0, 1.0, value=DEFAULT_THRESHOLD, step=0.05, label="Confidence threshold"
+                )
+                every = gr.Number(
+                    value=1,
+                    minimum=1,
+                    maximum=MAX_EVERY,
+                    precision=0,
+                    label="Process every Nth frame",
+                    info="1 = every frame. Use 2, 3, ... for long clips or to go faster.",
+                )
+                smooth = gr.Checkbox(
+                    value=True, label="Smooth keypoints", info="One Euro filter across frames"
+                )
+                run = gr.Button("Annotate video", variant="primary")
+            with gr.Column():
+                video_out = gr.Video(label="Annotated video", elem_id="video-output")
+                summary = gr.Markdown(elem_id="video-summary")
+                with gr.Row():
+                    json_file = gr.File(label="Keypoints per frame (JSON)", elem_id="video-json")
+                    csv_file = gr.File(label="Keypoints per frame (CSV)", elem_id="video-csv")
+        run.click(
+            estimate_video,
+            [video_in, size, threshold, every, smooth],
+            [video_out, json_file, csv_file, summary],
+            api_name="estimate_video",
+            concurrency_limit=1,  # one clip at a time keeps both cores on it
+        )
+        examples = example_videos()
+        if examples:
+            gr.Examples(examples, inputs=[video_in], label="Example clip")
+
+
+
 # --------------------------------------------------------------------------- Match tab
 
 MATCH_HELP = """
@@ -346,6 +486,7 @@ def build_demo() -> gr.Blocks:
     ) as demo:
         gr.Markdown(INTRO)
         build_image_tab()
+        build_video_tab()
         build_match_tab()
     return demo
 
