@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MODEL := models/graph_opt.pb
 TFLITE := models/graph_opt.tflite
 
-.PHONY: run test setup model lint format browser benchmark clean
+.PHONY: run test setup model examples lint format browser benchmark clean
 
 run: setup
 	$(PY) app.py
@@ -14,7 +14,7 @@ run: setup
 test: setup browser lint
 	$(PY) -m pytest
 
-setup: $(STAMP) $(MODEL) $(TFLITE)
+setup: $(STAMP) $(MODEL) $(TFLITE) examples
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ $(MODEL): models/fetch.py | $(STAMP)
 # default backend. The app would convert on first use; doing it here keeps that off a request.
 $(TFLITE): $(MODEL)
 	$(PY) -m models.convert --force
+
+# Example inputs are committed; this rebuilds only missing ones (from scikit-image's data).
+examples: | $(STAMP)
+	$(PY) examples/make_examples.py
 
 # Browser tests use Debian's Chromium; Playwright cannot download browsers here.
 browser:

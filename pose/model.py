@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.fetch import model_path, verify
+from models.fetch import ensure_model, model_path, verify
 
 log = logging.getLogger(__name__)
 
@@ -342,5 +342,8 @@ def get_model() -> PoseModel:
     if _default_model is None:
         with _default_lock:
             if _default_model is None:
+                # Fetch on first use as well as at `python app.py` start: a host that only
+                # imports `app.demo` (a Space, `gradio app.py`) still gets the graph.
+                ensure_model()
                 _default_model = PoseModel()
     return _default_model

@@ -1,0 +1,85 @@
+"""Helpers for browser tests: Debian's headless Chromium driven by Playwright.
+
+Shared by tests/test_browser.py (every tab) and the webcam test: start Chromium with
+``launch_chromium(playwright, extra_args=[...fake webcam flags...])``, open the app with
+``open_app``, switch tabs with ``open_tab``, write ``docs/screenshots/NAME.png`` with
+``screenshot``. Playwright cannot download its own browsers here, so we point it at
+``/usr/bin/chromium`` (``make browser`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("POSE_CHROMIUM", "/usr/bin/chromium")
+# Without the networking flags Chromium stalls on this closed network (DESIGN.md).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a common phone's CSS viewport
+# Model runs on two shared cores can be slow, and the first one loads the graph.
+RESULT_TIMEOUT_MS = 90_000
+
+
+def chromium_path() -> str:
+    """The Chromium binary, or a clear error that says how to get it."""
+    path = CHROMIUM if os.path.isabs(CHROMIUM) else shutil.which(CHROMIUM)
+    if not path or not os.access(path, os.X_OK):
+        raise RuntimeError(f"Chromium not found at {CHROMIUM}: run `make browser`")
+    return path
+
+
+def launch_chromium(playwright, extra_args: Sequence[str] = ()):
+    """A headless Chromium Browser (Playwright sync API)."""
+    return playwright.chromium.launch(
+        executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+def open_app(browser, url: str, viewport: dict | None = None):
+    """A new page (own context, so no state leaks between tests) showing the loaded app."""
+    context = browser.new_context(viewport=viewport or DESKTOP)
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_role("tab").first.wait_for(timeout=60_000)
+    return page
+
+
+def open_tab(page, name: str):
+    """Click the tab called ``name``; return its (visible) panel."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    panel = page.locator("[role=tabpanel]:visible")
+    panel.first.wait_for()
+    return panel.first
+
+
+def upload(page, elem_id: str, path: str | os.PathLike) -> None:
+    """Put a file into the upload component with ``elem_id`` as a person's file picker would."""
+    page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
+
+
+def screenshot(page, name: str) -> Path:
+    """Write the whole page to docs/screenshots/NAME.png (committed; the README shows them)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    # 256 colours keep a UI screenshot sharp at a third of the size (they are committed).
+    with Image.open(path) as shot:
+        small = shot.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+    return path

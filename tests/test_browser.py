@@ -1,0 +1,111 @@
+"""Click through the launched app in headless Chromium as a person would.
+
+Each test writes a screenshot to docs/screenshots/ (the README shows them). Inputs are the
+redistributable files in examples/, never the eval photos, because the screenshots are
+committed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser import (
+    DESKTOP,
+    PHONE,
+    RESULT_TIMEOUT_MS,
+    ROOT,
+    launch_chromium,
+    open_app,
+    open_tab,
+    screenshot,
+    upload,
+)
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    page = open_app(browser, app_url, DESKTOP)
+    yield page
+    page.context.close()
+
+
+def test_image_tab_upload_shows_skeleton_table_and_downloads(page):
+    open_tab(page, "Image")
+    upload(page, "image-input", EXAMPLES / "astronaut.jpg")
+    expect(page.locator("#image-input img")).to_be_visible()
+    page.get_by_role("button", name="Estimate").click()
+
+    expect(page.locator("#image-summary")).to_contain_text(
+        "Found 1 person", timeout=RESULT_TIMEOUT_MS
+    )
+    annotated = page.locator("#image-output img")
+    expect(annotated).to_be_visible()
+    # A decoded picture, not a broken link: the browser knows its size.
+    assert annotated.evaluate("img => img.complete && img.naturalWidth") == 512
+    table = page.locator("#image-table")
+    expect(table).to_contain_text("nose")
+    expect(table).to_contain_text("r_shoulder")
+    assert table.get_by_role("row").count() >= 1 + 6  # header + at least six joints
+    # The download links serve the keypoints a person would save.
+    links = {}
+    for elem_id, suffix in (("image-json", ".json"), ("image-csv", ".csv")):
+        link = page.locator(f"#{elem_id} a[download]").first
+        assert link.get_attribute("download").endswith(suffix)
+        links[suffix] = page.request.get(link.get_attribute("href"))
+        assert links[suffix].ok
+    assert len(links[".json"].json()["people"]) == 1
+    assert links[".csv"].text().startswith("person,joint,x,y,confidence")
+    screenshot(page, "image")
+
+
+def test_image_example_click_runs_it(page):
+    open_tab(page, "Image")
+    examples = page.locator("#image-examples")
+    examples.get_by_role("button").nth(1).click()  # the cameraman
+    expect(page.locator("#image-summary")).to_contain_text("Found", timeout=RESULT_TIMEOUT_MS)
+    expect(page.locator("#image-output img")).to_be_visible()
+    expect(page.locator("#image-table")).to_contain_text("neck")
+
+
+def test_non_image_upload_shows_the_reason(page, tmp_path):
+    bogus = tmp_path / "holiday.jpg"
+    bogus.write_text("not really a photo")
+    open_tab(page, "Image")
+    upload(page, "image-input", bogus)
+    page.get_by_role("button", name="Estimate").click()
+    expect(page.get_by_text("not an image we can read").first).to_be_visible(
+        timeout=RESULT_TIMEOUT_MS
+    )
+    expect(page.locator("#image-output img")).to_have_count(0)
+
+
+def test_phone_layout_has_no_sideways_scroll(browser, app_url):
+    page = open_app(browser, app_url, PHONE)
+    try:
+        open_tab(page, "Image")
+        upload(page, "image-input", EXAMPLES / "cameraman.jpg")
+        page.get_by_role("button", name="Estimate").click()
+        expect(page.locator("#image-summary")).to_contain_text("Found", timeout=RESULT_TIMEOUT_MS)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"page is {overflow}px wider than a {PHONE['width']}px phone"
+        # Columns stack on a phone: the result sits below the input, not beside it.
+        photo = page.locator("#image-input").bounding_box()
+        result = page.locator("#image-output").bounding_box()
+        assert result["y"] >= photo["y"] + photo["height"] - 1
+        screenshot(page, "phone")
+    finally:
+        page.context.close()

@@ -1,0 +1,135 @@
+"""Hosting: `python app.py` options and environment variables, the share link that cannot be
+made offline, the Spaces front matter, and fetching the model on first use."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+from conftest import ROOT, free_port, wait_for
+
+import app
+from models.fetch import ModelFetchError
+
+
+def test_flags_env_and_defaults(monkeypatch):
+    for name in (
+        "POSE_HOST",
+        "POSE_PORT",
+        "POSE_SHARE",
+        "GRADIO_SERVER_NAME",
+        "GRADIO_SERVER_PORT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    args = app.parse_args([])
+    assert (args.host, args.port, args.share) == ("127.0.0.1", 7860, False)
+
+    monkeypatch.setenv("POSE_HOST", "0.0.0.0")
+    monkeypatch.setenv("POSE_PORT", "8080")
+    monkeypatch.setenv("POSE_SHARE", "true")
+    args = app.parse_args([])
+    assert (args.host, args.port, args.share) == ("0.0.0.0", 8080, True)
+
+    args = app.parse_args(["--host", "127.0.0.1", "--port", "9000"])  # flags win
+    assert (args.host, args.port) == ("127.0.0.1", 9000)
+
+
+def test_space_server_variables_are_honoured(monkeypatch):
+    # A Space sets Gradio's variables, not ours; the app must still listen where it says.
+    for name in ("POSE_HOST", "POSE_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "7861")
+    args = app.parse_args([])
+    assert (args.host, args.port) == ("0.0.0.0", 7861)
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "70000"])
+def test_bad_port_is_a_usage_error(bad, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        app.parse_args(["--port", bad])
+    assert exit_info.value.code == 2
+    assert "is not a port number" in capsys.readouterr().err
+
+
+def test_model_is_fetched_on_first_use(monkeypatch, tmp_path):
+    """get_model() goes through ensure_model(), so an app imported without its __main__
+    still fetches the graph; here an explicit missing path says so instead."""
+    from pose import model as model_module
+
+    monkeypatch.setattr(model_module, "_default_model", None)
+    monkeypatch.setenv("POSE_MODEL_PATH", str(tmp_path / "missing.pb"))
+    with pytest.raises(ModelFetchError, match="not found"):
+        model_module.get_model()
+
+
+def test_front_matter_matches_the_pins():
+    text = (ROOT / "README.md").read_text()
+    match = re.match(r"---\n(.*?)\n---\n", text, re.S)
+    assert match, "README.md must start with the Spaces YAML front matter"
+    meta = yaml.safe_load(match.group(1))  # PyYAML comes with gradio
+    pinned = re.search(r"^gradio==(\S+)", (ROOT / "requirements.txt").read_text(), re.M)
+    assert meta["sdk"] == "gradio"
+    assert str(meta["sdk_version"]) == pinned.group(1)
+    assert meta["app_file"] == "app.py" and (ROOT / meta["app_file"]).is_file()
+    assert meta["python_version"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert meta["license"] == "apache-2.0"
+    assert 0 < len(meta["short_description"]) <= 60  # the Hub's limit
+    assert meta["title"] and meta["emoji"] and meta["tags"]
+    assert {meta["colorFrom"], meta["colorTo"]} <= {
+        *("red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray")
+    }
+    for image in re.findall(r"\]\((docs/screenshots/[^)]+\.png)\)", text):
+        assert (ROOT / image).is_file(), f"README shows {image}, which does not exist"
+
+
+@pytest.mark.app
+def test_share_without_a_tunnel_keeps_serving_locally(tmp_path):
+    """Offline, --share cannot make a public link: the app says so and serves locally.
+
+    Hermetic: a stand-in tunnel binary (Gradio's cache is moved to tmp_path via HF_HOME) that
+    answers like frpc when its server refuses, and a share server on a closed local port, so
+    nothing leaves the machine even where the internet is reachable.
+    """
+    frpc_dir = tmp_path / "hf" / "gradio" / "frpc"
+    frpc_dir.mkdir(parents=True)
+    from gradio.tunneling import BINARY_FILENAME
+
+    fake = frpc_dir / BINARY_FILENAME
+    fake.write_text("#!/bin/sh\necho 'login to server failed: connection refused'\n")
+    fake.chmod(0o755)
+    port = free_port()
+    env = dict(
+        os.environ,
+        POSE_SHARE="1",
+        POSE_PORT=str(port),
+        HF_HOME=str(tmp_path / "hf"),
+        GRADIO_SHARE_SERVER_ADDRESS=f"127.0.0.1:{free_port()}",
+    )
+    log_path = tmp_path / "app.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", process)
+        output = log_path.read_text()
+        deadline = time.monotonic() + 30  # the warning follows the local URL by a moment
+        while "no public link" not in output and time.monotonic() < deadline:
+            time.sleep(0.25)
+            output = log_path.read_text()
+        assert "Could not create share link" in output
+        assert f"serving locally at http://127.0.0.1:{port}/ only" in output
+        assert process.poll() is None, "the app must keep serving"
+        wait_for(f"http://127.0.0.1:{port}/", process, timeout=10)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
