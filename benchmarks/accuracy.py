@@ -103,6 +103,7 @@ def run_set(
     threshold: float,
     scales: tuple[float, ...],
     params: DecodeParams,
+    flip: bool = False,
 ) -> dict[str, Run]:
     """Estimate every annotated image with both decoders."""
     data = json.loads(annotation_file.read_text())
@@ -120,6 +121,7 @@ def run_set(
                 multi_person=multi,
                 scales=scales if multi else (1.0,),
                 params=params,
+                flip=flip and multi,
             )
             run.detections += to_detections(entry["id"], result.people)
             run.model_ms.append(result.timings_ms["model_ms"])
@@ -137,6 +139,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument(
         "--scales", default="1.0", help="comma-separated input-size factors, e.g. 1.0,0.75"
+    )
+    parser.add_argument(
+        "--flip", action="store_true", help="also run the mirrored image and average (2x time)"
     )
     parser.add_argument("--upsample", type=int, default=DEFAULT_PARAMS.upsample)
     parser.add_argument("--sigma", type=float, default=DEFAULT_PARAMS.sigma)
@@ -166,14 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     get_model().infer(np.zeros((64, 64, 3), np.uint8), (64, 64))  # load before timing
     started = time.perf_counter()
-    runs = run_set(args.images, annotations, args.size, args.threshold, scales, params)
+    runs = run_set(args.images, annotations, args.size, args.threshold, scales, params, args.flip)
     elapsed = time.perf_counter() - started
     figures = {name: evaluate(annotations, run.detections) for name, run in runs.items()}
 
     count = len(runs["multi"].model_ms)
     print(f"{count} images from {args.images}, annotations {annotations.name}")
     print(
-        f"size {args.size}, scales {scales}, {pose.model.INPUT_ORDER} input, "
+        f"{get_model().backend} backend, size {args.size}, scales {scales}, flip {args.flip}, "
+        f"{pose.model.INPUT_ORDER} input, "
         f"threshold {args.threshold}, upsample "
         f"{params.upsample}, sigma {params.sigma}, min_parts {params.min_parts}"
     )

@@ -15,7 +15,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +35,12 @@ class Variant:
     order: str = "BGR"
     box: tuple[int, int] = PRESETS[DEFAULT_PRESET]
     scales: tuple[float, ...] = (1.0,)
+    flip: bool = False
     threshold: float = DEFAULT_THRESHOLD
     multi_person: bool = True
     params: DecodeParams = DEFAULT_PARAMS
     # Shift every keypoint by this many heatmap cells: checks the cell-centre convention.
     shift: float = 0.0
-    notes: dict = field(default_factory=dict, compare=False)
 
 
 def variants() -> list[Variant]:
@@ -56,6 +56,14 @@ def variants() -> list[Variant]:
         Variant("scales 1.0,0.75", scales=(1.0, 0.75)),
         Variant("scales 1.0,1.5", scales=(1.0, 1.5)),
         Variant("accurate + scales 1.0,0.75", box=PRESETS["accurate"], scales=(1.0, 0.75)),
+        Variant("flip", flip=True),
+        Variant("accurate + flip", box=PRESETS["accurate"], flip=True),
+        Variant(
+            "accurate + scales 1.0,0.75 + flip",
+            box=PRESETS["accurate"],
+            scales=(1.0, 0.75),
+            flip=True,
+        ),
         Variant("no sub-cell refinement", params=replace(p, subpixel=False)),
         Variant("upsample 2", params=replace(p, upsample=2)),
         Variant("upsample 4", params=replace(p, upsample=4)),
@@ -100,12 +108,12 @@ def sweep(
     model = pose.model.get_model()
     cache: dict[tuple, dict[int, NetOutput]] = {}
     for variant in variants():
-        key = (variant.order, variant.box, variant.scales)
+        key = (variant.order, variant.box, variant.scales, variant.flip)
         if key not in cache:
             pose.model.INPUT_ORDER = variant.order
             try:
                 cache[key] = {
-                    image_id: infer_scales(model, image, variant.box, variant.scales)
+                    image_id: infer_scales(model, image, variant.box, variant.scales, variant.flip)
                     for image_id, (image, _) in images.items()
                 }
             finally:

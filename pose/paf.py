@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from pose.decode import cell_to_pixel
-from pose.skeleton import LIMBS, NUM_JOINTS, PAF_CHANNELS
+from pose.skeleton import LIMBS, MIRROR, NUM_JOINTS, PAF_CHANNELS
 from pose.types import Pose
 
 # The shoulder-ear limbs come last in LIMBS: they duplicate the head chain, so they may
@@ -60,6 +60,37 @@ class DecodeParams:
 
 
 DEFAULT_PARAMS = DecodeParams()
+
+
+def _mirror_tables() -> tuple[list[int], list[int], list[int]]:
+    """Channel permutations that undo a horizontal flip: heatmap source per channel, PAF
+    source per channel, and the PAF channels that are x components (their sign flips)."""
+    heat = [int(MIRROR[joint]) for joint in range(NUM_JOINTS)] + [NUM_JOINTS]  # + background
+    limb_of = {limb: index for index, limb in enumerate(LIMBS)}
+    paf = list(range(2 * len(LIMBS)))
+    for index, (joint_a, joint_b) in enumerate(LIMBS):
+        # Every limb's mirror image is a limb in the same direction (neck->l_shoulder for
+        # neck->r_shoulder); the self-mirrored ones (neck->nose) map to themselves.
+        source = PAF_CHANNELS[limb_of[(MIRROR[joint_a], MIRROR[joint_b])]]
+        target = PAF_CHANNELS[index]
+        paf[target[0]], paf[target[1]] = source
+    return heat, paf, [x for x, _ in PAF_CHANNELS]
+
+
+_MIRROR_HEAT, _MIRROR_PAF, _PAF_X = _mirror_tables()
+
+
+def unflip_maps(heatmaps: np.ndarray, pafs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Network output for a horizontally flipped image -> output for the original image.
+
+    heatmaps: (h, w, 19), pafs: (h, w, 38), both of the flipped image. Flips the maps back,
+    swaps left and right joints and limbs, and negates the x components of the fields.
+    Averaging this with the unflipped output is test-time flip augmentation.
+    """
+    heat = heatmaps[:, ::-1, _MIRROR_HEAT]
+    fields = pafs[:, ::-1, _MIRROR_PAF].copy()
+    fields[:, :, _PAF_X] *= -1.0
+    return np.ascontiguousarray(heat), fields
 
 
 def find_peaks(

@@ -105,6 +105,19 @@ def test_multi_scale_inference_averages_onto_the_largest_grid(model):
     assert len(estimate(image, model=model, scales=(1.0, 0.75)).people) == 2
 
 
+def test_flip_averaging_keeps_left_and_right(coco, model):
+    image = load_image(COCO_DIR / "000000000785.jpg")
+    plain = infer_scales(model, image, (432, 368))
+    flipped = infer_scales(model, image, (432, 368), flip=True)
+    assert flipped.heatmaps.shape == plain.heatmaps.shape
+    assert not np.allclose(flipped.heatmaps, plain.heatmaps)
+    [annotation] = coco["000000000785.jpg"]
+    [person] = estimate(image, model=model, flip=True).people
+    # Left/right swapped back correctly: joints still land on the labelled sides.
+    hits, labelled = joints_within_tolerance(person, annotation)
+    assert hits / labelled >= 0.8
+
+
 def test_preprocess_feeds_bgr_at_the_network_size():
     red = np.zeros((50, 80, 3), np.uint8)
     red[:, :, 0] = 200

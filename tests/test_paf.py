@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 
 from pose.decode import cell_to_pixel
-from pose.paf import DecodeParams, decode_multi, find_peaks, match_limbs, score_limbs
-from pose.skeleton import LIMBS, NUM_JOINTS, PAF_CHANNELS, Joint
+from pose.paf import (
+    DecodeParams,
+    decode_multi,
+    find_peaks,
+    match_limbs,
+    score_limbs,
+    unflip_maps,
+)
+from pose.skeleton import LIMBS, MIRROR, NUM_JOINTS, PAF_CHANNELS, Joint
 
 SHAPE = (48, 64)
 
@@ -154,3 +161,17 @@ def test_noise_and_zero_threshold_stay_bounded():
     assert all(person.num_visible >= 4 for person in people)
     flat = np.zeros((*SHAPE, 19), np.float32)
     assert sum(len(found) for found in find_peaks(flat, 0.0)) == 0
+
+
+def test_unflip_maps_turns_a_mirrored_person_back():
+    width = SHAPE[1]
+    person = person_at(20, 10)
+    # The same person seen in a mirror: x mirrored, and what was the right side is the left.
+    mirrored = {MIRROR[joint]: (width - 1 - col, row) for joint, (col, row) in person.items()}
+    heatmaps, pafs = synthetic_fields([person])
+    flipped_heat, flipped_pafs = synthetic_fields([mirrored])
+    heat, fields = unflip_maps(flipped_heat, flipped_pafs)
+    assert np.allclose(heat, heatmaps, atol=1e-5)
+    assert np.allclose(fields, pafs, atol=1e-5)
+    [pose] = decode_multi(heat, fields, (8.0, 8.0))
+    assert_matches(pose, person, (8.0, 8.0))
