@@ -1,5 +1,9 @@
 """Turn network heatmaps into poses. Pure NumPy; no model needed to test it.
 
+:func:`decode_single` is the original script's decode (one global maximum per joint, so at
+most one person); it is kept as the accuracy baseline. The default, multi-person decode
+with part-affinity fields is :func:`pose.paf.decode_multi`.
+
 Coordinates: heatmap cell (row i, column j) covers image pixels around
 ((j + 0.5) * sx, (i + 0.5) * sy), where (sx, sy) is the cell size in image pixels.
 """
