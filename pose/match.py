@@ -7,7 +7,8 @@ per-joint breakdown with the worst joints first):
     Both poses are centred on the confidence-weighted centroid of the joints found in
     both, scaled to the same size (weighted RMS distance of those joints from the
     centroid, the *body size*), and the second is rotated onto the first (weighted
-    Procrustes/Kabsch) by at most ``max_rotation`` degrees. Each joint scores
+    Procrustes/Kabsch, refitted with less weight on joints far off so one raised arm does
+    not drag the rest out of line) by at most ``max_rotation`` degrees. Each joint scores
     ``1 - distance / NORMALIZED_TOLERANCE`` (distance in body sizes, floored at 0); the
     similarity is the confidence-weighted mean. **Invariant to** position, size and
     in-plane rotation up to ``max_rotation`` (camera tilt); with ``mirror=True`` also to a
@@ -56,6 +57,10 @@ MIN_SHARED_ANGLES = 2
 # Default bound on the in-plane rotation alignment: absorbs a tilted camera but keeps a
 # person lying down different from one standing up.
 DEFAULT_MAX_ROTATION = 30.0
+
+# Robust alignment: refits in which a joint this far off (body sizes) counts half.
+ROBUST_SCALE = 0.25
+ROBUST_ITERATIONS = 4
 
 # Pixel scale of the original formula.
 CLASSIC_SCALE = 200.0
@@ -305,29 +310,38 @@ def _centre_and_size(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarra
 
 
 def _align(first: Pose, second: Pose, shared: np.ndarray, max_rotation: float) -> _Alignment:
-    """Weighted Procrustes of the second pose onto the first on their shared joints."""
+    """Weighted Procrustes of the second pose onto the first on their shared joints.
+
+    Robust: after each fit, joints far off get less say in the next one (Cauchy weights,
+    :data:`ROBUST_SCALE`), so one raised arm does not drag the torso out of line and the
+    breakdown shows the arm alone.
+    """
     weights = _weights(first, second, shared)
     if weights.sum() <= _EPS:
         raise MatchError("The joints found in both poses all have zero confidence.")
     first_xy = first.keypoints[shared, :2].astype(np.float64)
     second_xy = second.keypoints[shared, :2].astype(np.float64)
-    first_centre, first_size = _centre_and_size(first_xy, weights)
-    second_centre, second_size = _centre_and_size(second_xy, weights)
-    if first_size <= _EPS or second_size <= _EPS:
-        raise MatchError("The joints found in both poses lie on one point; cannot compare.")
-    p = (first_xy - first_centre) / first_size
-    q = (second_xy - second_centre) / second_size
-    # In 2-D the weighted Kabsch rotation has a closed form: maximise
-    # cos(t) * sum(w p.q) + sin(t) * sum(w p x q); bounding t keeps the optimum on the
-    # boundary because that objective is unimodal in t.
-    dot = float(weights @ (p * q).sum(axis=1))
-    cross = float(weights @ (p[:, 1] * q[:, 0] - p[:, 0] * q[:, 1]))
-    angle = math.atan2(cross, dot)
     bound = math.radians(max_rotation)
-    angle = min(max(angle, -bound), bound)
-    cos, sin = math.cos(angle), math.sin(angle)
-    rotation = np.array([[cos, sin], [-sin, cos]])  # row vectors: q @ rotation rotates by t
-    q = q @ rotation
+    fit = weights
+    for iteration in range(ROBUST_ITERATIONS + 1):
+        first_centre, first_size = _centre_and_size(first_xy, fit)
+        second_centre, second_size = _centre_and_size(second_xy, fit)
+        if first_size <= _EPS or second_size <= _EPS:
+            raise MatchError("The joints found in both poses lie on one point; cannot compare.")
+        p = (first_xy - first_centre) / first_size
+        q = (second_xy - second_centre) / second_size
+        # In 2-D the weighted Kabsch rotation has a closed form: maximise
+        # cos(t) * sum(w p.q) + sin(t) * sum(w p x q); bounding t keeps the optimum on the
+        # boundary because that objective is unimodal in t.
+        dot = float(fit @ (p * q).sum(axis=1))
+        cross = float(fit @ (p[:, 1] * q[:, 0] - p[:, 0] * q[:, 1]))
+        angle = min(max(math.atan2(cross, dot), -bound), bound)
+        cos, sin = math.cos(angle), math.sin(angle)
+        rotation = np.array([[cos, sin], [-sin, cos]])  # row vectors: q @ rotation turns by t
+        q = q @ rotation
+        if iteration < ROBUST_ITERATIONS:
+            residuals = np.linalg.norm(p - q, axis=1)
+            fit = weights / (1.0 + (residuals / ROBUST_SCALE) ** 2)
     # The whole second pose (not just shared joints) in the first pose's pixels.
     keypoints = second.keypoints.astype(np.float64).copy()
     keypoints[:, :2] = ((keypoints[:, :2] - second_centre) / second_size) @ rotation

@@ -193,6 +193,16 @@ def test_breakdown_is_worst_first_and_names_the_moved_joint():
     assert match(pose, bent).worst(1) == (Joint.L_WRIST,)
 
 
+def test_a_raised_arm_shows_in_the_arm_alone():
+    pose = make_pose()
+    # Raise the left arm like the right one: elbow and wrist move far, nothing else.
+    raised = moved(moved(pose, Joint.L_ELBOW, 4, -60), Joint.L_WRIST, 6, -120)
+    result = match(pose, raised)
+    assert {item.joint for item in result.breakdown[:2]} == {Joint.L_ELBOW, Joint.L_WRIST}
+    assert all(item.score > 95.0 for item in result.breakdown[2:])
+    assert result.worst(3, below=70.0) == (Joint.L_WRIST, Joint.L_ELBOW)
+
+
 def test_angles_measure_the_bend_in_degrees():
     pose = make_pose()
     angles = joint_angles(pose)
