@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import pose.model
-from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.estimate import DEFAULT_THRESHOLD, estimate, parse_scales
 from pose.media import load_image
 from pose.model import DEFAULT_PRESET, get_model
 from pose.paf import DEFAULT_PARAMS, DecodeParams
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: give the annotation file ({len(found)} JSON files in {args.images})")
             return 2
         annotations = found[0]
-    scales = tuple(float(value) for value in args.scales.split(","))
+    scales = parse_scales(args.scales)
     if args.rgb:
         pose.model.INPUT_ORDER = "RGB"
     params = replace(

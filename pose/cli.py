@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument("--out", help="write the annotated image here")
     estimate.add_argument("--json", action="store_true", help="print keypoints as JSON")
     estimate.add_argument("--largest", action="store_true", help="keep only the largest person")
+    estimate.add_argument(
+        "--scales",
+        default="1",
+        help="input-size factors whose outputs are averaged, e.g. 1,0.75 (default: 1)",
+    )
+    estimate.add_argument(
+        "--flip", action="store_true", help="also run the mirrored image and average (2x time)"
+    )
     add_common(estimate)
 
     from pose.match import DEFAULT_MAX_ROTATION, DEFAULT_METHOD, METHODS
@@ -99,11 +107,18 @@ def run_estimate(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from pose.draw import draw_poses
-    from pose.estimate import estimate
+    from pose.estimate import estimate, parse_scales
     from pose.media import load_image
 
     image = load_image(args.image)
-    result = estimate(image, size=args.size, threshold=args.threshold, largest_only=args.largest)
+    result = estimate(
+        image,
+        size=args.size,
+        threshold=args.threshold,
+        largest_only=args.largest,
+        scales=parse_scales(args.scales),
+        flip=args.flip,
+    )
     if args.out:
         Image.fromarray(draw_poses(image, result.people)).save(args.out)
     if args.json:

@@ -37,6 +37,19 @@ def resolve_box(size: str | tuple[int, int] | None) -> tuple[int, int]:
     return (int(width), int(height))
 
 
+def parse_scales(text: str) -> tuple[float, ...]:
+    """Parse "1,0.75" into (1.0, 0.75): input-size factors for multi-scale, 0.25 to 2 each."""
+    try:
+        scales = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(
+            f"Scales must be numbers separated by commas, like 1,0.75: {text!r}"
+        ) from None
+    if not scales or not all(0.25 <= scale <= 2.0 for scale in scales):
+        raise ValueError(f"Each scale must be between 0.25 and 2 (got {text!r}).")
+    return scales
+
+
 def working_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
     """Downscale huge images before the model; return (image, factor back to original)."""
     longest = max(image.shape[:2])

@@ -43,3 +43,12 @@ def test_estimate_returns_everyone_best_first_or_only_the_largest():
     assert len(everyone) >= 4 and scores == sorted(scores, reverse=True)
     largest = json.loads(run_cli("estimate", photo, "--json", "--largest").stdout)["people"]
     assert len(largest) == 1 and largest[0] in everyone
+
+
+def test_multi_scale_and_flip_options():
+    photo = str(COCO_DIR / "000000040083.jpg")  # two labelled people
+    result = run_cli("estimate", photo, "--json", "--scales", "1,0.75", "--flip")
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["people"]) == 2
+    bad = run_cli("estimate", photo, "--scales", "1,huge")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: Scales must be numbers")
