@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -14,6 +16,7 @@ from pose.model import (
     BACKENDS,
     DEFAULT_BACKEND,
     PRESETS,
+    TFLITE_RUNTIMES,
     PoseModel,
     TFLiteRunner,
     ensure_tflite,
@@ -64,6 +67,36 @@ def test_tflite_output_equals_session(session_model, tflite_model, name, preset)
     assert actual.shape == expected.shape == (1, net_h // 8, net_w // 8, 57)
     assert np.abs(actual - expected).max() < TOLERANCE
     assert expected[..., :18].max() > 0.5  # a real person is in view: not two blank maps
+
+
+@pytest.mark.parametrize("runtime", TFLITE_RUNTIMES)
+def test_both_tflite_runtimes_equal_session(session_model, tflite_model, runtime):
+    image = load_image(COCO_DIR / PHOTOS[1])
+    net_w, net_h = network_size(image.shape[1], image.shape[0], PRESETS["balanced"])
+    batch = preprocess(image, net_w, net_h)[None]
+    runner = TFLiteRunner(tflite_model.tflite.path, threads=2, runtime=runtime)
+    assert runner.runtime == runtime
+    assert np.abs(runner.run(batch) - session_model.run(batch)).max() < TOLERANCE
+
+
+def test_tflite_backend_runs_without_importing_tensorflow(tflite_model):
+    """LiteRT keeps TensorFlow (seconds to import, ~650 MB) out of the serving process."""
+    ensure_tflite()
+    code = (
+        "import sys, numpy as np\n"
+        "from pose.model import PoseModel\n"
+        "out = PoseModel(backend='tflite').run(np.full((1, 64, 64, 3), 127.0, np.float32))\n"
+        "print(out.shape, 'tensorflow' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "(1, 8, 8, 57) False"
+
+
+def test_unknown_runtime_is_a_clear_error():
+    with pytest.raises(ValueError, match="Unknown TFLite runtime 'tvm'"):
+        TFLiteRunner(ensure_tflite(), threads=1, runtime="tvm")
 
 
 def test_batch_equals_single_frames(tflite_model):
