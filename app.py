@@ -413,8 +413,7 @@ def match_images(
     annotated1 = draw_numbered(photos[0], ranked[0], numbers[0], highlight=worst)
     annotated2 = draw_numbered(photos[1], ranked[1], numbers[1], highlight=worst_second)
     aligned = result.aligned if result.aligned is not None else chosen[1]
-    second_label = "image 2 (mirrored, aligned)" if result.mirrored else "image 2 (aligned)"
-    overlay = draw_overlay(chosen[0], aligned, worst, labels=("image 1", second_label))
+    overlay = draw_overlay(chosen[0], aligned, worst, mirrored=result.mirrored)
     rows = [
         [item.joint.label, round(item.difference, 3), result.unit, round(item.score, 1)]
         for item in result.breakdown

@@ -51,23 +51,35 @@ def draw_overlay(
     second: Pose,
     highlight: Sequence[int] = (),
     size: int = 512,
-    labels: tuple[str, str] = ("image 1", "image 2 (aligned)"),
+    mirrored: bool = False,
+    labels: tuple[str, str] | None = None,
 ) -> np.ndarray:
     """Both skeletons on one white canvas, the second already aligned to the first.
 
-    The canvas's longer side is ``size`` pixels and frames both poses' found joints.
+    The canvas's longer side is ``size`` pixels (wider if the legend needs it) and frames
+    both poses' found joints, with the legend in a strip below.
     The first pose is drawn blue, the second orange; a grey line joins each joint found
-    in both; joints in ``highlight`` (the worst) get a red ring. Returns RGB uint8.
+    in both; joints in ``highlight`` (the worst) get a red ring. The legend says whether
+    the second pose was ``mirrored``, unless ``labels`` are given. Returns RGB uint8.
     """
+    if labels is None:
+        labels = ("image 1", f"image 2 ({'mirrored, ' if mirrored else ''}aligned)")
     points = [pose.keypoints[pose.visible, :2] for pose in (first, second)]
     found = np.vstack(points) if any(len(p) for p in points) else np.zeros((1, 2), np.float32)
     low, high = found.min(axis=0), found.max(axis=0)
     extent = np.maximum(high - low, 1.0)
     margin = 0.12 * float(extent.max()) + 1.0
     low, extent = low - margin, extent + 2 * margin
-    scale = size / float(extent.max())
-    width = max(64, round(float(extent[0]) * scale))
-    height = max(64, round(float(extent[1]) * scale))
+    # A strip under the skeletons holds the legend, so it never covers a joint.
+    font_scale = max(0.4, size / 900)
+    line = round(22 * font_scale / 0.57)
+    strip = 2 * line + 12
+    scale = min(size / float(extent[0]), (size - strip) / float(extent[1]))
+    legend_width = max(
+        cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, 2)[0][0] for text in labels
+    )
+    width = max(64, legend_width + 16, round(float(extent[0]) * scale))
+    height = max(64, round(float(extent[1]) * scale) + strip)
     canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
 
     def to_canvas(pose: Pose) -> np.ndarray:
@@ -89,9 +101,9 @@ def draw_overlay(
         if a[joint, 2] > 0:
             ring = (radius + thickness + 2) * _ONE
             cv2.circle(canvas, _fixed(a[joint]), ring, WORST_COLOR, 2, cv2.LINE_AA, _SHIFT)
-    font_scale = max(0.4, size / 900)
+    # Bottom-left: viewers (Gradio among them) put their own label top-left.
     for row, (text, colour) in enumerate(zip(labels, (FIRST_COLOR, SECOND_COLOR), strict=True)):
-        origin = (8, round(22 * font_scale / 0.57) * (row + 1))
+        origin = (8, height - 8 - line * (1 - row))
         cv2.putText(
             canvas, text, origin, cv2.FONT_HERSHEY_SIMPLEX, font_scale, colour, 2, cv2.LINE_AA
         )
