@@ -156,7 +156,7 @@ def run_match(args: argparse.Namespace) -> int:
     if args.overlay:
         aligned = result.aligned if result.aligned is not None else chosen[1]
         Image.fromarray(
-            draw_overlay(chosen[0], aligned, highlight=result.worst(3, below=70.0))
+            draw_overlay(chosen[0], aligned, result.worst(3, below=70.0), mirrored=result.mirrored)
         ).save(args.overlay)
     if args.json:
         payload = result.to_dict()
