@@ -295,9 +295,9 @@ def _decode(container, stream, name: str) -> Iterator:
             try:
                 yield from packet.decode()
             except av.InvalidDataError as exc:
-                log.warning("%s: skipped a damaged packet: %s", name, exc)
+                log.warning("skipped a damaged packet: %s", exc)  # no file names: privacy
     except av.FFmpegError as exc:
-        log.warning("%s: reading stopped early: %s", name, exc)
+        log.warning("reading stopped early: %s", exc)
         try:
             yield from stream.codec_context.decode(None)  # flush frames still buffered
         except av.FFmpegError:
@@ -560,7 +560,7 @@ def process_video(
         pipeline.close()
         container.close()
     seconds = time.perf_counter() - started
-    log.info("%s: %d frames in %.1f s", info.name, len(frames), seconds)
+    log.info("%d frames in %.1f s", len(frames), seconds)
     return VideoResult(
         output=Path(output),
         source=info,

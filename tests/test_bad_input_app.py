@@ -180,3 +180,19 @@ def test_no_video_then_a_good_video(client, tmp_path):
     )
     assert Path(video["video"] if isinstance(video, dict) else video).is_file()
     assert len(json.loads(Path(json_path).read_text())["frames"]) == 4
+
+
+# --- Privacy ----------------------------------------------------------------------------
+
+
+def test_the_server_log_names_no_upload(client, tmp_path_factory):
+    """Runs after the tables above: none of the uploaded file names reached the app's log."""
+    logs = list(tmp_path_factory.getbasetemp().glob("app*/app.log"))
+    if not logs:
+        pytest.skip("the app fixture's log is not where conftest puts it")
+    text = "\n".join(log.read_text(errors="replace") for log in logs)
+    assert "Running on local URL" in text  # the right file
+    names = [bad.name for bad in BAD_IMAGES] + [bad.name for bad in VIDEOS]
+    names += ["cmyk.jpg", "grey16.png", "transparent.png", "rotated.jpg", "empty-room.png"]
+    leaked = [name for name in names if name in text]
+    assert leaked == [], leaked
