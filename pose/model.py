@@ -90,11 +90,14 @@ def preprocess(image: np.ndarray, net_w: int, net_h: int) -> np.ndarray:
     return resized[:, :, ::-1].astype(np.float32)
 
 
-# Execution backends. Both run the same verified graph; "session" is the plain
+# Execution backends. All run the same verified graph; "session" is the plain
 # TensorFlow session, "tflite" the graph converted by TensorFlow's own converter
 # (float32, no quantisation) and run by TFLite's XNNPACK delegate, which is faster on this
-# CPU with outputs equal to the session's within 1e-5 (tests/test_backends.py).
-BACKENDS = ("tflite", "session")
+# CPU with outputs equal to the session's within 1e-5 (tests/test_backends.py). "bf16" is
+# the session with oneDNN's bfloat16 auto-mixed-precision rewrite: about twice as fast on
+# CPUs with AVX512_BF16/AMX, but not exact (AP changes by up to 0.016 on the eval photos,
+# README "Performance"), so it is a setting, not the default.
+BACKENDS = ("tflite", "session", "bf16")
 DEFAULT_BACKEND = "tflite"
 BACKEND_ENV = "POSE_BACKEND"
 TFLITE_ENV = "POSE_TFLITE_PATH"
@@ -106,6 +109,15 @@ MAX_CACHED_SHAPES = 8
 # The shape the converter sees; interpreters are resized from it (the graph is fully
 # convolutional, so every shape that is a multiple of 8 works).
 _CONVERT_SHAPE = (1, 368, 432, 3)
+
+
+def cpu_has_bf16() -> bool:
+    """True when the CPU computes bfloat16 natively (AVX512_BF16 or AMX-BF16; Linux only)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def resolve_backend(name: str | None = None) -> str:
@@ -297,10 +309,20 @@ class PoseModel:
         config = tf.compat.v1.ConfigProto(
             intra_op_parallelism_threads=self.threads, inter_op_parallelism_threads=1
         )
+        if self.backend == "bf16":
+            if not cpu_has_bf16():
+                # oneDNN would emulate bfloat16 in software: slower than float32.
+                log.warning("this CPU has no native bfloat16; bf16 backend runs float32")
+            else:
+                from tensorflow.core.protobuf import rewriter_config_pb2
+
+                config.graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = (
+                    rewriter_config_pb2.RewriterConfig.ON
+                )
         session = tf.compat.v1.Session(graph=graph, config=config)
         self._input = graph.get_tensor_by_name(INPUT_TENSOR)
         self._output = graph.get_tensor_by_name(OUTPUT_TENSOR)
-        log.info("model loaded from %s", self.path)
+        log.info("model loaded from %s (%s)", self.path, self.backend)
         return session
 
     @property
@@ -338,7 +360,7 @@ class PoseModel:
 
     def load(self) -> None:
         """Load the backend now instead of on the first :meth:`run` (e.g. at app start)."""
-        _ = self.session if self.backend == "session" else self.tflite
+        _ = self.tflite if self.backend == "tflite" else self.session
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """float32 (N, h, w, 3) BGR -> float32 (N, h/8, w/8, 57)."""

@@ -19,6 +19,7 @@ from pose.model import (
     TFLITE_RUNTIMES,
     PoseModel,
     TFLiteRunner,
+    cpu_has_bf16,
     ensure_tflite,
     network_size,
     preprocess,
@@ -52,7 +53,7 @@ def test_default_backend_is_tflite_and_env_overrides(monkeypatch):
 
 
 def test_unknown_backend_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"Unknown model backend 'onnx'.*tflite, session"):
+    with pytest.raises(ValueError, match=r"Unknown model backend 'onnx'.*tflite, session, bf16"):
         PoseModel(backend="onnx")
 
 
@@ -165,4 +166,18 @@ def test_missing_or_corrupt_converted_model_is_rebuilt(tmp_path, monkeypatch):
 
 
 def test_every_backend_is_listed():
-    assert set(BACKENDS) == {"tflite", "session"}
+    assert set(BACKENDS) == {"tflite", "session", "bf16"}
+
+
+@pytest.mark.skipif(not cpu_has_bf16(), reason="no native bfloat16 on this CPU")
+def test_bf16_is_close_to_session_but_not_equal(session_model):
+    """bfloat16 keeps 8 mantissa bits: the maps move a little, the people stay."""
+    image = load_image(COCO_DIR / PHOTOS[1])
+    bf16 = PoseModel(backend="bf16")
+    expected = session_model.infer(image)
+    actual = bf16.infer(image)
+    difference = np.abs(actual.heatmaps - expected.heatmaps)
+    assert 1e-4 < difference.max() < 0.3  # really reduced precision, and still the same maps
+    assert difference.mean() < 0.01
+    found = estimate(image, model=bf16).people
+    assert len(found) == len(estimate(image, model=session_model).people)
