@@ -20,10 +20,10 @@ from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import MIRROR, Match, match, pick_person, rank_by_size
 from pose.media import InputError, load_image, prune_old_files
 from pose.model import DEFAULT_PRESET, PRESETS
+from pose.overlay import draw_numbered, draw_overlay
 from pose.video import MAX_EVERY, VideoResult, process_video
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
-from pose.overlay import draw_numbered, draw_overlay
 
 log = logging.getLogger("app")
 
@@ -161,7 +161,8 @@ def build_image_tab() -> None:
                 image_out = gr.Image(
                     label="Skeletons", type="numpy", format="png", elem_id="image-output"
                 )
-                summary = gr.Markdown(elem_id="image-summary")
+                # The label names this output "summary" for API clients (it is not shown).
+                summary = gr.Markdown(label="Summary", elem_id="image-summary")
         table = gr.Dataframe(
             headers=TABLE_HEADERS, label="Keypoints (pixels)", wrap=True, elem_id="image-table"
         )
@@ -188,6 +189,7 @@ def build_image_tab() -> None:
                 cache_examples=True,
                 cache_mode="lazy",
                 label="Examples (click one)",
+                api_visibility="private",  # a UI shortcut; programs call /estimate_image
                 visible_columns=[0],  # the photo; size and threshold reset to defaults
                 elem_id="image-examples",
             )
@@ -331,7 +333,6 @@ def build_video_tab() -> None:
         examples = example_videos()
         if examples:
             gr.Examples(examples, inputs=[video_in], label="Example clip")
-
 
 
 # --------------------------------------------------------------------------- Match tab

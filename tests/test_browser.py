@@ -109,3 +109,12 @@ def test_phone_layout_has_no_sideways_scroll(browser, app_url):
         screenshot(page, "phone")
     finally:
         page.context.close()
+
+
+def test_api_page_lists_the_named_endpoints_only(page):
+    page.get_by_text("Use via API").first.click()
+    expect(page.get_by_text("/estimate_image").first).to_be_visible(timeout=30_000)
+    for name in ("/estimate_video", "/match_images"):
+        expect(page.get_by_text(name).first).to_be_attached()
+    assert page.get_by_text("load_example").count() == 0  # internal events stay hidden
+    screenshot(page, "api")
