@@ -10,6 +10,7 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from gradio.data_classes import ImageData
 
 from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES, ensure_examples
 from models.fetch import ModelFetchError, ensure_model
@@ -21,6 +22,7 @@ from pose.match import MIRROR, Match, match, pick_person, rank_by_size
 from pose.media import InputError, load_image, prune_old_files
 from pose.model import DEFAULT_PRESET, PRESETS
 from pose.overlay import draw_numbered, draw_overlay
+from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
 from pose.video import MAX_EVERY, VideoResult, process_video
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
@@ -240,7 +242,7 @@ def estimate_video(
     size: str = DEFAULT_PRESET,
     threshold: float = DEFAULT_THRESHOLD,
     every: float = 1,
-    smooth: bool = False,
+    smooth: bool = True,
     progress: gr.Progress = gr.Progress(),
 ) -> tuple[str, str, str, str]:
     """Draw every person's skeleton on each frame of a video.
@@ -333,6 +335,142 @@ def build_video_tab() -> None:
         examples = example_videos()
         if examples:
             gr.Examples(examples, inputs=[video_in], label="Example clip")
+
+
+# --------------------------------------------------------------------------- Webcam tab
+
+# The preview is mirrored like a selfie camera; the handler un-mirrors (see pose.stream).
+WEBCAM_MIRROR = True
+WEBCAM_TIME_LIMIT = 120  # seconds per stream: a stream holds a worker while it runs
+WEBCAM_STREAMS = 2  # simultaneous streams; two cores cannot serve more at a useful rate
+
+WEBCAM_HELP = f"""
+Press the camera button to stream your webcam: each frame comes back with the skeletons
+drawn, with the live frame rate and the time per frame. **Smoothing** (One Euro filter)
+steadies jittery joints. Frames are processed in memory and never stored. Browsers give
+the camera only to HTTPS or localhost pages. A stream runs for at most
+{WEBCAM_TIME_LIMIT} s at a time and then rejoins the queue, so others waiting get a turn.
+"""
+
+
+def live_image_output(**kwargs) -> gr.Image:
+    """An image output sent to the browser as an in-memory JPEG data URL.
+
+    gr.Image would save every returned frame to its cache folder; webcam frames must
+    never touch the disk (and it is faster).
+    """
+    component = gr.Image(type="numpy", **kwargs)
+    component.postprocess = lambda value: (
+        None if value is None else ImageData(url=jpeg_data_url(value))
+    )
+    return component
+
+
+def stream_webcam(
+    frame: np.ndarray | None,
+    session: WebcamSession | None,
+    smooth: bool = True,
+    size: str = DEFAULT_LIVE_SIZE,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> tuple[np.ndarray | None, str, WebcamSession | None]:
+    """One live webcam frame in; the frame with skeletons, a status line and the state out."""
+    if frame is None:
+        return None, "Waiting for the camera…", session
+    session = session or WebcamSession()
+    try:
+        live = session.process(
+            frame, mirrored=WEBCAM_MIRROR, smooth=bool(smooth), size=size, threshold=threshold
+        )
+    except ValueError as exc:  # InputError included
+        raise _user_error(exc) from None
+    return live.display, live.status, session
+
+
+def estimate_frame(
+    image: str | None, size: str = DEFAULT_PRESET, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[np.ndarray, dict]:
+    """Find every person in one frame: the API twin of the webcam stream.
+
+    gradio_client cannot call a streaming event, so programs send frames here one by one.
+
+    Args:
+        image: the frame (JPEG, PNG or WebP), not mirrored.
+        size: model input size preset: "fast", "balanced" or "accurate".
+        threshold: minimum joint confidence, 0 to 1.
+
+    Returns:
+        the annotated frame and the keypoints as JSON
+        ({"people": [{"score", "keypoints": [[x, y, score] x 18]}], "width", "height"}).
+    """
+    if not image:
+        raise gr.Error("Please send an image.", print_exception=False)
+    try:
+        pixels = load_image(image)
+        result = estimate(pixels, size=size, threshold=threshold)
+    except ValueError as exc:  # InputError included
+        raise _user_error(exc) from None
+    return draw_poses(pixels, result.people), result.to_dict()
+
+
+def build_webcam_tab() -> None:
+    with gr.Tab("Webcam"):
+        gr.Markdown(WEBCAM_HELP)
+        with gr.Row():
+            with gr.Column():
+                camera = gr.Image(
+                    sources=["webcam"],
+                    streaming=True,
+                    type="numpy",
+                    label="Webcam",
+                    webcam_options=gr.WebcamOptions(
+                        mirror=WEBCAM_MIRROR,
+                        constraints={"video": {"width": 640, "height": 480}},
+                    ),
+                    elem_id="webcam-input",
+                )
+                smooth = gr.Checkbox(
+                    value=True,
+                    label="Smooth keypoints",
+                    info="One Euro filter: steadier joints, little lag",
+                )
+                size = gr.Radio(
+                    SIZE_CHOICES,
+                    value=DEFAULT_LIVE_SIZE,
+                    label="Input size",
+                    info="'fast' keeps up best; larger finds people further away.",
+                )
+                threshold = gr.Slider(
+                    0.0, 1.0, value=DEFAULT_THRESHOLD, step=0.05, label="Confidence threshold"
+                )
+            with gr.Column():
+                live = live_image_output(label="Live skeleton", elem_id="webcam-output")
+                status = gr.Textbox(
+                    label="Status", interactive=False, max_lines=1, elem_id="webcam-status"
+                )
+        session = gr.State(None)  # one WebcamSession per browser session
+        camera.stream(
+            stream_webcam,
+            [camera, session, smooth, size, threshold],
+            [live, status, session],
+            api_name="stream_webcam",
+            stream_every=0.1,
+            time_limit=WEBCAM_TIME_LIMIT,
+            concurrency_limit=WEBCAM_STREAMS,
+            show_progress="hidden",
+        )
+        # The per-frame endpoint for programs; no visible controls of its own.
+        with gr.Group(visible=False):
+            frame_in = image_path_input(label="Frame")
+            frame_out = gr.Image(label="Annotated frame", type="numpy", format="jpeg")
+            frame_json = gr.JSON(label="Keypoints")
+            frame_run = gr.Button("Estimate frame")
+        frame_run.click(
+            estimate_frame,
+            [frame_in, size, threshold],
+            [frame_out, frame_json],
+            api_name="estimate_frame",
+            concurrency_limit=2,
+        )
 
 
 # --------------------------------------------------------------------------- Match tab
@@ -487,6 +625,7 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(INTRO)
         build_image_tab()
         build_video_tab()
+        build_webcam_tab()
         build_match_tab()
     return demo
 

@@ -12,7 +12,8 @@ several people) and times, in the same run and on the same clip:
 - ``sequential``: our steps (PyAV decode, TensorFlow session, PAF decode, drawing, H.264
   encode) one after another in one thread, to show what the pipeline adds;
 - ``pipeline``: :func:`pose.video.process_video`, decode / inference / drawing / encoding
-  overlapped in threads with two frames per session call.
+  overlapped in threads with two frames per model call; at the default input size and at
+  480x272, which feeds the network about as many pixels as the baseline's 368x368.
 
 Both models are loaded and warmed up before timing. Rounds alternate between the paths so
 that load from other processes on the machine hits them alike; the best round counts.
@@ -37,7 +38,7 @@ import numpy as np
 from models.fetch import model_path
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
-from pose.model import DEFAULT_PRESET, get_model
+from pose.model import DEFAULT_PRESET, get_model, network_size
 from pose.skeleton import DRAWN_LIMBS
 from pose.video import VideoWriter, iter_frames, open_video, process_video
 
@@ -124,6 +125,13 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=40, help="frames in the test clip")
     parser.add_argument("--rounds", type=int, default=2, help="timed rounds per path")
     parser.add_argument("--size", default=DEFAULT_PRESET, help="our model input preset")
+    parser.add_argument(
+        "--also",
+        nargs="*",
+        default=["480x272"],
+        help="more input sizes for the pipeline (default 480x272: about the baseline's "
+        "135k network pixels for a 16:9 clip)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -142,6 +150,10 @@ def main() -> None:
         "sequential": lambda: run_sequential(source, work / "sequential.mp4", args.size),
         "pipeline": lambda: run_pipeline(source, work / "pipeline.mp4", args.size),
     }
+    for size in args.also:
+        paths[f"pipeline {size}"] = lambda size=size: run_pipeline(
+            source, work / f"pipeline-{size}.mp4", size
+        )
     best: dict[str, float] = {}
     for _ in range(args.rounds):
         for name, run in paths.items():
@@ -149,20 +161,20 @@ def main() -> None:
             assert frames == args.frames, f"{name} processed {frames} frames"
             best[name] = max(best.get(name, 0.0), frames / seconds)
 
-    box = resolve_box(args.size)
     print(
         f"clip: {args.frames} frames {width}x{height} (demo.mp4 looped); cores: {os.cpu_count()}; "
-        f"best of {args.rounds} rounds"
+        f"our backend: {get_model().backend}; best of {args.rounds} rounds"
     )
-    print(
-        f"network input: baseline {BASELINE_SIZE[0]}x{BASELINE_SIZE[1]} (stretched); "
-        f"ours '{args.size}' fitted in {box[0]}x{box[1]} (aspect kept)"
-    )
-    print(f"{'path':<12}{'frames/s':>10}{'vs baseline':>14}  output")
-    outputs = {"baseline": "mp4v (not browser-playable)"}
+    net = {"baseline": f"{BASELINE_SIZE[0]}x{BASELINE_SIZE[1]} (stretched)"}
+    for name in best:
+        if name != "baseline":
+            size = name.split(" ", 1)[1] if " " in name else args.size
+            net[name] = "{}x{}".format(*network_size(width, height, resolve_box(size)))
+    print(f"{'path':<20}{'frames/s':>9}{'vs baseline':>13}  {'network input':<22}output")
     for name, fps in best.items():
-        label = outputs.get(name, "H.264 yuv420p mp4")
-        print(f"{name:<12}{fps:>10.1f}{fps / best['baseline']:>13.2f}x  {label}")
+        label = "mp4v (not browser-playable)" if name == "baseline" else "H.264 yuv420p mp4"
+        ratio = fps / best["baseline"]
+        print(f"{name:<20}{fps:>9.1f}{ratio:>12.2f}x  {net[name]:<22}{label}")
 
 
 if __name__ == "__main__":

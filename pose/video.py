@@ -273,7 +273,7 @@ def check_frame_budget(info: VideoInfo, every: int, max_frames: int = MAX_FRAMES
         needed = -(-info.frames // max_frames)
         raise InputError(
             f"{info.name} has about {info.frames} frames; at most {max_frames} frames are "
-            f"processed per video. Process every {needed}th frame or more, or trim the video."
+            f"processed per video. Set 'every Nth frame' to {needed} or more, or trim the video."
         )
     return todo
 

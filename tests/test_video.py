@@ -113,7 +113,7 @@ def test_upright_rotates_counter_clockwise():
 def test_frame_budget_suggests_every_nth(clip):
     info = probe_video(clip)
     assert check_frame_budget(info, 1, max_frames=10) == 6
-    with pytest.raises(InputError, match="every 3th frame or more"):
+    with pytest.raises(InputError, match="'every Nth frame' to 3 or more"):
         check_frame_budget(info, 1, max_frames=2)
     assert check_frame_budget(info, 3, max_frames=2) == 2
     with pytest.raises(InputError, match="whole number from 1 to"):

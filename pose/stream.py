@@ -1,0 +1,133 @@
+"""Live webcam processing: one :class:`WebcamSession` per browser session.
+
+Frames arrive as RGB arrays (decoded in memory from the browser's JPEG data URLs) and are
+never written to disk. A session keeps its own One Euro smoother and its frame-rate and
+latency meters, so two people streaming at once do not disturb each other.
+
+Mirroring: a selfie preview is mirrored, and Gradio's webcam sends the mirrored pixels to
+the server. Run on those, the model would call the person's right hand their left. So with
+``mirrored=True`` the frame is flipped back before inference (keypoints are in the real,
+un-mirrored image) and the drawing is flipped again for display, so it lines up with the
+preview the person sees.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+import cv2
+import numpy as np
+
+from pose.draw import draw_poses
+from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.model import PoseModel
+from pose.smoothing import PoseSmoother
+from pose.types import Estimate
+
+# Frames over which the live frame rate is measured (about 2-3 s at 10 frames/s).
+RATE_WINDOW = 20
+DEFAULT_LIVE_SIZE = "fast"  # the smallest preset keeps up with 10 frames/s on two cores
+JPEG_QUALITY = 80
+
+
+def jpeg_data_url(image: np.ndarray, quality: int = JPEG_QUALITY) -> str:
+    """RGB uint8 (H, W, 3) -> ``data:image/jpeg;base64,...``, encoded in memory."""
+    ok, encoded = cv2.imencode(
+        ".jpg", np.ascontiguousarray(image[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    if not ok:
+        raise ValueError("could not encode the frame as JPEG")
+    return "data:image/jpeg;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """The result for one webcam frame.
+
+    ``display``: RGB uint8 (H, W, 3) to show, oriented like the browser's preview.
+    ``estimate``: people in the real (un-mirrored) frame's pixels.
+    """
+
+    display: np.ndarray
+    estimate: Estimate
+    frame_number: int
+    fps: float
+    latency_ms: float
+    smoothed: bool
+
+    @property
+    def status(self) -> str:
+        count = len(self.estimate.people)
+        people = f"{count} {'person' if count == 1 else 'people'}"
+        rate = f"{self.fps:.1f} frames/s" if self.fps > 0 else "measuring frames/s"
+        smoothing = "smoothing on" if self.smoothed else "smoothing off"
+        return (
+            f"{rate} · {self.latency_ms:.0f} ms per frame · {people} · "
+            f"frame {self.frame_number} · {smoothing}"
+        )
+
+
+@dataclass
+class WebcamSession:
+    """Per-session state: the smoother, a frame counter and the rate/latency meters."""
+
+    smoother: PoseSmoother = field(default_factory=PoseSmoother)
+    frames: int = 0
+    _arrivals: deque[float] = field(default_factory=lambda: deque(maxlen=RATE_WINDOW))
+    _latencies: deque[float] = field(default_factory=lambda: deque(maxlen=RATE_WINDOW))
+
+    @property
+    def latency_ms(self) -> float:
+        """Median time per frame over the last :data:`RATE_WINDOW` frames (robust to the
+        slow first frame, which loads the model)."""
+        return float(np.median(self._latencies)) if self._latencies else 0.0
+
+    @property
+    def fps(self) -> float:
+        """Frames handled per second over the last :data:`RATE_WINDOW` frames."""
+        if len(self._arrivals) < 2:
+            return 0.0
+        span = self._arrivals[-1] - self._arrivals[0]
+        return (len(self._arrivals) - 1) / span if span > 0 else 0.0
+
+    def process(
+        self,
+        frame: np.ndarray,
+        *,
+        mirrored: bool = True,
+        smooth: bool = True,
+        size: str | tuple[int, int] | None = DEFAULT_LIVE_SIZE,
+        threshold: float = DEFAULT_THRESHOLD,
+        model: PoseModel | None = None,
+        now: float | None = None,
+    ) -> LiveFrame:
+        """Estimate, smooth and draw one RGB uint8 (H, W, 3) frame as received from the browser.
+
+        ``now`` (seconds, monotonic) is the arrival time; it times the smoother and the
+        frame-rate meter. Latency is the time spent here, from arrival to drawn frame.
+        """
+        started = time.perf_counter()
+        arrival = time.monotonic() if now is None else now
+        real = frame[:, ::-1] if mirrored else frame
+        result = estimate(np.ascontiguousarray(real), size=size, threshold=threshold, model=model)
+        if smooth:
+            people = self.smoother.update(result.people, arrival, (result.width, result.height))
+            result = replace(result, people=tuple(people))
+        else:
+            self.smoother.reset()  # turning smoothing back on must not pull from stale history
+        drawn = draw_poses(real, result.people)
+        display = np.ascontiguousarray(drawn[:, ::-1]) if mirrored else drawn
+        self.frames += 1
+        self._arrivals.append(arrival)
+        self._latencies.append((time.perf_counter() - started) * 1000)
+        return LiveFrame(
+            display=display,
+            estimate=result,
+            frame_number=self.frames,
+            fps=self.fps,
+            latency_ms=self.latency_ms,
+            smoothed=smooth,
+        )

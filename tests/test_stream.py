@@ -1,0 +1,117 @@
+"""Live webcam sessions: mirroring, smoothing switch, meters, in-memory frames."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import COCO_DIR
+
+from pose.draw import draw_poses
+from pose.estimate import estimate
+from pose.media import load_image
+from pose.skeleton import Joint
+from pose.stream import WebcamSession, jpeg_data_url
+
+PHOTO = COCO_DIR / "000000000785.jpg"  # one skier, facing the camera
+
+
+def test_jpeg_data_url_round_trips_in_memory():
+    image = np.zeros((48, 64, 3), dtype=np.uint8)
+    image[:, :32] = (255, 0, 0)  # red left half: checks RGB order survives
+    url = jpeg_data_url(image)
+    assert url.startswith("data:image/jpeg;base64,")
+    decoded = cv2.imdecode(np.frombuffer(base64.b64decode(url.split(",", 1)[1]), np.uint8), 1)
+    assert decoded.shape == (48, 64, 3)
+    assert decoded[24, 8, 2] > 200 and decoded[24, 8, 0] < 60  # BGR: red is channel 2
+
+
+@pytest.mark.model
+def test_meters_count_frames_rate_and_latency(model):
+    session = WebcamSession()
+    frame = np.full((120, 160, 3), 128, dtype=np.uint8)
+    for step in range(5):
+        live = session.process(frame, now=100.0 + step * 0.125, model=model)
+    assert live.frame_number == 5 and session.frames == 5
+    assert live.fps == pytest.approx(8.0)
+    assert live.latency_ms > 0
+    assert "8.0 frames/s" in live.status and "frame 5" in live.status
+    other = WebcamSession()  # a second browser session starts from zero
+    assert other.process(frame, now=0.0, model=model).frame_number == 1
+
+
+@pytest.mark.model
+def test_mirrored_frames_keep_left_and_right(model):
+    """The browser sends a mirrored selfie image; joints must still be the person's own."""
+    photo = load_image(PHOTO)
+    truth = estimate(photo, size="fast", model=model).people[0]
+    mirrored = np.ascontiguousarray(photo[:, ::-1])
+
+    live = WebcamSession().process(mirrored, mirrored=True, smooth=False, model=model)
+    person = live.estimate.people[0]
+    for joint in (Joint.R_SHOULDER, Joint.L_SHOULDER, Joint.R_HIP, Joint.L_HIP):
+        assert person[joint][2] > 0
+        np.testing.assert_allclose(person[joint][:2], truth[joint][:2], atol=2.0)
+    # Facing the camera, the person's right shoulder is on the image's left.
+    assert person[Joint.R_SHOULDER][0] < person[Joint.L_SHOULDER][0]
+    # The display is the real frame's drawing, mirrored back to match the preview.
+    expected = draw_poses(photo, live.estimate.people)[:, ::-1]
+    np.testing.assert_array_equal(live.display, expected)
+
+    # Without un-mirroring, the model would swap the sides: this is what we avoid.
+    # Its "right shoulder" lands on the mirror image of the true left one.
+    naive = estimate(mirrored, size="fast", model=model).people[0]
+    width = photo.shape[1]
+    naive_x = naive[Joint.R_SHOULDER][0]
+    assert abs(naive_x - (width - truth[Joint.L_SHOULDER][0])) < abs(
+        naive_x - (width - truth[Joint.R_SHOULDER][0])
+    )
+
+
+@pytest.mark.model
+def test_smoothing_switch(model):
+    photo = load_image(PHOTO)
+    session = WebcamSession()
+    rng = np.random.default_rng(0)
+    raw_x, smooth_x = [], []
+    for step in range(8):
+        shift = int(rng.integers(-3, 4))  # a hand-held camera: small random shifts
+        frame = np.ascontiguousarray(np.roll(photo, shift, axis=1))
+        live = session.process(frame, mirrored=False, smooth=True, now=step * 0.1, model=model)
+        raw = estimate(frame, size="fast", model=model).people[0]
+        raw_x.append(raw[Joint.NECK][0])
+        smooth_x.append(live.estimate.people[0][Joint.NECK][0])
+    assert session.smoother.num_tracks == 1
+    assert np.std(np.diff(smooth_x)) < np.std(np.diff(raw_x))
+    live = session.process(photo, mirrored=False, smooth=False, now=1.0, model=model)
+    assert session.smoother.num_tracks == 0 and "smoothing off" in live.status
+
+
+def test_live_output_is_an_in_memory_data_url():
+    """The webcam tab's output never saves frames into Gradio's cache folder."""
+    import app
+
+    component = app.live_image_output()
+    payload = component.postprocess(np.zeros((8, 8, 3), dtype=np.uint8))
+    assert payload.path is None and payload.url.startswith("data:image/jpeg;base64,")
+    assert component.postprocess(None) is None
+
+
+@pytest.mark.app
+def test_estimate_frame_endpoint(client):
+    """The plain per-frame endpoint that programs use instead of the stream."""
+    from gradio_client import handle_file
+
+    annotated, keypoints = client.predict(
+        handle_file(str(PHOTO)), "fast", 0.1, api_name="/estimate_frame"
+    )
+    assert Path(annotated).is_file()
+    assert (keypoints["width"], keypoints["height"]) == (640, 425)
+    assert len(keypoints["people"]) == 1 and len(keypoints["people"][0]["keypoints"]) == 18
+    with pytest.raises(Exception, match="not an image we can read"):
+        client.predict(
+            handle_file(str(COCO_DIR / "test_coco.json")), "fast", 0.1, api_name="/estimate_frame"
+        )
