@@ -1,0 +1,622 @@
+"""Speed of the pipeline against the original approach and against the machine's limit.
+
+    .venv/bin/python -m benchmarks.speed [--frames 30] [--repeats 7] [--no-app] [--json]
+
+One run, on real frames (../shared/eval/video/demo.mp4, centre-cropped to 4:3 and resized to
+640x480, looped into a clip), times:
+
+(a) the original approach: ``cv2.dnn.readNetFromTensorflow(graph_opt.pb)``, one frame at a
+    time on a 432x368 blob, argmax of each heatmap, lines drawn (no encoding, as the script
+    only showed frames); per frame and frames/s over the clip;
+(b) our image path: model + multi-person decode + drawing, one frame, per backend;
+(c) our video path: :func:`pose.video.process_video` (decode, inference, drawing, H.264
+    encoding overlapped in threads) in frames/s, plus a serial loop of the same steps;
+(d) model-only latency at each input-size preset, per backend and thread count;
+
+each with its ratio to (a) (how many times faster). Then the machine's limit: the model's
+FLOPs at each size, the GFLOP/s of a large float32 matmul on the same cores, and achieved /
+peak; where the time of one frame goes; peak RSS; and the app's cold start (``python app.py``
+in a subprocess until its first ``estimate_image`` answer through gradio_client), its
+round-trip time and its peak RSS. Medians after warm-up; alternatives are interleaved in
+each round so that load from other processes hits them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pose.draw import draw_poses
+from pose.estimate import DEFAULT_THRESHOLD, decode_output, estimate
+from pose.model import (
+    PRESETS,
+    PoseModel,
+    TFLiteRunner,
+    cpu_has_bf16,
+    model_path,
+    network_size,
+    preprocess,
+)
+from pose.skeleton import DRAWN_LIMBS
+from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+CLIP = EVAL_DIR / "video" / "demo.mp4"
+PHOTO = EVAL_DIR / "coco" / "000000196141.jpg"
+FRAME_SIZE = (640, 480)
+ORIGINAL_BLOB = (432, 368)  # the original script's --width/--height, at our balanced size
+ORIGINAL_THRESHOLD = 0.2  # the original script's --thr
+GOALS = {"video_ratio": 5.0, "webcam_ms": 40.0, "app_rss_gb": 1.5, "cold_start_s": 10.0}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000.0
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def interleaved(
+    cases: dict[str, Callable[[], object]], repeats: int, warmup: int = 2
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(median, best) milliseconds per case; every round runs each case once, in turn."""
+    for fn in cases.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeats):
+        for name, fn in cases.items():
+            samples[name].append(timed(fn))
+    medians = {name: median_ms(values) for name, values in samples.items()}
+    best = {name: min(values) * 1000.0 for name, values in samples.items()}
+    return medians, best
+
+
+def real_frames() -> list[np.ndarray]:
+    """The eval clip's frames as RGB uint8 (480, 640, 3): centre 4:3 crop, area-resized."""
+    import av
+
+    frames = []
+    with av.open(str(CLIP)) as container:
+        for frame in container.decode(video=0):
+            image = frame.to_ndarray(format="rgb24")
+            height, width = image.shape[:2]
+            crop_w = min(width, height * 4 // 3)
+            left = (width - crop_w) // 2
+            image = image[:, left : left + crop_w]
+            frames.append(cv2.resize(image, FRAME_SIZE, interpolation=cv2.INTER_AREA))
+    if not frames:
+        raise SystemExit(f"error: no frames in {CLIP}")
+    return frames
+
+
+def write_clip(frames: list[np.ndarray], count: int, path: Path) -> Path:
+    """``count`` frames (looping ``frames``) as an H.264 mp4 at 25 fps."""
+    from pose.video import VideoWriter
+
+    with VideoWriter(path, FRAME_SIZE[0], FRAME_SIZE[1], Fraction(25)) as writer:
+        for index in range(count):
+            writer.write(frames[index % len(frames)])
+    return path
+
+
+def row(label: str, value: str, ratio: float | None = None, note: str = "") -> None:
+    ratio_text = f"{ratio:6.2f}x" if ratio is not None else " " * 7
+    print(f"  {label:<44}{value:>14}  {ratio_text}  {note}")
+
+
+# --------------------------------------------------------------------------- (a) original
+
+
+class Original:
+    """The original openpose.py approach: OpenCV dnn, one frame, argmax per heatmap."""
+
+    def __init__(self) -> None:
+        self.net = cv2.dnn.readNetFromTensorflow(str(model_path()))
+
+    def forward(self, frame_bgr: np.ndarray) -> np.ndarray:
+        blob = cv2.dnn.blobFromImage(
+            frame_bgr, 1.0, ORIGINAL_BLOB, (127.5, 127.5, 127.5), swapRB=True, crop=False
+        )
+        self.net.setInput(blob)
+        return self.net.forward()[:, :19]  # heatmaps only; the script ignores the PAFs
+
+    def frame(self, frame_bgr: np.ndarray) -> np.ndarray:
+        """Forward, one argmax per joint, lines and dots drawn on the frame (in place)."""
+        out = self.forward(frame_bgr)
+        height, width = frame_bgr.shape[:2]
+        points: list[tuple[int, int] | None] = []
+        for joint in range(18):
+            _, confidence, _, (col, row_) = cv2.minMaxLoc(out[0, joint])
+            x = int(width * col / out.shape[3])
+            y = int(height * row_ / out.shape[2])
+            points.append((x, y) if confidence > ORIGINAL_THRESHOLD else None)
+        for start, end in DRAWN_LIMBS:
+            if points[start] and points[end]:
+                cv2.line(frame_bgr, points[start], points[end], (0, 255, 0), 3)
+                cv2.circle(frame_bgr, points[start], 3, (0, 0, 255), cv2.FILLED)
+        return frame_bgr
+
+    def clip_fps(self, clip: Path) -> float:
+        """Frames/s of the script's loop: VideoCapture read + :meth:`frame`, to the end."""
+        capture = cv2.VideoCapture(str(clip))
+        count = 0
+        started = time.perf_counter()
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            self.frame(frame)
+            count += 1
+        elapsed = time.perf_counter() - started
+        capture.release()
+        return count / elapsed
+
+
+def webcam_frame(model: PoseModel) -> Callable[[np.ndarray], object]:
+    """What the server does per webcam frame: un-mirror, estimate, smooth, draw, JPEG."""
+    session = WebcamSession()
+
+    def process(frame: np.ndarray) -> str:
+        live = session.process(frame, mirrored=True, smooth=True, model=model)
+        return jpeg_data_url(live.display)
+
+    return process
+
+
+# --------------------------------------------------------------------------- (c) video
+
+
+def video_fps(clip: Path, out_dir: Path, model: PoseModel, size: str, count: int) -> float:
+    from pose.video import process_video
+
+    output = out_dir / f"out-{model.backend}-{size}.mp4"
+    started = time.perf_counter()
+    result = process_video(clip, output, size=size, model=model)
+    elapsed = time.perf_counter() - started
+    if len(result.frames) != count:
+        raise RuntimeError(f"process_video wrote {len(result.frames)} of {count} frames")
+    return count / elapsed
+
+
+def serial_stages(clip: Path, out_dir: Path, model: PoseModel, size: str) -> dict[str, float]:
+    """One thread, no overlap: per-frame median ms of each stage, plus frames/s overall."""
+    import av
+
+    from pose.video import VideoWriter, to_yuv420
+
+    box = PRESETS[size]
+    stages: dict[str, list[float]] = {
+        name: [] for name in ("video decode", "preprocess", "model", "PAF decode", "draw", "encode")
+    }
+    started = time.perf_counter()
+    count = 0
+    with (
+        av.open(str(clip)) as container,
+        VideoWriter(out_dir / "serial.mp4", *FRAME_SIZE, Fraction(25)) as writer,
+    ):
+        frames = container.decode(video=0)
+        while True:
+            t0 = time.perf_counter()
+            frame = next(frames, None)
+            if frame is None:
+                break
+            image = frame.to_ndarray(format="rgb24")
+            t1 = time.perf_counter()
+            net_w, net_h = network_size(image.shape[1], image.shape[0], box)
+            batch = preprocess(image, net_w, net_h)[None]
+            t2 = time.perf_counter()
+            raw = model.run(batch)[0]
+            t3 = time.perf_counter()
+            output = _net_output(raw, image.shape)
+            people = decode_output(output, DEFAULT_THRESHOLD)
+            t4 = time.perf_counter()
+            drawn = draw_poses(image, people)
+            t5 = time.perf_counter()
+            writer.write_yuv(to_yuv420(drawn))
+            t6 = time.perf_counter()
+            for name, begin, end in zip(
+                stages, (t0, t1, t2, t3, t4, t5), (t1, t2, t3, t4, t5, t6), strict=True
+            ):
+                stages[name].append(end - begin)
+            count += 1
+    elapsed = time.perf_counter() - started
+    result = {name: median_ms(values[2:] or values) for name, values in stages.items()}
+    result["fps"] = count / elapsed
+    return result
+
+
+def _net_output(raw: np.ndarray, shape: tuple[int, ...]):
+    from pose.model import NUM_HEATMAPS, NetOutput
+
+    out_h, out_w = raw.shape[:2]
+    return NetOutput(
+        heatmaps=raw[:, :, :NUM_HEATMAPS],
+        pafs=raw[:, :, NUM_HEATMAPS:],
+        scale=(shape[1] / out_w, shape[0] / out_h),
+    )
+
+
+# --------------------------------------------------------------------------- machine limit
+
+
+def model_flops(net_w: int, net_h: int) -> tuple[float, float | None]:
+    """(our count, TensorFlow profiler's count) of floating-point operations for one frame.
+
+    Ours: 2 x multiply-accumulates of every Conv2D and depthwise conv (output pixels x kernel
+    volume) plus one operation per output element of BiasAdd, Relu and MaxPool (x kernel).
+    """
+    import tensorflow as tf
+
+    from models.fetch import verify
+
+    path = model_path()
+    verify(path)
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.ParseFromString(path.read_bytes())
+    graph = tf.Graph()
+    with graph.as_default():
+        fixed = tf.compat.v1.placeholder(tf.float32, [1, net_h, net_w, 3], name="fixed_image")
+        tf.import_graph_def(graph_def, input_map={"image:0": fixed}, name="")
+    total = 0
+    for op in graph.get_operations():
+        if op.type not in ("Conv2D", "DepthwiseConv2dNative", "BiasAdd", "Relu", "MaxPool"):
+            continue
+        out = op.outputs[0].shape.as_list()
+        pixels = out[1] * out[2]
+        if op.type == "Conv2D":
+            kh, kw, cin, cout = op.inputs[1].shape.as_list()
+            total += 2 * pixels * kh * kw * cin * cout
+        elif op.type == "DepthwiseConv2dNative":
+            kh, kw, cin, multiplier = op.inputs[1].shape.as_list()
+            total += 2 * pixels * kh * kw * cin * multiplier
+        elif op.type == "MaxPool":
+            _, kh, kw, _ = op.get_attr("ksize")
+            total += pixels * out[3] * kh * kw
+        else:
+            total += pixels * out[3]
+    profiled = None
+    try:
+        options = (
+            tf.compat.v1.profiler.ProfileOptionBuilder(
+                tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+            )
+            .with_empty_output()
+            .build()
+        )
+        profiled = float(tf.compat.v1.profiler.profile(graph, options=options).total_float_ops)
+    except Exception as exc:  # the profiler is optional; our own count stands alone
+        logging.warning("TensorFlow profiler failed: %s", exc)
+    return float(total), profiled
+
+
+def matmul_gflops(threads: int, n: int = 4096, repeats: int = 5) -> dict[str, float]:
+    """Best GFLOP/s of an n x n float32 matmul on ``threads`` threads, two ways.
+
+    TensorFlow's (oneDNN) in a session with the model's thread settings, and NumPy's BLAS
+    (its OpenBLAS wheel picks older AVX2 kernels on this CPU, so it reads lower). The larger
+    is the peak the model is compared with.
+    """
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    flop = 2.0 * n**3
+    a @ b  # warm-up: thread pool, page faults
+    numpy_best = min(timed(lambda: a @ b) for _ in range(repeats))
+    graph = tf.Graph()
+    with graph.as_default():
+        product = tf.linalg.matmul(tf.constant(a), tf.constant(b))
+    config = tf.compat.v1.ConfigProto(
+        intra_op_parallelism_threads=threads, inter_op_parallelism_threads=1
+    )
+    with tf.compat.v1.Session(graph=graph, config=config) as session:
+        session.run(product.op)  # .op: compute without copying the result out
+        tf_best = min(timed(lambda: session.run(product.op)) for _ in range(repeats))
+    return {"tensorflow": flop / tf_best / 1e9, "numpy": flop / numpy_best / 1e9}
+
+
+# --------------------------------------------------------------------------- app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def peak_rss_of(pid: int) -> float:
+    """Peak resident set size (VmHWM) of a live process, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return float(line.split()[1]) * 1024
+    return float("nan")
+
+
+def app_figures(photo: Path, calls: int = 5, timeout: float = 120.0) -> dict[str, float]:
+    """Cold start to first answer, then round-trip median and the app's peak RSS."""
+    from gradio_client import Client, handle_file
+
+    port = free_port()
+    env = dict(os.environ, POSE_PORT=str(port), POSE_HOST="127.0.0.1")
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryFile("w+") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            client = None
+            while client is None:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"app exited: {log.read()[-2000:]}")
+                if time.perf_counter() - started > timeout:
+                    raise TimeoutError(f"app did not answer within {timeout:.0f} s")
+                try:
+                    client = Client(url, verbose=False)
+                except Exception:
+                    time.sleep(0.1)
+            connected = time.perf_counter() - started
+
+            def ask():
+                return client.predict(
+                    handle_file(str(photo)),
+                    "balanced",
+                    DEFAULT_THRESHOLD,
+                    api_name="/estimate_image",
+                )
+
+            ask()
+            cold = time.perf_counter() - started
+            round_trips = [timed(ask) for _ in range(calls)]
+            rss = peak_rss_of(process.pid)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return {
+        "cold_start_s": cold,
+        "connect_s": connected,
+        "round_trip_ms": median_ms(round_trips),
+        "app_peak_rss_gb": rss / 1e9,
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=30, help="frames in the benchmark clip")
+    parser.add_argument("--repeats", type=int, default=7, help="timed rounds per measurement")
+    parser.add_argument("--clip-rounds", type=int, default=3, help="timed passes over the clip")
+    parser.add_argument("--no-app", action="store_true", help="skip the app cold start")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    args = parse_args(argv)
+    figures: dict[str, object] = {}
+    frames = real_frames()
+    frame = frames[0]
+    frame_bgr = np.ascontiguousarray(frame[:, :, ::-1])
+    threads = int(os.environ.get("POSE_THREADS", os.cpu_count() or 2))
+    print(
+        f"speed benchmark: {len(frames)} real frames from {CLIP.name} at "
+        f"{FRAME_SIZE[0]}x{FRAME_SIZE[1]}, {os.cpu_count()} CPUs, {threads} model threads, "
+        f"medians of {args.repeats} rounds after warm-up; ratio = (a) time / time"
+    )
+
+    models = {
+        "tflite": PoseModel(backend="tflite", threads=threads),
+        "session": PoseModel(backend="session", threads=threads),
+    }
+    if cpu_has_bf16():  # without native bfloat16 it would just be the session again
+        models["bf16"] = PoseModel(backend="bf16", threads=threads)
+    original = Original()
+    for model in models.values():
+        model.load()
+
+    # (a) + (b): one frame, interleaved.
+    single = {
+        "(a) original, one frame": lambda: original.frame(frame_bgr.copy()),
+        "(a) original, forward only": lambda: original.forward(frame_bgr),
+    }
+    for name, model in models.items():
+        single[f"(b) image path, {name}"] = lambda model=model: draw_poses(
+            frame, estimate(frame, size="balanced", model=model).people
+        )
+    webcam = webcam_frame(models["tflite"])
+    single[f"webcam frame ({DEFAULT_LIVE_SIZE}), tflite"] = lambda: webcam(frame)
+    single_ms, _ = interleaved(single, args.repeats)
+    base_ms = single_ms["(a) original, one frame"]
+    figures["single_ms"] = single_ms
+
+    # (d) model only, per preset and backend, plus thread counts and batching.
+    model_cases: dict[str, Callable[[], object]] = {}
+    inputs = {}
+    for preset, box in PRESETS.items():
+        net_w, net_h = network_size(FRAME_SIZE[0], FRAME_SIZE[1], box)
+        inputs[preset] = preprocess(frame, net_w, net_h)[None]
+        for name, model in models.items():
+            model_cases[f"{preset} {net_w}x{net_h}, {name}"] = (
+                lambda model=model, batch=inputs[preset]: model.run(batch)
+            )
+    single_thread = {
+        name: PoseModel(backend=name, threads=1) for name in ("tflite", "session") if threads > 1
+    }
+    for name, model in single_thread.items():
+        model_cases[f"balanced, {name}, 1 thread"] = lambda model=model: model.run(
+            inputs["balanced"]
+        )
+    tf_interpreter = TFLiteRunner(models["tflite"].tflite.path, threads, runtime="tensorflow")
+    model_cases["balanced, tflite via tf.lite.Interpreter"] = lambda: tf_interpreter.run(
+        inputs["balanced"]
+    )
+    pair = np.concatenate([inputs["balanced"]] * 2)
+    model_cases["balanced, tflite, batch of 2 (per frame)"] = lambda: models["tflite"].run(pair)
+    model_ms, model_best = interleaved(model_cases, args.repeats)
+    model_ms["balanced, tflite, batch of 2 (per frame)"] /= 2
+    model_best["balanced, tflite, batch of 2 (per frame)"] /= 2
+    figures["model_ms"] = model_ms
+    figures["model_best_ms"] = model_best
+
+    # (c) video path, clip passes interleaved: original loop, ours per backend and size.
+    with tempfile.TemporaryDirectory(prefix="pose-speed-") as tmp:
+        out_dir = Path(tmp)
+        clip = write_clip(frames, args.frames, out_dir / "clip.mp4")
+        clip_cases: dict[str, Callable[[], float]] = {
+            "(a) original loop": lambda: original.clip_fps(clip)
+        }
+        for name, model in models.items():
+            clip_cases[f"(c) video path, {name}, balanced"] = lambda model=model: video_fps(
+                clip, out_dir, model, "balanced", args.frames
+            )
+        clip_cases["(c) video path, tflite, fast"] = lambda: video_fps(
+            clip, out_dir, models["tflite"], "fast", args.frames
+        )
+        clip_cases["serial loop, tflite, balanced"] = lambda: serial_stages(
+            clip, out_dir, models["tflite"], "balanced"
+        )["fps"]
+        fps_samples: dict[str, list[float]] = {name: [] for name in clip_cases}
+        for fn in clip_cases.values():  # warm-up pass: interpreters for this shape
+            fn()
+        for _ in range(args.clip_rounds):
+            for name, fn in clip_cases.items():
+                fps_samples[name].append(fn())
+        fps = {name: statistics.median(values) for name, values in fps_samples.items()}
+        stages = serial_stages(clip, out_dir, models["tflite"], "balanced")
+    figures["fps"] = fps
+    figures["stages_ms"] = stages
+    base_fps = fps["(a) original loop"]
+
+    print(
+        "\n(a)/(b) one 640x480 frame, balanced (432x368 box); webcam: pose.stream at its live size"
+    )
+    for name, value in single_ms.items():
+        row(name, f"{value:8.1f} ms", base_ms / value)
+    print("\n(c) video, frames/s end to end (decode, inference, drawing, H.264 encode)")
+    for name, value in fps.items():
+        row(name, f"{value:8.1f} fps", value / base_fps)
+    print(f"\n(d) model only, a 640x480 frame per call; ratio to (a) one frame ({base_ms:.0f} ms)")
+    for name, value in model_ms.items():
+        row(name, f"{value:8.1f} ms", base_ms / value, f"best {model_best[name]:.1f} ms")
+
+    print("\nthe machine's limit: operations per frame, achieved / peak (best times: less noise)")
+    matmul = matmul_gflops(threads)
+    peak = max(matmul.values())
+    figures["matmul_gflops"] = matmul
+    row("peak: 4096^2 float32 matmul, TensorFlow", f"{matmul['tensorflow']:8.1f} GF/s")
+    row("     the same in NumPy (OpenBLAS)", f"{matmul['numpy']:8.1f} GF/s")
+    limits = {}
+    for preset, box in PRESETS.items():
+        net_w, net_h = network_size(FRAME_SIZE[0], FRAME_SIZE[1], box)
+        ours, profiled = model_flops(net_w, net_h)
+        for name in models:
+            ms = model_best[f"{preset} {net_w}x{net_h}, {name}"]
+            achieved = ours / (ms / 1000) / 1e9
+            limits[f"{preset} {name}"] = {"gflop": ours / 1e9, "gflops": achieved}
+            prof = f", profiler {profiled / 1e9:.2f}" if profiled else ""
+            row(
+                f"{preset} {net_w}x{net_h}, {name}",
+                f"{achieved:8.1f} GF/s",
+                None,
+                f"{achieved / peak:5.1%} of peak; {ours / 1e9:.2f} GFLOP{prof}",
+            )
+    figures["limits"] = limits
+
+    print("\nwhere one frame's time goes (serial loop, tflite, balanced; medians)")
+    serial_total = sum(value for name, value in stages.items() if name != "fps")
+    for name, value in stages.items():
+        if name != "fps":
+            row(name, f"{value:8.1f} ms", None, f"{value / serial_total:5.1%}")
+    row("sum (serial)", f"{serial_total:8.1f} ms")
+    pipeline_ms = 1000 / fps["(c) video path, tflite, balanced"]
+    row("video path per frame (overlapped)", f"{pipeline_ms:8.1f} ms")
+
+    process_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+    figures["benchmark_peak_rss_gb"] = process_rss
+    print(f"\npeak RSS of this benchmark process (all backends + OpenCV dnn): {process_rss:.2f} GB")
+
+    app = None
+    if not args.no_app:
+        try:
+            app = app_figures(PHOTO if PHOTO.is_file() else CLIP)
+        except Exception as exc:  # report and carry on: the other figures still stand
+            print(f"app: could not measure ({type(exc).__name__}: {exc})")
+    if app:
+        from pose.media import load_image
+
+        photo = load_image(PHOTO)
+        local, _ = interleaved(
+            {
+                "photo": lambda: draw_poses(
+                    photo, estimate(photo, size="balanced", model=models["tflite"]).people
+                )
+            },
+            args.repeats,
+        )
+        app["in_process_ms"] = local["photo"]
+        figures["app"] = app
+        print("\napp (python app.py, model cached)")
+        row("cold start to first estimate_image answer", f"{app['cold_start_s']:8.1f} s")
+        row("of which until the client connected", f"{app['connect_s']:8.1f} s")
+        row("estimate_image round trip (Gradio + model)", f"{app['round_trip_ms']:8.1f} ms")
+        row("same photo in-process (estimate + draw)", f"{app['in_process_ms']:8.1f} ms")
+        overhead = app["round_trip_ms"] - app["in_process_ms"]
+        row("Gradio, upload, JSON/CSV files, PNG", f"{overhead:8.1f} ms")
+        row("app peak RSS", f"{app['app_peak_rss_gb']:8.2f} GB")
+
+    print("\ngoals (issue 6, part 5)")
+    video_ratio = fps["(c) video path, tflite, balanced"] / base_fps
+    webcam_ms = single_ms[f"webcam frame ({DEFAULT_LIVE_SIZE}), tflite"]
+    checks = [
+        ("video path >= 5x (a), balanced, 640x480", video_ratio >= GOALS["video_ratio"],
+         f"{video_ratio:.2f}x"),
+        (f"webcam frame < 40 ms ({DEFAULT_LIVE_SIZE})", webcam_ms < GOALS["webcam_ms"],
+         f"{webcam_ms:.1f} ms"),
+    ]  # fmt: skip
+    if app:
+        checks += [
+            ("app peak RSS < 1.5 GB", app["app_peak_rss_gb"] < GOALS["app_rss_gb"],
+             f"{app['app_peak_rss_gb']:.2f} GB"),
+            ("cold start < 10 s", app["cold_start_s"] < GOALS["cold_start_s"],
+             f"{app['cold_start_s']:.1f} s"),
+        ]  # fmt: skip
+    for label, ok, value in checks:
+        print(f"  {'met ' if ok else 'MISS'}  {label:<44}{value:>10}")
+    if args.json:
+        print(json.dumps(figures, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
