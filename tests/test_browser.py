@@ -7,6 +7,8 @@ committed.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser import (
     DESKTOP,
@@ -118,3 +120,67 @@ def test_api_page_lists_the_named_endpoints_only(page):
         expect(page.get_by_text(name).first).to_be_attached()
     assert page.get_by_text("load_example").count() == 0  # internal events stay hidden
     screenshot(page, "api")
+
+
+def _percent(text: str) -> float:
+    found = re.search(r"(\d+(?:\.\d+)?)\s*%", text)
+    assert found, f"no percentage in {text!r}"
+    return float(found.group(1))
+
+
+def test_match_tab_pair_scores(page):
+    panel = open_tab(page, "Match")
+    score = page.locator("#match-score")
+    # A person uploads two different people's poses and compares them.
+    upload(page, "match-image-1", EXAMPLES / "astronaut.jpg")
+    upload(page, "match-image-2", EXAMPLES / "cameraman.jpg")
+    expect(page.locator("#match-image-2 img")).to_be_visible()
+    panel.get_by_role("button", name="Compare").click()
+    expect(score).to_contain_text("%", timeout=RESULT_TIMEOUT_MS)
+    different = _percent(score.inner_text())
+
+    # Then clicks the example pair: the astronaut and her moved, scaled, turned copy.
+    panel.locator("[data-testid=dataset-cell-0-0]").click()
+    expect(page.locator("#match-image-2 img")).to_have_attribute(
+        "src", re.compile("astronaut_moved")
+    )
+    before = score.locator("[data-testid=markdown]").inner_text()
+    panel.get_by_role("button", name="Compare").click()
+    page.wait_for_function(  # the new score replaces the old one
+        """([selector, before]) => {
+            const shown = document.querySelector(selector);
+            return shown && shown.innerText.includes("%") && shown.innerText !== before;
+        }""",
+        arg=["#match-score [data-testid=markdown]", before],
+        timeout=RESULT_TIMEOUT_MS,
+    )
+    same = _percent(score.inner_text())
+    assert 0 <= different < same <= 100
+    screenshot(page, "match")
+
+
+def test_video_tab_result_plays(page):
+    open_tab(page, "Video")
+    upload(page, "video-input", EXAMPLES / "astronaut_pan.mp4")
+    page.get_by_role("button", name="Annotate video").click()
+    expect(page.locator("#video-summary")).to_contain_text("20 frames", timeout=RESULT_TIMEOUT_MS)
+    video = page.locator("#video-output video")
+    expect(video).to_be_attached()
+    state = video.evaluate(
+        """v => new Promise(resolve => {
+            const report = () => resolve({duration: v.duration, error: v.error && v.error.code,
+                                          width: v.videoWidth});
+            if (v.readyState >= 1) report();
+            else { v.addEventListener("loadedmetadata", report);
+                   v.addEventListener("error", report); }
+        })"""
+    )
+    assert state["error"] is None, f"the browser cannot play the result: {state}"
+    assert abs(state["duration"] - 2.0) < 0.3 and state["width"] == 320
+    # It plays: time moves on.
+    played = video.evaluate(
+        """async v => { v.muted = true; await v.play();
+            await new Promise(r => setTimeout(r, 700)); v.pause(); return v.currentTime; }"""
+    )
+    assert played > 0.2
+    screenshot(page, "video")
