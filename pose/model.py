@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import warnings
@@ -170,11 +172,39 @@ def convert_to_tflite(graph_path: Path, destination: Path) -> Path:
     raise OSError(f"could not write the converted model {destination.name} anywhere")
 
 
-def ensure_tflite(graph_path: Path | None = None, rebuild: bool = False) -> Path:
-    """Path of the converted model, converting the verified graph first when needed."""
+def _convert_in_subprocess(graph_path: Path, target: Path) -> bool:
+    """Run ``python -m models.convert`` for ``graph_path`` -> ``target``; True on success.
+
+    Converting needs TensorFlow, which stays loaded (about 650 MB) in whichever process
+    imports it; a child process keeps the serving process TensorFlow-free.
+    """
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, POSE_MODEL_PATH=str(graph_path), POSE_TFLITE_PATH=str(target))
+    command = [sys.executable, "-m", "models.convert", "--force"]
+    try:
+        result = subprocess.run(
+            command, cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("conversion subprocess failed: %s", exc)
+        return False
+    if result.returncode != 0:
+        log.warning("conversion subprocess failed: %s", result.stderr.strip()[-500:])
+    return result.returncode == 0 and target.is_file()
+
+
+def ensure_tflite(
+    graph_path: Path | None = None, rebuild: bool = False, isolated: bool = False
+) -> Path:
+    """Path of the converted model, converting the verified graph first when needed.
+
+    ``isolated``: convert in a child process (see :func:`_convert_in_subprocess`), falling
+    back to this process if that fails.
+    """
     graph_path = Path(graph_path) if graph_path else model_path()
     target = tflite_path(graph_path)
-    if rebuild or not target.is_file() or target.stat().st_size == 0:
+    missing = rebuild or not target.is_file() or target.stat().st_size == 0
+    if missing and not (isolated and _convert_in_subprocess(graph_path, target)):
         target = convert_to_tflite(graph_path, target)
     return target
 
@@ -343,13 +373,14 @@ class PoseModel:
 
     def _load_tflite(self) -> TFLiteRunner:
         verify(self.path)
-        path = ensure_tflite(self.path)
+        path = ensure_tflite(self.path, isolated=True)
         try:
             runner = TFLiteRunner(path, self.threads)
             runner.run(np.zeros((1, 16, 16, 3), np.float32))  # a corrupt file fails here
         except (ValueError, RuntimeError) as exc:
             log.warning("rebuilding %s: %s", path, exc)
-            runner = TFLiteRunner(ensure_tflite(self.path, rebuild=True), self.threads)
+            path = ensure_tflite(self.path, rebuild=True, isolated=True)
+            runner = TFLiteRunner(path, self.threads)
         log.info(
             "model loaded from %s (%s TFLite, %d threads)",
             runner.path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -162,6 +163,24 @@ def test_missing_or_corrupt_converted_model_is_rebuilt(tmp_path, monkeypatch):
     model = PoseModel(backend="tflite")
     out = model.run(np.full((1, 64, 64, 3), 127.0, np.float32))
     assert out.shape == (1, 8, 8, 57)
+    assert target.stat().st_size > 1_000_000
+
+
+def test_missing_converted_model_is_built_without_tensorflow_in_process(tmp_path):
+    """On a host that skipped `make setup`, the first request converts in a child process."""
+    target = tmp_path / "fresh.tflite"
+    code = (
+        "import sys, numpy as np\n"
+        "from pose.model import PoseModel\n"
+        "out = PoseModel(backend='tflite').run(np.full((1, 64, 64, 3), 127.0, np.float32))\n"
+        "print(out.shape, 'tensorflow' in sys.modules)\n"
+    )
+    env = dict(os.environ, POSE_TFLITE_PATH=str(target))
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "(1, 8, 8, 57) False"
     assert target.stat().st_size > 1_000_000
 
 
