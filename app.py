@@ -18,11 +18,12 @@ from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
-from pose.match import MIRROR, Match, match, pick_person, rank_by_size
+from pose.match import MIRROR, Match, MatchError, match, pick_person, rank_by_size
 from pose.media import InputError, load_image, prune_old_files
 from pose.model import DEFAULT_PRESET, PRESETS
 from pose.overlay import draw_numbered, draw_overlay
-from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
+from pose.stream import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, jpeg_data_url
+from pose.types import Pose
 from pose.video import MAX_EVERY, VideoResult, process_video
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
@@ -372,10 +373,13 @@ def stream_webcam(
     smooth: bool = True,
     size: str = DEFAULT_LIVE_SIZE,
     threshold: float = DEFAULT_THRESHOLD,
-) -> tuple[np.ndarray | None, str, WebcamSession | None]:
-    """One live webcam frame in; the frame with skeletons, a status line and the state out."""
+    reference: Pose | None = None,
+    either_side: bool = True,
+) -> tuple[np.ndarray | None, str, WebcamSession | None, str]:
+    """One live webcam frame in; the frame with skeletons, a status line and the state out,
+    and with a ``reference`` pose the live similarity to it (see live_match)."""
     if frame is None:
-        return None, "Waiting for the camera…", session
+        return None, "Waiting for the camera…", session, ""
     session = session or WebcamSession()
     try:
         live = session.process(
@@ -383,7 +387,8 @@ def stream_webcam(
         )
     except ValueError as exc:  # InputError included
         raise _user_error(exc) from None
-    return live.display, live.status, session
+    display, similarity = live_match(live, reference, bool(either_side))
+    return display, live.status, session, similarity
 
 
 def estimate_frame(
@@ -442,16 +447,18 @@ def build_webcam_tab() -> None:
                 threshold = gr.Slider(
                     0.0, 1.0, value=DEFAULT_THRESHOLD, step=0.05, label="Confidence threshold"
                 )
+                either_side, reference_pose = build_live_match_inputs()
             with gr.Column():
                 live = live_image_output(label="Live skeleton", elem_id="webcam-output")
                 status = gr.Textbox(
                     label="Status", interactive=False, max_lines=1, elem_id="webcam-status"
                 )
+                live_score = gr.Markdown(elem_id="webcam-match")
         session = gr.State(None)  # one WebcamSession per browser session
         camera.stream(
             stream_webcam,
-            [camera, session, smooth, size, threshold],
-            [live, status, session],
+            [camera, session, smooth, size, threshold, reference_pose, either_side],
+            [live, status, session, live_score],
             api_name="stream_webcam",
             stream_every=0.1,
             time_limit=WEBCAM_TIME_LIMIT,
@@ -563,6 +570,92 @@ def match_images(
     return annotated1, annotated2, _match_summary(result), rows, overlay, payload
 
 
+# Live matching in the Webcam tab: a reference photo's pose compared with every frame.
+
+LIVE_MATCH_HELP = (
+    "Add a reference photo to see, on every frame, how alike your pose is to the one in it "
+    "(the largest person each side), with the joints that differ most ringed in white."
+)
+
+
+def set_webcam_reference(image: str | None) -> tuple[Pose | None, str]:
+    """Find the pose to match live webcam frames against: the largest person in ``image``.
+
+    Returns the pose (kept per browser session) and a line for the user. A photo with no
+    usable person clears the reference and says why, rather than keeping an old one.
+    """
+    if not image:
+        return None, ""
+    try:
+        people = rank_by_size(estimate(load_image(image)).people)
+        reference = pick_person(people, 1, "the reference photo")
+    except ValueError as exc:  # InputError and MatchError included
+        gr.Warning(str(exc))
+        return None, f"No reference: {exc}"
+    return reference, f"Reference pose: {reference.num_visible} of 18 joints found."
+
+
+def live_match(
+    live: LiveFrame, reference: Pose | None, either_side: bool = True
+) -> tuple[np.ndarray, str]:
+    """Compare the largest person in a live frame with ``reference`` (normalized method).
+
+    Returns the frame to display, with the worst joints ringed (pose.draw's highlight),
+    and the similarity as Markdown; without a reference, the frame unchanged and "".
+    ``either_side`` also accepts the left/right-swapped pose, as people copying a photo
+    while watching a mirrored preview often do.
+    """
+    if reference is None:
+        return live.display, ""
+    people = rank_by_size(live.estimate.people)
+    if not people:
+        return live.display, "**No person in view.**"
+    person = people[0]
+    try:
+        result = match(reference, person, mirror=either_side)
+    except MatchError as exc:
+        return live.display, f"**{exc}**"
+    worst = result.worst(3, below=WORST_BELOW)
+    # Breakdown names are the reference's; a mirrored fit means the person's other side.
+    joints = [MIRROR[joint] for joint in worst] if result.mirrored else list(worst)
+    display = live.display
+    if joints:
+        # The display is the drawn frame flipped like the preview; ring in real pixels.
+        real = live.display[:, ::-1] if WEBCAM_MIRROR else live.display
+        ringed = draw_poses(real, [person], highlight=joints)
+        display = np.ascontiguousarray(ringed[:, ::-1]) if WEBCAM_MIRROR else ringed
+    detail = f" · differs most at {', '.join(joint.label for joint in joints)}" if joints else ""
+    side = " · mirrored" if result.mirrored else ""
+    return display, f"# {result.similarity:.0f} %\n**{result.verdict}**{side}{detail}"
+
+
+def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
+    """The Webcam tab's reference-photo controls; returns (either side, reference pose)."""
+    with gr.Accordion("Match a reference pose", open=False):
+        gr.Markdown(LIVE_MATCH_HELP)
+        photo = image_path_input(
+            label="Reference photo", sources=["upload", "clipboard"], elem_id="webcam-reference"
+        )
+        either_side = gr.Checkbox(
+            True, label="Either side", info="Also accept the left/right-swapped pose."
+        )
+        info = gr.Markdown(elem_id="webcam-reference-info")
+    pose_state = gr.State(None)  # the reference Pose, per browser session
+    photo.change(
+        set_webcam_reference,
+        [photo],
+        [pose_state, info],
+        api_name="set_webcam_reference",
+        # Browser plumbing (it fills per-session state); programs match with /match_images.
+        api_visibility="undocumented",
+        concurrency_limit=2,
+    )
+    return either_side, pose_state
+
+
+PERSON_INFO = "1 = the largest; the numbers are drawn on the photos after Compare."
+
+
 def build_match_tab() -> None:
     with gr.Tab("Match"):
         gr.Markdown(MATCH_HELP)
@@ -575,12 +668,16 @@ def build_match_tab() -> None:
                     label="Image 1 (reference)", webcam_options=webcam, elem_id="match-image-1",
                     **snapshot,
                 )  # fmt: skip
-                person1 = gr.Number(1, label="Person in image 1", precision=0, minimum=1)
+                person1 = gr.Number(
+                    1, label="Person in image 1", precision=0, minimum=1, info=PERSON_INFO
+                )
             with gr.Column():
                 image2 = image_path_input(
                     label="Image 2", webcam_options=webcam, elem_id="match-image-2", **snapshot
                 )
-                person2 = gr.Number(1, label="Person in image 2", precision=0, minimum=1)
+                person2 = gr.Number(
+                    1, label="Person in image 2", precision=0, minimum=1, info=PERSON_INFO
+                )
         with gr.Row():
             method = gr.Dropdown(
                 MATCH_METHOD_CHOICES,

@@ -134,3 +134,100 @@ def test_match_images_no_person_is_a_clear_error(client, empty_photo):
             1,
             api_name="/match_images",
         )
+
+
+@pytest.mark.model
+def test_live_matching_in_the_webcam_stream():
+    import app
+    from pose.estimate import estimate
+    from pose.match import pick_person, rank_by_size
+    from pose.media import load_image
+    from pose.skeleton import Joint
+    from pose.types import Pose
+
+    photo = load_image(PHOTO_A)
+    reference = pick_person(rank_by_size(estimate(photo).people))
+    # The browser sends the mirrored preview; the stream un-mirrors it before matching.
+    frame = np.ascontiguousarray(photo[:, ::-1])
+    plain, status, session, score = app.stream_webcam(frame, None, False, "balanced", 0.1)
+    assert score == "" and "1 person" in status
+    _, _, _, score = app.stream_webcam(frame, session, False, "balanced", 0.1, reference, True)
+    assert score.startswith("# 100 %") and "Same pose" in score
+    # Move the reference's wrists: they are named, and ringed on the live frame.
+    keypoints = reference.keypoints.copy()
+    keypoints[[Joint.R_WRIST, Joint.L_WRIST], 1] -= 0.5 * (
+        keypoints[Joint.R_ANKLE, 1] - keypoints[Joint.NOSE, 1]
+    )
+    raised = Pose(keypoints)
+    ringed, _, _, score = app.stream_webcam(frame, session, False, "balanced", 0.1, raised, False)
+    assert "differs most at" in score and "wrist" in score
+    assert not score.startswith("# 100 %")
+    assert ringed.shape == plain.shape and not np.array_equal(ringed, plain)
+
+
+@pytest.mark.app
+def test_webcam_reference_endpoint(client, empty_photo):
+    info = client.predict(handle_file(str(PHOTO_A)), api_name="/set_webcam_reference")
+    assert info.startswith("Reference pose:") and "of 18 joints found" in info
+    info = client.predict(handle_file(str(empty_photo)), api_name="/set_webcam_reference")
+    assert info.startswith("No reference: No person found in the reference photo")
+
+
+def write_y4m(path: Path, frame: np.ndarray, count: int = 10, fps: int = 10) -> Path:
+    """RGB uint8 (H, W, 3) repeated as a YUV4MPEG2 4:2:0 clip: Chromium's fake camera."""
+    import cv2
+
+    height, width = frame.shape[:2]
+    with path.open("wb") as handle:
+        handle.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(count):
+            handle.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path
+
+
+@pytest.mark.browser
+def test_live_match_in_the_browser(app_url, tmp_path):
+    """A fake camera shows the skier; with the same photo as reference, the Webcam tab
+    shows a live similarity that says "Same pose"."""
+    import re
+    import time
+
+    from browser import launch_chromium, open_app, open_tab, upload
+    from playwright.sync_api import sync_playwright
+
+    from pose.media import load_image
+
+    photo = load_image(PHOTO_A)  # 640x425: letterbox to a webcam's 640x480
+    frame = np.full((480, 640, 3), 114, np.uint8)
+    frame[27 : 27 + photo.shape[0]] = photo
+    camera = write_y4m(tmp_path / "camera.y4m", frame)
+    fake = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}",
+    ]
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, extra_args=fake)
+        try:
+            page = open_app(browser, app_url)
+            panel = open_tab(page, "Webcam")
+            panel.get_by_text("Match a reference pose").click()
+            upload(page, "webcam-reference", PHOTO_A)
+            info = page.locator("#webcam-reference-info")
+            info.get_by_text("Reference pose:").wait_for(timeout=90_000)
+            webcam = page.locator("#webcam-input")
+            webcam.get_by_text("Click to Access Webcam").click()
+            webcam.get_by_role("button", name="capture photo").click()
+            score = page.locator("#webcam-match")
+            deadline = time.monotonic() + 90
+            text = ""
+            while time.monotonic() < deadline:
+                text = score.inner_text()
+                if re.search(r"\d+ %", text):
+                    break
+                page.wait_for_timeout(250)
+            found = re.search(r"(\d+) %", text)
+            assert found, f"no live similarity shown: {text!r}"
+            assert int(found.group(1)) >= 85 and "Same pose" in text, text
+        finally:
+            browser.close()
