@@ -139,11 +139,12 @@ class JointDifference:
 class Match:
     """The result of comparing two poses.
 
-    ``similarity`` is in percent (0-100); ``joints`` are the joints compared, in joint
-    order; ``breakdown`` has one entry per joint, worst first; ``mirrored`` says the
-    left/right-swapped second pose fitted better; ``rotation`` is the in-plane rotation
-    (degrees) applied to the second pose; ``aligned`` is the second pose (mirrored if so)
-    mapped into the first pose's pixel frame, for drawing the two on one canvas.
+    ``similarity`` is in percent (0-100); ``joints`` are the joints compared (for
+    ``angles``, the joints whose angle was compared), in joint order; ``breakdown`` has
+    one entry per joint, worst first; ``mirrored`` says the left/right-swapped second pose
+    fitted better; ``rotation`` is the in-plane rotation (degrees) applied to the second
+    pose; ``aligned`` is the second pose (mirrored if so) mapped into the first pose's
+    pixel frame, for drawing the two on one canvas.
     """
 
     similarity: float
@@ -458,7 +459,8 @@ def _match_angles(first: Pose, second: Pose) -> Match:
         items.append(JointDifference(vertex, difference, score, weight))
     weights = np.array([item.weight for item in items])
     scores = np.array([item.score for item in items])
-    similarity = float(weights @ scores / weights.sum()) if weights.sum() > _EPS else 0.0
+    # Every weight is positive: the three joints of each angle were found in both poses.
+    similarity = float(weights @ scores / weights.sum())
     # Angles ignore rotation, so draw the second pose fully rotated onto the first.
     aligned = None
     shared = np.flatnonzero(first.visible & second.visible)
