@@ -80,14 +80,18 @@ def _write_download(text: str, suffix: str) -> str:
 
 
 def estimate_image(
-    image: str | None, size: str = DEFAULT_PRESET, threshold: float = DEFAULT_THRESHOLD
+    image: str | None,
+    size: str = DEFAULT_PRESET,
+    threshold: float = DEFAULT_THRESHOLD,
+    largest_only: bool = False,
 ) -> tuple[np.ndarray, list[list], str, str, str]:
-    """Find every person in an image.
+    """Find every person in an image, best first.
 
     Args:
         image: the photo (JPEG, PNG, WebP, BMP or TIFF).
         size: model input size preset: "fast", "balanced" or "accurate".
         threshold: minimum joint confidence, 0 to 1.
+        largest_only: keep only the largest person (the one matching would use).
 
     Returns:
         the annotated image, the keypoint table (person, joint, x, y, confidence),
@@ -97,7 +101,7 @@ def estimate_image(
         raise gr.Error("Please upload an image first.", print_exception=False)
     try:
         pixels = load_image(image)
-        result = estimate(pixels, size=size, threshold=threshold)
+        result = estimate(pixels, size=size, threshold=threshold, largest_only=largest_only)
     except InputError as exc:
         raise _user_error(exc) from None
     except ValueError as exc:
@@ -159,6 +163,11 @@ def build_image_tab() -> None:
                     label="Confidence threshold",
                     info="Joints below this confidence are hidden.",
                 )
+                largest_only = gr.Checkbox(
+                    value=False,
+                    label="Largest person only",
+                    info="Show one skeleton: the biggest person, as matching uses.",
+                )
                 run = gr.Button("Estimate", variant="primary")
             with gr.Column():
                 image_out = gr.Image(
@@ -175,7 +184,7 @@ def build_image_tab() -> None:
         outputs = [image_out, table, json_file, csv_file, summary]
         run.click(
             estimate_image,
-            [image_in, size, threshold],
+            [image_in, size, threshold, largest_only],
             outputs,
             api_name="estimate_image",
             concurrency_limit=2,

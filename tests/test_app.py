@@ -45,3 +45,11 @@ def test_estimate_image_returns_every_person_best_first(client):
     assert len(people) >= 4 and scores == sorted(scores, reverse=True)
     assert {row[0] for row in table["data"]} == set(range(1, len(people) + 1))
     assert f"Found {len(people)} people" in summary
+
+
+def test_largest_only_keeps_one_person(client):
+    photo = handle_file(str(COCO_DIR / "000000197388.jpg"))
+    _, everyone, *_ = client.predict(photo, "balanced", 0.1, False, api_name="/estimate_image")
+    _, largest, *_ = client.predict(photo, "balanced", 0.1, True, api_name="/estimate_image")
+    assert len({row[0] for row in everyone["data"]}) >= 3
+    assert {row[0] for row in largest["data"]} == {1}
