@@ -9,10 +9,10 @@ several people) and times, in the same run and on the same clip:
   ``cv2.dnn.readNetFromTensorflow(graph_opt.pb)``, one frame at a time on a 368x368 blob,
   argmax of each heatmap, lines drawn, written with OpenCV's mp4v ``VideoWriter`` (which
   browsers do not play);
-- ``sequential``: our steps (PyAV decode, TensorFlow session, PAF decode, drawing, H.264
+- ``sequential``: our steps (PyAV decode, the model, PAF decode, drawing, H.264
   encode) one after another in one thread, to show what the pipeline adds;
 - ``pipeline``: :func:`pose.video.process_video`, decode / inference / drawing / encoding
-  overlapped in threads with two frames per model call; at the default input size and at
+  overlapped in threads; at the default input size and at
   480x272, which feeds the network about as many pixels as the baseline's 368x368.
 
 Both models are loaded and warmed up before timing. Rounds alternate between the paths so

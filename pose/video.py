@@ -7,10 +7,10 @@ wheels only write mp4v, which browsers do not play.
 The work runs as a small pipeline of threads joined by bounded queues, so decoding,
 inference, drawing and encoding overlap and keep two cores busy::
 
-    read (PyAV decode, RGB) -> infer (TensorFlow, a few frames per session call)
+    read (PyAV decode, RGB) -> infer (the model; ``batch`` frames per call)
         -> draw (keypoint decode, smoothing, skeletons, RGB->YUV) -> encode (libx264, caller)
 
-TensorFlow, OpenCV and the codecs release the GIL while they work, so the threads run
+The model runtime, OpenCV and the codecs release the GIL while they work, so the threads run
 truly in parallel. Audio is not copied to the output.
 """
 
@@ -51,13 +51,17 @@ MAX_SECONDS = float(os.environ.get("POSE_MAX_VIDEO_SECONDS", 600))
 MAX_SIDE = 4096
 MAX_EVERY = 100
 DEFAULT_FPS = Fraction(25)
-# Frames per TensorFlow call: batching amortises per-call overhead; more adds latency only.
-BATCH = 2
+# Frames per model call. Measured on the street clip (benchmarks/video.py, 40 frames): with
+# the TFLite backend one frame per call ran 10-14 frames/s against 7-9 for two, and with the
+# TF session batching gained nothing, so the overlap comes from the threads alone.
+BATCH = 1
 QUEUE_SIZE = 4
 
 ENCODERS = {".mp4": "libx264", ".mov": "libx264", ".m4v": "libx264", ".webm": "libvpx-vp9"}
 ENCODER_OPTIONS = {
-    "libx264": {"preset": "veryfast", "crf": "23"},
+    # superfast: half the CPU of veryfast for ~17 % larger files (measured at 960x540);
+    # CPU is what the model needs on two cores.
+    "libx264": {"preset": "superfast", "crf": "23"},
     # Realtime deadline: VP9's default mode is tens of times slower than x264 veryfast.
     "libvpx-vp9": {"deadline": "realtime", "cpu-used": "8", "row-mt": "1", "crf": "32", "b": "0"},
 }
@@ -511,7 +515,7 @@ def process_video(
         carry = None
         while (item := carry or pipeline.get(decoded)) is not _END:
             group, carry = [item], None
-            # Take frames already waiting (same size) so one session call does several.
+            # Take frames already waiting (same size) so one model call does several.
             while len(group) < batch and (extra := pipeline.get_nowait(decoded)) is not None:
                 if extra is _END or extra[2].shape != item[2].shape:
                     carry = extra
