@@ -133,6 +133,22 @@ def test_writer_makes_browser_playable_h264_from_odd_size(tmp_path):
     assert 0 < data.find(b"moov") < data.find(b"mdat")
 
 
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [("clip.mov", "libx264"), ("clip.webm", "libvpx-vp9"), ("clip.avi", "mpeg4")],
+)
+def test_reads_the_upload_formats(tmp_path, name, codec):
+    """MOV, WebM and AVI as phones, browsers and old cameras write them."""
+    path = make_clip(tmp_path / name, frames=4, codec=codec)
+    container, info = open_video(path)
+    with container:
+        frames = list(iter_frames(container, info))
+    assert (info.width, info.height, info.fps) == (320, 240, 10)
+    assert [index for index, _, _ in frames] == [0, 1, 2, 3]
+    assert frames[0][2].shape == (240, 320, 3) and frames[0][2].dtype == np.uint8
+    assert frames[2][1] == pytest.approx(0.2)
+
+
 # ----------------------------------------------------------------------- bad input
 
 
