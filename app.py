@@ -19,7 +19,7 @@ from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import MIRROR, Match, MatchError, match, pick_person, rank_by_size
-from pose.media import InputError, load_image, prune_old_files
+from pose.media import InputError, load_image, prune_old_files, write_png_atomically
 from pose.model import DEFAULT_PRESET, PRESETS
 from pose.overlay import draw_numbered, draw_overlay
 from pose.stream import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, jpeg_data_url
@@ -45,9 +45,11 @@ QUEUE_SIZE = 32  # events waiting across all users; beyond this Gradio says the 
 
 INTRO = """
 # Pose Estimation & Matching
-Find people's body keypoints in a photo, see each skeleton, and download the keypoints.
-**How to:** upload a photo (or click an example), then press **Estimate**. Lower the
-*confidence threshold* to show uncertain joints; pick a larger *input size* for small people.
+Find people's body keypoints, see each skeleton, download the keypoints, and compare poses.
+**Image:** upload a photo (or click an example) and press **Estimate**. **Video:** annotate a
+clip frame by frame. **Webcam:** live skeletons from your camera. **Match:** how alike two
+poses are, in percent. Lower the *confidence threshold* to show uncertain joints; a larger
+*input size* finds smaller people. Programs can call all of it: see *Use via API* below.
 """
 
 SIZE_CHOICES = [(f"{name} ({w}x{h})", name) for name, (w, h) in PRESETS.items()]
@@ -62,6 +64,27 @@ def image_path_input(**kwargs) -> gr.Image:
     """
     component = gr.Image(type="filepath", **kwargs)
     component.preprocess = lambda payload: None if payload is None else payload.path
+    return component
+
+
+def cached_image_output(**kwargs) -> gr.Image:
+    """A PNG image output whose file in Gradio's cache is written atomically.
+
+    Gradio 6.31 writes an array output straight to a path named by its content, so two
+    users getting the same picture at once (the same photo, an example) could be sent a
+    half-written file ("peer closed connection" in benchmarks/load.py). The PNG is written
+    under a temporary name and renamed into place; Gradio then serves and deletes it as
+    its own.
+    """
+    component = gr.Image(type="numpy", format="png", **kwargs)
+    postprocess = component.postprocess
+
+    def save_then_postprocess(value):
+        if isinstance(value, np.ndarray):
+            value = str(write_png_atomically(value, component.GRADIO_CACHE))
+        return postprocess(value)
+
+    component.postprocess = save_then_postprocess
     return component
 
 
@@ -170,9 +193,7 @@ def build_image_tab() -> None:
                 )
                 run = gr.Button("Estimate", variant="primary")
             with gr.Column():
-                image_out = gr.Image(
-                    label="Skeletons", type="numpy", format="png", elem_id="image-output"
-                )
+                image_out = cached_image_output(label="Skeletons", elem_id="image-output")
                 # The label names this output "summary" for API clients (it is not shown).
                 summary = gr.Markdown(label="Summary", elem_id="image-summary")
         table = gr.Dataframe(
@@ -315,7 +336,12 @@ def build_video_tab() -> None:
                     info="Larger is slower but finds smaller people.",
                 )
                 threshold = gr.Slider(
-                    0.0, 1.0, value=DEFAULT_THRESHOLD, step=0.05, label="Confidence threshold"
+                    0.0,
+                    1.0,
+                    value=DEFAULT_THRESHOLD,
+                    step=0.05,
+                    label="Confidence threshold",
+                    info="Joints below this confidence are hidden.",
                 )
                 every = gr.Number(
                     value=1,
@@ -454,7 +480,12 @@ def build_webcam_tab() -> None:
                     info="'fast' keeps up best; larger finds people further away.",
                 )
                 threshold = gr.Slider(
-                    0.0, 1.0, value=DEFAULT_THRESHOLD, step=0.05, label="Confidence threshold"
+                    0.0,
+                    1.0,
+                    value=DEFAULT_THRESHOLD,
+                    step=0.05,
+                    label="Confidence threshold",
+                    info="Joints below this confidence are hidden.",
                 )
                 either_side, reference_pose = build_live_match_inputs()
             with gr.Column():

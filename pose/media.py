@@ -9,10 +9,13 @@ Images come back as RGB uint8 arrays of shape (H, W, 3).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import logging
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -235,3 +238,28 @@ def prune_old_files(folder: str | os.PathLike, max_age_s: float) -> int:
         except FileNotFoundError:
             continue
     return deleted
+
+
+def write_png_atomically(image: np.ndarray, folder: str | os.PathLike) -> Path:
+    """Save an RGB uint8 (H, W, 3) image as ``folder/<sha256 of the PNG>/image.png``.
+
+    The same picture always lands on the same path, and is written under a temporary
+    name and renamed into place: a reader never sees a half-written file even when two
+    requests produce the same picture at the same moment.
+    """
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image)).save(buffer, "PNG")
+    data = buffer.getvalue()
+    target_dir = Path(folder) / hashlib.sha256(data).hexdigest()
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / "image.png"
+    handle, staging = tempfile.mkstemp(dir=target_dir, prefix=".image.", suffix=".png")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(staging, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staging)
+        raise
+    return target

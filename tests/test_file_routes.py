@@ -100,6 +100,13 @@ def test_scratch_downloads_are_not_served_directly(app_url):
         probe.unlink()
 
 
+def image_call(app_url: str, file_data: dict) -> list:
+    """Arguments for /estimate_image: ``file_data`` then every other parameter's default."""
+    info = httpx.get(app_url + "gradio_api/info", timeout=30).json()
+    parameters = info["named_endpoints"]["/estimate_image"]["parameters"]
+    return [file_data, *(parameter.get("parameter_default") for parameter in parameters[1:])]
+
+
 def call_raw(app_url: str, api_name: str, data: list) -> tuple[str, str]:
     """Call an endpoint over the plain HTTP API; return (last SSE event, its data)."""
     start = httpx.post(f"{app_url}gradio_api/call/{api_name}", json={"data": data}, timeout=30)
@@ -123,7 +130,7 @@ def call_raw(app_url: str, api_name: str, data: list) -> tuple[str, str]:
 )
 def test_api_cannot_name_a_server_path_as_input(app_url, path):
     file_data = {"path": path, "meta": {"_type": "gradio.FileData"}}
-    event, payload = call_raw(app_url, "estimate_image", [file_data, "fast", 0.1])
+    event, payload = call_raw(app_url, "estimate_image", image_call(app_url, file_data))
     assert event == "error", (event, payload[:200])
     assert "Found" not in payload and "root:" not in payload
 
@@ -132,7 +139,7 @@ def test_api_input_from_an_upload_works(app_url):
     """Positive control for the test above: the same call with an uploaded file succeeds."""
     cached = upload(app_url, "photo.jpg", (COCO_DIR / "000000040083.jpg").read_bytes())
     file_data = {"path": cached, "meta": {"_type": "gradio.FileData"}}
-    event, payload = call_raw(app_url, "estimate_image", [file_data, "fast", 0.1])
+    event, payload = call_raw(app_url, "estimate_image", image_call(app_url, file_data))
     assert event == "complete", (event, payload[:300])
     assert "Found" in json.loads(payload)[-1]
 
@@ -144,7 +151,7 @@ def test_api_input_url_is_not_fetched_from_inside(app_url):
         "url": f"{app_url}gradio_api/file={COCO_DIR / '000000040083.jpg'}",
         "meta": {"_type": "gradio.FileData"},
     }
-    event, payload = call_raw(app_url, "estimate_image", [file_data, "fast", 0.1])
+    event, payload = call_raw(app_url, "estimate_image", image_call(app_url, file_data))
     assert event == "error", (event, payload[:200])
 
 

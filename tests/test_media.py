@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from pose.media import (
     load_image,
     prune_old_files,
     validate_array,
+    write_png_atomically,
 )
 
 
@@ -378,3 +380,29 @@ def test_cli_gives_one_line_and_a_non_zero_exit_for_every_bad_image(tmp_path):
         assert process.returncode == 2, (bad.name, stderr)
         assert len(lines) == 1 and lines[0].startswith("error: "), (bad.name, stderr)
         assert bad.message in lines[0] and stdout == ""
+
+
+def test_png_is_written_atomically_under_its_content_hash(tmp_path):
+    """Writers racing on the same picture never expose a partial file to readers."""
+    picture = photo_array(400, 300, seed=3)
+    first = write_png_atomically(picture, tmp_path)
+    assert first.name == "image.png" and first.parent.parent == tmp_path
+    expected = first.read_bytes()
+    assert np.array_equal(np.asarray(Image.open(first)), picture)
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(len(first.read_bytes()))
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for thread in readers:
+        thread.start()
+    for _ in range(30):
+        assert write_png_atomically(picture, tmp_path) == first
+    stop.set()
+    for thread in readers:
+        thread.join()
+    assert seen and set(seen) == {len(expected)}
+    assert sorted(path.name for path in first.parent.iterdir()) == ["image.png"]  # no leftovers

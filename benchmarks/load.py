@@ -1,0 +1,272 @@
+"""Load test: N concurrent API users against the real app on loopback.
+
+    .venv/bin/python -m benchmarks.load [--users 8] [--duration 30] [--rounds 3]
+                                        [--max-requests 1000] [--size balanced]
+
+Launches ``python app.py`` on a free loopback port with its own Gradio cache folder, warms
+it up (model load, one request per photo), then runs ``--rounds`` rounds. In each round
+``--users`` threads, each with its own ``gradio_client.Client``, send the real photos in
+../shared/eval/coco to ``/estimate_image`` back to back until ``--duration`` seconds have
+passed or ``--max-requests`` requests have been sent in the round, whichever comes first.
+
+Per round it prints requests served, errors (must be 0), throughput, p50/p95 latency (which
+includes the wait in Gradio's queue: ``estimate_image`` runs 2 at a time), the server's peak
+RSS (the app process and its children, sampled every 0.1 s) and the size of its Gradio
+cache. Memory must not grow from round to round: the last line compares the peak of the
+last round with the first. Exit status 1 if any request failed or memory grew by more
+than ``--max-growth-mb``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+PHOTOS = sorted((EVAL_DIR / "coco").glob("*.jpg"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file():
+                total += path.stat().st_size
+        except FileNotFoundError:  # deleted by the app while we walk
+            continue
+    return total
+
+
+class Server:
+    """``python app.py`` on loopback with a private Gradio cache; stopped on exit."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.cache = scratch / "gradio-cache"
+        self.log = scratch / "app.log"
+        env = dict(
+            os.environ,
+            POSE_HOST="127.0.0.1",
+            POSE_PORT=str(self.port),
+            GRADIO_TEMP_DIR=str(self.cache),
+            GRADIO_ANALYTICS_ENABLED="False",
+        )
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        self.handle = psutil.Process(self.process.pid)
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app exited with {self.process.returncode}; see {self.log}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise TimeoutError(f"app did not answer within {timeout:.0f} s")
+
+    def rss(self) -> int:
+        """Resident memory of the app and its children, in bytes."""
+        total = 0
+        for process in [self.handle, *self.handle.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return total
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class PeakSampler:
+    """Samples the server's RSS in a thread; ``peak`` is the maximum since ``reset``."""
+
+    def __init__(self, server: Server, every: float = 0.1) -> None:
+        self.server, self.every = server, every
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, self.server.rss())
+            except psutil.NoSuchProcess:
+                return
+            self._stop.wait(self.every)
+
+    def reset(self) -> None:
+        self.peak = self.server.rss()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Round:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    sent: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take_ticket(self, limit: int) -> bool:
+        with self.lock:
+            if self.sent >= limit:
+                return False
+            self.sent += 1
+            return True
+
+
+def user(url: str, downloads: Path, number: int, size: str, state: Round, args, deadline):
+    from gradio_client import Client, handle_file
+
+    client = Client(url, verbose=False, download_files=str(downloads / f"user{number}"))
+    index = number
+    while time.monotonic() < deadline and state.take_ticket(args.max_requests):
+        photo = PHOTOS[index % len(PHOTOS)]
+        index += 1
+        started = time.perf_counter()
+        try:
+            *_, summary = client.predict(
+                handle_file(str(photo)), size, 0.1, api_name="/estimate_image"
+            )
+            if not summary.startswith("Found"):
+                raise RuntimeError(f"unexpected summary: {summary[:80]}")
+        except Exception as exc:  # count every failure, keep the user going
+            with state.lock:
+                state.errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+            continue
+        with state.lock:
+            state.latencies.append(time.perf_counter() - started)
+    client.close()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def run(args: argparse.Namespace) -> int:
+    if not PHOTOS:
+        print(f"no photos in {EVAL_DIR / 'coco'}", file=sys.stderr)
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix="pose-load-"))
+    server = Server(scratch)
+    sampler = None
+    try:
+        server.wait_ready()
+        from gradio_client import Client, handle_file
+
+        warm = Client(server.url, verbose=False, download_files=str(scratch / "warm"))
+        for photo in PHOTOS:  # model load and first allocations, not counted
+            warm.predict(handle_file(str(photo)), args.size, 0.1, api_name="/estimate_image")
+        warm.close()
+        idle = server.rss()
+        print(
+            f"app on {server.url} (pid {server.process.pid}), {len(PHOTOS)} photos, "
+            f"{args.users} users, size {args.size}, rounds of {args.duration:.0f} s "
+            f"or {args.max_requests} requests; RSS after warm-up {idle / 2**20:.0f} MB"
+        )
+        print("round  served  errors  req/s   p50 ms  p95 ms  peak RSS MB  cache MB")
+        sampler = PeakSampler(server)
+        peaks, total_errors = [], 0
+        for number in range(1, args.rounds + 1):
+            state = Round()
+            downloads = scratch / f"round{number}"
+            sampler.reset()
+            started = time.monotonic()
+            deadline = started + args.duration
+            threads = [
+                threading.Thread(
+                    target=user,
+                    args=(server.url, downloads, i, args.size, state, args, deadline),
+                )
+                for i in range(args.users)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.monotonic() - started
+            shutil.rmtree(downloads, ignore_errors=True)  # the clients' copies of results
+            peaks.append(sampler.peak)
+            total_errors += len(state.errors)
+            served = len(state.latencies)
+            print(
+                f"{number:5d}  {served:6d}  {len(state.errors):6d}  {served / elapsed:5.2f}  "
+                f"{percentile(state.latencies, 0.5) * 1000:7.0f}  "
+                f"{percentile(state.latencies, 0.95) * 1000:6.0f}  "
+                f"{sampler.peak / 2**20:11.0f}  {folder_bytes(server.cache) / 2**20:8.1f}",
+                flush=True,
+            )
+            for error in sorted(set(state.errors))[:5]:
+                print(f"       error: {error}")
+        growth = (peaks[-1] - peaks[0]) / 2**20
+        print(
+            f"errors: {total_errors}; peak RSS first round {peaks[0] / 2**20:.0f} MB, "
+            f"last round {peaks[-1] / 2**20:.0f} MB, growth {growth:+.0f} MB "
+            f"(allowed {args.max_growth_mb:.0f} MB)"
+        )
+        return 0 if total_errors == 0 and growth <= args.max_growth_mb else 1
+    finally:
+        if sampler:
+            sampler.close()
+        server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3)")
+    parser.add_argument(
+        "--max-requests", type=int, default=1000, help="at most this many requests per round"
+    )
+    parser.add_argument("--size", default="balanced", help="model input preset")
+    parser.add_argument(
+        "--max-growth-mb", type=float, default=50.0, help="allowed peak RSS growth, MB"
+    )
+    args = parser.parse_args()
+    if args.users < 1 or args.duration <= 0 or args.rounds < 2 or args.max_requests < 1:
+        parser.error("need users >= 1, duration > 0, rounds >= 2, max-requests >= 1")
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
