@@ -83,3 +83,38 @@ def screenshot(page, name: str) -> Path:
         small = shot.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
     small.save(path, optimize=True)
     return path
+
+
+# --------------------------------------------------------------------------- fake webcam
+# Used by tests/test_webcam_browser.py; reuse it to screenshot the Webcam tab with
+# frames from examples/ (e.g. write_y4m(path, [astronaut_as_640x480] * 10)).
+
+
+def write_y4m(path: Path, frames: Sequence, fps: int = 10) -> Path:
+    """Write RGB uint8 (H, W, 3) frames (even sides) as YUV4MPEG2 4:2:0 for Chromium's fake
+    camera, which loops the file."""
+    import cv2  # only the webcam tests need it
+
+    height, width = frames[0].shape[:2]
+    with Path(path).open("wb") as handle:
+        handle.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            handle.write(b"FRAME\n")
+            handle.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return Path(path)
+
+
+def fake_camera_args(y4m: str | os.PathLike) -> list[str]:
+    """Chromium flags: grant camera access without asking and play ``y4m`` as the camera."""
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m}",
+    ]
+
+
+def start_webcam_stream(page) -> None:
+    """On the Webcam tab: allow the camera, then press Record so frames stream to the app."""
+    webcam = page.locator("#webcam-input")
+    webcam.get_by_text("Click to Access Webcam").click()
+    webcam.get_by_role("button", name="capture photo").click()  # labelled "Record"

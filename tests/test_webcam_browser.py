@@ -18,7 +18,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from browser import launch_chromium, open_app, open_tab
+from browser import (
+    fake_camera_args,
+    launch_chromium,
+    open_app,
+    open_tab,
+    start_webcam_stream,
+    write_y4m,
+)
 from conftest import COCO_DIR
 from playwright.sync_api import expect, sync_playwright
 
@@ -33,17 +40,6 @@ CAMERA_SIZE = (640, 480)
 STATUS = re.compile(
     r"([\d.]+) frames/s · (\d+) ms per frame · (\d+) (?:person|people) · frame (\d+)"
 )
-
-
-def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
-    """Write RGB uint8 (H, W, 3) frames as YUV4MPEG2 4:2:0, which Chromium's fake camera plays."""
-    height, width = frames[0].shape[:2]
-    with path.open("wb") as handle:
-        handle.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for frame in frames:
-            handle.write(b"FRAME\n")
-            handle.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
-    return path
 
 
 def camera_frame() -> np.ndarray:
@@ -63,14 +59,7 @@ def fake_camera(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def camera_page(fake_camera, app_url):
     with sync_playwright() as playwright:
-        browser = launch_chromium(
-            playwright,
-            extra_args=[
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={fake_camera}",
-            ],
-        )
+        browser = launch_chromium(playwright, extra_args=fake_camera_args(fake_camera))
         page = open_app(browser, app_url)
         yield page
         browser.close()
@@ -105,9 +94,7 @@ def nearest_colour(pixel: np.ndarray, joint: Joint) -> Joint:
 def test_webcam_stream_returns_annotated_frames(camera_page):
     page = camera_page
     open_tab(page, "Webcam")
-    webcam = page.locator("#webcam-input")
-    webcam.get_by_text("Click to Access Webcam").click()
-    webcam.get_by_role("button", name="capture photo").click()  # "Record": start streaming
+    start_webcam_stream(page)
 
     deadline = time.monotonic() + 90
     status = None
