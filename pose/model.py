@@ -106,8 +106,10 @@ TFLITE_ENV = "POSE_TFLITE_PATH"
 TFLITE_RUNTIMES = ("litert", "tensorflow")
 RUNTIME_ENV = "POSE_TFLITE_RUNTIME"
 # TFLite needs a fixed input shape per interpreter; images of different aspect ratios give
-# different shapes, so keep the most recently used few (each holds its activations).
-MAX_CACHED_SHAPES = 8
+# different shapes, so keep the most recently used few. Each holds its own packed weights
+# and activations: about 80 MB at the accurate size (measured), hence only four. A new
+# shape costs about 50-90 ms once (creating and sizing an interpreter).
+MAX_CACHED_SHAPES = 4
 # The shape the converter sees; interpreters are resized from it (the graph is fully
 # convolutional, so every shape that is a multiple of 8 works).
 _CONVERT_SHAPE = (1, 368, 432, 3)
