@@ -15,7 +15,7 @@ pytestmark = pytest.mark.app
 
 EXAMPLES = ROOT / "examples"
 # Endpoints the committed app serves; each must be called, not skipped.
-REQUIRED = ["/estimate_image", "/estimate_video", "/match_images"]
+REQUIRED = ["/estimate_image", "/estimate_video", "/estimate_frame", "/match_images"]
 
 
 @pytest.fixture(scope="module")

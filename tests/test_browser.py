@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from browser import (
     DESKTOP,
     PHONE,
     RESULT_TIMEOUT_MS,
     ROOT,
+    fake_camera_args,
     launch_chromium,
     open_app,
     open_tab,
     screenshot,
+    start_webcam_stream,
     upload,
+    write_y4m,
 )
 from playwright.sync_api import expect, sync_playwright
+
+from pose.media import load_image
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +35,16 @@ EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
+def playwright():
+    with sync_playwright() as driver:  # one per module: sync Playwright does not nest
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    chromium = launch_chromium(playwright)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
@@ -114,7 +125,7 @@ def test_phone_layout_has_no_sideways_scroll(browser, app_url):
 
 
 def test_api_page_lists_the_named_endpoints_only(page):
-    page.get_by_text("Use via API").first.click()
+    page.locator("footer").get_by_text("Use via API").click()  # the intro names it too
     expect(page.get_by_text("/estimate_image").first).to_be_visible(timeout=30_000)
     for name in ("/estimate_video", "/match_images"):
         expect(page.get_by_text(name).first).to_be_attached()
@@ -184,3 +195,32 @@ def test_video_tab_result_plays(page):
     )
     assert played > 0.2
     screenshot(page, "video")
+
+
+def test_webcam_tab_streams_the_example_photo(playwright, app_url, tmp_path):
+    """The screenshot of the Webcam tab, fed by a fake camera showing a redistributable photo
+    (tests/test_webcam_browser.py checks the stream itself in depth)."""
+    from test_webcam_browser import CAMERA_SIZE, read_status
+
+    photo = load_image(EXAMPLES / "cameraman.jpg")
+    frame = np.full((CAMERA_SIZE[1], CAMERA_SIZE[0], 3), 114, dtype=np.uint8)
+    left = (CAMERA_SIZE[0] - photo.shape[1]) // 2
+    frame[: photo.shape[0], left : left + photo.shape[1]] = photo[: CAMERA_SIZE[1]]
+    camera = write_y4m(tmp_path / "camera.y4m", [frame] * 10)
+    chromium = launch_chromium(playwright, extra_args=fake_camera_args(camera))
+    try:
+        page = open_app(chromium, app_url)
+        open_tab(page, "Webcam")
+        start_webcam_stream(page)
+        page.wait_for_function(
+            """() => /frame ([3-9]|\\d\\d)/.test(
+                document.querySelector("#webcam-status textarea, #webcam-status input")
+                    .value)""",
+            timeout=RESULT_TIMEOUT_MS,
+        )
+        _, _, people, _ = read_status(page)
+        assert people == 1
+        expect(page.locator("#webcam-output img").first).to_be_visible()
+        screenshot(page, "webcam")
+    finally:
+        chromium.close()
