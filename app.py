@@ -760,10 +760,12 @@ def build_demo() -> gr.Blocks:
         title="Pose Estimation & Matching", delete_cache=DELETE_CACHE, analytics_enabled=False
     ) as demo:
         gr.Markdown(INTRO)
-        build_image_tab()
-        build_video_tab()
-        build_webcam_tab()
-        build_match_tab()
+        # On a phone the four tabs wrap onto a second row instead of hiding behind a menu.
+        with gr.Tabs(overflow_behavior="wrap"):
+            build_image_tab()
+            build_video_tab()
+            build_webcam_tab()
+            build_match_tab()
     return demo
 
 

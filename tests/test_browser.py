@@ -120,6 +120,12 @@ def test_phone_layout_has_no_sideways_scroll(browser, app_url):
         result = page.locator("#image-output").bounding_box()
         assert result["y"] >= photo["y"] + photo["height"] - 1
         screenshot(page, "phone")
+        for tab in ("Video", "Webcam", "Match"):
+            open_tab(page, tab)
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 1, f"the {tab} tab is {overflow}px too wide for a phone"
     finally:
         page.context.close()
 
