@@ -508,7 +508,7 @@ def build_webcam_tab() -> None:
         # The per-frame endpoint for programs; no visible controls of its own.
         with gr.Group(visible=False):
             frame_in = image_path_input(label="Frame")
-            frame_out = gr.Image(label="Annotated frame", type="numpy", format="jpeg")
+            frame_out = cached_image_output(label="Annotated frame")
             frame_json = gr.JSON(label="Keypoints")
             frame_run = gr.Button("Estimate frame")
         frame_run.click(
