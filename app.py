@@ -42,6 +42,10 @@ DOWNLOADS_MAX_AGE_S = 600
 DELETE_CACHE = (600, 3600)
 MAX_FILE_SIZE = "50mb"  # larger uploads get HTTP 413 before any handler runs
 QUEUE_SIZE = 32  # events waiting across all users; beyond this Gradio says the queue is full
+# Gradio keeps a copy of the page's component config for every session (each page load or
+# API client, a few hundred KB here) until this many newer sessions push it out; its
+# default of 10,000 would let a busy demo grow by gigabytes. Least recently used goes first.
+STATE_SESSIONS = 256
 
 INTRO = """
 # Pose Estimation & Matching
@@ -826,6 +830,7 @@ if __name__ == "__main__":
         server_port=args.port,
         share=args.share,
         max_file_size=MAX_FILE_SIZE,
+        state_session_capacity=STATE_SESSIONS,
         theme=gr.themes.Soft(),
         prevent_thread_lock=True,  # so we can check the share link before serving on
     )
