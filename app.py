@@ -740,10 +740,10 @@ def build_match_tab() -> None:
                     headers=MATCH_TABLE_HEADERS, label="Per joint, worst first", wrap=True
                 )
             with gr.Column(scale=1):
-                overlay = gr.Image(label="Aligned skeletons", type="numpy", format="png")
+                overlay = cached_image_output(label="Aligned skeletons")
         with gr.Row():
-            annotated1 = gr.Image(label="Image 1", type="numpy", format="png")
-            annotated2 = gr.Image(label="Image 2", type="numpy", format="png")
+            annotated1 = cached_image_output(label="Image 1")
+            annotated2 = cached_image_output(label="Image 2")
         with gr.Accordion("Result as JSON", open=False):
             result_json = gr.JSON(label="Result")
         run.click(

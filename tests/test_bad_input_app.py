@@ -182,6 +182,59 @@ def test_no_video_then_a_good_video(client, tmp_path):
     assert len(json.loads(Path(json_path).read_text())["frames"]) == 4
 
 
+# --- Match tab --------------------------------------------------------------------------
+
+OTHER_PHOTO = COCO_DIR / "000000000785.jpg"
+NOTES = BAD_IMAGES[0]  # notes.txt
+NOBODY = "nobody.png"
+
+
+def _match_file(tmp_path: Path, which: str | Path | None):
+    if which is None:
+        return None
+    if which == NOTES.name:
+        return handle_file(str(NOTES.write(tmp_path)))
+    if which == NOBODY:
+        path = tmp_path / NOBODY
+        path.write_bytes(encoded(np.full((240, 320, 3), 180, dtype=np.uint8), "PNG"))
+        return handle_file(str(path))
+    return handle_file(str(which))
+
+
+MATCH_ROWS = [
+    ("no-second-image", GOOD_PHOTO, None, {}, "Please provide both images."),
+    ("no-first-image", None, GOOD_PHOTO, {}, "Please provide both images."),
+    ("second-not-an-image", GOOD_PHOTO, NOTES.name, {}, "notes.txt is not an image we can read"),
+    ("nobody-in-second", GOOD_PHOTO, NOBODY, {}, "No person found in image 2"),
+    ("no-such-person", GOOD_PHOTO, OTHER_PHOTO, {"person2": 9}, "person number must be 1 to"),
+]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "options", "message"),
+    [row[1:] for row in MATCH_ROWS],
+    ids=[row[0] for row in MATCH_ROWS],
+)
+def test_bad_match_input_gets_its_message_then_app_serves(
+    client, tmp_path, first, second, options, message
+):
+    if "/match_images" not in endpoints(client):
+        pytest.skip("the app has no /match_images endpoint yet")
+    one, two = _match_file(tmp_path, first), _match_file(tmp_path, second)
+    assert_refused(lambda: client.predict(one, two, **options, api_name="/match_images"), message)
+    assert_still_serving(client)
+
+
+def test_a_good_match_right_after_the_bad_ones(client):
+    if "/match_images" not in endpoints(client):
+        pytest.skip("the app has no /match_images endpoint yet")
+    result = client.predict(
+        handle_file(str(GOOD_PHOTO)), handle_file(str(OTHER_PHOTO)), api_name="/match_images"
+    )
+    payload = result[-1]
+    assert 0 <= payload["similarity"] <= 100
+
+
 # --- Privacy ----------------------------------------------------------------------------
 
 
@@ -193,6 +246,6 @@ def test_the_server_log_names_no_upload(client, tmp_path_factory):
     text = "\n".join(log.read_text(errors="replace") for log in logs)
     assert "Running on local URL" in text  # the right file
     names = [bad.name for bad in BAD_IMAGES] + [bad.name for bad in VIDEOS]
-    names += ["cmyk.jpg", "grey16.png", "transparent.png", "rotated.jpg", "empty-room.png"]
+    names += ["cmyk.jpg", "grey16.png", "transparent.png", "rotated.jpg", "empty-room.png", NOBODY]
     leaked = [name for name in names if name in text]
     assert leaked == [], leaked
