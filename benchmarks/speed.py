@@ -456,6 +456,11 @@ def main(argv: list[str] | None = None) -> int:
         single[f"(b) image path, {name}"] = lambda model=model: draw_poses(
             frame, estimate(frame, size="balanced", model=model).people
         )
+    for preset in PRESETS:
+        if preset != "balanced":
+            single[f"(b) image path, tflite, {preset}"] = lambda preset=preset: draw_poses(
+                frame, estimate(frame, size=preset, model=models["tflite"]).people
+            )
     webcam = webcam_frame(models["tflite"])
     single[f"webcam frame ({DEFAULT_LIVE_SIZE}), tflite"] = lambda: webcam(frame)
     single_ms, _ = interleaved(single, args.repeats)
