@@ -49,5 +49,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Accuracy (COCOeval on ../shared/eval/coco) and speed against the original approach.
+benchmark: setup
+	$(PY) -m benchmarks.accuracy
+	$(PY) -m benchmarks.speed
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
