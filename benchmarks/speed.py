@@ -515,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     model_best["balanced, tflite, batch of 2 (per frame)"] /= 2
     figures["model_ms"] = model_ms
     figures["model_best_ms"] = model_best
+    figures["model_cpu_ms"] = model_cpu
 
     # (c) video path, clip passes interleaved: original loop, ours per backend and size.
     with tempfile.TemporaryDirectory(prefix="pose-speed-") as tmp:
