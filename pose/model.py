@@ -18,6 +18,7 @@ import tempfile
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,14 +142,24 @@ def tflite_path(graph_path: Path | None = None) -> Path:
     return (Path(graph_path) if graph_path else model_path()).with_suffix(".tflite")
 
 
-def convert_to_tflite(graph_path: Path, destination: Path) -> Path:
-    """Convert the verified frozen graph to a float32 TFLite model at ``destination``.
+QUANTIZATIONS = ("int8", "dynamic", "float16")
 
-    Uses ``tf.compat.v1.lite.TFLiteConverter.from_frozen_graph`` without optimisations:
-    the weights and arithmetic stay float32. (Post-training int8 and dynamic-range
-    quantisation were measured and rejected: the six refinement stages amplify the
-    rounding error, see README "Performance".) Returns the path written, which is a
-    temporary-directory copy when ``destination``'s folder is not writable.
+
+def convert_to_tflite(
+    graph_path: Path,
+    destination: Path,
+    quantize: str | None = None,
+    calibration: Iterable[np.ndarray] = (),
+) -> Path:
+    """Convert the verified frozen graph to a TFLite model at ``destination``.
+
+    Uses ``tf.compat.v1.lite.TFLiteConverter.from_frozen_graph``. By default without
+    optimisations: the weights and arithmetic stay float32, which is what the app runs.
+    ``quantize`` ("int8" with ``calibration`` frames, "dynamic", "float16") builds the
+    variants that were measured and rejected (README "Performance": int8 loses all accuracy,
+    the six refinement stages amplify the rounding). ``calibration``: RGB uint8 frames, fitted
+    into the conversion shape. Returns the path written, which is a temporary-directory copy
+    when ``destination``'s folder is not writable.
     """
     verify(graph_path)
     import tensorflow as tf
@@ -159,6 +170,19 @@ def convert_to_tflite(graph_path: Path, destination: Path) -> Path:
         output_arrays=[OUTPUT_TENSOR.split(":")[0]],
         input_shapes={INPUT_TENSOR.split(":")[0]: list(_CONVERT_SHAPE)},
     )
+    if quantize is not None:
+        if quantize not in QUANTIZATIONS:
+            raise ValueError(f"Unknown quantization {quantize!r}: use one of {QUANTIZATIONS}.")
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if quantize == "float16":
+            converter.target_spec.supported_types = [tf.float16]
+        elif quantize == "int8":
+            frames = [
+                preprocess(frame, _CONVERT_SHAPE[2], _CONVERT_SHAPE[1]) for frame in calibration
+            ]
+            if not frames:
+                raise ValueError("int8 quantization needs calibration frames")
+            converter.representative_dataset = lambda: ([frame[None]] for frame in frames)
     content = converter.convert()
     for target in (destination, Path(tempfile.gettempdir()) / "pose-models" / destination.name):
         try:

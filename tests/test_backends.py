@@ -200,3 +200,18 @@ def test_bf16_is_close_to_session_but_not_equal(session_model):
     assert difference.mean() < 0.01
     found = estimate(image, model=bf16).people
     assert len(found) == len(estimate(image, model=session_model).people)
+
+
+def test_quantised_variants_are_checked(tmp_path):
+    from models.fetch import model_path
+    from pose.model import convert_to_tflite
+
+    with pytest.raises(ValueError, match="Unknown quantization 'int4'"):
+        convert_to_tflite(model_path(), tmp_path / "q.tflite", "int4")
+    with pytest.raises(ValueError, match="needs calibration frames"):
+        convert_to_tflite(model_path(), tmp_path / "q.tflite", "int8")
+    path = convert_to_tflite(model_path(), tmp_path / "f16.tflite", "float16")
+    # float16 weights halve the file; the runner still returns float32 maps of the right shape.
+    assert path.stat().st_size < 0.6 * ensure_tflite().stat().st_size
+    out = TFLiteRunner(path, threads=1).run(np.full((1, 64, 64, 3), 127.0, np.float32))
+    assert out.shape == (1, 8, 8, 57) and out.dtype == np.float32
