@@ -1,10 +1,12 @@
 """The OpenPose MobileNet-thin frozen graph, run by TensorFlow.
 
-This is the only module that imports TensorFlow. Two backends run the same verified graph:
-a plain TensorFlow session, and the graph converted by TensorFlow's TFLite converter and run
-by the XNNPACK delegate (the default, faster). Either is created lazily, once per process,
-behind a lock, so importing :mod:`pose` stays cheap and concurrent requests share one model.
-Choose with ``PoseModel(backend=...)`` or ``$POSE_BACKEND`` ("tflite" or "session").
+This is the only module that imports TensorFlow (or LiteRT, TFLite's runtime). Backends run
+the same verified graph: "tflite" (default), the graph converted by TensorFlow's TFLite
+converter and run by the XNNPACK delegate, exact and the fastest in float32; "session", a
+plain TensorFlow session; "bf16", the session in bfloat16 (faster, not exact). Each is
+created lazily, once per process, behind a lock, so importing :mod:`pose` stays cheap and
+concurrent requests share one model. Choose with ``PoseModel(backend=...)`` or
+``$POSE_BACKEND``; README "Performance" has the measurements.
 """
 
 from __future__ import annotations
