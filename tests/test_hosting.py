@@ -174,3 +174,11 @@ def test_starts_as_a_space_would_run_it(tmp_path):
         assert "at first use" in output  # Gradio's words for lazy example caching
         assert "Caching examples" not in output  # eager caching would say this
         assert "pose.model" not in output, "a model ran before anyone asked"
+
+
+def test_readme_links_point_at_files():
+    text = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", text)  # relative links and images
+    assert targets
+    missing = [target for target in targets if not (ROOT / target).exists()]
+    assert not missing, f"README links to files that do not exist: {missing}"
