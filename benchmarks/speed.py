@@ -483,9 +483,11 @@ def main(argv: list[str] | None = None) -> int:
             )
     webcam = webcam_frame(models["tflite"])
     single[f"webcam frame ({DEFAULT_LIVE_SIZE}), tflite"] = lambda: webcam(frame)
-    single_ms, _, _ = interleaved(single, args.repeats)
+    single_ms, single_best, single_cpu = interleaved(single, args.repeats)
     base_ms = single_ms["(a) original, one frame"]
     figures["single_ms"] = single_ms
+    figures["single_best_ms"] = single_best
+    figures["single_cpu_ms"] = single_cpu
 
     # (d) model only, per preset and backend, plus thread counts and batching.
     model_cases: dict[str, Callable[[], object]] = {}
@@ -556,7 +558,8 @@ def main(argv: list[str] | None = None) -> int:
         "\n(a)/(b) one 640x480 frame, balanced (432x368 box); webcam: pose.stream at its live size"
     )
     for name, value in single_ms.items():
-        row(name, f"{value:8.1f} ms", base_ms / value)
+        note = f"best {single_best[name]:.1f} ms, CPU {single_cpu[name]:.1f} ms"
+        row(name, f"{value:8.1f} ms", base_ms / value, note)
     print("\n(c) video, frames/s end to end (decode, inference, drawing, H.264 encode)")
     for name, value in fps.items():
         row(name, f"{value:8.1f} fps", value / base_fps)
@@ -653,14 +656,17 @@ def main(argv: list[str] | None = None) -> int:
     print("\ngoals (issue 6, part 5)")
     video_ratio = fps["(c) video path, tflite, balanced"] / base_fps
     video_cpu_ratio = base_cpu / cpu_ms["(c) video path, tflite, balanced"]
-    webcam_ms = single_ms[f"webcam frame ({DEFAULT_LIVE_SIZE}), tflite"]
+    webcam_key = f"webcam frame ({DEFAULT_LIVE_SIZE}), tflite"
+    webcam_ms, webcam_best = single_ms[webcam_key], single_best[webcam_key]
     checks = [
         ("video path >= 5x (a), balanced, 640x480", video_ratio >= GOALS["video_ratio"],
          f"{video_ratio:.2f}x"),
         ("  the same by CPU time per frame", video_cpu_ratio >= GOALS["video_ratio"],
          f"{video_cpu_ratio:.2f}x"),
-        (f"webcam frame < 40 ms ({DEFAULT_LIVE_SIZE})", webcam_ms < GOALS["webcam_ms"],
+        (f"webcam frame < 40 ms ({DEFAULT_LIVE_SIZE}), median", webcam_ms < GOALS["webcam_ms"],
          f"{webcam_ms:.1f} ms"),
+        ("  best of the rounds (least disturbed)", webcam_best < GOALS["webcam_ms"],
+         f"{webcam_best:.1f} ms"),
     ]  # fmt: skip
     if app:
         checks += [
