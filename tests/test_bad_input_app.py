@@ -118,6 +118,22 @@ def test_awkward_but_valid_images_are_converted(client, tmp_path, name, make):
     assert (payload["width"], payload["height"]) == (width, height)  # upright, as people see it
 
 
+def test_a_large_photo_is_served_in_its_own_pixels(client, tmp_path):
+    """Over the 4096 px working side: downscaled for the network, keypoints mapped back."""
+    factor = 8
+    width, height = Image.open(GOOD_PHOTO).size
+    path = tmp_path / "large.jpg"
+    Image.open(GOOD_PHOTO).resize((width * factor, height * factor)).save(path, quality=85)
+    _, _, json_path, _, summary = client.predict(
+        handle_file(str(path)), "fast", 0.1, api_name="/estimate_image"
+    )
+    assert summary.startswith("Found"), summary
+    payload = json.loads(Path(json_path).read_text())
+    assert (payload["width"], payload["height"]) == (width * factor, height * factor)
+    xs = [x for person in payload["people"] for x, _, score in person["keypoints"] if score]
+    assert max(xs) > width  # in the large photo's pixels, not the network's or the original's
+
+
 def test_an_image_with_nobody_is_not_an_error(client, tmp_path):
     path = tmp_path / "empty-room.png"
     path.write_bytes(encoded(np.full((240, 320, 3), 180, dtype=np.uint8), "PNG"))
