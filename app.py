@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -834,10 +836,18 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         log.debug("mallopt unavailable; malloc arenas left as they are")
 
 
+def prune_downloads_forever() -> None:
+    """Empty the scratch folder of old results even when nobody is using the app."""
+    while True:
+        prune_old_files(DOWNLOADS, DOWNLOADS_MAX_AGE_S)
+        time.sleep(DOWNLOADS_MAX_AGE_S / 4)
+
+
 demo = build_demo()
 
 if __name__ == "__main__":
     limit_malloc_arenas()
+    threading.Thread(target=prune_downloads_forever, name="prune-downloads", daemon=True).start()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = parse_args()
     try:
