@@ -299,9 +299,9 @@ def _decode(container, stream, name: str) -> Iterator:
             try:
                 yield from packet.decode()
             except av.InvalidDataError as exc:
-                log.warning("skipped a damaged packet: %s", exc)  # no file names: privacy
+                log.info("skipped a damaged packet: %s", exc)  # CLI: one line
     except av.FFmpegError as exc:
-        log.warning("reading stopped early: %s", exc)
+        log.info("reading stopped early: %s", exc)
         try:
             yield from stream.codec_context.decode(None)  # flush frames still buffered
         except av.FFmpegError:
