@@ -42,8 +42,9 @@ DOWNLOADS = Path(tempfile.gettempdir()) / "pose-downloads"
 # its cache at once, so scratch files may go after a few minutes.
 DOWNLOADS_MAX_AGE_S = 600
 # Uploads and results in Gradio's cache: every 10 min, delete those older than 1 h (and all
-# of them when the server stops).
-DELETE_CACHE = (600, 3600)
+# of them when the server stops). POSE_DELETE_CACHE="every,age" in seconds overrides it.
+_sweep = os.environ.get("POSE_DELETE_CACHE", "600,3600").split(",")
+DELETE_CACHE = (int(_sweep[0]), int(_sweep[1]))
 MAX_FILE_SIZE = "50mb"  # larger uploads get HTTP 413 before any handler runs
 QUEUE_SIZE = 32  # events waiting across all users; beyond this Gradio says the queue is full
 # Gradio keeps a copy of the page's component config for every session (each page load or

@@ -162,3 +162,59 @@ def test_no_temp_files_outside_the_gradio_cache_hold_uploads():
         pytest.skip("no results written yet")
     names = os.listdir(scratch)
     assert all(name.startswith(("keypoints-", "annotated-")) for name in names), names
+
+
+def test_uploads_and_results_are_deleted_from_the_cache(tmp_path):
+    """delete_cache really empties Gradio's cache: a second app, sweeping every second, with
+    its own cache folder; an upload and its results are gone a few seconds later."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import free_port, wait_for
+    from gradio_client import Client, handle_file
+
+    cache = tmp_path / "cache"
+    port = free_port()
+    env = dict(
+        os.environ,
+        POSE_PORT=str(port),
+        POSE_HOST="127.0.0.1",
+        POSE_DELETE_CACHE="1,5",  # sweep every second, files older than 5 s
+        GRADIO_TEMP_DIR=str(cache),
+    )
+    with (tmp_path / "app.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for(url, process)
+        photo = tmp_path / "private-upload.jpg"
+        photo.write_bytes((COCO_DIR / "000000040083.jpg").read_bytes())
+        client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
+        warm = handle_file(str(COCO_DIR / "000000000785.jpg"))  # loads the model
+        client.predict(warm, "fast", 0.1, api_name="/estimate_image")
+        *_, summary = client.predict(
+            handle_file(str(photo)), "fast", 0.1, api_name="/estimate_image"
+        )
+        assert summary.startswith("Found")
+        # The examples are Gradio's to keep (served to everyone); everything else must go.
+        examples = {path.name for path in (ROOT / "examples").iterdir()}
+
+        def ours() -> list[str]:
+            names = [path.name for path in cache.rglob("*") if path.is_file()]
+            return [name for name in names if name not in examples]
+
+        assert "private-upload.jpg" in ours()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and ours():
+            time.sleep(0.5)
+        assert ours() == []
+        client.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
