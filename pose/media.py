@@ -1,8 +1,9 @@
-"""Read and validate user media: the one place where uploads are checked.
+"""Read and validate user images: the one place where image uploads are checked.
 
 Every failure is an :class:`InputError` (a ``ValueError``) whose message is fit to show a
 person: it says what is wrong and what to do. The app turns it into ``gr.Error``, the CLI
 into one ``error: ...`` line. Nothing here logs file names or the content of user media.
+Videos are checked by :func:`pose.video.open_video`, raising the same :class:`InputError`.
 
 Images come back as RGB uint8 arrays of shape (H, W, 3).
 """
