@@ -132,6 +132,41 @@ def run_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("video")
+def run_video(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pose.video import process_video
+
+    def show(done: int, total: int | None) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{done}/{total or '?'} frames", end="", file=sys.stderr, flush=True)
+
+    result = process_video(
+        args.input,
+        args.output,
+        size=args.size,
+        threshold=args.threshold,
+        every=args.every,
+        smooth=args.smooth,
+        progress=show,
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(result.to_json())
+    if args.csv:
+        Path(args.csv).write_text(result.to_csv())
+    print(
+        f"wrote {args.output}: {len(result.frames)} frames, {result.width}x{result.height} "
+        f"at {float(result.fps):.3g} fps in {result.seconds:.1f} s "
+        f"({result.processing_fps:.1f} frames/s)"
+    )
+    if result.audio_dropped:
+        print("note: the audio track was not copied (the output is video only)")
+    return 0
+
+
 @command("match")
 def run_match(args: argparse.Namespace) -> int:
     from PIL import Image
@@ -178,46 +213,31 @@ def run_match(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("video")
-def run_video(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def silence_native_stderr() -> None:
+    """Send native libraries' stderr chatter to /dev/null; keep Python's stderr.
 
-    from pose.video import process_video
-
-    def show(done: int, total: int | None) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{done}/{total or '?'} frames", end="", file=sys.stderr, flush=True)
-
-    result = process_video(
-        args.input,
-        args.output,
-        size=args.size,
-        threshold=args.threshold,
-        every=args.every,
-        smooth=args.smooth,
-        progress=show,
-    )
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
-    if args.json:
-        Path(args.json).write_text(result.to_json())
-    if args.csv:
-        Path(args.csv).write_text(result.to_csv())
-    print(
-        f"wrote {args.output}: {len(result.frames)} frames, {result.width}x{result.height} "
-        f"at {float(result.fps):.3g} fps in {result.seconds:.1f} s "
-        f"({result.processing_fps:.1f} frames/s)"
-    )
-    if result.audio_dropped:
-        print("note: the audio track was not copied (the output is video only)")
-    return 0
+    The TFLite runtime prints "INFO: Created TensorFlow Lite XNNPACK delegate" from C++
+    straight to file descriptor 2, which no log level silences; a failing command must
+    still print exactly one line. ``POSE_LOG=DEBUG`` keeps everything.
+    """
+    if os.environ.get("POSE_LOG", "").upper() == "DEBUG":
+        return
+    sys.stderr.flush()
+    python_stderr = os.fdopen(os.dup(2), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = python_stderr
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("POSE_LOG", "WARNING"), format="%(message)s")
     from pose.media import InputError
 
     args = build_parser().parse_args(argv)
+    if argv is None:  # run as a program, not called from Python with its own stderr
+        silence_native_stderr()
+    # After silencing, so log records go to Python's stderr, not /dev/null.
+    logging.basicConfig(level=os.environ.get("POSE_LOG", "WARNING"), format="%(message)s")
     try:
         return COMMANDS[args.command](args)
     except InputError as exc:

@@ -52,3 +52,16 @@ def test_multi_scale_and_flip_options():
     assert len(json.loads(result.stdout)["people"]) == 2
     bad = run_cli("estimate", photo, "--scales", "1,huge")
     assert bad.returncode == 2 and bad.stderr.startswith("error: Scales must be numbers")
+
+
+def test_error_after_the_model_ran_is_still_one_line(tmp_path):
+    # The first image is estimated (the TFLite runtime announces its delegate on fd 2)
+    # before the second turns out not to be an image.
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("not a photo")
+    result = run_cli("match", str(COCO_DIR / "000000000785.jpg"), str(bogus))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: notes.txt is not an image we can read. "
+        "Use a JPEG, PNG, WebP, BMP, GIF or TIFF file."
+    ], result.stderr
