@@ -174,6 +174,25 @@ def example_videos() -> list[str]:
     return _present(VIDEO_EXAMPLES)
 
 
+def size_input(
+    default: str = DEFAULT_PRESET, info: str = "Larger is slower but finds smaller people."
+) -> gr.Radio:
+    """The model input-size preset control shared by the Image, Video and Webcam tabs."""
+    return gr.Radio(SIZE_CHOICES, value=default, label="Input size", info=info)
+
+
+def threshold_input() -> gr.Slider:
+    """The joint-confidence threshold control shared by the Image, Video and Webcam tabs."""
+    return gr.Slider(
+        0.0,
+        1.0,
+        value=DEFAULT_THRESHOLD,
+        step=0.05,
+        label="Confidence threshold",
+        info="Joints below this confidence are hidden.",
+    )
+
+
 def build_image_tab() -> None:
     with gr.Tab("Image"):
         with gr.Row():
@@ -181,20 +200,8 @@ def build_image_tab() -> None:
                 image_in = image_path_input(
                     label="Photo", sources=["upload", "clipboard"], elem_id="image-input"
                 )
-                size = gr.Radio(
-                    SIZE_CHOICES,
-                    value=DEFAULT_PRESET,
-                    label="Input size",
-                    info="Larger is slower but finds smaller people.",
-                )
-                threshold = gr.Slider(
-                    0.0,
-                    1.0,
-                    value=DEFAULT_THRESHOLD,
-                    step=0.05,
-                    label="Confidence threshold",
-                    info="Joints below this confidence are hidden.",
-                )
+                size = size_input()
+                threshold = threshold_input()
                 largest_only = gr.Checkbox(
                     value=False,
                     label="Largest person only",
@@ -338,20 +345,8 @@ def build_video_tab() -> None:
         with gr.Row():
             with gr.Column():
                 video_in = video_path_input(label="Video", elem_id="video-input")
-                size = gr.Radio(
-                    SIZE_CHOICES,
-                    value=DEFAULT_PRESET,
-                    label="Input size",
-                    info="Larger is slower but finds smaller people.",
-                )
-                threshold = gr.Slider(
-                    0.0,
-                    1.0,
-                    value=DEFAULT_THRESHOLD,
-                    step=0.05,
-                    label="Confidence threshold",
-                    info="Joints below this confidence are hidden.",
-                )
+                size = size_input()
+                threshold = threshold_input()
                 every = gr.Number(
                     value=1,
                     minimum=1,
@@ -482,20 +477,10 @@ def build_webcam_tab() -> None:
                     label="Smooth keypoints",
                     info="One Euro filter: steadier joints, little lag",
                 )
-                size = gr.Radio(
-                    SIZE_CHOICES,
-                    value=DEFAULT_LIVE_SIZE,
-                    label="Input size",
-                    info="'fast' keeps up best; larger finds people further away.",
+                size = size_input(
+                    DEFAULT_LIVE_SIZE, "'fast' keeps up best; larger finds people further away."
                 )
-                threshold = gr.Slider(
-                    0.0,
-                    1.0,
-                    value=DEFAULT_THRESHOLD,
-                    step=0.05,
-                    label="Confidence threshold",
-                    info="Joints below this confidence are hidden.",
-                )
+                threshold = threshold_input()
                 either_side, reference_pose = build_live_match_inputs()
             with gr.Column():
                 live = live_image_output(label="Live skeleton", elem_id="webcam-output")

@@ -49,14 +49,14 @@ def _camera() -> np.ndarray:
 
 
 def moved_copy(image: np.ndarray) -> np.ndarray:
-    """The same person smaller, turned 8 degrees and off-centre on a wider canvas.
+    """The same person smaller, turned 5 degrees and off-centre on a wider canvas.
 
     RGB uint8 (H, W, 3) -> RGB uint8 (480, 640, 3). A scale/translation/rotation
     invariant matcher should call this the same pose as the original.
     """
     source = Image.fromarray(image)
-    small = source.resize((int(source.width * 0.7), int(source.height * 0.7)), Image.LANCZOS)
-    turned = small.rotate(8, resample=Image.BICUBIC, expand=True, fillcolor=(200, 200, 200))
+    small = source.resize((int(source.width * 0.8), int(source.height * 0.8)), Image.LANCZOS)
+    turned = small.rotate(5, resample=Image.BICUBIC, expand=True, fillcolor=(200, 200, 200))
     canvas = Image.new("RGB", (640, 480), (200, 200, 200))
     canvas.paste(turned, (640 - turned.width - 20, (480 - turned.height) // 2))
     return np.asarray(canvas)

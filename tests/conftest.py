@@ -67,6 +67,15 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 120.0) -> Non
     raise TimeoutError(f"app did not answer at {url} within {timeout:.0f} s")
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a launched app, killing it if it does not exit within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> str:
     """Launch the real app (``python app.py``) on a free port; yield its URL."""
@@ -82,11 +91,7 @@ def app_url(tmp_path_factory) -> str:
         wait_for(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 @pytest.fixture(scope="session")

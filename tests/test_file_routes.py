@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 from bad_inputs import encoded, photo_array
-from conftest import COCO_DIR, ROOT
+from conftest import COCO_DIR, ROOT, stop_process
 
 pytestmark = pytest.mark.app
 
@@ -213,8 +213,4 @@ def test_uploads_and_results_are_deleted_from_the_cache(tmp_path):
         assert ours() == []
         client.close()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)

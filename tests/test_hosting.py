@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, free_port, wait_for
+from conftest import ROOT, free_port, stop_process, wait_for
 
 import app
 from models.fetch import ModelFetchError
@@ -105,11 +105,7 @@ def running_app(env: dict, port: int, log_path: Path):
         wait_for(f"http://127.0.0.1:{port}/", process)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def read_until(log_path: Path, text: str, seconds: float = 30) -> str:
