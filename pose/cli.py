@@ -97,7 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument(
         "--every", type=int, default=1, metavar="N", help="process every Nth frame (default: 1)"
     )
-    video.add_argument("--smooth", action="store_true", help="smooth keypoints across frames")
+    # On by default, as in the app's Video tab; --no-smooth shows the raw per-frame output.
+    video.add_argument(
+        "--smooth",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="smooth keypoints across frames (One Euro filter; default: on)",
+    )
     add_common(video)
     return parser
 

@@ -1,9 +1,14 @@
 import json
 import subprocess
 import sys
+from fractions import Fraction
+from types import SimpleNamespace
 
 import pytest
 from conftest import COCO_DIR, ROOT
+
+import pose.video
+from pose.cli import main
 
 pytestmark = pytest.mark.model
 
@@ -65,3 +70,28 @@ def test_error_after_the_model_ran_is_still_one_line(tmp_path):
         "error: notes.txt is not an image we can read. "
         "Use a JPEG, PNG, WebP, BMP, GIF or TIFF file."
     ], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "smooth"), [((), True), (("--smooth",), True), (("--no-smooth",), False)]
+)
+def test_video_smooths_by_default_like_the_app(monkeypatch, capsys, flags, smooth):
+    """The Video tab smooths by default; so does the CLI, and --no-smooth turns it off."""
+    calls = []
+
+    def fake_process_video(source, output, **options):
+        calls.append(options)
+        return SimpleNamespace(
+            frames=(),
+            width=320,
+            height=240,
+            fps=Fraction(10),
+            seconds=1.0,
+            processing_fps=0.0,
+            audio_dropped=False,
+        )
+
+    monkeypatch.setattr(pose.video, "process_video", fake_process_video)
+    assert main(["video", "in.mp4", "out.mp4", *flags]) == 0
+    assert [options["smooth"] for options in calls] == [smooth]
+    assert "wrote out.mp4" in capsys.readouterr().out
