@@ -255,8 +255,8 @@ Upload a clip (MP4, MOV, WebM or AVI) and press **Annotate video**. You get the 
 with every skeleton drawn (H.264 MP4, plays in any browser) and the keypoints of each frame
 as JSON and CSV. **Limits:** at most {MAX_VIDEO_FRAMES} processed frames and
 {MAX_VIDEO_SECONDS / 60:.0f} minutes per clip; for longer clips process *every Nth frame*
-(the output then has 1/N of the frame rate). The output keeps the input's size and frame
-rate; **the audio track is dropped**.
+(each annotated frame is then held until the next). The output keeps the input's size,
+frame rate and duration; **the audio track is dropped**.
 """
 
 
@@ -298,7 +298,7 @@ def estimate_video(
         video: the clip (MP4, MOV, WebM or AVI); at most MAX_VIDEO_FRAMES processed frames.
         size: model input size preset: "fast", "balanced" or "accurate".
         threshold: minimum joint confidence, 0 to 1.
-        every: process every Nth frame (1 = all); the output has 1/N of the frame rate.
+        every: process every Nth frame (1 = all); the output keeps the source's duration.
         smooth: smooth keypoints across frames (One Euro filter) to stop jitter.
 
     Returns:

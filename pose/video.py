@@ -24,7 +24,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -119,7 +119,8 @@ class FrameKeypoints:
 
 @dataclass(frozen=True)
 class VideoResult:
-    """An annotated video at ``output`` and the keypoints of each of its frames."""
+    """An annotated video at ``output`` (at the source's ``fps`` and duration) and the
+    keypoints of each processed frame."""
 
     output: Path
     source: VideoInfo
@@ -139,7 +140,7 @@ class VideoResult:
         return len(self.frames) / self.seconds if self.seconds > 0 else 0.0
 
     def to_dict(self) -> dict:
-        """JSON-ready; ``frames`` has one entry per output frame, in order."""
+        """JSON-ready; ``frames`` has one entry per processed frame (``every``-th), in order."""
         return {
             "source": self.source.to_dict(),
             "output": {
@@ -310,9 +311,11 @@ def _decode(container, stream, name: str) -> Iterator:
 
 def iter_frames(
     container, info: VideoInfo, every: int = 1, max_frames: int = MAX_FRAMES
-) -> Iterator[tuple[int, float, np.ndarray]]:
+) -> Generator[tuple[int, float, np.ndarray], None, int]:
     """Yield (source index, time in s, upright RGB uint8 (H, W, 3)) for every ``every``-th frame.
 
+    Returns (as the generator's ``StopIteration.value``) how many frames were decoded in
+    all, skipped ones included: the writer holds the last annotated frame until then.
     Raises InputError when no frame decodes, or when the file holds more frames than its
     header said and exceeds ``max_frames``.
     """
@@ -320,7 +323,9 @@ def iter_frames(
     # No frame-parallel decoding ("AUTO"): a damaged packet would then lose every frame in
     # flight. Decoding has its own pipeline thread and is cheap next to the model.
     produced = 0
+    decoded = 0
     for index, frame in enumerate(_decode(container, stream, info.name)):
+        decoded = index + 1
         if index % every:
             continue
         if produced >= max_frames:
@@ -336,6 +341,7 @@ def iter_frames(
         raise InputError(
             f"{info.name} contains no video frames that can be decoded (damaged or empty?)."
         )
+    return decoded
 
 
 # --------------------------------------------------------------------------- writing
@@ -366,7 +372,13 @@ def encoder_for(path: str | os.PathLike) -> str:
 
 
 class VideoWriter:
-    """Encode RGB frames to a browser-playable file: H.264 for .mp4/.mov, VP9 for .webm."""
+    """Encode RGB frames to a browser-playable file: H.264 for .mp4/.mov, VP9 for .webm.
+
+    Timestamps count frames at ``fps`` (time base 1/fps). A frame may be given the number
+    of the source frame it shows: frames left out between two written ones are not
+    encoded, the player holds the earlier one, so every Nth frame plays at the source's
+    speed. :meth:`hold_until` makes the last frame last to the source's end.
+    """
 
     def __init__(self, path: str | os.PathLike, width: int, height: int, fps: Fraction) -> None:
         self.path = Path(path)
@@ -380,18 +392,33 @@ class VideoWriter:
         )
         self._stream.width, self._stream.height = self.width, self.height
         self._stream.pix_fmt = "yuv420p"
-        self.frames = 0
+        self.frames = 0  # encoded
+        self._next = 0  # the earliest free frame number
+        self._last: np.ndarray | None = None
 
-    def write_yuv(self, planes: np.ndarray) -> None:
-        """Encode one frame given as I420 planes from :func:`to_yuv420`."""
+    def write_yuv(self, planes: np.ndarray, number: int | None = None) -> None:
+        """Encode one frame given as I420 planes from :func:`to_yuv420`, shown from frame
+        ``number`` (default: right after the previous one) until the next written frame."""
+        number = self._next if number is None else number
+        if number < self._next:
+            raise ValueError(f"frame {number} comes after frame {self._next - 1}")
         frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
-        frame.pts = self.frames
+        frame.pts = number
         self._container.mux(self._stream.encode(frame))
         self.frames += 1
+        self._next = number + 1
+        self._last = planes
 
-    def write(self, image: np.ndarray) -> None:
-        """Encode one RGB uint8 (H, W, 3) frame."""
-        self.write_yuv(to_yuv420(image))
+    def write(self, image: np.ndarray, number: int | None = None) -> None:
+        """Encode one RGB uint8 (H, W, 3) frame (``number`` as in :meth:`write_yuv`)."""
+        self.write_yuv(to_yuv420(image), number)
+
+    def hold_until(self, end: int) -> None:
+        """Show the last frame until frame ``end`` (exclusive), so the output lasts
+        ``end / fps`` s. Containers give the last frame one tick, hence one repeat at
+        ``end - 1``; nothing happens if the last frame is already there."""
+        if self._last is not None and end - 1 >= self._next:
+            self.write_yuv(self._last, end - 1)
 
     def close(self) -> None:
         try:
@@ -481,8 +508,10 @@ def process_video(
 ) -> VideoResult:
     """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
 
-    The output keeps the input's size (odd sides padded to even) and frame rate divided by
-    ``every``; audio is dropped. ``smooth`` applies the One Euro filter across frames.
+    The output keeps the input's size (odd sides padded to even), frame rate and duration:
+    with ``every`` > 1 each annotated frame is held until the next (the skipped frames are
+    not encoded), and the last one until the source's end. Audio is dropped. ``smooth``
+    applies the One Euro filter across frames.
     ``progress(done, total)`` is called from this thread after each encoded frame
     (``total`` is ``None`` when the file does not say how many frames it has).
     Raises :class:`InputError` for unusable input; the partial output is removed then.
@@ -497,7 +526,6 @@ def process_video(
     except BaseException:
         container.close()
         raise
-    fps = info.fps / every
     writer: VideoWriter | None = None  # opened on the first frame: rotation may swap W and H
     frames: list[FrameKeypoints] = []
     pipeline = _Pipeline()
@@ -505,11 +533,16 @@ def process_video(
     inferred: queue.Queue = queue.Queue(QUEUE_SIZE)
     drawn: queue.Queue = queue.Queue(QUEUE_SIZE)
     smoother = PoseSmoother() if smooth else None
+    source_frames = 0  # decoded in all; set by the reader before it ends the queue
 
     def read() -> None:
-        for item in iter_frames(container, info, every, max_frames):
-            if not pipeline.put(decoded, item):
-                return
+        nonlocal source_frames
+        reader = iter_frames(container, info, every, max_frames)
+        try:
+            while pipeline.put(decoded, next(reader)):
+                pass
+        except StopIteration as end:
+            source_frames = end.value
 
     def infer() -> None:
         carry = None
@@ -543,14 +576,15 @@ def process_video(
         while (item := pipeline.get(drawn)) is not _END:
             keypoints, planes = item
             if writer is None:
-                writer = VideoWriter(output, planes.shape[1], planes.shape[0] * 2 // 3, fps)
-            writer.write_yuv(planes)
+                writer = VideoWriter(output, planes.shape[1], planes.shape[0] * 2 // 3, info.fps)
+            writer.write_yuv(planes, keypoints.index)
             frames.append(keypoints)
             if progress is not None:
                 progress(len(frames), total)
         pipeline.raise_first()
         if writer is None:
             raise InputError(f"{info.name} contains no video frames.")
+        writer.hold_until(source_frames)
         writer.close()
     except BaseException:
         pipeline.close()
@@ -569,7 +603,7 @@ def process_video(
         output=Path(output),
         source=info,
         every=every,
-        fps=fps,
+        fps=info.fps,
         width=writer.width,
         height=writer.height,
         frames=tuple(frames),

@@ -79,6 +79,16 @@ def probe(path: Path) -> tuple[str, str, int, int, int, Fraction]:
         )
 
 
+def timeline(path: Path) -> tuple[float, list[float]]:
+    """(duration in s, presentation time of each decoded frame in s) of a file's video."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        times = [float(frame.time) for frame in container.decode(stream)]
+        if stream.duration:
+            return float(stream.duration * stream.time_base), times
+        return container.duration / av.time_base, times
+
+
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
     return make_clip(tmp_path_factory.mktemp("clips") / "people.mp4")
@@ -131,6 +141,22 @@ def test_writer_makes_browser_playable_h264_from_odd_size(tmp_path):
     # faststart: the index (moov) comes before the media data so browsers start at once.
     data = out.read_bytes()
     assert 0 < data.find(b"moov") < data.find(b"mdat")
+
+
+@pytest.mark.parametrize("name", ["held.mp4", "held.webm"])
+def test_writer_holds_frames_until_the_next_and_the_end(tmp_path, name):
+    """Frames numbered 0, 3, 6 of 8 at 10 fps: each shows for 0.3 s, the last until 0.8 s."""
+    out = tmp_path / name
+    with VideoWriter(out, 64, 48, Fraction(10)) as writer:
+        for number in (0, 3, 6):
+            writer.write(np.full((48, 64, 3), 20 * number, dtype=np.uint8), number)
+        with pytest.raises(ValueError, match="comes after"):
+            writer.write(np.zeros((48, 64, 3), dtype=np.uint8), 6)
+        writer.hold_until(8)
+        writer.hold_until(8)  # already there: nothing more
+    duration, times = timeline(out)
+    assert duration == pytest.approx(0.8, abs=0.01)
+    assert times == pytest.approx([0.0, 0.3, 0.6, 0.7], abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -246,10 +272,37 @@ def test_every_nth_rotation_audio_and_webm(tmp_path):
     source = make_clip(tmp_path / "phone.mp4", frames=5, audio=True, rotation=-90)
     result = process_video(source, tmp_path / "out.webm", every=2, smooth=True)
     codec, _, count, width, height, rate = probe(result.output)
-    # Every 2nd of 5 frames: 0, 2, 4 at 5 fps; portrait because the phone said so.
-    assert (codec, count, width, height, rate) == ("vp9", 3, 240, 320, 5)
+    # Every 2nd of 5 frames: 0, 2, 4, each held for two frames at 10 fps; portrait because
+    # the phone said so.
+    assert (codec, count, width, height, rate) == ("vp9", 3, 240, 320, 10)
     assert [frame.index for frame in result.frames] == [0, 2, 4]
+    assert timeline(result.output)[0] == pytest.approx(0.5, abs=0.01)
     assert result.audio_dropped
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("every", [3, 4])
+def test_every_nth_keeps_the_source_duration_and_speed(tmp_path, every):
+    """8 frames at 10 fps (0.8 s): every 3rd is 0, 3, 6 and every 4th is 0, 4; each is shown
+    at its source time and held until the next, the last until 0.8 s."""
+    source = make_clip(tmp_path / "source.mp4", frames=8, fps=10)
+    result = process_video(source, tmp_path / "out.mp4", every=every)
+    processed = list(range(0, 8, every))
+    source_duration, source_times = timeline(source)
+    duration, times = timeline(result.output)
+    assert source_duration == pytest.approx(0.8, abs=0.01) and len(source_times) == 8
+    assert abs(duration - source_duration) <= 0.1  # within one source frame
+    # The processed frames, then the last one repeated at the source's last frame (7).
+    assert times == pytest.approx([index / 10 for index in [*processed, 7]], abs=0.01)
+    assert result.fps == 10
+    payload = json.loads(result.to_json())
+    assert [entry["frame"] for entry in payload["frames"]] == processed
+    assert [entry["time"] for entry in payload["frames"]] == pytest.approx(
+        [index / 10 for index in processed]
+    )
+    assert (payload["output"]["fps"], payload["output"]["frames"]) == (10, len(processed))
+    rows = result.to_csv().splitlines()[1:]
+    assert rows and {int(row.split(",")[0]) for row in rows} <= set(processed)
 
 
 @pytest.mark.model
@@ -270,9 +323,11 @@ def test_cli_video_writes_h264_and_json(tmp_path, clip):
     out, keypoints = tmp_path / "annotated.mp4", tmp_path / "keypoints.json"
     result = run_cli("video", str(clip), str(out), "--json", str(keypoints), "--every", "2")
     assert result.returncode == 0, result.stderr
-    assert "3 frames" in result.stdout
-    codec, _, count, width, height, rate = probe(out)
-    assert (codec, count, width, height, rate) == ("h264", 3, 320, 240, 5)
+    assert "3 frames" in result.stdout and "at 10 fps" in result.stdout
+    codec, _, count, width, height, _ = probe(out)
+    # Frames 0, 2, 4 and the last one held to the source's end (frame 5): 0.6 s like the source.
+    assert (codec, count, width, height) == ("h264", 4, 320, 240)
+    assert timeline(out)[0] == pytest.approx(0.6, abs=0.01)
     payload = json.loads(keypoints.read_text())
     assert len(payload["frames"]) == 3 and payload["output"]["every"] == 2
 
