@@ -289,6 +289,26 @@ def upright(image: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, turns)) if turns else image
 
 
+def letterbox(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Fit (H, W, C) pixels into ``width`` x ``height``: scaled to fit, keeping their aspect
+    ratio, centred on black. Returns ``image`` itself when it already has that size."""
+    if image.shape[:2] == (height, width):
+        return image
+    scale = min(width / image.shape[1], height / image.shape[0])
+    fitted = (
+        max(1, min(width, round(image.shape[1] * scale))),
+        max(1, min(height, round(image.shape[0] * scale))),
+    )
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(image, fitted, interpolation=interpolation).reshape(
+        fitted[1], fitted[0], *image.shape[2:]
+    )
+    canvas = np.zeros((height, width, *image.shape[2:]), dtype=image.dtype)
+    left, top = (width - fitted[0]) // 2, (height - fitted[1]) // 2
+    canvas[top : top + fitted[1], left : left + fitted[0]] = resized
+    return canvas
+
+
 def _decode(container, stream, name: str) -> Iterator:
     """Decoded frames of ``stream``; a file cut short yields the frames before the cut.
 
@@ -538,9 +558,22 @@ def process_video(
     def read() -> None:
         nonlocal source_frames
         reader = iter_frames(container, info, every, max_frames)
+        first = previous = None  # (H, W, 3) shapes
         try:
-            while pipeline.put(decoded, next(reader)):
-                pass
+            while True:
+                index, seconds, image = next(reader)
+                shape = image.shape
+                first = first or shape
+                if shape != first:
+                    # Spliced clips and streams change size midway. The output keeps the
+                    # first frame's size, and the model sees the frame as it will be shown,
+                    # so keypoints stay in output pixels and people keep their proportions.
+                    if shape != previous:
+                        log.info("frame %d is %dx%d: letterboxed", index, shape[1], shape[0])
+                    image = letterbox(image, first[1], first[0])
+                previous = shape
+                if not pipeline.put(decoded, (index, seconds, image)):
+                    return
         except StopIteration as end:
             source_frames = end.value
 

@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from conftest import COCO_DIR, ROOT, VIDEO_PATH
@@ -21,6 +22,7 @@ from pose.video import (
     check_frame_budget,
     even_size,
     iter_frames,
+    letterbox,
     open_video,
     probe_video,
     process_video,
@@ -60,6 +62,27 @@ def make_clip(
             chunk.pts = 0
             container.mux(sound.encode(chunk))
             container.mux(sound.encode(None))
+    return path
+
+
+def make_resizing_clip(path: Path, sizes: list[tuple[int, int]], fps: int = 10) -> Path:
+    """An MJPEG AVI whose frame ``i`` is the first COCO photo at ``sizes[i]`` (w, h).
+
+    Encoders scale every frame to the stream's size, so the JPEGs are made here and muxed
+    as packets: each carries its own size, as in a spliced clip or a camera that switched.
+    """
+    photo = Image.open(sorted(COCO_DIR.glob("*.jpg"))[0]).convert("RGB")
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mjpeg", rate=fps)
+        stream.width, stream.height = sizes[0]
+        stream.pix_fmt = "yuvj420p"
+        for index, size in enumerate(sizes):
+            ok, data = cv2.imencode(".jpg", np.asarray(photo.resize(size))[:, :, ::-1])
+            assert ok
+            packet = av.Packet(bytes(data))
+            packet.stream, packet.time_base = stream, Fraction(1, fps)
+            packet.pts = packet.dts = index
+            container.mux(packet)
     return path
 
 
@@ -109,6 +132,17 @@ def test_to_yuv420_pads_odd_image_with_edge_pixels():
     assert planes.shape == (6 * 3 // 2, 8)
     luma = planes[:6]
     assert luma[:, -1].min() > 200 and luma[:, 0].max() < 30
+
+
+def test_letterbox_fits_keeps_aspect_and_centres():
+    wide = np.full((2, 4, 3), 255, dtype=np.uint8)
+    assert letterbox(wide, 4, 2) is wide
+    boxed = letterbox(wide, 4, 4)  # same scale: one black row above and below
+    assert boxed.shape == (4, 4, 3)
+    assert boxed[1:3].min() == 255 and boxed[[0, 3]].max() == 0
+    tall = np.full((4, 2, 3), 255, dtype=np.uint8)
+    fitted = letterbox(tall, 4, 2)  # half size: 1 x 2, in the middle of 4 x 2
+    assert fitted[:, 1].min() == 255 and fitted[:, [0, 2, 3]].max() == 0
 
 
 def test_upright_rotates_counter_clockwise():
@@ -303,6 +337,39 @@ def test_every_nth_keeps_the_source_duration_and_speed(tmp_path, every):
     assert (payload["output"]["fps"], payload["output"]["frames"]) == (10, len(processed))
     rows = result.to_csv().splitlines()[1:]
     assert rows and {int(row.split(",")[0]) for row in rows} <= set(processed)
+
+
+def test_a_size_change_midway_is_read_frame_by_frame(tmp_path):
+    path = make_resizing_clip(tmp_path / "spliced.avi", [(320, 240)] * 2 + [(240, 320)] * 2)
+    container, info = open_video(path)
+    with container:
+        shapes = [image.shape for _, _, image in iter_frames(container, info)]
+    assert shapes == [(240, 320, 3)] * 2 + [(320, 240, 3)] * 2
+
+
+@pytest.mark.model
+def test_frame_size_change_midway_is_letterboxed(tmp_path):
+    """Landscape 320x240 for three frames, then portrait 240x320: the output stays 320x240,
+    the portrait frames fitted inside it (180x240, 70 px black each side) rather than
+    stretched, and their keypoints are in the output's pixels."""
+    sizes = [(320, 240)] * 3 + [(240, 320)] * 3
+    source = make_resizing_clip(tmp_path / "spliced.avi", sizes)
+    result = process_video(source, tmp_path / "out.mp4", smooth=False)
+    assert (result.width, result.height) == (320, 240)
+    assert [frame.index for frame in result.frames] == list(range(6))
+    with av.open(str(result.output)) as container:
+        images = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    assert [image.shape for image in images] == [(240, 320, 3)] * 6
+    for image in images[:3]:
+        assert image[:, :60].mean() > 40  # the photo reaches the edges
+    for image in images[3:]:
+        assert image[:, :60].max() < 40 and image[:, -60:].max() < 40  # black bars
+        assert image[:, 100:220].mean() > 40
+    portrait = [person for frame in result.frames[3:] for person in frame.people]
+    assert portrait, "nobody found in the letterboxed frames"
+    for person in portrait:
+        found = person.keypoints[person.keypoints[:, 2] > 0]
+        assert found[:, 0].min() >= 70 - 2 and found[:, 0].max() <= 250 + 2
 
 
 @pytest.mark.model
