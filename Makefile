@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MODEL := models/graph_opt.pb
 TFLITE := models/graph_opt.tflite
 
-.PHONY: run test setup model examples lint format browser benchmark clean
+.PHONY: run test setup model examples lint format browser screenshots benchmark clean
 
 run: setup
 	$(PY) app.py
@@ -40,6 +40,11 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing chromium (Debian package) for browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Refresh the README's screenshots in docs/screenshots/ (a plain test run writes them to a
+# temporary folder, so `make test` leaves the git tree clean).
+screenshots: setup browser
+	POSE_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_browser.py -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

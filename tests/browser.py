@@ -2,9 +2,10 @@
 
 Shared by tests/test_browser.py (every tab) and the webcam test: start Chromium with
 ``launch_chromium(playwright, extra_args=[...fake webcam flags...])``, open the app with
-``open_app``, switch tabs with ``open_tab``, write ``docs/screenshots/NAME.png`` with
-``screenshot``. Playwright cannot download its own browsers here, so we point it at
-``/usr/bin/chromium`` (``make browser`` installs it).
+``open_app``, switch tabs with ``open_tab``, write ``NAME.png`` with ``screenshot`` into
+``screenshot_folder(tmp)``: a test's temporary folder, or the committed docs/screenshots/
+when ``POSE_UPDATE_SCREENSHOTS=1`` (``make screenshots``). Playwright cannot download its
+own browsers here, so we point it at ``/usr/bin/chromium`` (``make browser`` installs it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = "POSE_UPDATE_SCREENSHOTS"
 CHROMIUM = os.environ.get("POSE_CHROMIUM", "/usr/bin/chromium")
 # Without the networking flags Chromium stalls on this closed network (DESIGN.md).
 CHROMIUM_ARGS = [
@@ -73,10 +75,16 @@ def upload(page, elem_id: str, path: str | os.PathLike) -> None:
     page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
 
 
-def screenshot(page, name: str) -> Path:
-    """Write the whole page to docs/screenshots/NAME.png (committed; the README shows them)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+def screenshot_folder(temporary: Path) -> Path:
+    """Where screenshots go: ``temporary`` (so a test run leaves the git tree clean), or the
+    committed docs/screenshots/ the README shows when POSE_UPDATE_SCREENSHOTS is set (not 0)."""
+    return SCREENSHOTS if os.environ.get(UPDATE_SCREENSHOTS, "0") not in ("", "0") else temporary
+
+
+def screenshot(page, name: str, folder: Path) -> Path:
+    """Write the whole page to FOLDER/NAME.png; see :func:`screenshot_folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     # 256 colours keep a UI screenshot sharp at a third of the size (they are committed).
     with Image.open(path) as shot:

@@ -1,6 +1,7 @@
 """Click through the launched app in headless Chromium as a person would.
 
-Each test writes a screenshot to docs/screenshots/ (the README shows them). Inputs are the
+Each test takes a screenshot: into a temporary folder, or into docs/screenshots/ (the README
+shows them) with POSE_UPDATE_SCREENSHOTS=1, as `make screenshots` does. Inputs are the
 redistributable files in examples/, never the eval photos, because the screenshots are
 committed.
 """
@@ -8,6 +9,7 @@ committed.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,15 +18,19 @@ from browser import (
     PHONE,
     RESULT_TIMEOUT_MS,
     ROOT,
+    SCREENSHOTS,
+    UPDATE_SCREENSHOTS,
     fake_camera_args,
     launch_chromium,
     open_app,
     open_tab,
     screenshot,
+    screenshot_folder,
     start_webcam_stream,
     upload,
     write_y4m,
 )
+from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 from pose.media import load_image
@@ -54,7 +60,34 @@ def page(browser, app_url):
     page.context.close()
 
 
-def test_image_tab_upload_shows_skeleton_table_and_downloads(page):
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory) -> Path:
+    return screenshot_folder(tmp_path_factory.mktemp("screenshots"))
+
+
+def snap(page, name: str, folder: Path) -> None:
+    """Take the screenshot NAME and check it is a whole page in a non-empty PNG file."""
+    path = screenshot(page, name, folder)
+    assert path == folder / f"{name}.png" and path.stat().st_size > 0
+    with Image.open(path) as shot:
+        assert shot.format == "PNG"
+        assert shot.width >= page.viewport_size["width"] and shot.height > 100
+
+
+@pytest.mark.parametrize(
+    ("value", "refresh"), [(None, False), ("", False), ("0", False), ("1", True)]
+)
+def test_screenshots_refresh_the_committed_ones_only_when_asked(
+    monkeypatch, tmp_path, value, refresh
+):
+    if value is None:
+        monkeypatch.delenv(UPDATE_SCREENSHOTS, raising=False)
+    else:
+        monkeypatch.setenv(UPDATE_SCREENSHOTS, value)
+    assert screenshot_folder(tmp_path) == (SCREENSHOTS if refresh else tmp_path)
+
+
+def test_image_tab_upload_shows_skeleton_table_and_downloads(page, shots):
     open_tab(page, "Image")
     upload(page, "image-input", EXAMPLES / "astronaut.jpg")
     expect(page.locator("#image-input img")).to_be_visible()
@@ -80,7 +113,7 @@ def test_image_tab_upload_shows_skeleton_table_and_downloads(page):
         assert links[suffix].ok
     assert len(links[".json"].json()["people"]) == 1
     assert links[".csv"].text().startswith("person,joint,x,y,confidence")
-    screenshot(page, "image")
+    snap(page, "image", shots)
 
 
 def test_image_example_click_runs_it(page):
@@ -104,7 +137,7 @@ def test_non_image_upload_shows_the_reason(page, tmp_path):
     expect(page.locator("#image-output img")).to_have_count(0)
 
 
-def test_phone_layout_has_no_sideways_scroll(browser, app_url):
+def test_phone_layout_has_no_sideways_scroll(browser, app_url, shots):
     page = open_app(browser, app_url, PHONE)
     try:
         open_tab(page, "Image")
@@ -119,7 +152,7 @@ def test_phone_layout_has_no_sideways_scroll(browser, app_url):
         photo = page.locator("#image-input").bounding_box()
         result = page.locator("#image-output").bounding_box()
         assert result["y"] >= photo["y"] + photo["height"] - 1
-        screenshot(page, "phone")
+        snap(page, "phone", shots)
         for tab in ("Video", "Webcam", "Match"):
             open_tab(page, tab)
             overflow = page.evaluate(
@@ -130,13 +163,13 @@ def test_phone_layout_has_no_sideways_scroll(browser, app_url):
         page.context.close()
 
 
-def test_api_page_lists_the_named_endpoints_only(page):
+def test_api_page_lists_the_named_endpoints_only(page, shots):
     page.locator("footer").get_by_text("Use via API").click()  # the intro names it too
     expect(page.get_by_text("/estimate_image").first).to_be_visible(timeout=30_000)
     for name in ("/estimate_video", "/match_images"):
         expect(page.get_by_text(name).first).to_be_attached()
     assert page.get_by_text("load_example").count() == 0  # internal events stay hidden
-    screenshot(page, "api")
+    snap(page, "api", shots)
 
 
 def _percent(text: str) -> float:
@@ -145,7 +178,7 @@ def _percent(text: str) -> float:
     return float(found.group(1))
 
 
-def test_match_tab_pair_scores(page):
+def test_match_tab_pair_scores(page, shots):
     panel = open_tab(page, "Match")
     score = page.locator("#match-score")
     # A person uploads two different people's poses and compares them.
@@ -173,10 +206,10 @@ def test_match_tab_pair_scores(page):
     )
     same = _percent(score.inner_text())
     assert 0 <= different < same <= 100
-    screenshot(page, "match")
+    snap(page, "match", shots)
 
 
-def test_video_tab_result_plays(page):
+def test_video_tab_result_plays(page, shots):
     open_tab(page, "Video")
     upload(page, "video-input", EXAMPLES / "astronaut_pan.mp4")
     page.get_by_role("button", name="Annotate video").click()
@@ -200,10 +233,10 @@ def test_video_tab_result_plays(page):
             await new Promise(r => setTimeout(r, 700)); v.pause(); return v.currentTime; }"""
     )
     assert played > 0.2
-    screenshot(page, "video")
+    snap(page, "video", shots)
 
 
-def test_webcam_tab_streams_the_example_photo(playwright, app_url, tmp_path):
+def test_webcam_tab_streams_the_example_photo(playwright, app_url, tmp_path, shots):
     """The screenshot of the Webcam tab, fed by a fake camera showing a redistributable photo
     (tests/test_webcam_browser.py checks the stream itself in depth)."""
     from test_webcam_browser import CAMERA_SIZE, read_status
@@ -227,6 +260,6 @@ def test_webcam_tab_streams_the_example_photo(playwright, app_url, tmp_path):
         _, _, people, _ = read_status(page)
         assert people == 1
         expect(page.locator("#webcam-output img").first).to_be_visible()
-        screenshot(page, "webcam")
+        snap(page, "webcam", shots)
     finally:
         chromium.close()
