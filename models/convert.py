@@ -1,58 +1,126 @@
-"""Build ``models/graph_opt.tflite`` from the verified frozen graph.
+"""Build the TFLite models from the verified frozen graph.
 
-TensorFlow's own converter (``tf.compat.v1.lite.TFLiteConverter.from_frozen_graph``),
-float32, no quantisation: the same graph, run faster by TFLite's XNNPACK delegate (the
-default backend of :mod:`pose.model`). The app converts on first use when the file is
-missing; ``make setup`` runs this ahead so the first request does not wait (about 3 s).
+``models/graph_opt.tflite``: TensorFlow's own converter
+(``tf.compat.v1.lite.TFLiteConverter.from_frozen_graph``), float32, no quantisation: the same
+graph, run faster by TFLite's XNNPACK delegate (the default backend of :mod:`pose.model`).
+``models/graph_opt.int8.tflite`` (``--int8``): the int8 variant of :mod:`models.quantize`
+for the "int8" backend, calibrated on the example media in ``examples/``. The app converts
+on first use when a file is missing; ``make setup`` builds the float one ahead.
 
-    .venv/bin/python -m models.convert [--force]
+    .venv/bin/python -m models.convert [--force] [--int8]
 
-The quantised variants that were measured and rejected (README "Performance") can be
-rebuilt for a check, e.g. int8 calibrated on a real clip, then scored:
+The plain quantised variants that were measured and rejected (README "Performance") can be
+rebuilt for a check, then scored:
 
-    .venv/bin/python -m models.convert --quantize int8 --out /tmp/int8.tflite
-    POSE_TFLITE_PATH=/tmp/int8.tflite .venv/bin/python -m benchmarks.accuracy
+    .venv/bin/python -m models.convert --quantize dynamic --out /tmp/dynamic.tflite
+    POSE_TFLITE_PATH=/tmp/dynamic.tflite .venv/bin/python -m benchmarks.accuracy
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from models.fetch import ModelFetchError, model_path
 
 ROOT = Path(__file__).resolve().parents[1]
-CALIBRATION_CLIP = Path(
-    os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"), "video", "demo.mp4"
-)
+EXAMPLES = ROOT / "examples"
 
 
-def clip_frames(path: Path) -> list:
-    """Every frame of a video as RGB uint8 (H, W, 3) arrays (for int8 calibration)."""
+def video_frames(path: Path) -> list[np.ndarray]:
+    """Every frame of a video as RGB uint8 (H, W, 3) arrays."""
     import av
 
     with av.open(str(path)) as container:
         return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
 
 
+def calibration_images(folder: Path = EXAMPLES) -> list[np.ndarray]:
+    """The example photos and about five frames of each example clip, RGB uint8 (H, W, 3).
+
+    Only redistributable media that ships with the project: the evaluation photos stay
+    unseen, so benchmarks/accuracy.py measures the int8 model fairly.
+    """
+    import cv2
+
+    images = [
+        cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+        for path in sorted(folder.glob("*.jpg"))
+    ]
+    for clip in sorted(folder.glob("*.mp4")):
+        frames = video_frames(clip)
+        images += frames[:: max(1, len(frames) // 5)]
+    if not images:
+        raise FileNotFoundError(f"no calibration media (*.jpg, *.mp4) in {folder}")
+    return images
+
+
+def mosaic(images: list[np.ndarray], size: tuple[int, int], rng) -> np.ndarray:
+    """Two or three images side by side on a black RGB uint8 canvas of ``size`` (w, h).
+
+    The example photos hold one person each; street scenes hold several, smaller. A mosaic
+    shows the calibration those.
+    """
+    import cv2
+
+    width, height = size
+    canvas = np.zeros((height, width, 3), np.uint8)
+    columns = int(rng.integers(2, 4))
+    tile_w = width // columns
+    for column in range(columns):
+        image = images[int(rng.integers(len(images)))]
+        tile_h = min(height, round(tile_w * image.shape[0] / image.shape[1]))
+        tile = cv2.resize(image, (tile_w, tile_h), interpolation=cv2.INTER_AREA)
+        top = int(rng.integers(0, height - tile_h + 1))
+        canvas[top : top + tile_h, column * tile_w : (column + 1) * tile_w] = tile
+    return canvas
+
+
+def augment(
+    images: list[np.ndarray], size: tuple[int, int], copies: int = 6, mosaics: int = 12
+) -> list:
+    """Calibration inputs: ``mosaics`` mosaics added to ``images``, then ``copies`` crops of
+    each (whole, 70 %, 50 %; mirrored; brighter or darker), as the model's float32 (h, w, 3)
+    BGR input at ``size`` (w, h). Deterministic.
+
+    Calibration sets each tensor's int8 range from the largest value it sees, so it needs
+    people at several sizes and contrasts, not many frames (mosaics: mean AP 0.387 -> 0.445).
+    """
+    from pose.model import preprocess
+
+    rng = np.random.default_rng(0)
+    images = images + [mosaic(images, size, rng) for _ in range(mosaics)]
+    out = []
+    for image in images:
+        height, width = image.shape[:2]
+        for index in range(copies):
+            fraction = (1.0, 0.7, 0.5)[index % 3]
+            crop_w, crop_h = int(width * fraction), int(height * fraction)
+            left = rng.integers(0, width - crop_w + 1)
+            top = rng.integers(0, height - crop_h + 1)
+            crop = image[top : top + crop_h, left : left + crop_w]
+            if index >= copies // 2:
+                crop = crop[:, ::-1]
+            gain = rng.uniform(0.7, 1.3)
+            crop = np.clip(crop.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+            out.append(preprocess(crop, *size))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--force", action="store_true", help="convert even if the file exists")
+    parser.add_argument("--int8", action="store_true", help="build the int8 model instead")
     parser.add_argument(
         "--quantize",
-        choices=["int8", "dynamic", "float16"],
-        help="build a quantised variant (needs --out; not used by the app)",
+        choices=["dynamic", "float16"],
+        help="build a rejected plain quantised variant (needs --out; not used by the app)",
     )
-    parser.add_argument("--out", type=Path, help="where to write a quantised variant")
-    parser.add_argument(
-        "--calibration",
-        type=Path,
-        default=CALIBRATION_CLIP,
-        help="video whose frames calibrate int8 (default: the eval street clip)",
-    )
+    parser.add_argument("--out", type=Path, help="where to write a --quantize variant")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from pose.model import convert_to_tflite, ensure_tflite  # TensorFlow only when converting
@@ -61,10 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.quantize:
             if args.out is None:
                 parser.error("--quantize needs --out")
-            frames = clip_frames(args.calibration) if args.quantize == "int8" else []
-            path = convert_to_tflite(model_path(), args.out, args.quantize, frames)
+            path = convert_to_tflite(model_path(), args.out, args.quantize)
         else:
-            path = ensure_tflite(rebuild=args.force)
+            path = ensure_tflite(rebuild=args.force, int8=args.int8)
     except (ModelFetchError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

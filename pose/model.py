@@ -20,7 +20,6 @@ import tempfile
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,9 +101,11 @@ def preprocess(image: np.ndarray, net_w: int, net_h: int) -> np.ndarray:
 # CPU with outputs equal to the session's within 1e-5 (tests/test_backends.py). "bf16" is
 # the session with oneDNN's bfloat16 auto-mixed-precision rewrite: about twice as fast on
 # CPUs with AVX512_BF16/AMX, but not exact (AP changes by up to 0.016 on the eval photos,
-# README "Performance"), so it is a setting, not the default.
-BACKENDS = ("tflite", "session", "bf16")
+# README "Performance"), so it is a setting, not the default. "int8" runs the int8 variant
+# of models/quantize.py by XNNPACK: about twice as fast again, at a measured cost in AP.
+BACKENDS = ("tflite", "session", "bf16", "int8")
 DEFAULT_BACKEND = "tflite"
+TFLITE_BACKENDS = ("tflite", "int8")
 BACKEND_ENV = "POSE_BACKEND"
 TFLITE_ENV = "POSE_TFLITE_PATH"
 TFLITE_RUNTIMES = ("litert", "tensorflow")
@@ -136,32 +137,29 @@ def resolve_backend(name: str | None = None) -> str:
     return chosen
 
 
-def tflite_path(graph_path: Path | None = None) -> Path:
-    """Where the converted model lives: ``$POSE_TFLITE_PATH``, else next to the graph."""
-    override = os.environ.get(TFLITE_ENV)
+def tflite_path(graph_path: Path | None = None, int8: bool = False) -> Path:
+    """Where the converted model lives: ``$POSE_TFLITE_PATH`` (float) or
+    ``$POSE_INT8_PATH`` (int8), else next to the graph."""
+    override = os.environ.get(INT8_ENV if int8 else TFLITE_ENV)
     if override:
         return Path(override).expanduser()
-    return (Path(graph_path) if graph_path else model_path()).with_suffix(".tflite")
+    graph_path = Path(graph_path) if graph_path else model_path()
+    return graph_path.with_suffix(".int8.tflite" if int8 else ".tflite")
 
 
+INT8_ENV = "POSE_INT8_PATH"
 QUANTIZATIONS = ("int8", "dynamic", "float16")
 
 
-def convert_to_tflite(
-    graph_path: Path,
-    destination: Path,
-    quantize: str | None = None,
-    calibration: Iterable[np.ndarray] = (),
-) -> Path:
+def convert_to_tflite(graph_path: Path, destination: Path, quantize: str | None = None) -> Path:
     """Convert the verified frozen graph to a TFLite model at ``destination``.
 
     Uses ``tf.compat.v1.lite.TFLiteConverter.from_frozen_graph``. By default without
     optimisations: the weights and arithmetic stay float32, which is what the app runs.
-    ``quantize`` ("int8" with ``calibration`` frames, "dynamic", "float16") builds the
-    variants that were measured and rejected (README "Performance": int8 loses all accuracy,
-    the six refinement stages amplify the rounding). ``calibration``: RGB uint8 frames, fitted
-    into the conversion shape. Returns the path written, which is a temporary-directory copy
-    when ``destination``'s folder is not writable.
+    ``quantize="int8"`` builds the int8 backend's model (:mod:`models.quantize`, calibrated
+    on the example media); "dynamic" and "float16" build plain variants that were measured
+    and rejected (README "Performance"). Returns the path written, which is a
+    temporary-directory copy when ``destination``'s folder is not writable.
     """
     verify(graph_path)
     import tensorflow as tf
@@ -172,20 +170,20 @@ def convert_to_tflite(
         output_arrays=[OUTPUT_TENSOR.split(":")[0]],
         input_shapes={INPUT_TENSOR.split(":")[0]: list(_CONVERT_SHAPE)},
     )
-    if quantize is not None:
-        if quantize not in QUANTIZATIONS:
-            raise ValueError(f"Unknown quantization {quantize!r}: use one of {QUANTIZATIONS}.")
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize is not None and quantize not in QUANTIZATIONS:
+        raise ValueError(f"Unknown quantization {quantize!r}: use one of {QUANTIZATIONS}.")
+    if quantize == "int8":
+        from models.convert import augment, calibration_images
+        from models.quantize import convert_int8
+
+        frames = augment(calibration_images(), (_CONVERT_SHAPE[2], _CONVERT_SHAPE[1]))
+        content = convert_int8(graph_path, frames, _CONVERT_SHAPE)
+    else:
+        if quantize is not None:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
         if quantize == "float16":
             converter.target_spec.supported_types = [tf.float16]
-        elif quantize == "int8":
-            frames = [
-                preprocess(frame, _CONVERT_SHAPE[2], _CONVERT_SHAPE[1]) for frame in calibration
-            ]
-            if not frames:
-                raise ValueError("int8 quantization needs calibration frames")
-            converter.representative_dataset = lambda: ([frame[None]] for frame in frames)
-    content = converter.convert()
+        content = converter.convert()
     for target in (destination, Path(tempfile.gettempdir()) / "pose-models" / destination.name):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -201,15 +199,16 @@ def convert_to_tflite(
     raise OSError(f"could not write the converted model {destination.name} anywhere")
 
 
-def _convert_in_subprocess(graph_path: Path, target: Path) -> bool:
+def _convert_in_subprocess(graph_path: Path, target: Path, int8: bool = False) -> bool:
     """Run ``python -m models.convert`` for ``graph_path`` -> ``target``; True on success.
 
     Converting needs TensorFlow, which stays loaded (about 650 MB) in whichever process
     imports it; a child process keeps the serving process TensorFlow-free.
     """
     root = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, POSE_MODEL_PATH=str(graph_path), POSE_TFLITE_PATH=str(target))
-    command = [sys.executable, "-m", "models.convert", "--force"]
+    env = dict(os.environ, POSE_MODEL_PATH=str(graph_path))
+    env[INT8_ENV if int8 else TFLITE_ENV] = str(target)
+    command = [sys.executable, "-m", "models.convert", "--force", *(["--int8"] if int8 else [])]
     try:
         result = subprocess.run(
             command, cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False
@@ -223,18 +222,21 @@ def _convert_in_subprocess(graph_path: Path, target: Path) -> bool:
 
 
 def ensure_tflite(
-    graph_path: Path | None = None, rebuild: bool = False, isolated: bool = False
+    graph_path: Path | None = None,
+    rebuild: bool = False,
+    isolated: bool = False,
+    int8: bool = False,
 ) -> Path:
-    """Path of the converted model, converting the verified graph first when needed.
+    """Path of the converted (``int8``: int8) model, converting the graph first when needed.
 
     ``isolated``: convert in a child process (see :func:`_convert_in_subprocess`), falling
     back to this process if that fails.
     """
     graph_path = Path(graph_path) if graph_path else model_path()
-    target = tflite_path(graph_path)
+    target = tflite_path(graph_path, int8)
     missing = rebuild or not target.is_file() or target.stat().st_size == 0
-    if missing and not (isolated and _convert_in_subprocess(graph_path, target)):
-        target = convert_to_tflite(graph_path, target)
+    if missing and not (isolated and _convert_in_subprocess(graph_path, target, int8)):
+        target = convert_to_tflite(graph_path, target, "int8" if int8 else None)
     return target
 
 
@@ -347,7 +349,7 @@ class TFLiteRunner:
 class PoseModel:
     """Owns the graph and runs it with one backend (see :data:`BACKENDS`).
 
-    ``backend``: "tflite" (default) or "session"; ``None`` reads ``$POSE_BACKEND``.
+    ``backend``: one of :data:`BACKENDS`, "tflite" by default; ``None`` reads ``$POSE_BACKEND``.
     ``threads``: CPU threads for the backend; ``None`` reads ``$POSE_THREADS``, else all cores.
     Nothing is loaded until the first :meth:`run`.
     """
@@ -408,13 +410,14 @@ class PoseModel:
 
     def _load_tflite(self) -> TFLiteRunner:
         verify(self.path)
-        path = ensure_tflite(self.path, isolated=True)
+        int8 = self.backend == "int8"
+        path = ensure_tflite(self.path, isolated=True, int8=int8)
         try:
             runner = TFLiteRunner(path, self.threads)
             runner.run(np.zeros((1, 16, 16, 3), np.float32))  # a corrupt file fails here
         except (ValueError, RuntimeError) as exc:
             log.warning("rebuilding %s: %s", path, exc)
-            path = ensure_tflite(self.path, rebuild=True, isolated=True)
+            path = ensure_tflite(self.path, rebuild=True, isolated=True, int8=int8)
             runner = TFLiteRunner(path, self.threads)
         log.info(
             "model loaded from %s (%s TFLite, %d threads)",
@@ -426,11 +429,11 @@ class PoseModel:
 
     def load(self) -> None:
         """Load the backend now instead of on the first :meth:`run` (e.g. at app start)."""
-        _ = self.tflite if self.backend == "tflite" else self.session
+        _ = self.tflite if self.backend in TFLITE_BACKENDS else self.session
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """float32 (N, h, w, 3) BGR -> float32 (N, h/8, w/8, 57)."""
-        if self.backend == "tflite":
+        if self.backend in TFLITE_BACKENDS:
             return self.tflite.run(batch)
         session = self.session
         return session.run(self._output, feed_dict={self._input: batch})
