@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -13,9 +14,14 @@ from pose.cli import main
 pytestmark = pytest.mark.model
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pose", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "pose", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -30,6 +36,18 @@ def test_estimate_json_and_annotated_output(tmp_path):
     assert all(len(row) == 3 for row in person["keypoints"])
     assert 0 < person["score"] <= 1
     assert out.stat().st_size > 1000
+
+
+def test_backend_option_picks_the_model(tmp_path):
+    photo = str(COCO_DIR / "000000000785.jpg")
+    env = {"POSE_LOG": "INFO"}
+    exact = run_cli("estimate", photo, "--json", env=env)
+    fast = run_cli("estimate", photo, "--json", "--backend", "int8", env=env)
+    assert exact.returncode == 0 and fast.returncode == 0, fast.stderr[-2000:]
+    assert "graph_opt.int8.tflite" in fast.stderr and "int8" not in exact.stderr
+    people = [json.loads(result.stdout)["people"] for result in (exact, fast)]
+    assert len(people[0]) == len(people[1]) >= 1  # the same skier, found by either model
+    assert people[0][0]["keypoints"] != people[1][0]["keypoints"]  # by different arithmetic
 
 
 def test_unreadable_file_exits_non_zero_with_one_line(tmp_path):
