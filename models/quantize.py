@@ -1,20 +1,16 @@
-"""An int8 variant of the verified graph for XNNPACK: faster, not exact (README "Performance").
+"""An int8 variant of the verified graph for XNNPACK: twice as fast (README "Performance").
 
 Plain post-training int8 quantisation of this graph gives AP 0.000: its activations are
-quantised per tensor, and two places mix channels of very different ranges into one tensor:
+quantised per tensor, and its tensors mix channels of very different ranges: depthwise
+outputs with channels at 1e-3 of others (the pointwise weights after them, up to 80, make up
+for it), and stage inputs that concatenate heatmaps and PAFs (about +-1) with backbone
+features (up to 35), which gave the heatmaps a quantisation step of 0.14.
 
-- each separable convolution's 1x1 or 3x3 depthwise output, where some channels peak at
-  1e-3 of others (their pointwise weights make up for it, up to 80);
-- each refinement stage's input, which concatenates heatmaps and PAFs (about +-1) with
-  backbone features (up to 35), so the heatmaps got a quantisation step of 0.14.
-
-Both are fixed by rescaling weights so that the float graph computes the same function
-(to 4e-6) while its tensors suit int8: depthwise outputs are balanced against the next
-pointwise weights (``s = sqrt(activation max / weight max)`` per channel, as in
-SmoothQuant), and stage outputs are scaled up to the feature range, undone in the depthwise
-weights that read them. The layers that stay most sensitive (stage 1, each branch's last
-two layers, the output) are kept in float32. Calibration uses the project's example media
-only, never the evaluation photos.
+:func:`equalize` rescales weights so that the float graph computes the same function (to
+1e-5) while every channel of such a tensor spans a similar range; :func:`convert_int8` then
+quantises it with TFLite's converter, keeping the most sensitive layers in float32
+(:data:`FLOAT_LAYERS`). Calibration uses the project's example media only, never the
+evaluation photos.
 """
 
 from __future__ import annotations
@@ -28,18 +24,19 @@ import numpy as np
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "Openpose/concat_stage7"
-STAGES = 6
 # TFLite tensor names (their first ';'-separated part) matching one of these stay float32.
+# Chosen one part at a time with benchmarks/accuracy.py --sweep (mean AP of nine sizes;
+# float32 0.510): all of these float 0.506 (model 1.7x float32's speed); the backbone's
+# layers 6-7 int8 too 0.494 (1.9x); all of it 0.485; stage 2 float as well 0.499; only
+# the backbone float 0.523, 1.3x; the 64->256 layers int8 too 0.451.
 FLOAT_LAYERS = tuple(
     re.compile(pattern)
     for pattern in (
+        r"^MobilenetV1/Conv2d_[0-7][_/]",  # the backbone up to its stride-8 middle
+        r"^Conv2d_3_pool$",
         r"^Openpose/MConv_Stage1_",  # errors here propagate through all five refinements
-        r"^Openpose/MConv_Stage\d_L\d_4_",  # 64 -> 256 channels, the widest-ranging input
+        r"^Openpose/MConv_Stage\d_L\d_4_",  # 64 -> 256 channels
         r"^Openpose/MConv_Stage\d_L\d_5_",  # each branch's heatmap / PAF output
-        # The backbone's stride-8 entry. Measured (benchmarks/accuracy.py --sweep, mean AP;
-        # float32 0.510): stage patterns alone 0.447; with these 0.463 (+4 % time); with the
-        # whole first half of the backbone 0.470 (+11 %).
-        r"^MobilenetV1/Conv2d_[45]_",
         f"^{OUTPUT_NAME}$",
     )
 )
@@ -74,12 +71,55 @@ def _channel_maxima(graph_def, tensor_names: list[str], frames: list[np.ndarray]
     return maxima
 
 
+def _channels(nodes: dict, consts: dict, name: str) -> int:
+    """Channels of the tensor that node ``name`` outputs."""
+    node = nodes[name]
+    if node.op in ("Relu", "MaxPool", "BiasAdd"):
+        return _channels(nodes, consts, node.input[0])
+    if node.op == "Conv2D":
+        return consts[node.input[1]].shape[3]
+    if node.op == "DepthwiseConv2dNative":
+        return consts[node.input[1]].shape[2]
+    if node.op == "ConcatV2":
+        return sum(_channels(nodes, consts, source) for source in node.input[:-1])
+    raise ValueError(f"unexpected op {node.op} at {name}")
+
+
+def _depthwise_readers(nodes, consts, consumers, name: str, offset: int = 0):
+    """[(depthwise node, channel offset)] that read tensor ``name``, through max-pooling and
+    concatenation (which keep channels apart); None if anything else reads it."""
+    found = []
+    for reader in consumers.get(name, []):
+        node = nodes[reader]
+        if node.op == "DepthwiseConv2dNative":
+            found.append((reader, offset))
+            continue
+        if node.op == "MaxPool":
+            further = _depthwise_readers(nodes, consts, consumers, reader, offset)
+        elif node.op == "ConcatV2":
+            sources = list(node.input[:-1])
+            before = sum(_channels(nodes, consts, s) for s in sources[: sources.index(name)])
+            further = _depthwise_readers(nodes, consts, consumers, reader, offset + before)
+        else:
+            return None
+        if further is None:
+            return None
+        found += further
+    return found or None
+
+
 def equalize(graph_def, frames: list[np.ndarray]):
     """A copy of ``graph_def`` with rescaled weights: the same function, int8-friendly ranges.
 
-    ``frames``: calibration inputs, float32 (h, w, 3) BGR 0-255. Relies on this graph's shape:
-    every depthwise convolution feeds exactly one pointwise Conv2D, and stage k's two
-    ``_5_pointwise`` outputs are the first channels of stage k+1's concat.
+    ``frames``: calibration inputs, float32 (h, w, 3) BGR 0-255. Two rescalings, both exact
+    in real arithmetic (ReLU and max-pooling commute with a positive per-channel scale):
+
+    1. every convolution whose output only depthwise convolutions read (directly, or through
+       max-pooling and concatenation, as the stages' inputs are) gets each output channel
+       scaled to a peak of 1, undone in those depthwise weights: one int8 scale then fits all
+       the tensor's channels, at no cost, as weights are quantised per channel;
+    2. each depthwise output is balanced against the pointwise weights that read it,
+       ``s = sqrt(activation peak / weight peak)`` per channel (as in SmoothQuant).
     """
     import tensorflow as tf
     from tensorflow.python.framework import tensor_util
@@ -91,34 +131,29 @@ def equalize(graph_def, frames: list[np.ndarray]):
     for node in graph_def.node:
         for source in node.input:
             consumers.setdefault(source.split(":")[0], []).append(node.name)
+
+    producers = []  # (Conv2D, BiasAdd, output tensor, its depthwise readers)
+    for node in graph_def.node:
+        if node.op != "BiasAdd":
+            continue
+        after = consumers[node.name]
+        output = after[0] if len(after) == 1 and nodes[after[0]].op == "Relu" else node.name
+        readers = _depthwise_readers(nodes, consts, consumers, output)
+        if readers:
+            producers.append((node.input[0], node.name, output, readers))
     depthwise = [node.name for node in graph_def.node if node.op == "DepthwiseConv2dNative"]
-    stage_outputs = [
-        f"Openpose/MConv_Stage{stage}_L{branch}_5_pointwise"
-        for stage in range(1, STAGES)
-        for branch in (1, 2)
-    ]
-    names = depthwise + [f"{name}/BatchNorm/FusedBatchNorm" for name in stage_outputs]
-    *peaks, feature_peaks = _channel_maxima(graph_def, [*names, "feat_concat"], frames)
-    maxima = dict(zip(names, peaks, strict=True))
-    feature_range = float(feature_peaks.max())
+    names = [output for _, _, output, _ in producers] + depthwise
+    # Depthwise outputs are the same before and after step 1, so one pass measures both.
+    maxima = dict(zip(names, _channel_maxima(graph_def, names, frames), strict=True))
 
-    # Stage outputs up to the feature range; the next stage's depthwise weights undo it.
-    for stage in range(1, STAGES):
-        offset = 0
-        for branch in (1, 2):
-            name = f"Openpose/MConv_Stage{stage}_L{branch}_5_pointwise"
-            peak = maxima[f"{name}/BatchNorm/FusedBatchNorm"]
-            gain = (feature_range / np.maximum(peak, 1e-6)).astype(np.float32)
-            consts[f"{name}/weights"] *= gain
-            consts[f"{name}/Conv2D_bn_offset"] *= gain
-            for reader in (1, 2):
-                reader_name = f"Openpose/MConv_Stage{stage + 1}_L{reader}_1_depthwise"
-                consts[f"{reader_name}/depthwise_weights"][:, :, offset : offset + gain.size] /= (
-                    gain[:, None]
-                )
-            offset += gain.size
+    for conv, bias, output, readers in producers:
+        # Channels silent on every calibration frame are left near their own size.
+        gain = (1.0 / np.maximum(maxima[output], 1e-3)).astype(np.float32)
+        consts[nodes[conv].input[1]] *= gain
+        consts[nodes[bias].input[1]] *= gain
+        for reader, offset in readers:
+            consts[nodes[reader].input[1]][:, :, offset : offset + gain.size, 0] /= gain
 
-    # Depthwise outputs balanced against the pointwise rows that read them.
     for name in depthwise:
         (pointwise,) = consumers[name]
         depth_weights = consts[nodes[name].input[1]]  # (k, k, C, 1)

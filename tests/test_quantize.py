@@ -18,6 +18,7 @@ pytestmark = pytest.mark.model
 SKIER = "000000000785.jpg"
 SIZE = (432, 368)
 DEPTHWISE_4 = "Openpose/MConv_Stage1_L1_4_depthwise/depthwise"  # the worst-balanced tensor
+STAGE_INPUT = "Openpose/MConv_Stage2_concat"  # stage 1's maps (+-1) beside features (0-35)
 
 
 def run_graph(graph_def, image: np.ndarray, tensors: list[str]) -> list[np.ndarray]:
@@ -34,6 +35,12 @@ def spread(values: np.ndarray) -> float:
     """Largest over median per-channel peak of a (1, h, w, C) tensor."""
     peaks = np.abs(values).reshape(-1, values.shape[-1]).max(axis=0)
     return float(peaks.max() / np.median(peaks))
+
+
+def maps_to_features(stage_input: np.ndarray) -> float:
+    """Peak of the previous stage's 57 maps over the peak of the backbone features in a
+    stage's (1, h, w, 57 + F) input."""
+    return float(np.abs(stage_input[..., :57]).max() / np.abs(stage_input[..., 57:]).max())
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +74,15 @@ def test_equalized_graph_computes_the_same_maps_with_balanced_channels():
     calibration = augment(calibration_images()[:3], SIZE, copies=2, mosaics=1)
     equalized = equalize(graph_def, calibration)
     image = preprocess(load_image(COCO_DIR / SKIER), *SIZE)
-    before, inner_before = run_graph(graph_def, image, [OUTPUT_NAME, DEPTHWISE_4])
-    after, inner_after = run_graph(equalized, image, [OUTPUT_NAME, DEPTHWISE_4])
+    tensors = [OUTPUT_NAME, DEPTHWISE_4, STAGE_INPUT]
+    before, *inside_before = run_graph(graph_def, image, tensors)
+    after, *inside_after = run_graph(equalized, image, tensors)
     assert np.abs(after - before).max() < 1e-4  # measured: 4e-6
-    # The point of it: inside, channel ranges that differed by ~100x now differ by < 10x.
-    assert spread(inner_before) > 30 and spread(inner_after) < 10
+    # The point of it: inside, the channels' ranges are far closer to each other.
+    (depthwise_before, stage_before), (depthwise_after, stage_after) = inside_before, inside_after
+    assert spread(depthwise_after) < spread(depthwise_before) / 10  # measured: 378 -> 12
+    assert maps_to_features(stage_before) < 0.1  # heatmaps and PAFs next to features to 35
+    assert 0.1 < maps_to_features(stage_after) < 10  # measured: 0.03 -> 5.7
 
 
 def test_int8_model_keeps_the_sensitive_layers_in_float(int8_model):
