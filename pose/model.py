@@ -12,6 +12,7 @@ concurrent requests share one model. Choose with ``PoseModel(backend=...)`` or
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import subprocess
@@ -222,6 +223,20 @@ def _convert_in_subprocess(graph_path: Path, target: Path, int8: bool = False) -
     return result.returncode == 0 and target.is_file()
 
 
+def int8_recipe() -> str:
+    """A digest of the code that builds the int8 model (models/quantize.py, convert.py)."""
+    folder = Path(__file__).resolve().parents[1] / "models"
+    digest = hashlib.sha256()
+    for name in ("quantize.py", "convert.py"):
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def recipe_stamp(model: Path) -> Path:
+    """Where the int8 model at ``model`` records the :func:`int8_recipe` it was built by."""
+    return model.with_name(f"{model.name}.recipe")
+
+
 def ensure_tflite(
     graph_path: Path | None = None,
     rebuild: bool = False,
@@ -236,8 +251,16 @@ def ensure_tflite(
     graph_path = Path(graph_path) if graph_path else model_path()
     target = tflite_path(graph_path, int8)
     missing = rebuild or not target.is_file() or target.stat().st_size == 0
+    # An int8 model built by other quantisation code is stale: build it again.
+    stamp = recipe_stamp(target)
+    if int8 and not missing and not (stamp.is_file() and stamp.read_text() == int8_recipe()):
+        log.info("rebuilding %s: the quantisation code changed", target)
+        missing = True
     if missing and not (isolated and _convert_in_subprocess(graph_path, target, int8)):
         target = convert_to_tflite(graph_path, target, "int8" if int8 else None)
+        if int8:
+            with contextlib.suppress(OSError):  # a read-only folder: rebuilt next time
+                recipe_stamp(target).write_text(int8_recipe())
     return target
 
 

@@ -8,10 +8,11 @@ import pytest
 from conftest import COCO_DIR
 from test_model import joints_within_tolerance
 
+import pose.model
 from models.convert import EXAMPLES, augment, calibration_images
 from pose.estimate import estimate
 from pose.media import load_image
-from pose.model import PoseModel, model_path, preprocess
+from pose.model import PoseModel, ensure_tflite, int8_recipe, model_path, preprocess, recipe_stamp
 
 pytestmark = pytest.mark.model
 
@@ -117,3 +118,23 @@ def test_int8_finds_the_skier_and_the_group(coco, int8_model, float_model):
     group = load_image(COCO_DIR / "000000196141.jpg")
     found = len(estimate(group, model=int8_model).people)
     assert found == len(estimate(group, model=float_model).people)
+
+
+def test_int8_model_records_the_code_that_built_it(int8_model):
+    assert recipe_stamp(int8_model.tflite.path).read_text() == int8_recipe()
+
+
+@pytest.mark.parametrize(("stamp", "rebuilt"), [(None, True), ("other", True), ("current", False)])
+def test_int8_model_from_other_quantisation_code_is_rebuilt(tmp_path, monkeypatch, stamp, rebuilt):
+    target = tmp_path / "graph_opt.int8.tflite"
+    target.write_bytes(b"an int8 model")
+    if stamp:
+        recipe_stamp(target).write_text(int8_recipe() if stamp == "current" else stamp)
+    builds = []
+    monkeypatch.setenv("POSE_INT8_PATH", str(target))
+    # Stands in for the child process that would convert (about 80 s); reports success.
+    monkeypatch.setattr(
+        pose.model, "_convert_in_subprocess", lambda *args: builds.append(args) or True
+    )
+    assert ensure_tflite(model_path(), isolated=True, int8=True) == target
+    assert bool(builds) == rebuilt
