@@ -478,7 +478,7 @@ def build_webcam_tab() -> None:
                     info="One Euro filter: steadier joints, little lag",
                 )
                 size = size_input(
-                    DEFAULT_LIVE_SIZE, "'fast' keeps up best; larger finds people further away."
+                    DEFAULT_LIVE_SIZE, "'balanced' keeps up on two cores; 'fast' on fewer."
                 )
                 threshold = threshold_input()
                 either_side, reference_pose = build_live_match_inputs()

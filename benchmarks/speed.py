@@ -54,7 +54,7 @@ from pose.model import (
     preprocess,
 )
 from pose.skeleton import DRAWN_LIMBS
-from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
+from pose.stream import DEFAULT_LIVE_SIZE, LIVE_BACKEND, WebcamSession, jpeg_data_url
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
@@ -482,8 +482,8 @@ def main(argv: list[str] | None = None) -> int:
             single[f"(b) image path, tflite, {preset}"] = lambda preset=preset: draw_poses(
                 frame, estimate(frame, size=preset, model=models["tflite"]).people
             )
-    webcam = webcam_frame(models["tflite"])
-    single[f"webcam frame ({DEFAULT_LIVE_SIZE}), tflite"] = lambda: webcam(frame)
+    webcam = webcam_frame(models[LIVE_BACKEND])
+    single[f"webcam frame ({DEFAULT_LIVE_SIZE}), {LIVE_BACKEND}"] = lambda: webcam(frame)
     single_ms, single_best, single_cpu = interleaved(single, args.repeats)
     base_ms = single_ms["(a) original, one frame"]
     figures["single_ms"] = single_ms
@@ -659,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     video_cpu_ratio = base_cpu / cpu_ms["(c) video path, tflite, balanced"]
     int8_ratio = fps["(c) video path, int8, balanced"] / base_fps
     int8_cpu_ratio = base_cpu / cpu_ms["(c) video path, int8, balanced"]
-    webcam_key = f"webcam frame ({DEFAULT_LIVE_SIZE}), tflite"
+    webcam_key = f"webcam frame ({DEFAULT_LIVE_SIZE}), {LIVE_BACKEND}"
     webcam_ms, webcam_best = single_ms[webcam_key], single_best[webcam_key]
     checks = [
         ("video path >= 5x (a), balanced, 640x480", video_ratio >= GOALS["video_ratio"],

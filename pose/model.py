@@ -451,6 +451,11 @@ class PoseModel:
         )
         return runner
 
+    @property
+    def ready(self) -> bool:
+        """True once loaded: :meth:`run` will not wait to build or load anything."""
+        return (self._tflite if self.backend in TFLITE_BACKENDS else self._session) is not None
+
     def load(self) -> None:
         """Load the backend now instead of on the first :meth:`run` (e.g. at app start)."""
         _ = self.tflite if self.backend in TFLITE_BACKENDS else self.session
@@ -484,18 +489,21 @@ class PoseModel:
         ]
 
 
-_default_model: PoseModel | None = None
-_default_lock = threading.Lock()
+_models: dict[str, PoseModel] = {}
+_models_lock = threading.Lock()
 
 
-def get_model() -> PoseModel:
-    """The process-wide model, created on first call."""
-    global _default_model
-    if _default_model is None:
-        with _default_lock:
-            if _default_model is None:
+def get_model(backend: str | None = None) -> PoseModel:
+    """The process-wide model of ``backend`` (default: ``$POSE_BACKEND``, else tflite),
+    created on first call; it loads on first use (:meth:`PoseModel.load`)."""
+    name = resolve_backend(backend)
+    model = _models.get(name)
+    if model is None:
+        with _models_lock:
+            model = _models.get(name)
+            if model is None:
                 # Fetch on first use as well as at `python app.py` start: a host that only
                 # imports `app.demo` (a Space, `gradio app.py`) still gets the graph.
                 ensure_model()
-                _default_model = PoseModel()
-    return _default_model
+                model = _models[name] = PoseModel(backend=name)
+    return model

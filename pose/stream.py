@@ -14,6 +14,9 @@ preview the person sees.
 from __future__ import annotations
 
 import base64
+import logging
+import os
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -23,14 +26,52 @@ import numpy as np
 
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
-from pose.model import PoseModel
+from pose.model import BACKEND_ENV, PoseModel, get_model
 from pose.smoothing import PoseSmoother
 from pose.types import Estimate
 
+log = logging.getLogger(__name__)
+
 # Frames over which the live frame rate is measured (about 2-3 s at 10 frames/s).
 RATE_WINDOW = 20
-DEFAULT_LIVE_SIZE = "fast"  # the smallest preset keeps up with 10 frames/s on two cores
+# Live frames run on the int8 model: at the balanced size it takes about as long as float32
+# at the fast size (24 against 23 ms a frame) and finds far more (nine-size mean AP 0.506
+# against 0.334; README "Performance"). An explicit $POSE_BACKEND wins.
+LIVE_BACKEND = "int8"
+DEFAULT_LIVE_SIZE = "balanced"
 JPEG_QUALITY = 80
+
+_live_loader: threading.Thread | None = None
+_live_lock = threading.Lock()
+
+
+def live_backend() -> str:
+    """``$POSE_BACKEND`` when set, else :data:`LIVE_BACKEND`."""
+    return os.environ.get(BACKEND_ENV, "").strip().lower() or LIVE_BACKEND
+
+
+def prepare_live_model() -> None:
+    """Load the live model in a background thread (once per process): the first load of the
+    int8 model may build it, about 80 s, which must not hold up a frame."""
+    global _live_loader
+    with _live_lock:
+        if _live_loader is not None:
+            return
+
+        def load() -> None:
+            try:
+                get_model(live_backend()).load()
+            except Exception as exc:  # the default model serves instead; say why once
+                log.warning("live model unavailable (%s); the default serves", exc)
+
+        _live_loader = threading.Thread(target=load, name="live-model", daemon=True)
+        _live_loader.start()
+
+
+def live_model() -> PoseModel:
+    """The live model once it is loaded; until then the default model (float32)."""
+    model = get_model(live_backend())
+    return model if model.ready else get_model()
 
 
 def jpeg_data_url(image: np.ndarray, quality: int = JPEG_QUALITY) -> str:
@@ -108,9 +149,13 @@ class WebcamSession:
 
         ``now`` (seconds, monotonic) is the arrival time; it times the smoother and the
         frame-rate meter. Latency is the time spent here, from arrival to drawn frame.
+        ``model``: by default :func:`live_model`.
         """
         started = time.perf_counter()
         arrival = time.monotonic() if now is None else now
+        if model is None:
+            prepare_live_model()
+            model = live_model()
         real = frame[:, ::-1] if mirrored else frame
         result = estimate(np.ascontiguousarray(real), size=size, threshold=threshold, model=model)
         if smooth:

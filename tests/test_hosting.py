@@ -64,7 +64,7 @@ def test_model_is_fetched_on_first_use(monkeypatch, tmp_path):
     still fetches the graph; here an explicit missing path says so instead."""
     from pose import model as model_module
 
-    monkeypatch.setattr(model_module, "_default_model", None)
+    monkeypatch.setattr(model_module, "_models", {})
     monkeypatch.setenv("POSE_MODEL_PATH", str(tmp_path / "missing.pb"))
     with pytest.raises(ModelFetchError, match="not found"):
         model_module.get_model()

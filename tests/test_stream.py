@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 from conftest import COCO_DIR
 
+import pose.stream
 from pose.draw import draw_poses
 from pose.estimate import estimate
 from pose.media import load_image
+from pose.model import PoseModel, get_model
 from pose.skeleton import Joint
-from pose.stream import WebcamSession, jpeg_data_url
+from pose.stream import DEFAULT_LIVE_SIZE, LIVE_BACKEND, WebcamSession, jpeg_data_url, live_model
 
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier, facing the camera
 
@@ -47,7 +49,7 @@ def test_meters_count_frames_rate_and_latency(model):
 def test_mirrored_frames_keep_left_and_right(model):
     """The browser sends a mirrored selfie image; joints must still be the person's own."""
     photo = load_image(PHOTO)
-    truth = estimate(photo, size="fast", model=model).people[0]
+    truth = estimate(photo, size=DEFAULT_LIVE_SIZE, model=model).people[0]
     mirrored = np.ascontiguousarray(photo[:, ::-1])
 
     live = WebcamSession().process(mirrored, mirrored=True, smooth=False, model=model)
@@ -63,7 +65,7 @@ def test_mirrored_frames_keep_left_and_right(model):
 
     # Without un-mirroring, the model would swap the sides: this is what we avoid.
     # Its "right shoulder" lands on the mirror image of the true left one.
-    naive = estimate(mirrored, size="fast", model=model).people[0]
+    naive = estimate(mirrored, size=DEFAULT_LIVE_SIZE, model=model).people[0]
     width = photo.shape[1]
     naive_x = naive[Joint.R_SHOULDER][0]
     assert abs(naive_x - (width - truth[Joint.L_SHOULDER][0])) < abs(
@@ -115,3 +117,27 @@ def test_estimate_frame_endpoint(client):
         client.predict(
             handle_file(str(COCO_DIR / "test_coco.json")), "fast", 0.1, api_name="/estimate_frame"
         )
+
+
+@pytest.mark.model
+def test_live_frames_run_on_int8_once_it_is_loaded(monkeypatch):
+    monkeypatch.delenv("POSE_BACKEND", raising=False)
+    assert LIVE_BACKEND == "int8"
+    unloaded = PoseModel(backend="int8")
+    monkeypatch.setattr(
+        pose.stream,
+        "get_model",
+        lambda backend=None: {"int8": unloaded}.get(backend) or get_model(),
+    )
+    assert live_model() is get_model()  # still building: the float32 default serves
+    unloaded.load()
+    assert live_model() is unloaded
+    live = WebcamSession().process(load_image(PHOTO), mirrored=False, smooth=False)
+    assert live.estimate.people  # the skier, found by the int8 model
+
+
+def test_an_explicit_backend_wins_over_the_live_default(monkeypatch):
+    monkeypatch.setenv("POSE_BACKEND", "session")
+    assert pose.stream.live_backend() == "session"
+    monkeypatch.delenv("POSE_BACKEND")
+    assert pose.stream.live_backend() == "int8"
