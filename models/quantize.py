@@ -22,8 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-INPUT_NAME = "image"
-OUTPUT_NAME = "Openpose/concat_stage7"
+from pose.model import INPUT_TENSOR, OUTPUT_TENSOR
+
+INPUT_NAME = INPUT_TENSOR.split(":")[0]
+OUTPUT_NAME = OUTPUT_TENSOR.split(":")[0]
 # TFLite tensor names (their first ';'-separated part) matching one of these stay float32.
 # Chosen one part at a time with benchmarks/accuracy.py --sweep (mean AP of nine sizes;
 # float32 0.510): all of these float 0.506 (model 1.7x float32's speed); the backbone's

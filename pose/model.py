@@ -166,12 +166,6 @@ def convert_to_tflite(graph_path: Path, destination: Path, quantize: str | None 
     verify(graph_path)
     import tensorflow as tf
 
-    converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
-        str(graph_path),
-        input_arrays=[INPUT_TENSOR.split(":")[0]],
-        output_arrays=[OUTPUT_TENSOR.split(":")[0]],
-        input_shapes={INPUT_TENSOR.split(":")[0]: list(_CONVERT_SHAPE)},
-    )
     if quantize is not None and quantize not in QUANTIZATIONS:
         raise ValueError(f"Unknown quantization {quantize!r}: use one of {QUANTIZATIONS}.")
     if quantize == "int8":
@@ -181,6 +175,12 @@ def convert_to_tflite(graph_path: Path, destination: Path, quantize: str | None 
         frames = augment(calibration_images(), (_CONVERT_SHAPE[2], _CONVERT_SHAPE[1]))
         content = convert_int8(graph_path, frames, _CONVERT_SHAPE)
     else:
+        converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
+            str(graph_path),
+            input_arrays=[INPUT_TENSOR.split(":")[0]],
+            output_arrays=[OUTPUT_TENSOR.split(":")[0]],
+            input_shapes={INPUT_TENSOR.split(":")[0]: list(_CONVERT_SHAPE)},
+        )
         if quantize is not None:
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
         if quantize == "float16":

@@ -54,6 +54,8 @@ def prepare_live_model() -> None:
     """Load the live model in a background thread (once per process): the first load of the
     int8 model may build it, about 80 s, which must not hold up a frame."""
     global _live_loader
+    if _live_loader is not None:  # every frame asks: no lock once started
+        return
     with _live_lock:
         if _live_loader is not None:
             return
