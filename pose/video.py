@@ -7,7 +7,7 @@ wheels only write mp4v, which browsers do not play.
 The work runs as a small pipeline of threads joined by bounded queues, so decoding,
 inference, drawing and encoding overlap and keep two cores busy::
 
-    read (PyAV decode, RGB) -> infer (the model; ``batch`` frames per call)
+    read (PyAV decode, RGB) -> infer (the model; one worker per core, frames dealt in turn)
         -> draw (keypoint decode, smoothing, skeletons, RGB->YUV) -> encode (libx264, caller)
 
 The model runtime, OpenCV and the codecs release the GIL while they work, so the threads run
@@ -16,6 +16,7 @@ truly in parallel. Audio is not copied to the output.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 import av
@@ -51,10 +53,9 @@ MAX_SECONDS = float(os.environ.get("POSE_MAX_VIDEO_SECONDS", 600))
 MAX_SIDE = 4096
 MAX_EVERY = 100
 DEFAULT_FPS = Fraction(25)
-# Frames per model call. Measured on the street clip (benchmarks/video.py, 40 frames): with
-# the TFLite backend one frame per call ran 10-14 frames/s against 7-9 for two, and with the
-# TF session batching gained nothing, so the overlap comes from the threads alone.
-BATCH = 1
+# Batching frames into one model call gained nothing (measured on the street clip: with
+# TFLite one frame per call ran 10-14 frames/s against 7-9 for two). The model stage instead
+# runs one single-threaded worker per core (PoseModel.workers), each on every other frame.
 QUEUE_SIZE = 4
 
 ENCODERS = {".mp4": "libx264", ".mov": "libx264", ".m4v": "libx264", ".webm": "libvpx-vp9"}
@@ -485,13 +486,7 @@ class _Pipeline:
                 if self.stop.is_set():
                     return _END
 
-    def get_nowait(self, box: queue.Queue):
-        try:
-            return box.get_nowait()
-        except queue.Empty:
-            return None
-
-    def spawn(self, name: str, target: Callable[[], None], outbox: queue.Queue) -> None:
+    def spawn(self, name: str, target: Callable[[], None], *outboxes: queue.Queue) -> None:
         def run() -> None:
             try:
                 target()
@@ -499,7 +494,8 @@ class _Pipeline:
                 self.errors.append(exc)
                 self.stop.set()
             finally:
-                self.put(outbox, _END)
+                for outbox in outboxes:
+                    self.put(outbox, _END)
 
         thread = threading.Thread(target=run, name=f"video-{name}", daemon=True)
         thread.start()
@@ -524,7 +520,6 @@ def process_video(
     every: int = 1,
     smooth: bool = False,
     max_frames: int = MAX_FRAMES,
-    batch: int = BATCH,
     model: PoseModel | None = None,
     progress: ProgressCallback | None = None,
 ) -> VideoResult:
@@ -541,18 +536,23 @@ def process_video(
     box = resolve_box(size)
     model = model or get_model()
     started = time.perf_counter()
+    resources = contextlib.ExitStack()  # closed after the pipeline's threads have stopped
     container, info = open_video(source)
+    resources.callback(container.close)
     try:
         encoder_for(output)
         total = check_frame_budget(info, every, max_frames)
+        runs = resources.enter_context(model.workers())
     except BaseException:
-        container.close()
+        resources.close()
         raise
     writer: VideoWriter | None = None  # opened on the first frame: rotation may swap W and H
     frames: list[FrameKeypoints] = []
     pipeline = _Pipeline()
-    decoded: queue.Queue = queue.Queue(QUEUE_SIZE)
-    inferred: queue.Queue = queue.Queue(QUEUE_SIZE)
+    # Frame n goes to worker n % len(runs) and comes back from it in the same turn, so the
+    # order survives without sequence numbers.
+    decoded = [queue.Queue(QUEUE_SIZE) for _ in runs]
+    inferred = [queue.Queue(QUEUE_SIZE) for _ in runs]
     drawn: queue.Queue = queue.Queue(QUEUE_SIZE)
     smoother = PoseSmoother() if smooth else None
     source_frames = 0  # decoded in all; set by the reader before it ends the queue
@@ -561,6 +561,7 @@ def process_video(
         nonlocal source_frames
         reader = iter_frames(container, info, every, max_frames)
         first = previous = None  # (H, W, 3) shapes
+        turn = 0
         try:
             while True:
                 index, seconds, image = next(reader)
@@ -574,28 +575,23 @@ def process_video(
                         log.info("frame %d is %dx%d: letterboxed", index, shape[1], shape[0])
                     image = letterbox(image, first[1], first[0])
                 previous = shape
-                if not pipeline.put(decoded, (index, seconds, image)):
+                if not pipeline.put(decoded[turn], (index, seconds, image)):
                     return
+                turn = (turn + 1) % len(decoded)
         except StopIteration as end:
             source_frames = end.value
 
-    def infer() -> None:
-        carry = None
-        while (item := carry or pipeline.get(decoded)) is not _END:
-            group, carry = [item], None
-            # Take frames already waiting (same size) so one model call does several.
-            while len(group) < batch and (extra := pipeline.get_nowait(decoded)) is not None:
-                if extra is _END or extra[2].shape != item[2].shape:
-                    carry = extra
-                    break
-                group.append(extra)
-            outputs = model.infer_batch([image for _, _, image in group], box)
-            for (index, seconds, image), result in zip(group, outputs, strict=True):
-                if not pipeline.put(inferred, (index, seconds, image, result)):
-                    return
+    def infer(inbox: queue.Queue, outbox: queue.Queue, run) -> None:
+        while (item := pipeline.get(inbox)) is not _END:
+            index, seconds, image = item
+            (result,) = model.infer_batch([image], box, run=run)
+            if not pipeline.put(outbox, (index, seconds, image, result)):
+                return
 
     def draw() -> None:
-        while (item := pipeline.get(inferred)) is not _END:
+        turn = 0
+        while (item := pipeline.get(inferred[turn])) is not _END:
+            turn = (turn + 1) % len(inferred)
             index, seconds, image, result = item
             people = decode_output(result, threshold)
             if smoother is not None:
@@ -604,8 +600,9 @@ def process_video(
             if not pipeline.put(drawn, (FrameKeypoints(index, seconds, tuple(people)), planes)):
                 return
 
-    pipeline.spawn("read", read, decoded)
-    pipeline.spawn("infer", infer, inferred)
+    pipeline.spawn("read", read, *decoded)
+    for number, (inbox, outbox, run) in enumerate(zip(decoded, inferred, runs, strict=True)):
+        pipeline.spawn(f"infer{number}", partial(infer, inbox, outbox, run), outbox)
     pipeline.spawn("draw", draw, drawn)
     try:
         while (item := pipeline.get(drawn)) is not _END:
@@ -631,7 +628,7 @@ def process_video(
         raise
     finally:
         pipeline.close()
-        container.close()
+        resources.close()
     seconds = time.perf_counter() - started
     log.info("%d frames in %.1f s", len(frames), seconds)
     return VideoResult(

@@ -155,6 +155,21 @@ def test_concurrent_calls_give_the_sequential_answers(tflite_model):
         assert np.array_equal(output, expected[index % len(inputs)])
 
 
+def test_workers_run_single_threaded_and_are_reused(tflite_model, session_model):
+    image = load_image(COCO_DIR / PHOTOS[0])
+    batch = preprocess(image, 320, 216)[None]
+    expected = tflite_model.run(batch)
+    with tflite_model.workers(2) as runs:
+        first = [run.__self__ for run in runs]
+        assert [runner.threads for runner in first] == [1, 1]
+        for run in runs:
+            assert np.abs(run(batch) - expected).max() < TOLERANCE
+    with tflite_model.workers(2) as runs:
+        assert {id(run.__self__) for run in runs} == {id(runner) for runner in first}
+    with session_model.workers(2) as runs:  # the session already uses every core
+        assert runs == [session_model.run]
+
+
 def test_missing_or_corrupt_converted_model_is_rebuilt(tmp_path, monkeypatch):
     target = tmp_path / "graph.tflite"
     monkeypatch.setenv("POSE_TFLITE_PATH", str(target))

@@ -4,6 +4,7 @@ the CLI and the app API; the output must be browser-playable H.264 with the righ
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -299,6 +300,28 @@ def test_process_video_frames_size_rate_and_keypoints(tmp_path, clip):
     assert csv_lines[0] == "frame,time,person,joint,x,y,confidence"
     assert {line.split(",")[0] for line in csv_lines[1:]} <= {str(i) for i in range(6)}
     assert not result.audio_dropped
+
+
+@pytest.mark.model
+def test_frames_come_back_in_order_from_the_model_workers(tmp_path, clip):
+    # The model stage deals frames in turn to one worker per core; each frame's people must
+    # still be that frame's. The clip's frames are different photos, so a swap shows.
+    from pose.estimate import estimate
+    from pose.model import get_model
+
+    model = get_model()
+    with model.workers() as runs:
+        assert len(runs) == 2 or (os.cpu_count() or 1) < 2
+    result = process_video(clip, tmp_path / "out.mp4", model=model)
+    container, info = open_video(clip)
+    with container:
+        images = [image for _, _, image in iter_frames(container, info)]
+    assert len(images) == len(result.frames) == 6
+    for image, frame in zip(images, result.frames, strict=True):
+        expected = estimate(image, model=model).people
+        assert len(frame.people) == len(expected)
+        for mine, theirs in zip(frame.people, expected, strict=True):
+            assert np.abs(mine.keypoints - theirs.keypoints).max() < 0.05
 
 
 @pytest.mark.model
