@@ -45,6 +45,7 @@ import numpy as np
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, estimate
 from pose.model import (
+    MOTION_BACKEND,
     PRESETS,
     PoseModel,
     TFLiteRunner,
@@ -54,7 +55,7 @@ from pose.model import (
     preprocess,
 )
 from pose.skeleton import DRAWN_LIMBS
-from pose.stream import DEFAULT_LIVE_SIZE, LIVE_BACKEND, WebcamSession, jpeg_data_url
+from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
@@ -256,6 +257,24 @@ def serial_stages(clip: Path, out_dir: Path, model: PoseModel, size: str) -> dic
     result = {name: median_ms(values[2:] or values) for name, values in stages.items()}
     result["fps"] = count / elapsed
     return result
+
+
+def pipeline_stages(clip: Path, out_dir: Path, model: PoseModel, size: str) -> dict[str, float]:
+    """CPU ms per frame of each thread of :func:`pose.video.process_video`, workers summed."""
+    from pose.video import process_video
+
+    result = process_video(clip, out_dir / "stages.mp4", size=size, model=model)
+    count = len(result.frames)
+    labels = {
+        "read": "read (video decode, RGB)",
+        "infer": "infer (preprocess + model), all workers",
+        "draw": "draw (PAF decode, skeletons, YUV)",
+        "encode": "encode (H.264, caller's thread)",
+    }
+    spent: dict[str, float] = dict.fromkeys(labels.values(), 0.0)
+    for name, seconds in result.stage_cpu_seconds.items():
+        spent[labels[name.rstrip("0123456789")]] += seconds * 1000 / count
+    return spent
 
 
 def _net_output(raw: np.ndarray, shape: tuple[int, ...]):
@@ -482,8 +501,8 @@ def main(argv: list[str] | None = None) -> int:
             single[f"(b) image path, tflite, {preset}"] = lambda preset=preset: draw_poses(
                 frame, estimate(frame, size=preset, model=models["tflite"]).people
             )
-    webcam = webcam_frame(models[LIVE_BACKEND])
-    single[f"webcam frame ({DEFAULT_LIVE_SIZE}), {LIVE_BACKEND}"] = lambda: webcam(frame)
+    webcam = webcam_frame(models[MOTION_BACKEND])
+    single[f"webcam frame ({DEFAULT_LIVE_SIZE}), {MOTION_BACKEND}"] = lambda: webcam(frame)
     single_ms, single_best, single_cpu = interleaved(single, args.repeats)
     base_ms = single_ms["(a) original, one frame"]
     figures["single_ms"] = single_ms
@@ -534,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         clip_cases["(c) video path, tflite, fast"] = lambda: video_fps(
             clip, out_dir, models["tflite"], "fast", args.frames
         )
-        for name in ("session", "tflite"):  # one thread, no overlap: what the pipeline adds
+        for name in ("session", "tflite", MOTION_BACKEND):  # one thread, no overlap
             clip_cases[f"serial loop, {name}, balanced"] = lambda model=models[name]: serial_stages(
                 clip, out_dir, model, "balanced"
             )["fps"]
@@ -549,7 +568,9 @@ def main(argv: list[str] | None = None) -> int:
                 cpu_samples[name].append((cpu_seconds() - spent) * 1000 / args.frames)
         fps = {name: statistics.median(values) for name, values in fps_samples.items()}
         cpu_ms = {name: statistics.median(values) for name, values in cpu_samples.items()}
-        stages = serial_stages(clip, out_dir, models["tflite"], "balanced")
+        stages = serial_stages(clip, out_dir, models[MOTION_BACKEND], "balanced")
+        overlapped = pipeline_stages(clip, out_dir, models[MOTION_BACKEND], "balanced")
+    figures["pipeline_cpu_ms"] = overlapped
     figures["fps"] = fps
     figures["cpu_ms_per_frame"] = cpu_ms
     figures["stages_ms"] = stages
@@ -603,14 +624,19 @@ def main(argv: list[str] | None = None) -> int:
             )
     figures["limits"] = limits
 
-    print("\nwhere one frame's time goes (serial loop, tflite, balanced; medians)")
+    print(f"\nwhere one frame's time goes (serial loop, {MOTION_BACKEND}, balanced; medians)")
     serial_total = sum(value for name, value in stages.items() if name != "fps")
     for name, value in stages.items():
         if name != "fps":
             row(name, f"{value:8.1f} ms", None, f"{value / serial_total:5.1%}")
     row("sum (serial)", f"{serial_total:8.1f} ms")
-    pipeline_ms = 1000 / fps["(c) video path, tflite, balanced"]
+    pipeline_ms = 1000 / fps[f"(c) video path, {MOTION_BACKEND}, balanced"]
     row("video path per frame (overlapped)", f"{pipeline_ms:8.1f} ms")
+    print(f"\nwhere the video path's CPU time goes (overlapped, {MOTION_BACKEND}, one pass)")
+    stage_total = sum(overlapped.values())
+    for name, value in overlapped.items():
+        row(name, f"{value:8.1f} ms", None, f"{value / stage_total:5.1%} of the CPU time")
+    row("sum (CPU ms per frame)", f"{stage_total:8.1f} ms")
 
     process_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
     figures["benchmark_peak_rss_gb"] = process_rss
@@ -659,17 +685,17 @@ def main(argv: list[str] | None = None) -> int:
     video_cpu_ratio = base_cpu / cpu_ms["(c) video path, tflite, balanced"]
     int8_ratio = fps["(c) video path, int8, balanced"] / base_fps
     int8_cpu_ratio = base_cpu / cpu_ms["(c) video path, int8, balanced"]
-    webcam_key = f"webcam frame ({DEFAULT_LIVE_SIZE}), {LIVE_BACKEND}"
+    webcam_key = f"webcam frame ({DEFAULT_LIVE_SIZE}), {MOTION_BACKEND}"
     webcam_ms, webcam_best = single_ms[webcam_key], single_best[webcam_key]
     checks = [
-        ("video path >= 5x (a), balanced, 640x480", video_ratio >= GOALS["video_ratio"],
-         f"{video_ratio:.2f}x"),
-        ("  the same by CPU time per frame", video_cpu_ratio >= GOALS["video_ratio"],
-         f"{video_cpu_ratio:.2f}x"),
-        ("  int8 backend (mean AP within 0.01, README)", int8_ratio >= GOALS["video_ratio"],
+        (f"video path >= 5x (a), default: {MOTION_BACKEND}", int8_ratio >= GOALS["video_ratio"],
          f"{int8_ratio:.2f}x"),
-        ("    the same by CPU time per frame", int8_cpu_ratio >= GOALS["video_ratio"],
+        ("  the same by CPU time per frame", int8_cpu_ratio >= GOALS["video_ratio"],
          f"{int8_cpu_ratio:.2f}x"),
+        ("  exact float32 (tflite, POSE_BACKEND=tflite)", video_ratio >= GOALS["video_ratio"],
+         f"{video_ratio:.2f}x"),
+        ("    the same by CPU time per frame", video_cpu_ratio >= GOALS["video_ratio"],
+         f"{video_cpu_ratio:.2f}x"),
         (f"webcam frame < 40 ms ({DEFAULT_LIVE_SIZE}), median", webcam_ms < GOALS["webcam_ms"],
          f"{webcam_ms:.1f} ms"),
         ("  best of the rounds (least disturbed)", webcam_best < GOALS["webcam_ms"],

@@ -44,8 +44,8 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend",
         choices=BACKENDS,
-        help="model backend (default: $POSE_BACKEND, else tflite); int8 is 1.75x as fast, "
-        "nearly as accurate (README, Backends and settings)",
+        help="model backend (default: $POSE_BACKEND, else tflite for photos and int8 for "
+        "videos); int8 is 1.75x as fast, nearly as accurate (README, Backends and settings)",
     )
 
 

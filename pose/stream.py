@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -26,7 +24,7 @@ import numpy as np
 
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
-from pose.model import BACKEND_ENV, PoseModel, get_model
+from pose.model import PoseModel, motion_model
 from pose.smoothing import PoseSmoother
 from pose.types import Estimate
 
@@ -34,46 +32,11 @@ log = logging.getLogger(__name__)
 
 # Frames over which the live frame rate is measured (about 2-3 s at 10 frames/s).
 RATE_WINDOW = 20
-# Live frames run on the int8 model: at the balanced size it takes about as long as float32
-# at the fast size (24 against 23 ms a frame) and finds far more (nine-size mean AP 0.506
-# against 0.334; README "Performance"). An explicit $POSE_BACKEND wins.
-LIVE_BACKEND = "int8"
+# Live frames run on the motion model (int8, pose.model.motion_model) at the balanced size:
+# as fast as float32 at the fast size (24 against 23 ms a frame) and it finds far more
+# (nine-size mean AP 0.506 against 0.334; README "Performance").
 DEFAULT_LIVE_SIZE = "balanced"
 JPEG_QUALITY = 80
-
-_live_loader: threading.Thread | None = None
-_live_lock = threading.Lock()
-
-
-def live_backend() -> str:
-    """``$POSE_BACKEND`` when set, else :data:`LIVE_BACKEND`."""
-    return os.environ.get(BACKEND_ENV, "").strip().lower() or LIVE_BACKEND
-
-
-def prepare_live_model() -> None:
-    """Load the live model in a background thread (once per process): the first load of the
-    int8 model may build it, about 80 s, which must not hold up a frame."""
-    global _live_loader
-    if _live_loader is not None:  # every frame asks: no lock once started
-        return
-    with _live_lock:
-        if _live_loader is not None:
-            return
-
-        def load() -> None:
-            try:
-                get_model(live_backend()).load()
-            except Exception as exc:  # the default model serves instead; say why once
-                log.warning("live model unavailable (%s); the default serves", exc)
-
-        _live_loader = threading.Thread(target=load, name="live-model", daemon=True)
-        _live_loader.start()
-
-
-def live_model() -> PoseModel:
-    """The live model once it is loaded; until then the default model (float32)."""
-    model = get_model(live_backend())
-    return model if model.ready else get_model()
 
 
 def jpeg_data_url(image: np.ndarray, quality: int = JPEG_QUALITY) -> str:
@@ -151,13 +114,11 @@ class WebcamSession:
 
         ``now`` (seconds, monotonic) is the arrival time; it times the smoother and the
         frame-rate meter. Latency is the time spent here, from arrival to drawn frame.
-        ``model``: by default :func:`live_model`.
+        ``model``: by default :func:`pose.model.motion_model`.
         """
         started = time.perf_counter()
         arrival = time.monotonic() if now is None else now
-        if model is None:
-            prepare_live_model()
-            model = live_model()
+        model = model or motion_model()
         real = frame[:, ::-1] if mirrored else frame
         result = estimate(np.ascontiguousarray(real), size=size, threshold=threshold, model=model)
         if smooth:

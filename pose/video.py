@@ -26,7 +26,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
@@ -38,7 +38,7 @@ import numpy as np
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import InputError
-from pose.model import PoseModel, get_model
+from pose.model import PoseModel, motion_model
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
 from pose.types import Pose
@@ -133,6 +133,9 @@ class VideoResult:
     height: int
     frames: tuple[FrameKeypoints, ...]
     seconds: float
+    # CPU seconds each pipeline stage spent ("read", "infer0", ..., "draw", "encode"): where
+    # the time goes when the stages overlap (benchmarks/speed.py prints it).
+    stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def audio_dropped(self) -> bool:
@@ -466,6 +469,7 @@ class _Pipeline:
 
     def __init__(self) -> None:
         self.stop = threading.Event()
+        self.cpu_seconds: dict[str, float] = {}
         self.errors: list[BaseException] = []
         self._threads: list[threading.Thread] = []
 
@@ -494,6 +498,7 @@ class _Pipeline:
                 self.errors.append(exc)
                 self.stop.set()
             finally:
+                self.cpu_seconds[name] = time.thread_time()
                 for outbox in outboxes:
                     self.put(outbox, _END)
 
@@ -528,14 +533,16 @@ def process_video(
     The output keeps the input's size (odd sides padded to even), frame rate and duration:
     with ``every`` > 1 each annotated frame is held until the next (the skipped frames are
     not encoded), and the last one until the source's end. Audio is dropped. ``smooth``
-    applies the One Euro filter across frames.
+    applies the One Euro filter across frames. ``model``: by default
+    :func:`pose.model.motion_model` (int8 when built).
     ``progress(done, total)`` is called from this thread after each encoded frame
     (``total`` is ``None`` when the file does not say how many frames it has).
     Raises :class:`InputError` for unusable input; the partial output is removed then.
     """
     box = resolve_box(size)
-    model = model or get_model()
+    model = model or motion_model()
     started = time.perf_counter()
+    encode_start = time.thread_time()  # this thread encodes (and opens and probes)
     resources = contextlib.ExitStack()  # closed after the pipeline's threads have stopped
     container, info = open_video(source)
     resources.callback(container.close)
@@ -640,4 +647,5 @@ def process_video(
         height=writer.height,
         frames=tuple(frames),
         seconds=seconds,
+        stage_cpu_seconds={**pipeline.cpu_seconds, "encode": time.thread_time() - encode_start},
     )

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from conftest import COCO_DIR
 
-import pose.stream
+import pose.model
 from pose.draw import draw_poses
 from pose.estimate import estimate
 from pose.media import load_image
-from pose.model import PoseModel, get_model
+from pose.model import MOTION_BACKEND, PoseModel, get_model, motion_model
 from pose.skeleton import Joint
-from pose.stream import DEFAULT_LIVE_SIZE, LIVE_BACKEND, WebcamSession, jpeg_data_url, live_model
+from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
 
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier, facing the camera
 
@@ -120,24 +120,28 @@ def test_estimate_frame_endpoint(client):
 
 
 @pytest.mark.model
-def test_live_frames_run_on_int8_once_it_is_loaded(monkeypatch):
+def test_live_frames_and_videos_run_on_int8_once_it_is_built(monkeypatch):
     monkeypatch.delenv("POSE_BACKEND", raising=False)
-    assert LIVE_BACKEND == "int8"
+    assert MOTION_BACKEND == "int8"
+    started = []
+    monkeypatch.setattr(pose.model, "prepare_motion_model", lambda: started.append(True))
+    monkeypatch.setattr(pose.model, "int8_is_built", lambda graph_path=None: False)
     unloaded = PoseModel(backend="int8")
-    monkeypatch.setattr(
-        pose.stream,
-        "get_model",
-        lambda backend=None: {"int8": unloaded}.get(backend) or get_model(),
-    )
-    assert live_model() is get_model()  # still building: the float32 default serves
-    unloaded.load()
-    assert live_model() is unloaded
+    monkeypatch.setattr(pose.model, "_models", {"int8": unloaded, "tflite": get_model()})
+    assert motion_model() is get_model()  # still building: the float32 default serves
+    assert started  # ... and the build has begun in the background
+    monkeypatch.undo()
+    monkeypatch.delenv("POSE_BACKEND", raising=False)
+    int8 = get_model("int8")
+    assert pose.model.int8_is_built()  # make setup built it
+    assert motion_model() is int8  # built: used at once, loaded on the first frame
     live = WebcamSession().process(load_image(PHOTO), mirrored=False, smooth=False)
-    assert live.estimate.people  # the skier, found by the int8 model
+    assert int8.ready and live.estimate.people  # the skier, found by the int8 model
 
 
-def test_an_explicit_backend_wins_over_the_live_default(monkeypatch):
+def test_an_explicit_backend_wins_over_the_motion_default(monkeypatch):
     monkeypatch.setenv("POSE_BACKEND", "session")
-    assert pose.stream.live_backend() == "session"
+    assert pose.model.motion_backend() == "session"
+    assert motion_model().backend == "session"
     monkeypatch.delenv("POSE_BACKEND")
-    assert pose.stream.live_backend() == "int8"
+    assert pose.model.motion_backend() == "int8"

@@ -317,6 +317,9 @@ def test_frames_come_back_in_order_from_the_model_workers(tmp_path, clip):
     with container:
         images = [image for _, _, image in iter_frames(container, info)]
     assert len(images) == len(result.frames) == 6
+    stages = result.stage_cpu_seconds  # where the time went, per thread
+    assert {"read", "infer0", "draw", "encode"} <= set(stages)
+    assert all(seconds > 0 for seconds in stages.values())
     for image, frame in zip(images, result.frames, strict=True):
         expected = estimate(image, model=model).people
         assert len(frame.people) == len(expected)
