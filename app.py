@@ -271,13 +271,17 @@ def video_path_input(**kwargs) -> gr.Video:
     return component
 
 
+BACKEND_NAMES = {"tflite": "float32", "session": "float32 (TF session)", "bf16": "bfloat16"}
+
+
 def _video_summary(result: VideoResult) -> str:
     found = sum(1 for frame in result.frames if frame.people)
     step = f", every {result.every}th frame" if result.every > 1 else ""
     lines = [
         f"Annotated {len(result.frames)} frames{step}: {result.width}x{result.height} at "
         f"{float(result.fps):.3g} fps, people found in {found}. "
-        f"Took {result.seconds:.1f} s ({result.processing_fps:.1f} frames/s)."
+        f"Took {result.seconds:.1f} s ({result.processing_fps:.1f} frames/s) on the "
+        f"{BACKEND_NAMES.get(result.backend, result.backend)} model."
     ]
     if result.audio_dropped:
         lines.append("The audio track was dropped: the annotated video is silent.")

@@ -136,6 +136,7 @@ class VideoResult:
     # CPU seconds each pipeline stage spent ("read", "infer0", ..., "draw", "encode"): where
     # the time goes when the stages overlap (benchmarks/speed.py prints it).
     stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    backend: str = ""  # the model backend that ran ("int8", "tflite", ...)
 
     @property
     def audio_dropped(self) -> bool:
@@ -648,4 +649,5 @@ def process_video(
         frames=tuple(frames),
         seconds=seconds,
         stage_cpu_seconds={**pipeline.cpu_seconds, "encode": time.thread_time() - encode_start},
+        backend=model.backend,
     )

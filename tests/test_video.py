@@ -455,6 +455,7 @@ def test_estimate_video_endpoint(client, clip):
     assert len(json.loads(Path(json_path).read_text())["frames"]) == 6
     assert Path(csv_path).read_text().startswith("frame,time,person,joint")
     assert "Annotated 6 frames" in summary
+    assert " on the int8 model." in summary  # the video default, built by make setup
 
 
 @pytest.mark.app
