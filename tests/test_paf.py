@@ -2,13 +2,16 @@
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from pose.decode import cell_to_pixel
 from pose.paf import (
     DecodeParams,
+    _local_max,
     decode_multi,
     find_peaks,
     match_limbs,
+    score_limb_batch,
     score_limbs,
     unflip_maps,
 )
@@ -143,11 +146,94 @@ def test_limb_score_prefers_the_segment_along_the_field():
     assert np.isneginf(scores[0, 1]) and np.isneginf(scores[0, 2])  # across, backwards
 
 
+def noisy_candidates(seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
+    """Peaks of two synthetic people plus random decoys, and noisy fields; some joints empty."""
+    rng = np.random.default_rng(seed)
+    heatmaps, pafs = synthetic_fields([person_at(14, 10), person_at(40, 14)])
+    pafs += rng.normal(0.0, 0.1, pafs.shape).astype(np.float32)
+    peaks = find_peaks(heatmaps, 0.1)
+    for joint in range(NUM_JOINTS):
+        decoys = rng.uniform((-2, -2, 0), (SHAPE[1] + 2, SHAPE[0] + 2, 1), (joint % 4, 3))
+        peaks[joint] = np.concatenate([peaks[joint], decoys.astype(np.float32)])
+    peaks[Joint.R_KNEE] = peaks[Joint.R_KNEE][:0]  # a limb with no start, one with no end
+    return peaks, pafs
+
+
+def reference_score_limbs(start, end, paf, params=DecodeParams()):
+    """The original one-limb scoring (broadcast over (na, nb)), kept as the reference."""
+    if len(start) == 0 or len(end) == 0:
+        return np.full((len(start), len(end)), -np.inf, dtype=np.float32)
+    a, b = start[:, None, :2], end[None, :, :2]
+    delta = b - a
+    length = np.linalg.norm(delta, axis=-1)
+    unit = delta / np.maximum(length, 1e-6)[..., None]
+    steps = np.linspace(0.0, 1.0, params.paf_samples, dtype=np.float32)
+    points = a[:, :, None, :] + delta[:, :, None, :] * steps[:, None]
+    height, width = paf.shape[:2]
+    x = np.clip(points[..., 0], 0, width - 1)
+    y = np.clip(points[..., 1], 0, height - 1)
+    x0 = np.minimum(np.floor(x).astype(np.intp), width - 2)
+    y0 = np.minimum(np.floor(y).astype(np.intp), height - 2)
+    fx, fy = (x - x0)[..., None], (y - y0)[..., None]
+    top = paf[y0, x0] * (1 - fx) + paf[y0, x0 + 1] * fx
+    bottom = paf[y0 + 1, x0] * (1 - fx) + paf[y0 + 1, x0 + 1] * fx
+    along = ((top * (1 - fy) + bottom * fy) * unit[:, :, None, :]).sum(axis=-1)
+    penalty = np.minimum(0.5 * paf.shape[0] / np.maximum(length, 1e-6) - 1.0, 0.0)
+    score = along.mean(axis=-1) + penalty
+    on_limb = (along > params.paf_threshold).mean(axis=-1)
+    valid = (on_limb >= params.paf_min_fraction) & (score > 0) & (length > 1e-6)
+    return np.where(valid, score, -np.inf).astype(np.float32)
+
+
+def test_batched_limb_scores_equal_one_limb_at_a_time():
+    peaks, pafs = noisy_candidates()
+    starts = [peaks[joint_a] for joint_a, _ in LIMBS]
+    ends = [peaks[joint_b] for _, joint_b in LIMBS]
+    batched = score_limb_batch(starts, ends, pafs, PAF_CHANNELS)
+    assert len(batched) == len(LIMBS)
+    found = 0
+    for scores, start, end, channels in zip(batched, starts, ends, PAF_CHANNELS, strict=True):
+        field = pafs[:, :, list(channels)]
+        expected = reference_score_limbs(start, end, field)
+        assert scores.dtype == np.float32 and scores.shape == (len(start), len(end))
+        # Bit for bit: the greedy matching must see the very same numbers.
+        assert np.array_equal(scores, expected)
+        assert np.array_equal(score_limbs(start, end, field), expected)
+        found += int(np.isfinite(scores).sum())
+    assert found >= 2 * (len(LIMBS) - 2)  # both people's limbs, minus the knee's two
+    assert any(scores.size == 0 for scores in batched)
+
+
+def test_batched_limb_scores_without_any_pair():
+    pafs = np.zeros((*SHAPE, 38), np.float32)
+    none, two = np.zeros((0, 3), np.float32), np.ones((2, 3), np.float32)
+    scores = score_limb_batch([none, two, none], [two, none, none], pafs, PAF_CHANNELS[:3])
+    assert [s.shape for s in scores] == [(0, 2), (2, 0), (0, 0)]
+    assert score_limb_batch([], [], pafs, []) == []
+    assert score_limbs(none, two, pafs[:, :, :2]).shape == (0, 2)
+    with pytest.raises(ValueError, match="channel pair per limb"):
+        score_limb_batch([two], [two, two], pafs, PAF_CHANNELS[:1])
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5])
+def test_local_max_is_scipys_maximum_filter(size):
+    rng = np.random.default_rng(size)
+    for shape in [(40, 54, 18), (1, 5, 18), (3, 1, 18)]:
+        maps = rng.random(shape, dtype=np.float32)
+        maps[maps < 0.5] = 0.0
+        expected = ndimage.maximum_filter(maps, size=(size, size, 1))
+        assert np.array_equal(_local_max(maps, size), expected)
+
+
 def test_greedy_matching_takes_best_pairs_once():
     scores = np.array([[0.9, 0.8], [0.85, -np.inf]], dtype=np.float32)
     assert match_limbs(scores) == [(0, 0, pytest.approx(0.9))]
     scores = np.array([[0.9, 0.8], [0.85, 0.1]], dtype=np.float32)
     assert match_limbs(scores) == [(0, 0, pytest.approx(0.9)), (1, 1, pytest.approx(0.1))]
+    ties = np.array([[0.5, 0.5, 0.5], [0.5, 0.5, 0.7]], dtype=np.float32)
+    assert match_limbs(ties) == [(1, 2, pytest.approx(0.7)), (0, 0, pytest.approx(0.5))]
+    assert match_limbs(np.zeros((0, 3), np.float32)) == []
+    assert match_limbs(np.full((2, 2), -np.inf, np.float32)) == []
 
 
 def test_noise_and_zero_threshold_stay_bounded():
