@@ -456,7 +456,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=30, help="frames in the benchmark clip")
     parser.add_argument("--repeats", type=int, default=7, help="timed rounds per measurement")
-    parser.add_argument("--clip-rounds", type=int, default=3, help="timed passes over the clip")
+    parser.add_argument("--clip-rounds", type=int, default=5, help="timed passes over the clip")
     parser.add_argument("--no-app", action="store_true", help="skip the app cold start")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     return parser.parse_args(argv)
