@@ -212,6 +212,18 @@ def video_fps(
     return count / elapsed
 
 
+def with_x264_preset(preset: str, fn: Callable[..., float], *args, **kwargs) -> float:
+    """``fn(*args, **kwargs)`` with pose.video's H.264 encoder at another x264 preset."""
+    from pose import video
+
+    options = video.ENCODER_OPTIONS["libx264"]
+    video.ENCODER_OPTIONS["libx264"] = {**options, "preset": preset}
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        video.ENCODER_OPTIONS["libx264"] = options
+
+
 def serial_stages(clip: Path, out_dir: Path, model: PoseModel, size: str) -> dict[str, float]:
     """One thread, no overlap: per-frame median ms of each stage, plus frames/s overall."""
     import av
@@ -552,6 +564,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         clip_cases["(c) video path, tflite, fast"] = lambda: video_fps(
             clip, out_dir, models["tflite"], "fast", args.frames
+        )
+        # What two of the steps contribute: each undone alone, on the default video model.
+        motion = models[MOTION_BACKEND]
+        clip_cases[f"  {MOTION_BACKEND}, one model call at a time (2 threads)"] = lambda: video_fps(
+            clip, out_dir, motion, "balanced", args.frames, workers=1
+        )
+        clip_cases[f"  {MOTION_BACKEND}, x264 superfast instead of ultrafast"] = lambda: (
+            with_x264_preset("superfast", video_fps, clip, out_dir, motion, "balanced", args.frames)
         )
         for name in ("session", "tflite", MOTION_BACKEND):  # one thread, no overlap
             clip_cases[f"serial loop, {name}, balanced"] = lambda model=models[name]: serial_stages(

@@ -528,6 +528,7 @@ def process_video(
     smooth: bool = False,
     max_frames: int = MAX_FRAMES,
     model: PoseModel | None = None,
+    workers: int = 0,
     progress: ProgressCallback | None = None,
 ) -> VideoResult:
     """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
@@ -536,7 +537,8 @@ def process_video(
     with ``every`` > 1 each annotated frame is held until the next (the skipped frames are
     not encoded), and the last one until the source's end. Audio is dropped. ``smooth``
     applies the One Euro filter across frames. ``model``: by default
-    :func:`pose.model.motion_model` (int8 when built).
+    :func:`pose.model.motion_model` (int8 when built); ``workers``: model workers (default
+    one per core; 1 = one call at a time on all cores, see :meth:`PoseModel.workers`).
     ``progress(done, total)`` is called from this thread after each encoded frame
     (``total`` is ``None`` when the file does not say how many frames it has).
     Raises :class:`InputError` for unusable input; the partial output is removed then.
@@ -551,7 +553,7 @@ def process_video(
     try:
         encoder_for(output)
         total = check_frame_budget(info, every, max_frames)
-        runs = resources.enter_context(model.workers())
+        runs = resources.enter_context(model.workers(workers))
     except BaseException:
         resources.close()
         raise
