@@ -1,6 +1,6 @@
 """Speed of the pipeline against the original approach and against the machine's limit.
 
-    .venv/bin/python -m benchmarks.speed [--frames 30] [--repeats 7] [--no-app] [--json]
+    .venv/bin/python -m benchmarks.speed [--frames 90] [--repeats 7] [--no-app] [--json]
 
 One run, on real frames (../shared/eval/video/demo.mp4, centre-cropped to 4:3 and resized to
 640x480, looped into a clip), times:
@@ -476,7 +476,7 @@ def app_figures(
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--frames", type=int, default=30, help="frames in the benchmark clip")
+    parser.add_argument("--frames", type=int, default=90, help="frames in the benchmark clip")
     parser.add_argument("--repeats", type=int, default=7, help="timed rounds per measurement")
     parser.add_argument("--clip-rounds", type=int, default=5, help="timed passes over the clip")
     parser.add_argument("--no-app", action="store_true", help="skip the app cold start")
