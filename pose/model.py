@@ -3,10 +3,11 @@
 This is the only module that imports TensorFlow (or LiteRT, TFLite's runtime). Backends run
 the same verified graph: "tflite" (default), the graph converted by TensorFlow's TFLite
 converter and run by the XNNPACK delegate, exact and the fastest in float32; "session", a
-plain TensorFlow session; "bf16", the session in bfloat16 (faster, not exact). Each is
-created lazily, once per process, behind a lock, so importing :mod:`pose` stays cheap and
-concurrent requests share one model. Choose with ``PoseModel(backend=...)`` or
-``$POSE_BACKEND``; README "Performance" has the measurements.
+plain TensorFlow session; "bf16", the session in bfloat16 (faster, not exact); "int8", the
+quantised variant of models/quantize.py, which videos and webcam frames use
+(:func:`motion_model`). Each is created lazily, once per process, behind a lock, so
+importing :mod:`pose` stays cheap and concurrent requests share one model. Choose with
+``PoseModel(backend=...)`` or ``$POSE_BACKEND``; README "Performance" has the measurements.
 """
 
 from __future__ import annotations
@@ -558,9 +559,10 @@ def get_model(backend: str | None = None) -> PoseModel:
 
 
 # Moving pictures (videos, webcam frames) run on the int8 model: the video path at about
-# 1.4x float32's frames/s, and live frames at the balanced size as fast as float32 at the
-# fast size, within 0.01 of float32's nine-size mean AP (README "Performance"). Photos stay
-# on the exact float32 default. An explicit $POSE_BACKEND wins for both.
+# 1.7x float32's frames/s (52 against 31 on 640x480 frames), and live frames at the balanced
+# size as fast as float32 at the fast size, within 0.01 of float32's nine-size mean AP
+# (README "Performance"). Photos stay on the exact float32 default. An explicit
+# $POSE_BACKEND wins for both.
 MOTION_BACKEND = "int8"
 
 _motion_loader: threading.Thread | None = None
