@@ -7,13 +7,17 @@ MODEL := models/graph_opt.pb
 TFLITE := models/graph_opt.tflite
 INT8 := models/graph_opt.int8.tflite
 
-.PHONY: run test setup model examples lint format browser screenshots benchmark clean
+.PHONY: run test test-fast setup model examples lint format browser screenshots benchmark clean
 
 run: setup
 	$(PY) app.py
 
 test: setup browser lint
 	$(PY) -m pytest
+
+# The unit tier only (no model, no app, no browser): seconds, for the edit loop.
+test-fast: $(STAMP)
+	$(PY) -m pytest tests/unit -q
 
 setup: $(STAMP) $(MODEL) $(TFLITE) $(INT8) examples
 
@@ -50,7 +54,7 @@ browser:
 # Refresh the README's screenshots in docs/screenshots/ (a plain test run writes them to a
 # temporary folder, so `make test` leaves the git tree clean).
 screenshots: setup browser
-	POSE_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_browser.py -q
+	POSE_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_browser.py -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

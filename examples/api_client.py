@@ -7,7 +7,7 @@ Start the app (``make run`` or ``.venv/bin/python app.py``), then::
 
 Each call uses the redistributable files in this folder. Endpoints the app does not serve
 are reported as skipped, not failed. ``--json`` prints one JSON object with what each call
-returned (tests/test_api_client.py runs it that way against the launched app).
+returned (tests/app/test_api_client.py runs it that way against the launched app).
 
 ``stream_webcam`` is a streaming event for the browser: ``gradio_client`` cannot call it,
 so programs send frames one by one to ``estimate_frame``, as :func:`estimate_frame` does.

@@ -1,38 +1,35 @@
-"""Shared fixtures: the eval data, the real model, and a launched app."""
+"""Shared fixtures (the eval data, the real model, a launched app) and the tier markers.
+
+A test's tier is the folder it lives in: ``unit`` (pure, seconds), ``model`` (runs the real
+graph), ``app`` (launches the app, calls it through gradio_client) and ``browser`` (drives
+headless Chromium). Each folder's tests get the marker of that name, so ``-m "not browser"``
+and friends select by tier; helpers shared by tests live in ``tests/helpers``.
+"""
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-COCO_DIR = EVAL_DIR / "coco"
-VIDEO_PATH = EVAL_DIR / "video" / "demo.mp4"
+from tests.helpers.clips import make_clip
+from tests.helpers.paths import ROOT, coco_ground_truth
+from tests.helpers.server import free_port, stop_process, wait_for
 
-# OpenPose-18 index for each COCO-17 keypoint (see shared/eval/SOURCES.md).
-OPENPOSE_FOR_COCO = [0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10]
+TIERS = ("unit", "model", "app", "browser")
 
 
-def coco_ground_truth() -> dict[str, list[dict]]:
-    """file name -> person annotations with ``keypoints`` as a (17, 3) array."""
-    data = json.loads((COCO_DIR / "test_coco.json").read_text())
-    names = {image["id"]: image["file_name"] for image in data["images"]}
-    people: dict[str, list[dict]] = {name: [] for name in names.values()}
-    for annotation in data["annotations"]:
-        entry = dict(annotation)
-        entry["keypoints"] = np.asarray(annotation["keypoints"], dtype=np.float32).reshape(17, 3)
-        people[names[annotation["image_id"]]].append(entry)
-    return people
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests_dir = Path(__file__).parent
+    for item in items:
+        tier = Path(item.path).relative_to(tests_dir).parts[0]
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture(scope="session")
@@ -47,33 +44,20 @@ def model():
     return get_model()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    """A six-frame H.264 clip of the COCO eval photos at 320x240."""
+    return make_clip(tmp_path_factory.mktemp("clips") / "people.mp4")
 
 
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app exited early with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"app did not answer at {url} within {timeout:.0f} s")
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    """Terminate a launched app, killing it if it does not exit within 20 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+@pytest.fixture(scope="module")
+def empty_photo(tmp_path_factory) -> Path:
+    """A colour gradient: an image with no person in it."""
+    y, x = np.mgrid[0:240, 0:320]
+    pixels = np.stack([x * 255 // 320, y * 255 // 240, np.full_like(x, 128)], axis=-1)
+    path = tmp_path_factory.mktemp("match") / "empty.png"
+    Image.fromarray(pixels.astype(np.uint8)).save(path)
+    return path
 
 
 @pytest.fixture(scope="session")

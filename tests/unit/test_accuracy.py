@@ -4,10 +4,10 @@ import json
 
 import numpy as np
 import pytest
-from conftest import COCO_DIR, OPENPOSE_FOR_COCO
 
 from benchmarks.accuracy import evaluate, to_coco_keypoints, to_detections
 from pose.types import Pose
+from tests.helpers.paths import COCO_DIR, OPENPOSE_FOR_COCO
 
 ANNOTATIONS = COCO_DIR / "test_coco.json"
 

@@ -1,6 +1,6 @@
 """Helpers for browser tests: Debian's headless Chromium driven by Playwright.
 
-Shared by tests/test_browser.py (every tab) and the webcam test: start Chromium with
+Shared by tests/browser/test_browser.py (every tab) and the webcam test: start Chromium with
 ``launch_chromium(playwright, extra_args=[...fake webcam flags...])``, open the app with
 ``open_app``, switch tabs with ``open_tab``, write ``NAME.png`` with ``screenshot`` into
 ``screenshot_folder(tmp)``: a test's temporary folder, or the committed docs/screenshots/
@@ -94,7 +94,7 @@ def screenshot(page, name: str, folder: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- fake webcam
-# Used by tests/test_webcam_browser.py; reuse it to screenshot the Webcam tab with
+# Used by tests/browser/test_webcam_browser.py; reuse it to screenshot the Webcam tab with
 # frames from examples/ (e.g. write_y4m(path, [astronaut_as_640x480] * 10)).
 
 

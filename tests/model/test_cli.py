@@ -1,28 +1,13 @@
 import json
-import os
-import subprocess
-import sys
 from fractions import Fraction
 from types import SimpleNamespace
 
 import pytest
-from conftest import COCO_DIR, ROOT
 
 import pose.video
 from pose.cli import main
-
-pytestmark = pytest.mark.model
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pose", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
+from tests.helpers.cli import run_cli
+from tests.helpers.paths import COCO_DIR
 
 
 def test_estimate_json_and_annotated_output(tmp_path):

@@ -13,10 +13,10 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from bad_inputs import encoded, photo_array
-from conftest import COCO_DIR, ROOT, stop_process
 
-pytestmark = pytest.mark.app
+from tests.helpers.bad_inputs import encoded, photo_array
+from tests.helpers.paths import COCO_DIR, ROOT
+from tests.helpers.server import stop_process
 
 PASSWD = "/etc/passwd"
 SECRET_MARKERS = (b"root:", b"PATH=", b"import gradio", b"Openpose")
@@ -171,8 +171,9 @@ def test_uploads_and_results_are_deleted_from_the_cache(tmp_path):
     import sys
     import time
 
-    from conftest import free_port, wait_for
     from gradio_client import Client, handle_file
+
+    from tests.helpers.server import free_port, wait_for
 
     cache = tmp_path / "cache"
     port = free_port()

@@ -9,12 +9,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from bad_inputs import BAD_IMAGES, bad_videos, encoded, photo_array, synthetic_video
-from conftest import COCO_DIR, VIDEO_PATH
 from gradio_client import handle_file
 from PIL import Image
 
-pytestmark = pytest.mark.app
+from tests.helpers.bad_inputs import BAD_IMAGES, bad_videos, encoded, photo_array, synthetic_video
+from tests.helpers.paths import COCO_DIR, VIDEO_PATH
 
 GOOD_PHOTO = COCO_DIR / "000000040083.jpg"
 

@@ -8,16 +8,12 @@ import io
 import logging
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from bad_inputs import BAD_IMAGES, encoded, photo_array, png_bomb
-from conftest import COCO_DIR, ROOT
 from PIL import Image, ImageFile
 
 from pose import media
@@ -30,6 +26,8 @@ from pose.media import (
     validate_array,
     write_png_atomically,
 )
+from tests.helpers.bad_inputs import BAD_IMAGES, encoded, photo_array, png_bomb
+from tests.helpers.paths import ROOT
 
 
 @pytest.mark.parametrize("bad", BAD_IMAGES, ids=[bad.name for bad in BAD_IMAGES])
@@ -298,30 +296,6 @@ def test_no_logging_call_formats_user_media():
     assert offenders == [], "user media must not be logged (README: Limits and privacy)"
 
 
-@pytest.mark.model
-def test_large_photo_is_downscaled_and_keypoints_map_back(model):
-    """A real eval photo upscaled past MAX_WORKING_SIDE: keypoints come back in its pixels."""
-    from pose.estimate import estimate
-
-    original = load_image(COCO_DIR / "000000000785.jpg")  # 640x425, one skier
-    factor = 7  # 4480x2975: above the 4096 working side, below the pixel limit
-    big = np.asarray(
-        Image.fromarray(original).resize((640 * factor, 425 * factor), Image.Resampling.BILINEAR)
-    )
-    assert max(big.shape) > media.MAX_WORKING_SIDE
-    small_result = estimate(original, size="balanced", threshold=0.1, model=model)
-    big_result = estimate(big, size="balanced", threshold=0.1, model=model)
-    assert (big_result.width, big_result.height) == (640 * factor, 425 * factor)
-    small = small_result.people[0].keypoints
-    large = big_result.people[0].keypoints
-    both = (small[:, 2] > 0) & (large[:, 2] > 0)
-    assert both.sum() >= 10
-    error = np.linalg.norm(large[both, :2] / factor - small[both, :2], axis=1)
-    # same network input either way, so the same joints to within a few original pixels
-    assert np.median(error) < 4.0, error
-    assert large[both, 0].max() > 640  # really in the big image's pixels
-
-
 README_FRAGMENTS = [
     "not an image we can read",
     "empty (0 bytes)",
@@ -357,63 +331,6 @@ def test_prune_old_files_keeps_the_folder_bounded(tmp_path):
     assert prune_old_files(tmp_path, 600) == 1
     assert not old.exists() and new.exists() and (tmp_path / "sub").is_dir()
     assert prune_old_files(tmp_path / "missing", 600) == 0
-
-
-def test_cli_gives_one_line_and_a_non_zero_exit_for_every_bad_image(tmp_path):
-    """The same table through ``python -m pose estimate``: status 2, one ``error:`` line."""
-    paths = [bad.write(tmp_path) for bad in BAD_IMAGES]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "pose", "estimate", str(path)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for path in paths
-    ]
-    for bad, process in zip(BAD_IMAGES, processes, strict=True):
-        stdout, stderr = process.communicate(timeout=120)
-        lines = stderr.strip().splitlines()
-        assert process.returncode == 2, (bad.name, stderr)
-        assert len(lines) == 1 and lines[0].startswith("error: "), (bad.name, stderr)
-        assert bad.message in lines[0] and stdout == ""
-
-
-def test_cli_video_and_match_bad_input_give_one_line(tmp_path):
-    """The video and match commands share the contract: status 2, one ``error:`` line."""
-    from bad_inputs import bad_videos
-
-    videos = bad_videos(COCO_DIR.parent / "video" / "demo.mp4")
-    notes = str(BAD_IMAGES[0].write(tmp_path))
-    photo = str(COCO_DIR / "000000000785.jpg")
-    runs = [
-        (bad.message, ["video", str(bad.write(tmp_path)), str(tmp_path / f"out-{bad.name}.mp4")])
-        for bad in videos
-    ]
-    # The bad image comes first: once the model has run, TFLite prints its own INFO line.
-    runs.append(("not an image we can read", ["match", notes, photo]))
-    runs.append(("File not found: gone.jpg", ["match", str(tmp_path / "gone.jpg"), photo]))
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "pose", *arguments],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _, arguments in runs
-    ]
-    for (message, arguments), process in zip(runs, processes, strict=True):
-        _, stderr = process.communicate(timeout=180)
-        lines = stderr.strip().splitlines()
-        assert process.returncode == 2, (arguments, stderr)
-        assert len(lines) == 1 and lines[0].startswith("error: "), (arguments, stderr)
-        assert message in lines[0], (arguments, stderr)
 
 
 def test_png_is_written_atomically_under_its_content_hash(tmp_path):

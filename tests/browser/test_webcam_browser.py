@@ -18,7 +18,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from browser import (
+from playwright.sync_api import expect, sync_playwright
+
+from pose.estimate import estimate
+from pose.media import load_image
+from pose.skeleton import JOINT_COLORS, MIRROR, Joint
+from tests.helpers.browser import (
     fake_camera_args,
     launch_chromium,
     open_app,
@@ -26,14 +31,7 @@ from browser import (
     start_webcam_stream,
     write_y4m,
 )
-from conftest import COCO_DIR
-from playwright.sync_api import expect, sync_playwright
-
-from pose.estimate import estimate
-from pose.media import load_image
-from pose.skeleton import JOINT_COLORS, MIRROR, Joint
-
-pytestmark = pytest.mark.browser
+from tests.helpers.paths import COCO_DIR
 
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier facing the camera, 640x425
 CAMERA_SIZE = (640, 480)

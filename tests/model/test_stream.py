@@ -1,14 +1,9 @@
-"""Live webcam sessions: mirroring, smoothing switch, meters, in-memory frames."""
+"""Live webcam sessions on the real model: mirroring, smoothing switch, meters, int8."""
 
 from __future__ import annotations
 
-import base64
-from pathlib import Path
-
-import cv2
 import numpy as np
 import pytest
-from conftest import COCO_DIR
 
 import pose.model
 from pose.draw import draw_poses
@@ -16,22 +11,12 @@ from pose.estimate import estimate
 from pose.media import load_image
 from pose.model import MOTION_BACKEND, PoseModel, get_model, motion_model
 from pose.skeleton import Joint
-from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
+from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession
+from tests.helpers.paths import COCO_DIR
 
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier, facing the camera
 
 
-def test_jpeg_data_url_round_trips_in_memory():
-    image = np.zeros((48, 64, 3), dtype=np.uint8)
-    image[:, :32] = (255, 0, 0)  # red left half: checks RGB order survives
-    url = jpeg_data_url(image)
-    assert url.startswith("data:image/jpeg;base64,")
-    decoded = cv2.imdecode(np.frombuffer(base64.b64decode(url.split(",", 1)[1]), np.uint8), 1)
-    assert decoded.shape == (48, 64, 3)
-    assert decoded[24, 8, 2] > 200 and decoded[24, 8, 0] < 60  # BGR: red is channel 2
-
-
-@pytest.mark.model
 def test_meters_count_frames_rate_and_latency(model):
     session = WebcamSession()
     frame = np.full((120, 160, 3), 128, dtype=np.uint8)
@@ -45,7 +30,6 @@ def test_meters_count_frames_rate_and_latency(model):
     assert other.process(frame, now=0.0, model=model).frame_number == 1
 
 
-@pytest.mark.model
 def test_mirrored_frames_keep_left_and_right(model):
     """The browser sends a mirrored selfie image; joints must still be the person's own."""
     photo = load_image(PHOTO)
@@ -73,7 +57,6 @@ def test_mirrored_frames_keep_left_and_right(model):
     )
 
 
-@pytest.mark.model
 def test_smoothing_switch(model):
     photo = load_image(PHOTO)
     session = WebcamSession()
@@ -92,34 +75,6 @@ def test_smoothing_switch(model):
     assert session.smoother.num_tracks == 0 and "smoothing off" in live.status
 
 
-def test_live_output_is_an_in_memory_data_url():
-    """The webcam tab's output never saves frames into Gradio's cache folder."""
-    import app
-
-    component = app.live_image_output()
-    payload = component.postprocess(np.zeros((8, 8, 3), dtype=np.uint8))
-    assert payload.path is None and payload.url.startswith("data:image/jpeg;base64,")
-    assert component.postprocess(None) is None
-
-
-@pytest.mark.app
-def test_estimate_frame_endpoint(client):
-    """The plain per-frame endpoint that programs use instead of the stream."""
-    from gradio_client import handle_file
-
-    annotated, keypoints = client.predict(
-        handle_file(str(PHOTO)), "fast", 0.1, api_name="/estimate_frame"
-    )
-    assert Path(annotated).is_file()
-    assert (keypoints["width"], keypoints["height"]) == (640, 425)
-    assert len(keypoints["people"]) == 1 and len(keypoints["people"][0]["keypoints"]) == 18
-    with pytest.raises(Exception, match="not an image we can read"):
-        client.predict(
-            handle_file(str(COCO_DIR / "test_coco.json")), "fast", 0.1, api_name="/estimate_frame"
-        )
-
-
-@pytest.mark.model
 def test_live_frames_and_videos_run_on_int8_once_it_is_built(monkeypatch):
     monkeypatch.delenv("POSE_BACKEND", raising=False)
     assert MOTION_BACKEND == "int8"
@@ -137,11 +92,3 @@ def test_live_frames_and_videos_run_on_int8_once_it_is_built(monkeypatch):
     assert motion_model() is int8  # built: used at once, loaded on the first frame
     live = WebcamSession().process(load_image(PHOTO), mirrored=False, smooth=False)
     assert int8.ready and live.estimate.people  # the skier, found by the int8 model
-
-
-def test_an_explicit_backend_wins_over_the_motion_default(monkeypatch):
-    monkeypatch.setenv("POSE_BACKEND", "session")
-    assert pose.model.motion_backend() == "session"
-    assert motion_model().backend == "session"
-    monkeypatch.delenv("POSE_BACKEND")
-    assert pose.model.motion_backend() == "int8"

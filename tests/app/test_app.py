@@ -4,10 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import COCO_DIR
 from gradio_client import handle_file
 
-pytestmark = pytest.mark.app
+from tests.helpers.paths import COCO_DIR
 
 
 def test_estimate_image_endpoint(client):

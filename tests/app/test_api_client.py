@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 from gradio_client import handle_file
 
-pytestmark = pytest.mark.app
+from tests.helpers.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
 # Endpoints the committed app serves; each must be called, not skipped.

@@ -1,22 +1,16 @@
-"""Hosting: `python app.py` options and environment variables, the share link that cannot be
-made offline, the Spaces front matter, and fetching the model on first use."""
+"""Hosting settings: `python app.py` options, environment variables, front matter, pins."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, free_port, stop_process, wait_for
 
 import app
 from models.fetch import ModelFetchError
+from tests.helpers.paths import ROOT
 
 
 def test_flags_env_and_defaults(monkeypatch):
@@ -88,88 +82,6 @@ def test_front_matter_matches_the_pins():
     }
     for image in re.findall(r"\]\((docs/screenshots/[^)]+\.png)\)", text):
         assert (ROOT / image).is_file(), f"README shows {image}, which does not exist"
-
-
-@contextlib.contextmanager
-def running_app(env: dict, port: int, log_path: Path):
-    """``python app.py`` with ``env`` added, serving on ``port``; yields the process."""
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"],
-            cwd=ROOT,
-            env=dict(os.environ, **env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/", process)
-        yield process
-    finally:
-        stop_process(process)
-
-
-def read_until(log_path: Path, text: str, seconds: float = 30) -> str:
-    """The log once it contains ``text`` (or after ``seconds``)."""
-    deadline = time.monotonic() + seconds
-    output = log_path.read_text()
-    while text not in output and time.monotonic() < deadline:
-        time.sleep(0.25)
-        output = log_path.read_text()
-    return output
-
-
-@pytest.mark.app
-def test_share_without_a_tunnel_keeps_serving_locally(tmp_path):
-    """Offline, --share cannot make a public link: the app says so and serves locally.
-
-    Hermetic: a stand-in tunnel binary (Gradio's cache is moved to tmp_path via HF_HOME) that
-    answers like frpc when its server refuses, and a share server on a closed local port, so
-    nothing leaves the machine even where the internet is reachable.
-    """
-    frpc_dir = tmp_path / "hf" / "gradio" / "frpc"
-    frpc_dir.mkdir(parents=True)
-    from gradio.tunneling import BINARY_FILENAME
-
-    fake = frpc_dir / BINARY_FILENAME
-    fake.write_text("#!/bin/sh\necho 'login to server failed: connection refused'\n")
-    fake.chmod(0o755)
-    port = free_port()
-    env = {
-        "POSE_SHARE": "1",
-        "POSE_PORT": str(port),
-        "HF_HOME": str(tmp_path / "hf"),
-        "GRADIO_SHARE_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
-    }
-    log_path = tmp_path / "app.log"
-    with running_app(env, port, log_path) as process:
-        output = read_until(log_path, "no public link")
-        assert "Could not create share link" in output
-        assert f"serving locally at http://127.0.0.1:{port}/ only" in output
-        assert process.poll() is None, "the app must keep serving"
-        wait_for(f"http://127.0.0.1:{port}/", process, timeout=10)
-
-
-@pytest.mark.app
-def test_starts_as_a_space_would_run_it(tmp_path):
-    """A Gradio Space runs `python app.py` with SYSTEM=spaces and Gradio's server variables
-    (on 0.0.0.0 there; loopback here). The app must listen where they say without any POSE_
-    variable, and must not compute examples before serving (Spaces cache them eagerly by
-    default)."""
-    port = free_port()
-    env = {
-        "SYSTEM": "spaces",
-        "SPACE_ID": "tests/pose-estimation",
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_SERVER_PORT": str(port),
-    }
-    log_path = tmp_path / "app.log"
-    clean = {name: "" for name in ("POSE_HOST", "POSE_PORT", "POSE_SHARE")}  # unset: ours
-    with running_app({**clean, **env}, port, log_path):
-        output = read_until(log_path, "Running on local URL")
-        assert f"http://127.0.0.1:{port}" in output
-        assert "at first use" in output  # Gradio's words for lazy example caching
-        assert "Caching examples" not in output  # eager caching would say this
-        assert "pose.model" not in output, "a model ran before anyone asked"
 
 
 def test_readme_links_point_at_files():

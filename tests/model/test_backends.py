@@ -9,7 +9,6 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import COCO_DIR
 
 from pose.estimate import estimate
 from pose.media import load_image
@@ -26,8 +25,7 @@ from pose.model import (
     preprocess,
     resolve_backend,
 )
-
-pytestmark = pytest.mark.model
+from tests.helpers.paths import COCO_DIR
 
 PHOTOS = ["000000000785.jpg", "000000196141.jpg"]  # one skier; a portrait-shaped group
 # Measured: the largest difference is about 5e-6; heatmaps and PAFs lie within [-1.1, 1.1].

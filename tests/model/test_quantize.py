@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import COCO_DIR
-from test_model import joints_within_tolerance
 
 import pose.model
 from models.convert import EXAMPLES, augment, calibration_images
 from pose.estimate import estimate
 from pose.media import load_image
 from pose.model import PoseModel, ensure_tflite, int8_recipe, model_path, preprocess, recipe_stamp
-
-pytestmark = pytest.mark.model
+from tests.helpers.paths import COCO_DIR
+from tests.model.test_model import joints_within_tolerance
 
 SKIER = "000000000785.jpg"
 SIZE = (432, 368)

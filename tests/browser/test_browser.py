@@ -13,7 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import (
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
+
+from pose.media import load_image
+from tests.helpers.browser import (
     DESKTOP,
     PHONE,
     RESULT_TIMEOUT_MS,
@@ -30,12 +34,6 @@ from browser import (
     upload,
     write_y4m,
 )
-from PIL import Image
-from playwright.sync_api import expect, sync_playwright
-
-from pose.media import load_image
-
-pytestmark = pytest.mark.browser
 
 EXAMPLES = ROOT / "examples"
 
@@ -238,8 +236,8 @@ def test_video_tab_result_plays(page, shots):
 
 def test_webcam_tab_streams_the_example_photo(playwright, app_url, tmp_path, shots):
     """The screenshot of the Webcam tab, fed by a fake camera showing a redistributable photo
-    (tests/test_webcam_browser.py checks the stream itself in depth)."""
-    from test_webcam_browser import CAMERA_SIZE, read_status
+    (tests/browser/test_webcam_browser.py checks the stream itself in depth)."""
+    from tests.browser.test_webcam_browser import CAMERA_SIZE, read_status
 
     photo = load_image(EXAMPLES / "cameraman.jpg")
     frame = np.full((CAMERA_SIZE[1], CAMERA_SIZE[0], 3), 114, dtype=np.uint8)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from conftest import COCO_DIR
 
 from benchmarks.speed import FRAME_SIZE, Original, model_flops, real_frames
 from pose.media import load_image
-
-pytestmark = pytest.mark.model
+from tests.helpers.paths import COCO_DIR
 
 
 def test_benchmark_frames_are_real_640x480_rgb():

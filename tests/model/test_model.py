@@ -2,13 +2,11 @@
 
 import numpy as np
 import pytest
-from conftest import COCO_DIR, OPENPOSE_FOR_COCO
 
 from pose.estimate import estimate, infer_scales
 from pose.media import load_image
 from pose.model import network_size, preprocess
-
-pytestmark = pytest.mark.model
+from tests.helpers.paths import COCO_DIR, OPENPOSE_FOR_COCO
 
 
 def joints_within_tolerance(pose, annotation, tolerance: float = 0.1) -> tuple[int, int]:

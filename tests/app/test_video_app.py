@@ -1,0 +1,41 @@
+"""The video endpoint of the launched app, on a clip made from the eval photos."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.clips import probe
+
+# ----------------------------------------------------------------------- app API
+
+
+def test_estimate_video_endpoint(client, clip):
+    from gradio_client import handle_file
+
+    video, json_path, csv_path, summary = client.predict(
+        handle_file(str(clip)),
+        "fast",
+        0.1,
+        1,
+        True,
+        api_name="/estimate_video",
+    )
+    path = Path(video["video"] if isinstance(video, dict) else video)
+    codec, pix_fmt, count, width, height, rate = probe(path)
+    assert (codec, pix_fmt, count, width, height, rate) == ("h264", "yuv420p", 6, 320, 240, 10)
+    assert len(json.loads(Path(json_path).read_text())["frames"]) == 6
+    assert Path(csv_path).read_text().startswith("frame,time,person,joint")
+    assert "Annotated 6 frames" in summary
+    assert " on the int8 model." in summary  # the video default, built by make setup
+
+
+def test_estimate_video_endpoint_bad_file(client, tmp_path):
+    from gradio_client import handle_file
+
+    bogus = tmp_path / "clip.mp4"
+    bogus.write_bytes(b"not a video at all" * 10)
+    with pytest.raises(Exception, match="not a video we can read"):
+        client.predict(handle_file(str(bogus)), "fast", 0.1, 1, False, api_name="/estimate_video")
