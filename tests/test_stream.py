@@ -94,9 +94,9 @@ def test_smoothing_switch(model):
 
 def test_live_output_is_an_in_memory_data_url():
     """The webcam tab's output never saves frames into Gradio's cache folder."""
-    import app
+    from ui.components import live_image_output
 
-    component = app.live_image_output()
+    component = live_image_output()
     payload = component.postprocess(np.zeros((8, 8, 3), dtype=np.uint8))
     assert payload.path is None and payload.url.startswith("data:image/jpeg;base64,")
     assert component.postprocess(None) is None
