@@ -679,8 +679,9 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # report and carry on: the other figures still stand
             print(f"app: could not measure ({type(exc).__name__}: {exc})")
     if app:
-        import app as web  # the handler itself, in this process: what Gradio adds is the rest
+        # The handler itself, in this process: what Gradio adds is the rest.
         from pose.media import load_image, write_png_atomically
+        from ui.image import estimate_image
 
         png_dir = Path(tempfile.mkdtemp(prefix="pose-speed-png-"))
 
@@ -689,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         local, _, _ = interleaved(
             {
                 "model": lambda: estimate(photo, size="balanced", model=models["tflite"]),
-                "handler": lambda: web.estimate_image(str(PHOTO), "balanced", DEFAULT_THRESHOLD),
+                "handler": lambda: estimate_image(str(PHOTO), "balanced", DEFAULT_THRESHOLD),
                 "png": lambda: write_png_atomically(annotated, png_dir),
             },
             args.repeats,

@@ -68,6 +68,9 @@ CLASSIC_SCALE = 200.0
 NORMALIZED_TOLERANCE = 0.5
 # An angle this far off (degrees) scores 0 in ``angles``.
 ANGLE_TOLERANCE = 90.0
+# Joints scoring below this (percent) are the ones named and ringed as differing most
+# (at most three), by the app and the CLI.
+WORST_BELOW = 70.0
 
 # COCO keypoint sigmas (cocoapi, see ../shared/eval/SOURCES.md) in OpenPose-18 order. The
 # neck has no COCO sigma: OpenPose's neck is learned from the midpoint of the two
@@ -166,6 +169,12 @@ class Match:
     def worst(self, count: int = 3, below: float = 100.0) -> tuple[Joint, ...]:
         """Up to ``count`` worst joints whose score is below ``below`` percent."""
         return tuple(item.joint for item in self.breakdown[:count] if item.score < below)
+
+    def worst_in_second(self, count: int = 3, below: float = 100.0) -> tuple[Joint, ...]:
+        """:meth:`worst` named on the second pose's own body: the breakdown names the first
+        pose's joints, so when the mirrored second pose fitted better its left is their right."""
+        worst = self.worst(count, below)
+        return tuple(MIRROR[joint] for joint in worst) if self.mirrored else worst
 
     def to_dict(self) -> dict:
         """JSON-ready summary: similarity, method, joints, breakdown, mirrored, ..."""

@@ -8,7 +8,8 @@ Mirroring: a selfie preview is mirrored, and Gradio's webcam sends the mirrored 
 the server. Run on those, the model would call the person's right hand their left. So with
 ``mirrored=True`` the frame is flipped back before inference (keypoints are in the real,
 un-mirrored image) and the drawing is flipped again for display, so it lines up with the
-preview the person sees.
+preview the person sees. Live matching (:func:`match_live`) compares the real frame's
+person with a reference pose and rings the worst joints in the displayed orientation.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import numpy as np
 
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.match import WORST_BELOW, Match, MatchError, match, rank_by_size
 from pose.model import PoseModel, motion_model
+from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
-from pose.types import Estimate
+from pose.types import Estimate, Pose
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ class LiveFrame:
 
     ``display``: RGB uint8 (H, W, 3) to show, oriented like the browser's preview.
     ``estimate``: people in the real (un-mirrored) frame's pixels.
+    ``mirrored``: ``display`` is the real frame flipped left to right.
     """
 
     display: np.ndarray
@@ -63,6 +67,7 @@ class LiveFrame:
     fps: float
     latency_ms: float
     smoothed: bool
+    mirrored: bool = False
 
     @property
     def status(self) -> str:
@@ -138,4 +143,46 @@ class WebcamSession:
             fps=self.fps,
             latency_ms=self.latency_ms,
             smoothed=smooth,
+            mirrored=mirrored,
         )
+
+
+@dataclass(frozen=True)
+class LiveMatch:
+    """A live frame's largest person compared with a reference pose.
+
+    ``display``: RGB uint8 (H, W, 3) oriented like :attr:`LiveFrame.display`, with the
+    ``worst`` joints ringed. ``result``: the comparison, or ``None`` when there is none
+    (nobody in view, too few shared joints), and ``problem`` says why. ``worst``: the
+    joints that differ most (score below :data:`pose.match.WORST_BELOW`, at most three),
+    named on the live person's own body.
+    """
+
+    display: np.ndarray
+    result: Match | None
+    worst: tuple[Joint, ...] = ()
+    problem: str = ""
+
+
+def match_live(live: LiveFrame, reference: Pose, either_side: bool = True) -> LiveMatch:
+    """Compare the largest person in ``live`` with ``reference`` (the normalized method).
+
+    ``either_side`` also accepts the left/right-swapped pose, as people copying a photo
+    while watching a mirrored preview often do. Pure: ``live`` is not changed.
+    """
+    people = rank_by_size(live.estimate.people)
+    if not people:
+        return LiveMatch(live.display, None, problem="No person in view.")
+    person = people[0]
+    try:
+        result = match(reference, person, mirror=either_side)
+    except MatchError as exc:
+        return LiveMatch(live.display, None, problem=str(exc))
+    worst = result.worst_in_second(3, below=WORST_BELOW)
+    display = live.display
+    if worst:
+        # The person's joints are in real pixels: ring them on the real orientation.
+        real = display[:, ::-1] if live.mirrored else display
+        ringed = draw_poses(real, [person], highlight=worst)
+        display = np.ascontiguousarray(ringed[:, ::-1]) if live.mirrored else ringed
+    return LiveMatch(display, result, worst)

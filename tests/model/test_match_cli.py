@@ -49,7 +49,7 @@ def test_cli_rejects_unknown_method():
 
 
 def test_live_matching_in_the_webcam_stream(monkeypatch):
-    import app
+    from ui.webcam import stream_webcam
 
     # Live frames run on the same model as the reference here (otherwise on int8 once it is
     # loaded): the same photo must then score 100 %.
@@ -64,9 +64,9 @@ def test_live_matching_in_the_webcam_stream(monkeypatch):
     reference = pick_person(rank_by_size(estimate(photo).people))
     # The browser sends the mirrored preview; the stream un-mirrors it before matching.
     frame = np.ascontiguousarray(photo[:, ::-1])
-    plain, status, session, score = app.stream_webcam(frame, None, False, "balanced", 0.1)
+    plain, status, session, score = stream_webcam(frame, None, False, "balanced", 0.1)
     assert score == "" and "1 person" in status
-    _, _, _, score = app.stream_webcam(frame, session, False, "balanced", 0.1, reference, True)
+    _, _, _, score = stream_webcam(frame, session, False, "balanced", 0.1, reference, True)
     assert score.startswith("# 100 %") and "Same pose" in score
     # Move the reference's wrists: they are named, and ringed on the live frame.
     keypoints = reference.keypoints.copy()
@@ -74,7 +74,7 @@ def test_live_matching_in_the_webcam_stream(monkeypatch):
         keypoints[Joint.R_ANKLE, 1] - keypoints[Joint.NOSE, 1]
     )
     raised = Pose(keypoints)
-    ringed, _, _, score = app.stream_webcam(frame, session, False, "balanced", 0.1, raised, False)
+    ringed, _, _, score = stream_webcam(frame, session, False, "balanced", 0.1, raised, False)
     assert "differs most at" in score and "wrist" in score
     assert not score.startswith("# 100 %")
     assert ringed.shape == plain.shape and not np.array_equal(ringed, plain)

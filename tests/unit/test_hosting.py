@@ -8,9 +8,9 @@ import sys
 import pytest
 import yaml
 
-import app
 from models.fetch import ModelFetchError
 from tests.helpers.paths import ROOT
+from ui.server import parse_args
 
 
 def test_flags_env_and_defaults(monkeypatch):
@@ -22,16 +22,16 @@ def test_flags_env_and_defaults(monkeypatch):
         "GRADIO_SERVER_PORT",
     ):
         monkeypatch.delenv(name, raising=False)
-    args = app.parse_args([])
+    args = parse_args([])
     assert (args.host, args.port, args.share) == ("127.0.0.1", 7860, False)
 
     monkeypatch.setenv("POSE_HOST", "0.0.0.0")
     monkeypatch.setenv("POSE_PORT", "8080")
     monkeypatch.setenv("POSE_SHARE", "true")
-    args = app.parse_args([])
+    args = parse_args([])
     assert (args.host, args.port, args.share) == ("0.0.0.0", 8080, True)
 
-    args = app.parse_args(["--host", "127.0.0.1", "--port", "9000"])  # flags win
+    args = parse_args(["--host", "127.0.0.1", "--port", "9000"])  # flags win
     assert (args.host, args.port) == ("127.0.0.1", 9000)
 
 
@@ -41,14 +41,14 @@ def test_space_server_variables_are_honoured(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
     monkeypatch.setenv("GRADIO_SERVER_PORT", "7861")
-    args = app.parse_args([])
+    args = parse_args([])
     assert (args.host, args.port) == ("0.0.0.0", 7861)
 
 
 @pytest.mark.parametrize("bad", ["abc", "0", "70000"])
 def test_bad_port_is_a_usage_error(bad, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        app.parse_args(["--port", bad])
+        parse_args(["--port", bad])
     assert exit_info.value.code == 2
     assert "is not a port number" in capsys.readouterr().err
 

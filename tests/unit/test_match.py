@@ -295,3 +295,16 @@ def test_numbered_people_leave_the_input_untouched():
     assert out.shape == image.shape and out.sum() > 0
     # The chosen person's number sits on a green box.
     assert ((out[..., 1] == 170) & (out[..., 0] == 0)).any()
+
+
+def test_worst_in_second_names_the_second_poses_own_joints():
+    pose = make_pose()
+    raised = moved(moved(pose, Joint.L_ELBOW, 4, -60), Joint.L_WRIST, 6, -120)
+    plain = match(pose, raised)
+    assert not plain.mirrored
+    assert plain.worst_in_second(3, below=70.0) == plain.worst(3, below=70.0)
+    # The second pose is the raised one seen in a mirror: its raised arm is its right arm.
+    result = match(pose, mirrored(raised), mirror=True)
+    assert result.mirrored
+    assert result.worst(3, below=70.0) == (Joint.L_WRIST, Joint.L_ELBOW)
+    assert result.worst_in_second(3, below=70.0) == (Joint.R_WRIST, Joint.R_ELBOW)

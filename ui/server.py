@@ -1,0 +1,139 @@
+"""Server settings: command-line options, limits, cache sweeping, malloc arenas, launching.
+
+Limits and privacy (README "Limits and privacy") are set here; the tabs read the downloads
+folder and its age limit from this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from models.fetch import ModelFetchError, ensure_model
+from pose.media import prune_old_files
+
+# The app's own logger name (not this module's): log lines read "app: ..." as before.
+log = logging.getLogger("app")
+
+# Downloads (JSON/CSV derived from results) are written here; Gradio copies them to its cache.
+DOWNLOADS = Path(tempfile.gettempdir()) / "pose-downloads"
+# Gradio copies each returned file into its cache at once, so scratch files may go after a
+# few minutes.
+DOWNLOADS_MAX_AGE_S = 600
+# Uploads and results in Gradio's cache: every 10 min, delete those older than 1 h (and all
+# of them when the server stops). POSE_DELETE_CACHE="every,age" in seconds overrides it.
+_sweep = os.environ.get("POSE_DELETE_CACHE", "600,3600").split(",")
+DELETE_CACHE = (int(_sweep[0]), int(_sweep[1]))
+MAX_FILE_SIZE = "50mb"  # larger uploads get HTTP 413 before any handler runs
+QUEUE_SIZE = 32  # events waiting across all users; beyond this Gradio says the queue is full
+# Gradio keeps a copy of the page's component config for every session (each page load or
+# API client, a few hundred KB here) until this many newer sessions push it out; its
+# default of 10,000 would let a busy demo grow by gigabytes. Least recently used goes first.
+STATE_SESSIONS = 256
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1 to 65535)")
+    return port
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options; each defaults to its environment variable, then to local-only.
+
+    Gradio's own GRADIO_SERVER_NAME/GRADIO_SERVER_PORT come next, so a Hugging Face Space
+    (which sets them to listen on 0.0.0.0:7860) works without any flag.
+    """
+    env = os.environ
+    parser = argparse.ArgumentParser(
+        description="Serve the Pose Estimation & Matching app.",
+        epilog="Flags win over environment variables.",
+    )
+    parser.add_argument(
+        "--host",
+        default=env.get("POSE_HOST") or env.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+        help="address to listen on; 0.0.0.0 for every interface "
+        "(env POSE_HOST; default %(default)s)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=env.get("POSE_PORT") or env.get("GRADIO_SERVER_PORT") or "7860",
+        help="port to listen on (env POSE_PORT; default %(default)s)",
+    )
+    parser.add_argument(
+        "--share",
+        action="store_true",
+        default=env.get("POSE_SHARE", "").strip().lower() in ("1", "true", "yes", "on"),
+        help="also serve through a temporary public Gradio link (env POSE_SHARE=1); "
+        "needs internet access",
+    )
+    return parser.parse_args(argv)
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas (as MALLOC_ARENA_MAX does) before the server starts threads.
+
+    glibc gives threads their own arenas, up to 8 per core; with Gradio's worker threads
+    passing image buffers around, freed memory scattered over many arenas made the server's
+    resident size creep up under load (+27 MB over 960 requests in benchmarks/load.py, still
+    rising); with two arenas it levels off within a few hundred requests, at no cost in speed.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8 is M_ARENA_MAX in malloc.h
+    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
+        log.debug("mallopt unavailable; malloc arenas left as they are")
+
+
+def prune_downloads_forever() -> None:
+    """Empty the scratch folder of old results even when nobody is using the app."""
+    while True:
+        prune_old_files(DOWNLOADS, DOWNLOADS_MAX_AGE_S)
+        time.sleep(DOWNLOADS_MAX_AGE_S / 4)
+
+
+def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
+    """Run ``demo`` as ``python app.py`` does: tune, parse options, fetch the model, serve.
+
+    Exits with a one-line error when the model cannot be fetched; blocks until stopped.
+    """
+    limit_malloc_arenas()
+    threading.Thread(target=prune_downloads_forever, name="prune-downloads", daemon=True).start()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    try:
+        ensure_model()  # first start on a fresh clone or a Space: fetch and verify the graph
+    except ModelFetchError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1).launch(
+        server_name=args.host,
+        server_port=args.port,
+        share=args.share,
+        max_file_size=MAX_FILE_SIZE,
+        state_session_capacity=STATE_SESSIONS,
+        theme=gr.themes.Soft(),
+        prevent_thread_lock=True,  # so we can check the share link before serving on
+    )
+    if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):
+        # Gradio prints its own reason above; say plainly what still works.
+        log.warning(
+            "--share: no public link could be made (the tunnel needs internet access); "
+            "the app is serving locally at %s only",
+            demo.local_url,
+        )
+    demo.block_thread()

@@ -1,0 +1,206 @@
+"""The Webcam tab: live skeletons from the browser's camera, optionally matched against a
+reference photo's pose, and the per-frame endpoint for programs."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+
+from pose.draw import draw_poses
+from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.match import pick_person, rank_by_size
+from pose.media import load_image
+from pose.model import DEFAULT_PRESET
+from pose.stream import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, match_live
+from pose.types import Pose
+from ui.components import (
+    cached_image_output,
+    image_path_input,
+    live_image_output,
+    size_input,
+    threshold_input,
+    user_error,
+)
+
+# The preview is mirrored like a selfie camera; the handler un-mirrors (see pose.stream).
+WEBCAM_MIRROR = True
+WEBCAM_TIME_LIMIT = 120  # seconds per stream: a stream holds a worker while it runs
+WEBCAM_STREAMS = 2  # simultaneous streams; two cores cannot serve more at a useful rate
+
+WEBCAM_HELP = f"""
+Press the camera button to stream your webcam: each frame comes back with the skeletons
+drawn, with the live frame rate and the time per frame. **Smoothing** (One Euro filter)
+steadies jittery joints. Frames are processed in memory and never stored. Browsers give
+the camera only to HTTPS or localhost pages. A stream runs for at most
+{WEBCAM_TIME_LIMIT} s at a time and then rejoins the queue, so others waiting get a turn.
+"""
+
+LIVE_MATCH_HELP = (
+    "Add a reference photo to see, on every frame, how alike your pose is to the one in it "
+    "(the largest person each side), with the joints that differ most ringed in white."
+)
+
+
+def set_webcam_reference(image: str | None) -> tuple[Pose | None, str]:
+    """Find the pose to match live webcam frames against: the largest person in ``image``.
+
+    Returns the pose (kept per browser session) and a line for the user. A photo with no
+    usable person clears the reference and says why, rather than keeping an old one.
+    """
+    if not image:
+        return None, ""
+    try:
+        people = rank_by_size(estimate(load_image(image)).people)
+        reference = pick_person(people, 1, "the reference photo")
+    except ValueError as exc:  # InputError and MatchError included
+        gr.Warning(str(exc))
+        return None, f"No reference: {exc}"
+    return reference, f"Reference pose: {reference.num_visible} of 18 joints found."
+
+
+def live_match(
+    live: LiveFrame, reference: Pose | None, either_side: bool = True
+) -> tuple[np.ndarray, str]:
+    """The frame to display and the live similarity to ``reference`` as Markdown (see
+    pose.stream.match_live); without a reference, the frame unchanged and ""."""
+    if reference is None:
+        return live.display, ""
+    found = match_live(live, reference, either_side)
+    if found.result is None:
+        return found.display, f"**{found.problem}**"
+    result, joints = found.result, found.worst
+    detail = f" · differs most at {', '.join(joint.label for joint in joints)}" if joints else ""
+    side = " · mirrored" if result.mirrored else ""
+    return found.display, f"# {result.similarity:.0f} %\n**{result.verdict}**{side}{detail}"
+
+
+def stream_webcam(
+    frame: np.ndarray | None,
+    session: WebcamSession | None,
+    smooth: bool = True,
+    size: str = DEFAULT_LIVE_SIZE,
+    threshold: float = DEFAULT_THRESHOLD,
+    reference: Pose | None = None,
+    either_side: bool = True,
+) -> tuple[np.ndarray | None, str, WebcamSession | None, str]:
+    """One live webcam frame in; the frame with skeletons, a status line and the state out,
+    and with a ``reference`` pose the live similarity to it (see live_match)."""
+    if frame is None:
+        return None, "Waiting for the camera…", session, ""
+    session = session or WebcamSession()
+    try:
+        live = session.process(
+            frame, mirrored=WEBCAM_MIRROR, smooth=bool(smooth), size=size, threshold=threshold
+        )
+    except ValueError as exc:  # InputError included
+        raise user_error(exc) from None
+    display, similarity = live_match(live, reference, bool(either_side))
+    return display, live.status, session, similarity
+
+
+def estimate_frame(
+    image: str | None, size: str = DEFAULT_PRESET, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[np.ndarray, dict]:
+    """Find every person in one frame: the API twin of the webcam stream.
+
+    gradio_client cannot call a streaming event, so programs send frames here one by one.
+
+    Args:
+        image: the frame (JPEG, PNG or WebP), not mirrored.
+        size: model input size preset: "fast", "balanced" or "accurate".
+        threshold: minimum joint confidence, 0 to 1.
+
+    Returns:
+        the annotated frame and the keypoints as JSON
+        ({"people": [{"score", "keypoints": [[x, y, score] x 18]}], "width", "height"}).
+    """
+    if not image:
+        raise gr.Error("Please send an image.", print_exception=False)
+    try:
+        pixels = load_image(image)
+        result = estimate(pixels, size=size, threshold=threshold)
+    except ValueError as exc:  # InputError included
+        raise user_error(exc) from None
+    return draw_poses(pixels, result.people), result.to_dict()
+
+
+def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
+    """The Webcam tab's reference-photo controls; returns (either side, reference pose)."""
+    with gr.Accordion("Match a reference pose", open=False):
+        gr.Markdown(LIVE_MATCH_HELP)
+        photo = image_path_input(
+            label="Reference photo", sources=["upload", "clipboard"], elem_id="webcam-reference"
+        )
+        either_side = gr.Checkbox(
+            True, label="Either side", info="Also accept the left/right-swapped pose."
+        )
+        info = gr.Markdown(elem_id="webcam-reference-info")
+    pose_state = gr.State(None)  # the reference Pose, per browser session
+    photo.change(
+        set_webcam_reference,
+        [photo],
+        [pose_state, info],
+        api_name="set_webcam_reference",
+        # Browser plumbing (it fills per-session state); programs match with /match_images.
+        api_visibility="undocumented",
+        concurrency_limit=2,
+    )
+    return either_side, pose_state
+
+
+def build_webcam_tab() -> None:
+    with gr.Tab("Webcam"):
+        gr.Markdown(WEBCAM_HELP)
+        with gr.Row():
+            with gr.Column():
+                camera = gr.Image(
+                    sources=["webcam"],
+                    streaming=True,
+                    type="numpy",
+                    label="Webcam",
+                    webcam_options=gr.WebcamOptions(
+                        mirror=WEBCAM_MIRROR,
+                        constraints={"video": {"width": 640, "height": 480}},
+                    ),
+                    elem_id="webcam-input",
+                )
+                smooth = gr.Checkbox(
+                    value=True,
+                    label="Smooth keypoints",
+                    info="One Euro filter: steadier joints, little lag",
+                )
+                size = size_input(
+                    DEFAULT_LIVE_SIZE, "'balanced' keeps up on two cores; 'fast' on fewer."
+                )
+                threshold = threshold_input()
+                either_side, reference_pose = build_live_match_inputs()
+            with gr.Column():
+                live = live_image_output(label="Live skeleton", elem_id="webcam-output")
+                status = gr.Textbox(
+                    label="Status", interactive=False, max_lines=1, elem_id="webcam-status"
+                )
+                live_score = gr.Markdown(elem_id="webcam-match")
+        session = gr.State(None)  # one WebcamSession per browser session
+        camera.stream(
+            stream_webcam,
+            [camera, session, smooth, size, threshold, reference_pose, either_side],
+            [live, status, session, live_score],
+            api_name="stream_webcam",
+            stream_every=0.1,
+            time_limit=WEBCAM_TIME_LIMIT,
+            concurrency_limit=WEBCAM_STREAMS,
+            show_progress="hidden",
+        )
+        # The per-frame endpoint for programs; no visible controls of its own.
+        with gr.Group(visible=False):
+            frame_in = image_path_input(label="Frame")
+            frame_out = cached_image_output(label="Annotated frame")
+            frame_json = gr.JSON(label="Keypoints")
+            frame_run = gr.Button("Estimate frame")
+        frame_run.click(
+            estimate_frame,
+            [frame_in, size, threshold],
+            [frame_out, frame_json],
+            api_name="estimate_frame",
+            concurrency_limit=2,
+        )
