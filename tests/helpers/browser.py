@@ -17,7 +17,8 @@ from pathlib import Path
 
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.paths import ROOT
+
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 UPDATE_SCREENSHOTS = "POSE_UPDATE_SCREENSHOTS"
 CHROMIUM = os.environ.get("POSE_CHROMIUM", "/usr/bin/chromium")
