@@ -17,14 +17,14 @@ import numpy as np
 from gradio.data_classes import ImageData
 
 from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES, ensure_examples
-from models.fetch import ModelFetchError, ensure_model
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import MIRROR, Match, MatchError, match, pick_person, rank_by_size
 from pose.media import InputError, load_image, prune_old_files, write_png_atomically
-from pose.model import DEFAULT_PRESET, PRESETS
+from pose.model import ensure_model
+from pose.network import DEFAULT_PRESET, PRESETS, ModelFetchError
 from pose.overlay import draw_numbered, draw_overlay
 from pose.stream import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, jpeg_data_url
 from pose.types import Pose

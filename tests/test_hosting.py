@@ -16,7 +16,7 @@ import yaml
 from conftest import ROOT, free_port, stop_process, wait_for
 
 import app
-from models.fetch import ModelFetchError
+from pose.network import ModelFetchError
 
 
 def test_flags_env_and_defaults(monkeypatch):

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from conftest import COCO_DIR, OPENPOSE_FOR_COCO
+from conftest import COCO_DIR
 
 from pose.estimate import estimate, infer_scales
 from pose.media import load_image
-from pose.model import network_size, preprocess
+from pose.network import network_size, preprocess
+from pose.skeleton import OPENPOSE_FOR_COCO
 
 pytestmark = pytest.mark.model
 

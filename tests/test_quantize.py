@@ -8,11 +8,20 @@ import pytest
 from conftest import COCO_DIR
 from test_model import joints_within_tolerance
 
+import models.convert
 import pose.model
-from models.convert import EXAMPLES, augment, calibration_images
+from models.convert import EXAMPLES, augment, build_tflite, calibration_images
 from pose.estimate import estimate
 from pose.media import load_image
-from pose.model import PoseModel, ensure_tflite, int8_recipe, model_path, preprocess, recipe_stamp
+from pose.model import PoseModel, ensure_tflite
+from pose.network import (
+    INT8_RECIPE_SOURCES,
+    MODELS_DIR,
+    int8_recipe,
+    model_path,
+    preprocess,
+    recipe_stamp,
+)
 
 pytestmark = pytest.mark.model
 
@@ -134,7 +143,34 @@ def test_int8_model_from_other_quantisation_code_is_rebuilt(tmp_path, monkeypatc
     monkeypatch.setenv("POSE_INT8_PATH", str(target))
     # Stands in for the child process that would convert (about 80 s); reports success.
     monkeypatch.setattr(
-        pose.model, "_convert_in_subprocess", lambda *args: builds.append(args) or True
+        pose.model, "_convert_in_subprocess", lambda *args: builds.append(args) or target
     )
-    assert ensure_tflite(model_path(), isolated=True, int8=True) == target
+    assert ensure_tflite(model_path(), int8=True) == target
     assert bool(builds) == rebuilt
+
+
+@pytest.mark.parametrize(("stamp", "rebuilt"), [(None, True), ("other", True), ("current", False)])
+def test_the_build_side_rebuilds_a_stale_int8_model_and_stamps_it(
+    tmp_path, monkeypatch, stamp, rebuilt
+):
+    target = tmp_path / "graph_opt.int8.tflite"
+    target.write_bytes(b"an int8 model")
+    if stamp:
+        recipe_stamp(target).write_text(int8_recipe() if stamp == "current" else stamp)
+    builds = []
+    monkeypatch.setenv("POSE_INT8_PATH", str(target))
+    # Stands in for the conversion itself (about 80 s).
+    monkeypatch.setattr(
+        models.convert, "convert_to_tflite", lambda *args: builds.append(args) or args[1]
+    )
+    assert build_tflite(model_path(), int8=True) == target
+    assert bool(builds) == rebuilt
+    assert recipe_stamp(target).read_text() == int8_recipe()
+
+
+def test_the_recipe_follows_the_build_code(tmp_path):
+    for name in INT8_RECIPE_SOURCES:
+        (tmp_path / name).write_bytes((MODELS_DIR / name).read_bytes())
+    assert int8_recipe(tmp_path) == int8_recipe()
+    (tmp_path / "quantize.py").write_text("# another recipe\n", encoding="utf-8")
+    assert int8_recipe(tmp_path) != int8_recipe()
