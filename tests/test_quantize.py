@@ -133,39 +133,32 @@ def test_int8_model_records_the_code_that_built_it(int8_model):
     assert recipe_stamp(int8_model.tflite.path).read_text() == int8_recipe()
 
 
+@pytest.mark.parametrize("side", ["runtime", "build"])
 @pytest.mark.parametrize(("stamp", "rebuilt"), [(None, True), ("other", True), ("current", False)])
-def test_int8_model_from_other_quantisation_code_is_rebuilt(tmp_path, monkeypatch, stamp, rebuilt):
-    target = tmp_path / "graph_opt.int8.tflite"
-    target.write_bytes(b"an int8 model")
-    if stamp:
-        recipe_stamp(target).write_text(int8_recipe() if stamp == "current" else stamp)
-    builds = []
-    monkeypatch.setenv("POSE_INT8_PATH", str(target))
-    # Stands in for the child process that would convert (about 80 s); reports success.
-    monkeypatch.setattr(
-        pose.model, "_convert_in_subprocess", lambda *args: builds.append(args) or target
-    )
-    assert ensure_tflite(model_path(), int8=True) == target
-    assert bool(builds) == rebuilt
-
-
-@pytest.mark.parametrize(("stamp", "rebuilt"), [(None, True), ("other", True), ("current", False)])
-def test_the_build_side_rebuilds_a_stale_int8_model_and_stamps_it(
-    tmp_path, monkeypatch, stamp, rebuilt
+def test_int8_model_from_other_quantisation_code_is_rebuilt(
+    tmp_path, monkeypatch, side, stamp, rebuilt
 ):
+    """The runtime has the build side rebuild a stale int8 model (in a child process); the
+    build side rebuilds it and stamps it with today's recipe."""
     target = tmp_path / "graph_opt.int8.tflite"
     target.write_bytes(b"an int8 model")
     if stamp:
         recipe_stamp(target).write_text(int8_recipe() if stamp == "current" else stamp)
     builds = []
     monkeypatch.setenv("POSE_INT8_PATH", str(target))
-    # Stands in for the conversion itself (about 80 s).
-    monkeypatch.setattr(
-        models.convert, "convert_to_tflite", lambda *args: builds.append(args) or args[1]
-    )
-    assert build_tflite(model_path(), int8=True) == target
+    # Stand-ins for the child process, or the conversion itself (about 80 s); both succeed.
+    if side == "runtime":
+        monkeypatch.setattr(
+            pose.model, "_convert_in_subprocess", lambda *args: builds.append(args) or target
+        )
+        assert ensure_tflite(model_path(), int8=True) == target
+    else:
+        monkeypatch.setattr(
+            models.convert, "convert_to_tflite", lambda *args: builds.append(args) or args[1]
+        )
+        assert build_tflite(model_path(), int8=True) == target
+        assert recipe_stamp(target).read_text() == int8_recipe()
     assert bool(builds) == rebuilt
-    assert recipe_stamp(target).read_text() == int8_recipe()
 
 
 def test_the_recipe_follows_the_build_code(tmp_path):
