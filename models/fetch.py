@@ -11,6 +11,7 @@ graph is missing) or call :func:`ensure_model`.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import shutil
@@ -74,21 +75,30 @@ def fetch(destination: Path = DEFAULT_MODEL_PATH) -> Path:
     return destination
 
 
-def ensure_model() -> Path:
-    """Return the path of a verified model, fetching it first when it is missing."""
-    path = model_path()
+def ensure_model(destination: Path | None = None) -> Path:
+    """Return the path of a verified model at ``destination`` (default: :func:`model_path`),
+    fetching it first when it is missing."""
+    path = destination or model_path()
     if path.is_file():
         verify(path)
         return path
-    if os.environ.get(MODEL_ENV):
+    if destination is None and os.environ.get(MODEL_ENV):
         verify(path)  # an explicit path that does not exist: say so, do not download
     return fetch(path)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "destination",
+        nargs="?",
+        type=Path,
+        help=f"where the graph goes (default: ${MODEL_ENV}, else models/{MODEL_FILENAME})",
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        path = ensure_model()
+        path = ensure_model(args.destination)
     except ModelFetchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -109,7 +109,7 @@ def ensure_model() -> Path:
     not a download."""
     path = model_path()
     if not path.is_file() and not os.environ.get(MODEL_ENV):
-        result = _build("models.fetch", env={})
+        result = _build("models.fetch", str(path), env={})
         if result is None or result.returncode != 0:
             raise ModelFetchError(_last_line(result).removeprefix("error: "))
     verify(path)
