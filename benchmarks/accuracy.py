@@ -29,20 +29,19 @@ from pathlib import Path
 import numpy as np
 
 import pose.model
+import pose.network
 from pose.estimate import DEFAULT_THRESHOLD, estimate, parse_scales
 from pose.media import load_image
-from pose.model import DEFAULT_PRESET, get_model
+from pose.model import get_model
+from pose.network import DEFAULT_PRESET
 from pose.paf import DEFAULT_PARAMS, DecodeParams
+from pose.skeleton import OPENPOSE_FOR_COCO
 from pose.types import Pose
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 DEFAULT_IMAGES = EVAL_DIR / "coco"
 
-# OpenPose-18 index for each COCO-17 keypoint (nose, l_eye, r_eye, l_ear, r_ear, l_shoulder,
-# r_shoulder, l_elbow, r_elbow, l_wrist, r_wrist, l_hip, r_hip, l_knee, r_knee, l_ankle,
-# r_ankle); OpenPose's neck has no COCO counterpart.
-OPENPOSE_FOR_COCO = [0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10]
 PERSON_CATEGORY = 1
 PUBLISHED = {"AP": 0.281, "AP50": 0.558}  # this graph, COCO 2014 val, single scale
 METRICS = ("AP", "AP50", "AP75", "AR")
@@ -167,7 +166,7 @@ SWEEP_STEPS = range(-32, 33, 8)
 
 def sweep_sizes(size: str) -> list[str]:
     """Nine "WxH" sizes around ``size`` (a preset or "WxH"), both sides -32..+32 by 8."""
-    width, height = pose.model.PRESETS.get(size) or tuple(int(v) for v in size.split("x"))
+    width, height = pose.network.PRESETS.get(size) or tuple(int(v) for v in size.split("x"))
     return [f"{width + step}x{height + step}" for step in SWEEP_STEPS]
 
 
@@ -197,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.backend:
         os.environ[pose.model.BACKEND_ENV] = args.backend
     if args.rgb:
-        pose.model.INPUT_ORDER = "RGB"
+        pose.network.INPUT_ORDER = "RGB"
     params = replace(
         DEFAULT_PARAMS, upsample=args.upsample, sigma=args.sigma, min_parts=args.min_parts
     )
@@ -211,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{count} images from {args.images}, annotations {annotations.name}")
     print(
         f"{get_model().backend} backend, size {args.size}, scales {scales}, flip {args.flip}, "
-        f"{pose.model.INPUT_ORDER} input, "
+        f"{pose.network.INPUT_ORDER} input, "
         f"threshold {args.threshold}, upsample "
         f"{params.upsample}, sigma {params.sigma}, min_parts {params.min_parts}"
     )

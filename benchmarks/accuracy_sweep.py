@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 
 import pose.model
+import pose.network
 from benchmarks.accuracy import DEFAULT_IMAGES, METRICS, PUBLISHED, evaluate, to_detections
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, infer_scales, rescale, working_copy
 from pose.media import load_image
-from pose.model import DEFAULT_PRESET, PRESETS, NetOutput
+from pose.network import DEFAULT_PRESET, PRESETS, NetOutput
 from pose.paf import DEFAULT_PARAMS, DecodeParams
 from pose.types import Pose
 
@@ -110,14 +111,14 @@ def sweep(
     for variant in variants():
         key = (variant.order, variant.box, variant.scales, variant.flip)
         if key not in cache:
-            pose.model.INPUT_ORDER = variant.order
+            pose.network.INPUT_ORDER = variant.order
             try:
                 cache[key] = {
                     image_id: infer_scales(model, image, variant.box, variant.scales, variant.flip)
                     for image_id, (image, _) in images.items()
                 }
             finally:
-                pose.model.INPUT_ORDER = "BGR"
+                pose.network.INPUT_ORDER = "BGR"
         detections, decode_ms = [], []
         first = next(iter(cache[key].values()))
         decode_output(first, variant.threshold, variant.multi_person, variant.params)  # warm-up

@@ -44,16 +44,17 @@ import numpy as np
 
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, estimate
-from pose.model import (
-    MOTION_BACKEND,
+from pose.model import MOTION_BACKEND, PoseModel
+from pose.network import (
+    NUM_HEATMAPS,
     PRESETS,
-    PoseModel,
-    TFLiteRunner,
-    cpu_has_bf16,
+    NetOutput,
     model_path,
     network_size,
     preprocess,
+    verify,
 )
+from pose.runners import TFLiteRunner, cpu_has_bf16
 from pose.skeleton import DRAWN_LIMBS
 from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
 
@@ -290,8 +291,6 @@ def pipeline_stages(clip: Path, out_dir: Path, model: PoseModel, size: str) -> d
 
 
 def _net_output(raw: np.ndarray, shape: tuple[int, ...]):
-    from pose.model import NUM_HEATMAPS, NetOutput
-
     out_h, out_w = raw.shape[:2]
     return NetOutput(
         heatmaps=raw[:, :, :NUM_HEATMAPS],
@@ -310,8 +309,6 @@ def model_flops(net_w: int, net_h: int) -> tuple[float, float | None]:
     volume) plus one operation per output element of BiasAdd, Relu and MaxPool (x kernel).
     """
     import tensorflow as tf
-
-    from models.fetch import verify
 
     path = model_path()
     verify(path)

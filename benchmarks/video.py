@@ -36,10 +36,10 @@ import av
 import cv2
 import numpy as np
 
-from models.fetch import model_path
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
-from pose.model import DEFAULT_PRESET, get_model, network_size
+from pose.model import get_model
+from pose.network import DEFAULT_PRESET, model_path, network_size
 from pose.skeleton import DRAWN_LIMBS
 from pose.video import VideoWriter, iter_frames, open_video, process_video
 

@@ -4,8 +4,9 @@
 (``tf.compat.v1.lite.TFLiteConverter.from_frozen_graph``), float32, no quantisation: the same
 graph, run faster by TFLite's XNNPACK delegate (the default backend of :mod:`pose.model`).
 ``models/graph_opt.int8.tflite`` (``--int8``): the int8 variant of :mod:`models.quantize`
-for the "int8" backend, calibrated on the example media in ``examples/``. The app converts
-on first use when a file is missing; ``make setup`` builds the float one ahead.
+for the "int8" backend, calibrated on the example media in ``examples/``, with a stamp of
+:func:`pose.network.int8_recipe` beside it. The app runs this module in a child process when
+a file is missing or stale; ``make setup`` builds both ahead.
 
     .venv/bin/python -m models.convert [--force] [--int8]
 
@@ -19,13 +20,30 @@ rebuilt for a check, then scored:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from models.fetch import ModelFetchError, model_path
+from pose.network import (
+    CONVERT_SHAPE,
+    INPUT_TENSOR,
+    OUTPUT_TENSOR,
+    ModelFetchError,
+    built_by_this_recipe,
+    int8_recipe,
+    model_path,
+    preprocess,
+    recipe_stamp,
+    tflite_path,
+    verify,
+)
+
+log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -90,8 +108,6 @@ def augment(
     Calibration sets each tensor's int8 range from the largest value it sees, so it needs
     people at several sizes and contrasts, not many frames (mosaics: mean AP 0.387 -> 0.445).
     """
-    from pose.model import preprocess
-
     rng = np.random.default_rng(0)
     images = images + [mosaic(images, size, rng) for _ in range(mosaics)]
     out = []
@@ -111,6 +127,75 @@ def augment(
     return out
 
 
+QUANTIZATIONS = ("int8", "dynamic", "float16")
+
+
+def convert_to_tflite(graph_path: Path, destination: Path, quantize: str | None = None) -> Path:
+    """Convert the verified frozen graph to a TFLite model at ``destination``.
+
+    Uses ``tf.compat.v1.lite.TFLiteConverter.from_frozen_graph``. By default without
+    optimisations: the weights and arithmetic stay float32, which is what the app runs.
+    ``quantize="int8"`` builds the int8 backend's model (:mod:`models.quantize`, calibrated
+    on the example media); "dynamic" and "float16" build plain variants that were measured
+    and rejected (README "Performance"). Returns the path written, which is a
+    temporary-directory copy when ``destination``'s folder is not writable.
+    """
+    verify(graph_path)
+    import tensorflow as tf
+
+    if quantize is not None and quantize not in QUANTIZATIONS:
+        raise ValueError(f"Unknown quantization {quantize!r}: use one of {QUANTIZATIONS}.")
+    if quantize == "int8":
+        from models.quantize import convert_int8
+
+        frames = augment(calibration_images(), (CONVERT_SHAPE[2], CONVERT_SHAPE[1]))
+        content = convert_int8(graph_path, frames, CONVERT_SHAPE)
+    else:
+        converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
+            str(graph_path),
+            input_arrays=[INPUT_TENSOR.split(":")[0]],
+            output_arrays=[OUTPUT_TENSOR.split(":")[0]],
+            input_shapes={INPUT_TENSOR.split(":")[0]: list(CONVERT_SHAPE)},
+        )
+        if quantize is not None:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if quantize == "float16":
+            converter.target_spec.supported_types = [tf.float16]
+        content = converter.convert()
+    for target in (destination, Path(tempfile.gettempdir()) / "pose-models" / destination.name):
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename, so a concurrent reader never sees half a file.
+            partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+            partial.write_bytes(content)
+            os.replace(partial, target)
+        except OSError as exc:
+            log.warning("cannot write %s (%s)", target, exc)
+            continue
+        log.info("converted %s -> %s (%d bytes)", graph_path.name, target, len(content))
+        return target
+    raise OSError(f"could not write the converted model {destination.name} anywhere")
+
+
+def build_tflite(graph_path: Path | None = None, rebuild: bool = False, int8: bool = False) -> Path:
+    """Path of the converted (``int8``: int8) model, converting the graph in this process
+    when the file is missing, ``rebuild`` is set, or an int8 model is stale (built by other
+    code than today's, :func:`pose.network.int8_recipe`)."""
+    graph_path = Path(graph_path) if graph_path else model_path()
+    target = tflite_path(graph_path, int8)
+    current = target.is_file() and target.stat().st_size > 0
+    if int8 and current and not built_by_this_recipe(target):
+        log.info("rebuilding %s: the quantisation code changed", target)
+        current = False
+    if current and not rebuild:
+        return target
+    target = convert_to_tflite(graph_path, target, "int8" if int8 else None)
+    if int8:
+        with contextlib.suppress(OSError):  # a read-only folder: rebuilt next time
+            recipe_stamp(target).write_text(int8_recipe())
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--force", action="store_true", help="convert even if the file exists")
@@ -123,15 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="where to write a --quantize variant")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from pose.model import convert_to_tflite, ensure_tflite  # TensorFlow only when converting
-
     try:
         if args.quantize:
             if args.out is None:
                 parser.error("--quantize needs --out")
             path = convert_to_tflite(model_path(), args.out, args.quantize)
         else:
-            path = ensure_tflite(rebuild=args.force, int8=args.int8)
+            path = build_tflite(rebuild=args.force, int8=args.int8)
     except (ModelFetchError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

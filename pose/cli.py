@@ -1,4 +1,4 @@
-"""Command line: ``python -m pose estimate|match|video ...``.
+"""Command line: ``pose estimate|match|video ...`` (installed), or ``python -m pose ...``.
 
 Every failure the user can fix prints one line to stderr and exits non-zero.
 """
@@ -11,8 +11,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from pose.model import BACKEND_ENV, BACKENDS, PRESETS
+from pose.estimate import DEFAULT_THRESHOLD
+from pose.model import BACKEND_ENV, BACKENDS
+from pose.network import DEFAULT_PRESET, PRESETS
 
 log = logging.getLogger("pose")
 
@@ -35,11 +38,14 @@ def command(name: str):
 def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--size",
-        default="balanced",
-        help=f"model input: {', '.join(PRESETS)} or WIDTHxHEIGHT (default: balanced)",
+        default=DEFAULT_PRESET,
+        help=f"model input: {', '.join(PRESETS)} or WIDTHxHEIGHT (default: {DEFAULT_PRESET})",
     )
     parser.add_argument(
-        "--threshold", type=float, default=0.1, help="minimum joint confidence (default: 0.1)"
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"minimum joint confidence (default: {DEFAULT_THRESHOLD:g})",
     )
     parser.add_argument(
         "--backend",
@@ -51,7 +57,9 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m pose", description="Find human body keypoints and compare poses."
+        # `pose` once installed (its console script), else `python -m pose`.
+        prog="pose" if Path(sys.argv[0]).name == "pose" else "python -m pose",
+        description="Find human body keypoints and compare poses.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -11,8 +11,8 @@ import numpy as np
 from pose.skeleton import DRAWN_LIMBS, JOINT_COLORS
 from pose.types import Pose
 
-_SHIFT = 4  # OpenCV fixed-point bits: sub-pixel positions for smooth anti-aliased lines
-_ONE = 1 << _SHIFT
+SHIFT = 4  # OpenCV fixed-point bits: sub-pixel positions for smooth anti-aliased lines
+ONE = 1 << SHIFT
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,54 @@ class DrawSpec:
         return radius, thickness
 
 
-def _fixed(x: float, y: float) -> tuple[int, int]:
-    return round(float(x) * _ONE), round(float(y) * _ONE)
+Colour = tuple[int, int, int]
+
+
+def to_fixed(point: Sequence[float]) -> tuple[int, int]:
+    """(x, y, ...) in pixels -> OpenCV fixed-point coordinates (:data:`SHIFT` bits)."""
+    return round(float(point[0]) * ONE), round(float(point[1]) * ONE)
+
+
+def draw_ring(
+    canvas: np.ndarray, point: Sequence[float], radius: int, colour: Colour, thickness: int
+) -> None:
+    """In place: an anti-aliased ring of ``radius`` pixels around ``point`` (x, y, ...)."""
+    cv2.circle(canvas, to_fixed(point), radius * ONE, colour, thickness, cv2.LINE_AA, SHIFT)
+
+
+def draw_skeleton(
+    canvas: np.ndarray,
+    points: np.ndarray,
+    radius: int,
+    thickness: int,
+    colour: Colour | None = None,
+    highlight: Sequence[int] = (),
+) -> None:
+    """In place on RGB uint8 ``canvas`` (H, W, 3): the skeleton of (18, 3) ``points``
+    (x, y, score), limbs only where both ends were found (score > 0).
+
+    ``colour``: one colour for all; ``None``: each joint its :data:`JOINT_COLORS` entry and
+    each limb its end joint's. Joints in ``highlight`` get a white ring.
+    """
+    for start, end in DRAWN_LIMBS:
+        if points[start, 2] <= 0 or points[end, 2] <= 0:
+            continue
+        cv2.line(
+            canvas,
+            to_fixed(points[start]),
+            to_fixed(points[end]),
+            colour or JOINT_COLORS[end],
+            thickness,
+            cv2.LINE_AA,
+            SHIFT,
+        )
+    for joint, point in enumerate(points):
+        if point[2] <= 0:
+            continue
+        fill = colour or JOINT_COLORS[joint]
+        cv2.circle(canvas, to_fixed(point), radius * ONE, fill, -1, cv2.LINE_AA, SHIFT)
+        if joint in highlight:
+            draw_ring(canvas, point, radius + thickness + 1, (255, 255, 255), thickness)
 
 
 def draw_poses(
@@ -47,26 +93,5 @@ def draw_poses(
     canvas = np.ascontiguousarray(image, dtype=np.uint8).copy()
     radius, thickness = spec.sizes(canvas)
     for person in poses:
-        points = person.keypoints
-        for start, end in DRAWN_LIMBS:
-            if points[start, 2] <= 0 or points[end, 2] <= 0:
-                continue
-            colour = JOINT_COLORS[end]
-            cv2.line(
-                canvas,
-                _fixed(*points[start, :2]),
-                _fixed(*points[end, :2]),
-                colour,
-                thickness,
-                cv2.LINE_AA,
-                _SHIFT,
-            )
-        for joint, (x, y, score) in enumerate(points):
-            if score <= 0:
-                continue
-            centre = _fixed(x, y)
-            cv2.circle(canvas, centre, radius * _ONE, JOINT_COLORS[joint], -1, cv2.LINE_AA, _SHIFT)
-            if joint in highlight:
-                ring = (radius + thickness + 1) * _ONE
-                cv2.circle(canvas, centre, ring, (255, 255, 255), thickness, cv2.LINE_AA, _SHIFT)
+        draw_skeleton(canvas, person.keypoints, radius, thickness, highlight=highlight)
     return canvas

@@ -10,7 +10,8 @@ import numpy as np
 
 from pose.decode import decode_single
 from pose.media import MAX_WORKING_SIDE
-from pose.model import DEFAULT_PRESET, PRESETS, NetOutput, PoseModel, get_model
+from pose.model import PoseModel, get_model
+from pose.network import DEFAULT_PRESET, PRESETS, NetOutput
 from pose.paf import DEFAULT_PARAMS, DecodeParams, decode_multi, unflip_maps
 from pose.types import Estimate, Pose
 

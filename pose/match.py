@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pose.media import InputError
-from pose.skeleton import MIRROR, NUM_JOINTS, Joint
+from pose.skeleton import MIRROR, NUM_JOINTS, OPENPOSE_FOR_COCO, Joint
 from pose.types import Pose
 
 METHODS: tuple[str, ...] = ("normalized", "oks", "angles", "classic")
@@ -77,11 +77,9 @@ WORST_BELOW = 70.0
 # shoulders, so its uncertainty is that of a shoulder (0.079); we use that.
 _COCO_SIGMAS = (0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62,
                 1.07, 1.07, 0.87, 0.87, 0.89, 0.89)  # fmt: skip
-_OPENPOSE_FOR_COCO = (0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10)
 NECK_SIGMA = 0.079
 OKS_SIGMAS = np.full(NUM_JOINTS, NECK_SIGMA, dtype=np.float64)
-for _coco, _openpose in enumerate(_OPENPOSE_FOR_COCO):
-    OKS_SIGMAS[_openpose] = _COCO_SIGMAS[_coco] / 10.0
+OKS_SIGMAS[OPENPOSE_FOR_COCO] = np.array(_COCO_SIGMAS) / 10.0
 
 # (vertex, first end, second end): the angle at the vertex between its two limbs.
 ANGLES: tuple[tuple[Joint, Joint, Joint], ...] = (

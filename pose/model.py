@@ -1,104 +1,54 @@
-"""The OpenPose MobileNet-thin frozen graph, run by TensorFlow.
+"""The model registry: which runner serves which backend, one model per backend per process,
+and the motion model that videos and webcam frames use.
 
-This is the only module that imports TensorFlow (or LiteRT, TFLite's runtime). Backends run
-the same verified graph: "tflite" (default), the graph converted by TensorFlow's TFLite
+Backends run the same verified graph (:mod:`pose.network`) with a runner of
+:mod:`pose.runners`: "tflite" (default), the graph converted by TensorFlow's TFLite
 converter and run by the XNNPACK delegate, exact and the fastest in float32; "session", a
 plain TensorFlow session; "bf16", the session in bfloat16 (faster, not exact); "int8", the
 quantised variant of models/quantize.py, which videos and webcam frames use
 (:func:`motion_model`). Each is created lazily, once per process, behind a lock, so
 importing :mod:`pose` stays cheap and concurrent requests share one model. Choose with
 ``PoseModel(backend=...)`` or ``$POSE_BACKEND``; README "Performance" has the measurements.
+
+A missing artefact is built by the build side, ``models/``, in a child process
+(``python -m models.fetch``, ``python -m models.convert``): this package never imports it,
+and converting needs TensorFlow, which would stay loaded (about 650 MB) in the serving
+process.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import subprocess
 import sys
-import tempfile
 import threading
-import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from models.fetch import ensure_model, model_path, verify
+from pose.network import (
+    DEFAULT_PRESET,
+    INT8_ENV,
+    MODEL_ENV,
+    NUM_HEATMAPS,
+    PRESETS,
+    TFLITE_ENV,
+    ModelFetchError,
+    NetOutput,
+    built_by_this_recipe,
+    int8_is_built,
+    model_path,
+    network_size,
+    preprocess,
+    tflite_path,
+    verify,
+)
+from pose.runners import SessionRunner, TFLiteRunner
 
 log = logging.getLogger(__name__)
-
-# TensorFlow's C++ start-up chatter is noise for our users; errors still show.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-INPUT_TENSOR = "image:0"
-OUTPUT_TENSOR = "Openpose/concat_stage7:0"
-STRIDE = 8
-NUM_HEATMAPS = 19  # 18 joints + background
-NUM_PAFS = 38
-
-# Input-size presets: the image is fitted inside this (width, height) box, aspect kept.
-PRESETS: dict[str, tuple[int, int]] = {
-    "fast": (320, 240),
-    "balanced": (432, 368),
-    "accurate": (656, 496),
-}
-DEFAULT_PRESET = "balanced"
-
-
-@dataclass(frozen=True)
-class NetOutput:
-    """Raw network output for one image.
-
-    ``heatmaps``: float32 (h, w, 19), channel 18 is background.
-    ``pafs``: float32 (h, w, 38), x/y pairs per limb (see ``skeleton.PAF_CHANNELS``).
-    ``scale``: (sx, sy) from heatmap cells to original image pixels.
-    """
-
-    heatmaps: np.ndarray
-    pafs: np.ndarray
-    scale: tuple[float, float]
-
-
-def network_size(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
-    """(w, h) to feed the network: ``width`` x ``height`` fitted in ``box``, multiples of 8.
-
-    The graph accepts any size; fitting instead of stretching keeps limb proportions,
-    which the network was trained on.
-    """
-    box_w, box_h = box
-    ratio = min(box_w / width, box_h / height)
-    net_w = max(STRIDE * 2, round(width * ratio / STRIDE) * STRIDE)
-    net_h = max(STRIDE * 2, round(height * ratio / STRIDE) * STRIDE)
-    return net_w, net_h
-
-
-# Channel order fed to the graph. It was trained on OpenCV-decoded, hence BGR, images:
-# on ../shared/eval/coco, RGB input drops AP from 0.59 to 0.33 (README, Accuracy). Only
-# ``benchmarks/accuracy.py --rgb`` changes it, to show that.
-INPUT_ORDER = "BGR"
-
-
-def preprocess(image: np.ndarray, net_w: int, net_h: int) -> np.ndarray:
-    """RGB uint8 (H, W, 3) -> float32 (net_h, net_w, 3) in BGR 0-255 (see ``INPUT_ORDER``).
-
-    The graph normalises internally (x / 128 - 1). Area averaging when shrinking and
-    bilinear when enlarging scored best on the eval photos (bilinear or bicubic shrinking
-    scored 0.02-0.06 AP lower).
-    """
-    interpolation = cv2.INTER_AREA if net_w < image.shape[1] else cv2.INTER_LINEAR
-    resized = cv2.resize(image, (net_w, net_h), interpolation=interpolation)
-    if INPUT_ORDER == "RGB":
-        return resized.astype(np.float32)
-    # cvtColor swaps the channels 9x faster than a reversed view's copy (0.04 against 0.35
-    # ms at 432x320), with the same values.
-    return cv2.cvtColor(resized, cv2.COLOR_RGB2BGR).astype(np.float32)
-
 
 # Execution backends. All run the same verified graph; "session" is the plain
 # TensorFlow session, "tflite" the graph converted by TensorFlow's own converter
@@ -113,26 +63,10 @@ BACKENDS = ("tflite", "session", "bf16", "int8")
 DEFAULT_BACKEND = "tflite"
 TFLITE_BACKENDS = ("tflite", "int8")
 BACKEND_ENV = "POSE_BACKEND"
-TFLITE_ENV = "POSE_TFLITE_PATH"
-TFLITE_RUNTIMES = ("litert", "tensorflow")
-RUNTIME_ENV = "POSE_TFLITE_RUNTIME"
-# TFLite needs a fixed input shape per interpreter; images of different aspect ratios give
-# different shapes, so keep the most recently used few. Each holds its own packed weights
-# and activations: about 80 MB at the accurate size (measured), hence only four. A new
-# shape costs about 50-90 ms once (creating and sizing an interpreter).
-MAX_CACHED_SHAPES = 4
-# The shape the converter sees; interpreters are resized from it (the graph is fully
-# convolutional, so every shape that is a multiple of 8 works).
-_CONVERT_SHAPE = (1, 368, 432, 3)
-
-
-def cpu_has_bf16() -> bool:
-    """True when the CPU computes bfloat16 natively (AVX512_BF16 or AMX-BF16; Linux only)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+# The build side runs from the folder that holds both packages (a checkout, or an
+# editable install of one).
+_ROOT = Path(__file__).resolve().parents[1]
+_BUILD_TIMEOUT = 600  # seconds; the int8 build takes about 80 on two cores
 
 
 def resolve_backend(name: str | None = None) -> str:
@@ -143,245 +77,79 @@ def resolve_backend(name: str | None = None) -> str:
     return chosen
 
 
-def tflite_path(graph_path: Path | None = None, int8: bool = False) -> Path:
-    """Where the converted model lives: ``$POSE_TFLITE_PATH`` (float) or
-    ``$POSE_INT8_PATH`` (int8), else next to the graph."""
-    override = os.environ.get(INT8_ENV if int8 else TFLITE_ENV)
-    if override:
-        return Path(override).expanduser()
-    graph_path = Path(graph_path) if graph_path else model_path()
-    return graph_path.with_suffix(".int8.tflite" if int8 else ".tflite")
-
-
-INT8_ENV = "POSE_INT8_PATH"
-QUANTIZATIONS = ("int8", "dynamic", "float16")
-
-
-def convert_to_tflite(graph_path: Path, destination: Path, quantize: str | None = None) -> Path:
-    """Convert the verified frozen graph to a TFLite model at ``destination``.
-
-    Uses ``tf.compat.v1.lite.TFLiteConverter.from_frozen_graph``. By default without
-    optimisations: the weights and arithmetic stay float32, which is what the app runs.
-    ``quantize="int8"`` builds the int8 backend's model (:mod:`models.quantize`, calibrated
-    on the example media); "dynamic" and "float16" build plain variants that were measured
-    and rejected (README "Performance"). Returns the path written, which is a
-    temporary-directory copy when ``destination``'s folder is not writable.
-    """
-    verify(graph_path)
-    import tensorflow as tf
-
-    if quantize is not None and quantize not in QUANTIZATIONS:
-        raise ValueError(f"Unknown quantization {quantize!r}: use one of {QUANTIZATIONS}.")
-    if quantize == "int8":
-        from models.convert import augment, calibration_images
-        from models.quantize import convert_int8
-
-        frames = augment(calibration_images(), (_CONVERT_SHAPE[2], _CONVERT_SHAPE[1]))
-        content = convert_int8(graph_path, frames, _CONVERT_SHAPE)
-    else:
-        converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
-            str(graph_path),
-            input_arrays=[INPUT_TENSOR.split(":")[0]],
-            output_arrays=[OUTPUT_TENSOR.split(":")[0]],
-            input_shapes={INPUT_TENSOR.split(":")[0]: list(_CONVERT_SHAPE)},
-        )
-        if quantize is not None:
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        if quantize == "float16":
-            converter.target_spec.supported_types = [tf.float16]
-        content = converter.convert()
-    for target in (destination, Path(tempfile.gettempdir()) / "pose-models" / destination.name):
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Write then rename, so a concurrent reader never sees half a file.
-            partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-            partial.write_bytes(content)
-            os.replace(partial, target)
-        except OSError as exc:
-            log.warning("cannot write %s (%s)", target, exc)
-            continue
-        log.info("converted %s -> %s (%d bytes)", graph_path.name, target, len(content))
-        return target
-    raise OSError(f"could not write the converted model {destination.name} anywhere")
-
-
-def _convert_in_subprocess(graph_path: Path, target: Path, int8: bool = False) -> bool:
-    """Run ``python -m models.convert`` for ``graph_path`` -> ``target``; True on success.
-
-    Converting needs TensorFlow, which stays loaded (about 650 MB) in whichever process
-    imports it; a child process keeps the serving process TensorFlow-free.
-    """
-    root = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, POSE_MODEL_PATH=str(graph_path))
-    env[INT8_ENV if int8 else TFLITE_ENV] = str(target)
-    command = [sys.executable, "-m", "models.convert", "--force", *(["--int8"] if int8 else [])]
+def _build(module: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess | None:
+    """Run ``python -m <module> <args>`` of the build side with ``env`` added; None when it
+    could not start or timed out (logged)."""
+    command = [sys.executable, "-m", module, *args]
     try:
-        result = subprocess.run(
-            command, cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False
+        return subprocess.run(
+            command,
+            cwd=_ROOT,
+            env=dict(os.environ, **env),
+            capture_output=True,
+            text=True,
+            timeout=_BUILD_TIMEOUT,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("conversion subprocess failed: %s", exc)
-        return False
-    if result.returncode != 0:
-        log.warning("conversion subprocess failed: %s", result.stderr.strip()[-500:])
-    return result.returncode == 0 and target.is_file()
+        log.warning("%s failed: %s", " ".join(command[1:]), exc)
+        return None
 
 
-def int8_recipe() -> str:
-    """A digest of the code that builds the int8 model (models/quantize.py, convert.py)."""
-    folder = Path(__file__).resolve().parents[1] / "models"
-    digest = hashlib.sha256()
-    for name in ("quantize.py", "convert.py"):
-        digest.update((folder / name).read_bytes())
-    return digest.hexdigest()[:16]
+def _last_line(result: subprocess.CompletedProcess | None) -> str:
+    if result is None:
+        return "the build could not run"
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit status {result.returncode}"
 
 
-def recipe_stamp(model: Path) -> Path:
-    """Where the int8 model at ``model`` records the :func:`int8_recipe` it was built by."""
-    return model.with_name(f"{model.name}.recipe")
+def ensure_model() -> Path:
+    """Return the path of a verified graph, fetching it first (``python -m models.fetch``)
+    when it is missing. An explicit ``$POSE_MODEL_PATH`` that does not exist is an error,
+    not a download."""
+    path = model_path()
+    if not path.is_file() and not os.environ.get(MODEL_ENV):
+        result = _build("models.fetch", str(path), env={})
+        if result is None or result.returncode != 0:
+            raise ModelFetchError(_last_line(result).removeprefix("error: "))
+    verify(path)
+    return path
 
 
-def _built_by_this_recipe(model: Path) -> bool:
-    stamp = recipe_stamp(model)
-    return stamp.is_file() and stamp.read_text() == int8_recipe()
-
-
-def int8_is_built(graph_path: Path | None = None) -> bool:
-    """True when the int8 model exists and is current: using it needs no build (~80 s)."""
-    target = tflite_path(graph_path, int8=True)
-    return target.is_file() and target.stat().st_size > 0 and _built_by_this_recipe(target)
+def _convert_in_subprocess(graph_path: Path, target: Path, int8: bool = False) -> Path | None:
+    """Run ``python -m models.convert`` for ``graph_path`` -> ``target``; the path it wrote
+    (``target``, or a temporary-folder copy when that folder is read-only), else None."""
+    env = {MODEL_ENV: str(graph_path), (INT8_ENV if int8 else TFLITE_ENV): str(target)}
+    result = _build("models.convert", "--force", *(["--int8"] if int8 else []), env=env)
+    if result is None or result.returncode != 0:
+        log.warning("conversion failed: %s", _last_line(result))
+        return None
+    written = [line for line in result.stdout.splitlines() if line.startswith("tflite ok: ")]
+    path = Path(written[-1].removeprefix("tflite ok: ")) if written else target
+    return path if path.is_file() else None
 
 
 def ensure_tflite(
-    graph_path: Path | None = None,
-    rebuild: bool = False,
-    isolated: bool = False,
-    int8: bool = False,
+    graph_path: Path | None = None, rebuild: bool = False, int8: bool = False
 ) -> Path:
-    """Path of the converted (``int8``: int8) model, converting the graph first when needed.
-
-    ``isolated``: convert in a child process (see :func:`_convert_in_subprocess`), falling
-    back to this process if that fails.
-    """
+    """Path of the converted (``int8``: int8) model, converting the graph first (in a child
+    process) when it is missing, ``rebuild`` is set, or an int8 model is stale."""
     graph_path = Path(graph_path) if graph_path else model_path()
     target = tflite_path(graph_path, int8)
     missing = rebuild or not target.is_file() or target.stat().st_size == 0
     # An int8 model built by other quantisation code is stale: build it again.
-    if int8 and not missing and not _built_by_this_recipe(target):
+    if int8 and not missing and not built_by_this_recipe(target):
         log.info("rebuilding %s: the quantisation code changed", target)
         missing = True
-    if missing and not (isolated and _convert_in_subprocess(graph_path, target, int8)):
-        target = convert_to_tflite(graph_path, target, "int8" if int8 else None)
-        if int8:
-            with contextlib.suppress(OSError):  # a read-only folder: rebuilt next time
-                recipe_stamp(target).write_text(int8_recipe())
-    return target
-
-
-def interpreter_class(runtime: str | None = None) -> tuple[str, type]:
-    """(name, class) of the TFLite interpreter: ``runtime``, else ``$POSE_TFLITE_RUNTIME``.
-
-    "litert" is LiteRT's ``ai_edge_litert`` (the TFLite runtime, split out of TensorFlow: it
-    imports in about 0.2 s and 40 MB where TensorFlow takes seconds and about 650 MB, which is
-    most of the app's cold start and memory); "tensorflow" is ``tf.lite.Interpreter``. Both
-    run the same file with the same XNNPACK kernels. Unset: LiteRT when installed.
-    """
-    wanted = (runtime or os.environ.get(RUNTIME_ENV) or "").strip().lower()
-    if wanted not in ("", *TFLITE_RUNTIMES):
-        raise ValueError(
-            f"Unknown TFLite runtime {wanted!r}: use one of {', '.join(TFLITE_RUNTIMES)}."
+    if not missing:
+        return target
+    written = _convert_in_subprocess(graph_path, target, int8)
+    if written is None:
+        raise RuntimeError(
+            f"could not build {target.name}: run `python -m models.convert"
+            f"{' --int8' if int8 else ''}` to see why"
         )
-    if wanted in ("", "litert"):
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError:
-            if wanted == "litert":
-                raise
-        else:
-            return "litert", Interpreter
-    import tensorflow as tf
-
-    return "tensorflow", tf.lite.Interpreter
-
-
-@dataclass
-class _Interpreter:
-    """One TFLite interpreter sized for one input shape; not thread-safe, hence the lock."""
-
-    interpreter: object
-    input_index: int
-    output_index: int
-    lock: threading.Lock
-
-
-class TFLiteRunner:
-    """Runs a TFLite model with XNNPACK on ``threads`` threads, one interpreter per shape.
-
-    Thread-safe: interpreters are created under a lock, kept in an LRU of
-    :data:`MAX_CACHED_SHAPES`, and each is used by one thread at a time.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        threads: int,
-        max_shapes: int = MAX_CACHED_SHAPES,
-        runtime: str | None = None,
-    ) -> None:
-        self.runtime, self._interpreter_class = interpreter_class(runtime)
-        self.path = Path(path)
-        self._content = self.path.read_bytes()
-        self.threads = threads
-        self.max_shapes = max_shapes
-        self._cache: OrderedDict[tuple[int, ...], _Interpreter] = OrderedDict()
-        self._lock = threading.Lock()
-        # Interpreters that each use every core run one at a time: two at once (two requests
-        # of different shapes) took 37 % longer per frame than in turn (measured, 2 cores),
-        # as their thread pools preempt each other. With fewer threads than cores they may
-        # overlap.
-        cores = os.cpu_count() or 1
-        self._invoke_lock = threading.Lock() if threads >= cores else contextlib.nullcontext()
-
-    def _create(self, shape: tuple[int, ...]) -> _Interpreter:
-        # The default op resolver applies the XNNPACK delegate with num_threads threads.
-        # tf.lite.Interpreter warns that LiteRT (ai_edge_litert) replaces it; it is still
-        # TensorFlow's own interpreter in the pinned 2.21, so it may be used quietly.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r".*tf\.lite\.Interpreter is deprecated")
-            interpreter = self._interpreter_class(
-                model_content=self._content, num_threads=self.threads
-            )
-        input_index = interpreter.get_input_details()[0]["index"]
-        interpreter.resize_tensor_input(input_index, list(shape), strict=False)
-        interpreter.allocate_tensors()
-        output_index = interpreter.get_output_details()[0]["index"]
-        return _Interpreter(interpreter, input_index, output_index, threading.Lock())
-
-    def _get(self, shape: tuple[int, ...]) -> _Interpreter:
-        with self._lock:
-            entry = self._cache.get(shape)
-            if entry is None:
-                entry = self._create(shape)
-                self._cache[shape] = entry
-                while len(self._cache) > self.max_shapes:
-                    self._cache.popitem(last=False)  # a thread still using it keeps a reference
-            else:
-                self._cache.move_to_end(shape)
-            return entry
-
-    @property
-    def cached_shapes(self) -> list[tuple[int, ...]]:
-        with self._lock:
-            return list(self._cache)
-
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        """float32 (N, h, w, 3) BGR -> float32 (N, h/8, w/8, 57)."""
-        batch = np.ascontiguousarray(batch, dtype=np.float32)
-        entry = self._get(tuple(batch.shape))
-        with entry.lock, self._invoke_lock:
-            entry.interpreter.set_tensor(entry.input_index, batch)
-            entry.interpreter.invoke()
-            return entry.interpreter.get_tensor(entry.output_index)  # a copy
+    return written
 
 
 class PoseModel:
@@ -398,41 +166,18 @@ class PoseModel:
         self.path = Path(path) if path else model_path()
         self.threads = threads or int(os.environ.get("POSE_THREADS", os.cpu_count() or 2))
         self.backend = resolve_backend(backend)
-        self._session = None
+        self._session: SessionRunner | None = None
         self._tflite: TFLiteRunner | None = None
         self._lock = threading.Lock()
         self._spare_runners: list[TFLiteRunner] = []  # single-threaded, for workers()
 
-    def _load(self):
-        verify(self.path)
-        import tensorflow as tf  # heavy: imported on first use only
-
-        graph_def = tf.compat.v1.GraphDef()
-        graph_def.ParseFromString(self.path.read_bytes())
-        graph = tf.Graph()
-        with graph.as_default():
-            tf.import_graph_def(graph_def, name="")
-        config = tf.compat.v1.ConfigProto(
-            intra_op_parallelism_threads=self.threads, inter_op_parallelism_threads=1
-        )
-        if self.backend == "bf16":
-            if not cpu_has_bf16():
-                # oneDNN would emulate bfloat16 in software: slower than float32.
-                log.warning("this CPU has no native bfloat16; bf16 backend runs float32")
-            else:
-                from tensorflow.core.protobuf import rewriter_config_pb2
-
-                config.graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = (
-                    rewriter_config_pb2.RewriterConfig.ON
-                )
-        session = tf.compat.v1.Session(graph=graph, config=config)
-        self._input = graph.get_tensor_by_name(INPUT_TENSOR)
-        self._output = graph.get_tensor_by_name(OUTPUT_TENSOR)
+    def _load(self) -> SessionRunner:
+        runner = SessionRunner(self.path, self.threads, bf16=self.backend == "bf16")
         log.info("model loaded from %s (%s)", self.path, self.backend)
-        return session
+        return runner
 
     @property
-    def session(self):
+    def session(self) -> SessionRunner:
         if self._session is None:
             with self._lock:
                 if self._session is None:
@@ -450,13 +195,13 @@ class PoseModel:
     def _load_tflite(self) -> TFLiteRunner:
         verify(self.path)
         int8 = self.backend == "int8"
-        path = ensure_tflite(self.path, isolated=True, int8=int8)
+        path = ensure_tflite(self.path, int8=int8)
         try:
             runner = TFLiteRunner(path, self.threads)
             runner.run(np.zeros((1, 16, 16, 3), np.float32))  # a corrupt file fails here
         except (ValueError, RuntimeError) as exc:
             log.warning("rebuilding %s: %s", path, exc)
-            path = ensure_tflite(self.path, rebuild=True, isolated=True, int8=int8)
+            path = ensure_tflite(self.path, rebuild=True, int8=int8)
             runner = TFLiteRunner(path, self.threads)
         log.info(
             "model loaded from %s (%s TFLite, %d threads)",
@@ -479,8 +224,7 @@ class PoseModel:
         """float32 (N, h, w, 3) BGR -> float32 (N, h/8, w/8, 57)."""
         if self.backend in TFLITE_BACKENDS:
             return self.tflite.run(batch)
-        session = self.session
-        return session.run(self._output, feed_dict={self._input: batch})
+        return self.session.run(batch)
 
     @contextlib.contextmanager
     def workers(self, count: int = 0) -> Iterator[list[Callable[[np.ndarray], np.ndarray]]]:

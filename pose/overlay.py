@@ -10,8 +10,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from pose.draw import draw_poses
-from pose.skeleton import DRAWN_LIMBS
+from pose.draw import SHIFT, draw_poses, draw_ring, draw_skeleton, to_fixed
 from pose.types import Pose
 
 # Colour-blind-safe pair (RGB): the first pose blue, the second orange.
@@ -20,30 +19,6 @@ SECOND_COLOR = (230, 159, 0)
 WORST_COLOR = (213, 0, 0)
 OFFSET_COLOR = (150, 150, 150)
 BACKGROUND = (255, 255, 255)
-
-_SHIFT = 4  # sub-pixel anti-aliased drawing, as in pose.draw
-_ONE = 1 << _SHIFT
-
-
-def _fixed(point: np.ndarray) -> tuple[int, int]:
-    return round(float(point[0]) * _ONE), round(float(point[1]) * _ONE)
-
-
-def _skeleton(canvas: np.ndarray, points: np.ndarray, colour, thickness: int, radius: int) -> None:
-    for start, end in DRAWN_LIMBS:
-        if points[start, 2] > 0 and points[end, 2] > 0:
-            cv2.line(
-                canvas,
-                _fixed(points[start]),
-                _fixed(points[end]),
-                colour,
-                thickness,
-                cv2.LINE_AA,
-                _SHIFT,
-            )
-    for point in points:
-        if point[2] > 0:
-            cv2.circle(canvas, _fixed(point), radius * _ONE, colour, -1, cv2.LINE_AA, _SHIFT)
 
 
 def draw_overlay(
@@ -93,14 +68,13 @@ def draw_overlay(
     for joint in range(len(a)):
         if a[joint, 2] > 0 and b[joint, 2] > 0:
             cv2.line(
-                canvas, _fixed(a[joint]), _fixed(b[joint]), OFFSET_COLOR, 1, cv2.LINE_AA, _SHIFT
+                canvas, to_fixed(a[joint]), to_fixed(b[joint]), OFFSET_COLOR, 1, cv2.LINE_AA, SHIFT
             )
-    _skeleton(canvas, a, FIRST_COLOR, thickness, radius)
-    _skeleton(canvas, b, SECOND_COLOR, thickness, radius)
+    draw_skeleton(canvas, a, radius, thickness, FIRST_COLOR)
+    draw_skeleton(canvas, b, radius, thickness, SECOND_COLOR)
     for joint in highlight:
         if a[joint, 2] > 0:
-            ring = (radius + thickness + 2) * _ONE
-            cv2.circle(canvas, _fixed(a[joint]), ring, WORST_COLOR, 2, cv2.LINE_AA, _SHIFT)
+            draw_ring(canvas, a[joint], radius + thickness + 2, WORST_COLOR, 2)
     # Bottom-left: viewers (Gradio among them) put their own label top-left.
     for row, (text, colour) in enumerate(zip(labels, (FIRST_COLOR, SECOND_COLOR), strict=True)):
         origin = (8, height - 8 - line * (1 - row))

@@ -1,8 +1,11 @@
-"""The OpenPose-18 skeleton: joints, limbs, their PAF channels and drawing colours."""
+"""The OpenPose-18 skeleton: joints, limbs, their PAF channels, drawing colours and the
+mapping to COCO's 17 keypoints."""
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+import numpy as np
 
 
 class Joint(IntEnum):
@@ -72,6 +75,18 @@ MIRROR: tuple[Joint, ...] = (
     Joint.R_SHOULDER, Joint.R_ELBOW, Joint.R_WRIST, Joint.L_HIP, Joint.L_KNEE, Joint.L_ANKLE,
     Joint.R_HIP, Joint.R_KNEE, Joint.R_ANKLE, Joint.L_EYE, Joint.R_EYE, Joint.L_EAR, Joint.R_EAR,
 )  # fmt: skip
+
+# COCO-17 keypoints in COCO's order (see ../shared/eval/SOURCES.md) as OpenPose-18 joints;
+# OpenPose's neck has no COCO counterpart.
+COCO_KEYPOINTS: tuple[Joint, ...] = (
+    Joint.NOSE, Joint.L_EYE, Joint.R_EYE, Joint.L_EAR, Joint.R_EAR,
+    Joint.L_SHOULDER, Joint.R_SHOULDER, Joint.L_ELBOW, Joint.R_ELBOW, Joint.L_WRIST, Joint.R_WRIST,
+    Joint.L_HIP, Joint.R_HIP, Joint.L_KNEE, Joint.R_KNEE, Joint.L_ANKLE, Joint.R_ANKLE,
+)  # fmt: skip
+# The same as an index array: ``keypoints[OPENPOSE_FOR_COCO]`` turns (18, ...) rows into
+# COCO's (17, ...); assigning through it goes the other way.
+OPENPOSE_FOR_COCO = np.array(COCO_KEYPOINTS, dtype=np.intp)
+OPENPOSE_FOR_COCO.flags.writeable = False
 
 # RGB colours: warm hues on the person's right, cool on the left, so sides are readable.
 JOINT_COLORS: tuple[tuple[int, int, int], ...] = (

@@ -12,7 +12,7 @@ from gradio.data_classes import ImageData
 from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES
 from pose.estimate import DEFAULT_THRESHOLD
 from pose.media import prune_old_files, write_png_atomically
-from pose.model import DEFAULT_PRESET, PRESETS
+from pose.network import DEFAULT_PRESET, PRESETS
 from pose.stream import jpeg_data_url
 from ui.server import DOWNLOADS, DOWNLOADS_MAX_AGE_S
 

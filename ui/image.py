@@ -9,7 +9,7 @@ from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
 from pose.media import load_image
-from pose.model import DEFAULT_PRESET
+from pose.network import DEFAULT_PRESET
 from pose.types import Estimate
 from ui.components import (
     cached_image_output,

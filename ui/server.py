@@ -18,8 +18,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from models.fetch import ModelFetchError, ensure_model
 from pose.media import prune_old_files
+from pose.model import ensure_model
+from pose.network import ModelFetchError
 
 # The app's own logger name (not this module's): log lines read "app: ..." as before.
 log = logging.getLogger("app")

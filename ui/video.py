@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from pose.estimate import DEFAULT_THRESHOLD
-from pose.model import DEFAULT_PRESET
+from pose.network import DEFAULT_PRESET
 from pose.video import MAX_EVERY, VideoResult, process_video
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS

@@ -10,7 +10,7 @@ from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.match import pick_person, rank_by_size
 from pose.media import load_image
-from pose.model import DEFAULT_PRESET
+from pose.network import DEFAULT_PRESET
 from pose.stream import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, match_live
 from pose.types import Pose
 from ui.components import (

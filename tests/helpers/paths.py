@@ -13,9 +13,6 @@ EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval")
 COCO_DIR = EVAL_DIR / "coco"
 VIDEO_PATH = EVAL_DIR / "video" / "demo.mp4"
 
-# OpenPose-18 index for each COCO-17 keypoint (see shared/eval/SOURCES.md).
-OPENPOSE_FOR_COCO = [0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10]
-
 
 def coco_ground_truth() -> dict[str, list[dict]]:
     """file name -> person annotations with ``keypoints`` as a (17, 3) array."""

@@ -5,8 +5,9 @@ import pytest
 
 from pose.estimate import estimate, infer_scales
 from pose.media import load_image
-from pose.model import network_size, preprocess
-from tests.helpers.paths import COCO_DIR, OPENPOSE_FOR_COCO
+from pose.network import network_size, preprocess
+from pose.skeleton import OPENPOSE_FOR_COCO
+from tests.helpers.paths import COCO_DIR
 
 
 def joints_within_tolerance(pose, annotation, tolerance: float = 0.1) -> tuple[int, int]:

@@ -6,11 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import models.convert
 import pose.model
-from models.convert import EXAMPLES, augment, calibration_images
+from models.convert import EXAMPLES, augment, build_tflite, calibration_images
 from pose.estimate import estimate
 from pose.media import load_image
-from pose.model import PoseModel, ensure_tflite, int8_recipe, model_path, preprocess, recipe_stamp
+from pose.model import PoseModel, ensure_tflite
+from pose.network import (
+    INT8_RECIPE_SOURCES,
+    MODELS_DIR,
+    int8_recipe,
+    model_path,
+    preprocess,
+    recipe_stamp,
+)
 from tests.helpers.paths import COCO_DIR
 from tests.model.test_model import joints_within_tolerance
 
@@ -122,17 +131,37 @@ def test_int8_model_records_the_code_that_built_it(int8_model):
     assert recipe_stamp(int8_model.tflite.path).read_text() == int8_recipe()
 
 
+@pytest.mark.parametrize("side", ["runtime", "build"])
 @pytest.mark.parametrize(("stamp", "rebuilt"), [(None, True), ("other", True), ("current", False)])
-def test_int8_model_from_other_quantisation_code_is_rebuilt(tmp_path, monkeypatch, stamp, rebuilt):
+def test_int8_model_from_other_quantisation_code_is_rebuilt(
+    tmp_path, monkeypatch, side, stamp, rebuilt
+):
+    """The runtime has the build side rebuild a stale int8 model (in a child process); the
+    build side rebuilds it and stamps it with today's recipe."""
     target = tmp_path / "graph_opt.int8.tflite"
     target.write_bytes(b"an int8 model")
     if stamp:
         recipe_stamp(target).write_text(int8_recipe() if stamp == "current" else stamp)
     builds = []
     monkeypatch.setenv("POSE_INT8_PATH", str(target))
-    # Stands in for the child process that would convert (about 80 s); reports success.
-    monkeypatch.setattr(
-        pose.model, "_convert_in_subprocess", lambda *args: builds.append(args) or True
-    )
-    assert ensure_tflite(model_path(), isolated=True, int8=True) == target
+    # Stand-ins for the child process, or the conversion itself (about 80 s); both succeed.
+    if side == "runtime":
+        monkeypatch.setattr(
+            pose.model, "_convert_in_subprocess", lambda *args: builds.append(args) or target
+        )
+        assert ensure_tflite(model_path(), int8=True) == target
+    else:
+        monkeypatch.setattr(
+            models.convert, "convert_to_tflite", lambda *args: builds.append(args) or args[1]
+        )
+        assert build_tflite(model_path(), int8=True) == target
+        assert recipe_stamp(target).read_text() == int8_recipe()
     assert bool(builds) == rebuilt
+
+
+def test_the_recipe_follows_the_build_code(tmp_path):
+    for name in INT8_RECIPE_SOURCES:
+        (tmp_path / name).write_bytes((MODELS_DIR / name).read_bytes())
+    assert int8_recipe(tmp_path) == int8_recipe()
+    (tmp_path / "quantize.py").write_text("# another recipe\n", encoding="utf-8")
+    assert int8_recipe(tmp_path) != int8_recipe()

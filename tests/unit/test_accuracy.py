@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from benchmarks.accuracy import evaluate, to_coco_keypoints, to_detections
+from pose.skeleton import OPENPOSE_FOR_COCO
 from pose.types import Pose
-from tests.helpers.paths import COCO_DIR, OPENPOSE_FOR_COCO
+from tests.helpers.paths import COCO_DIR
 
 ANNOTATIONS = COCO_DIR / "test_coco.json"
 

