@@ -8,7 +8,7 @@ OpenPose-18 keypoints to COCO-17 and prints COCOeval's AP, AP50, AP75 and AR for
 model and decode time per image measured in the same run.
 
 With 4 photos and 12 people, AP moves by up to 0.14 when the input size moves by 8-16 pixels
-(README "Accuracy"). ``--sweep`` therefore also scores nine sizes around the box (-32 to +32
+(docs/accuracy.md). ``--sweep`` therefore also scores nine sizes around the box (-32 to +32
 pixels in steps of 8, both sides) and prints their mean: the figure to compare backends or
 settings by. ``--backend`` picks the model backend (default: ``$POSE_BACKEND``, else tflite).
 """

@@ -5,7 +5,7 @@
 Each variant changes one thing from the defaults (balanced size, one scale, BGR input,
 ``pose.paf.DEFAULT_PARAMS``, threshold 0.1). Network outputs are cached per (input order,
 size, scales), so the decode-only variants cost a few milliseconds per image. Prints AP, AP50,
-AP75, AR and the median decode time per image for each; README "Accuracy" quotes this table.
+AP75, AR and the median decode time per image for each; docs/accuracy.md quotes this table.
 """
 
 from __future__ import annotations

@@ -501,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if cpu_has_bf16():  # without native bfloat16 it would just be the session again
         models["bf16"] = PoseModel(backend="bf16", threads=threads)
-    models["int8"] = PoseModel(backend="int8", threads=threads)  # not exact: README
+    models["int8"] = PoseModel(backend="int8", threads=threads)  # not exact: docs/backends.md
     original = Original()
     for model in models.values():
         model.load()

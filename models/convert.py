@@ -10,7 +10,7 @@ a file is missing or stale; ``make setup`` builds both ahead.
 
     .venv/bin/python -m models.convert [--force] [--int8]
 
-The plain quantised variants that were measured and rejected (README "Performance") can be
+The plain quantised variants that were measured and rejected (docs/performance.md) can be
 rebuilt for a check, then scored:
 
     .venv/bin/python -m models.convert --quantize dynamic --out /tmp/dynamic.tflite
@@ -137,7 +137,7 @@ def convert_to_tflite(graph_path: Path, destination: Path, quantize: str | None 
     optimisations: the weights and arithmetic stay float32, which is what the app runs.
     ``quantize="int8"`` builds the int8 backend's model (:mod:`models.quantize`, calibrated
     on the example media); "dynamic" and "float16" build plain variants that were measured
-    and rejected (README "Performance"). Returns the path written, which is a
+    and rejected (docs/performance.md). Returns the path written, which is a
     temporary-directory copy when ``destination``'s folder is not writable.
     """
     verify(graph_path)

@@ -1,4 +1,4 @@
-"""An int8 variant of the verified graph for XNNPACK: 1.75x faster (README "Performance").
+"""An int8 variant of the verified graph for XNNPACK: 1.75x faster (docs/performance.md).
 
 Plain post-training int8 quantisation of this graph gives AP 0.000: its activations are
 quantised per tensor, and its tensors mix channels of very different ranges: depthwise

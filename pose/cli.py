@@ -51,7 +51,7 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         "--backend",
         choices=BACKENDS,
         help="model backend (default: $POSE_BACKEND, else tflite for photos and int8 for "
-        "videos); int8 is 1.75x as fast, nearly as accurate (README, Backends and settings)",
+        "videos); int8 is 1.75x as fast, nearly as accurate (docs/backends.md)",
     )
 
 
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--method",
         choices=METHODS,
         default=DEFAULT_METHOD,
-        help=f"similarity method (default: {DEFAULT_METHOD}; see README, Matching)",
+        help=f"similarity method (default: {DEFAULT_METHOD}; see docs/matching.md)",
     )
     match.add_argument(
         "--mirror", action="store_true", help="also try the left/right-swapped second pose"

@@ -151,7 +151,7 @@ def estimate(
 
     ``multi_person=False`` uses the original single-person argmax decode; ``scales`` runs
     the model at several input sizes (``size`` times each factor) and ``flip`` on the
-    mirrored image too, averaging the outputs (see README, Accuracy).
+    mirrored image too, averaging the outputs (see docs/accuracy.md).
     """
     box = resolve_box(size)
     model = model or get_model()

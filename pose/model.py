@@ -8,7 +8,7 @@ plain TensorFlow session; "bf16", the session in bfloat16 (faster, not exact); "
 quantised variant of models/quantize.py, which videos and webcam frames use
 (:func:`motion_model`). Each is created lazily, once per process, behind a lock, so
 importing :mod:`pose` stays cheap and concurrent requests share one model. Choose with
-``PoseModel(backend=...)`` or ``$POSE_BACKEND``; README "Performance" has the measurements.
+``PoseModel(backend=...)`` or ``$POSE_BACKEND``; docs/backends.md and docs/performance.md have the measurements.
 
 A missing artefact is built by the build side, ``models/``, in a child process
 (``python -m models.fetch``, ``python -m models.convert``): this package never imports it,
@@ -56,9 +56,9 @@ log = logging.getLogger(__name__)
 # CPU with outputs equal to the session's within 1e-5 (tests/test_backends.py). "bf16" is
 # the session with oneDNN's bfloat16 auto-mixed-precision rewrite: about twice as fast on
 # CPUs with AVX512_BF16/AMX, but not exact (AP changes by up to 0.016 on the eval photos,
-# README "Performance"), so it is a setting, not the default. "int8" runs the int8 variant
+# docs/performance.md), so it is a setting, not the default. "int8" runs the int8 variant
 # of models/quantize.py by XNNPACK: 1.75x faster, within 0.01 of float32's mean AP at the
-# default size (README "Performance").
+# default size (docs/performance.md).
 BACKENDS = ("tflite", "session", "bf16", "int8")
 DEFAULT_BACKEND = "tflite"
 TFLITE_BACKENDS = ("tflite", "int8")
@@ -305,7 +305,7 @@ def get_model(backend: str | None = None) -> PoseModel:
 # Moving pictures (videos, webcam frames) run on the int8 model: the video path at about
 # 1.7x float32's frames/s (52 against 31 on 640x480 frames), and live frames at the balanced
 # size as fast as float32 at the fast size, within 0.01 of float32's nine-size mean AP
-# (README "Performance"). Photos stay on the exact float32 default. An explicit
+# (docs/performance.md). Photos stay on the exact float32 default. An explicit
 # $POSE_BACKEND wins for both.
 MOTION_BACKEND = "int8"
 

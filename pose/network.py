@@ -66,7 +66,7 @@ def network_size(width: int, height: int, box: tuple[int, int]) -> tuple[int, in
 
 
 # Channel order fed to the graph. It was trained on OpenCV-decoded, hence BGR, images:
-# on ../shared/eval/coco, RGB input drops AP from 0.59 to 0.33 (README, Accuracy). Only
+# on ../shared/eval/coco, RGB input drops AP from 0.59 to 0.33 (docs/accuracy.md). Only
 # ``benchmarks/accuracy.py --rgb`` changes it, to show that.
 INPUT_ORDER = "BGR"
 

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 RATE_WINDOW = 20
 # Live frames run on the motion model (int8, pose.model.motion_model) at the balanced size:
 # as fast as float32 at the fast size (24 against 23 ms a frame) and it finds far more
-# (nine-size mean AP 0.506 against 0.334; README "Performance").
+# (nine-size mean AP 0.506 against 0.334; docs/performance.md).
 DEFAULT_LIVE_SIZE = "balanced"
 JPEG_QUALITY = 80
 
