@@ -8,7 +8,8 @@ plain TensorFlow session; "bf16", the session in bfloat16 (faster, not exact); "
 quantised variant of models/quantize.py, which videos and webcam frames use
 (:func:`motion_model`). Each is created lazily, once per process, behind a lock, so
 importing :mod:`pose` stays cheap and concurrent requests share one model. Choose with
-``PoseModel(backend=...)`` or ``$POSE_BACKEND``; docs/backends.md and docs/performance.md have the measurements.
+``PoseModel(backend=...)`` or ``$POSE_BACKEND``; docs/backends.md and docs/performance.md
+have the measurements.
 
 A missing artefact is built by the build side, ``models/``, in a child process
 (``python -m models.fetch``, ``python -m models.convert``): this package never imports it,

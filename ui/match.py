@@ -124,7 +124,10 @@ def build_match_tab() -> None:
                 MATCH_METHOD_CHOICES,
                 value=DEFAULT_MATCH_METHOD,
                 label="Method",
-                info="What counts as the same pose: "normalized" compares shapes wherever people stand; "oks" is strict on the face; "angles" compares joint bends.",
+                info=(
+                    "What counts as the same pose: normalized compares shapes wherever"
+                    " people stand; oks is strict on the face; angles compares joint bends."
+                ),
             )
             mirror = gr.Checkbox(
                 False, label="Mirror", info="Also try the left/right-swapped second pose."
