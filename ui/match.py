@@ -125,8 +125,9 @@ def build_match_tab() -> None:
                 value=DEFAULT_MATCH_METHOD,
                 label="Method",
                 info=(
-                    "What counts as the same pose: normalized compares shapes wherever"
-                    " people stand; oks is strict on the face; angles compares joint bends."
+                    "What counts as the same pose. Normalized compares body shapes wherever"
+                    " people stand; OKS is strict on the face; joint angles compare bends;"
+                    " classic is the original pixel distance."
                 ),
             )
             mirror = gr.Checkbox(
