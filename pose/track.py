@@ -90,7 +90,8 @@ class TrackerParams:
     """
 
     max_cost: float = 0.4
-    gate_growth: float = 0.8
+    gate_growth: float = 0.3
+    new_joint_cost: float = 0.5
     max_age: float = 1.0
     memory: float = 0.5
     velocity_weight: float = 0.5
@@ -120,16 +121,25 @@ class Track:
         return predicted
 
 
-def match_cost(predicted: np.ndarray, people: np.ndarray, heights: np.ndarray) -> np.ndarray:
-    """Costs (T, P) between tracks' predicted keypoints (T, 18, 3) and people (P, 18, 3): the
-    mean distance of the joints found in both, in the track's body heights (T,); infinite
-    where a pair shares no joint."""
-    both = (predicted[:, None, :, 2] > 0) & (people[None, :, :, 2] > 0)  # (T, P, 18)
+def match_cost(
+    predicted: np.ndarray, people: np.ndarray, heights: np.ndarray, new_joint_cost: float = 0.0
+) -> np.ndarray:
+    """Costs (T, P) between tracks' predicted keypoints (T, 18, 3) and people (P, 18, 3).
+
+    The mean, over the joints found on the person, of the distance to the track's joint in
+    the track's body heights (T,) where the track knows that joint, and ``new_joint_cost``
+    where it does not: a track that saw only someone's head must not win their whole body
+    from the track that saw all of it. Infinite where a pair shares no joint.
+    """
+    found = people[None, :, :, 2] > 0  # (1, P, 18)
+    both = (predicted[:, None, :, 2] > 0) & found  # (T, P, 18)
     distance = np.linalg.norm(predicted[:, None, :, :2] - people[None, :, :, :2], axis=-1)
+    distance /= np.asarray(heights, np.float64)[:, None, None]
     shared = both.sum(axis=-1)
+    new = (found & ~both).sum(axis=-1)
+    total = np.where(both, distance, 0.0).sum(axis=-1) + new_joint_cost * new
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(both, distance, 0.0).sum(axis=-1) / shared
-    return np.where(shared > 0, mean / np.asarray(heights, np.float64)[:, None], np.inf)
+        return np.where(shared > 0, total / (shared + new), np.inf)
 
 
 def _assign(cost: np.ndarray, gates: np.ndarray) -> list[tuple[int, int]]:
@@ -193,6 +203,7 @@ class PoseTracker:
             np.array(predicted).reshape(-1, NUM_JOINTS, 3),
             np.array(points).reshape(-1, NUM_JOINTS, 3),
             np.array([t.height for t in self._tracks]),
+            self.params.new_joint_cost,
         )
 
         owner: dict[int, int] = {}  # person index -> track index
