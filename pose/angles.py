@@ -21,11 +21,14 @@ toward the camera. An angle is NaN (``None`` in JSON) when one of its joints was
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pose.skeleton import NUM_JOINTS, Joint
-from pose.types import Pose
+
+if TYPE_CHECKING:
+    from pose.types import Pose
 
 # Name -> (vertex, first end, second end): the angle at the vertex between its two limbs.
 # Right side first, as in Joint.
@@ -44,12 +47,20 @@ TRUNK_LEAN = "trunk_lean"
 # Every angle name, in column order (tables, CSV, arrays).
 ANGLE_NAMES: tuple[str, ...] = (*VERTEX_ANGLES, TRUNK_LEAN)
 
+# The joint each angle is shown against in per-joint tables and CSV rows: its vertex, and
+# the neck for the trunk lean.
+ANGLE_AT_JOINT: dict[Joint, str] = {
+    **{vertex: name for name, (vertex, _, _) in VERTEX_ANGLES.items()},
+    Joint.NECK: TRUNK_LEAN,
+}
+
 # Limbs shorter than this (pixels) have no reliable direction.
 _MIN_LENGTH = 1e-6
 
 
 def _keypoints(pose: Pose | np.ndarray) -> np.ndarray:
-    array = pose.keypoints if isinstance(pose, Pose) else np.asarray(pose)
+    # Duck-typed rather than isinstance: pose.types imports this module.
+    array = np.asarray(getattr(pose, "keypoints", pose))
     if array.ndim < 2 or array.shape[-2:] != (NUM_JOINTS, 3):
         raise ValueError(f"keypoints must have shape (..., 18, 3), got {array.shape}")
     return array.astype(np.float64)
@@ -107,6 +118,15 @@ def angles_to_json(angles: dict[str, float], digits: int = 1) -> dict[str, float
         name: None if value is None or math.isnan(value) else round(float(value), digits)
         for name, value in angles.items()
     }
+
+
+def joint_angle_cells(pose: Pose | np.ndarray, digits: int = 1) -> list[float | None]:
+    """One cell (18,) per joint for per-joint tables: the angle at that joint (the trunk lean
+    on the neck), rounded; ``None`` where there is none or it was not measurable."""
+    angles = angles_to_json(joint_angles(pose), digits)
+    return [
+        angles.get(ANGLE_AT_JOINT[joint]) if joint in ANGLE_AT_JOINT else None for joint in Joint
+    ]
 
 
 def pose_angles_json(pose: Pose | np.ndarray, digits: int = 1) -> dict[str, float | None]:

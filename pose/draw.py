@@ -95,3 +95,49 @@ def draw_poses(
     for person in poses:
         draw_skeleton(canvas, person.keypoints, radius, thickness, highlight=highlight)
     return canvas
+
+
+# Tag colours for person IDs (RGB): Okabe-Ito's colour-blind-safe set, darkened where white
+# text would not read on it; an ID keeps its colour for the whole video.
+ID_COLORS: tuple[tuple[int, int, int], ...] = (
+    (0, 114, 178), (213, 94, 0), (0, 130, 90), (204, 121, 167), (86, 86, 86),
+    (170, 120, 0), (60, 130, 190), (150, 60, 30),
+)  # fmt: skip
+
+
+def id_color(person_id: int) -> tuple[int, int, int]:
+    """The tag colour of a person ID."""
+    return ID_COLORS[person_id % len(ID_COLORS)]
+
+
+def draw_tags(
+    image: np.ndarray,
+    poses: Sequence[Pose],
+    texts: Sequence[str],
+    backgrounds: Sequence[tuple[int, int, int]],
+) -> np.ndarray:
+    """Return a copy of RGB uint8 ``image`` (H, W, 3) with each text on a filled box of its
+    background colour, centred above its pose's found joints (kept inside the image)."""
+    canvas = np.ascontiguousarray(image, dtype=np.uint8).copy()
+    diagonal = float(np.hypot(*image.shape[:2]))
+    font_scale = max(0.4, diagonal / 1400)
+    thick = max(1, round(font_scale * 2))
+    for person, text, box in zip(poses, texts, backgrounds, strict=True):
+        if person.num_visible == 0:
+            continue
+        x0, y0, x1, _ = person.bbox()
+        (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
+        x = int(np.clip((x0 + x1) / 2 - w / 2, 0, max(0, image.shape[1] - w - 4)))
+        y = int(np.clip(y0 - 8, h + 4, image.shape[0] - base - 1))
+        cv2.rectangle(canvas, (x - 3, y - h - 3), (x + w + 3, y + base), box, -1)
+        cv2.putText(
+            canvas, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thick,
+            cv2.LINE_AA,
+        )  # fmt: skip
+    return canvas
+
+
+def draw_ids(image: np.ndarray, poses: Sequence[Pose], ids: Sequence[int]) -> np.ndarray:
+    """A copy of RGB uint8 ``image`` with each person's tracking ID above their head, on
+    the ID's colour (:func:`id_color`)."""
+    return draw_tags(image, poses, [str(i) for i in ids], [id_color(i) for i in ids])

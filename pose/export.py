@@ -6,20 +6,26 @@ import csv
 import io
 import json
 
+from pose.angles import joint_angle_cells
 from pose.skeleton import Joint
 from pose.types import Estimate
 
-TABLE_HEADERS = ["person", "joint", "x", "y", "confidence"]
+TABLE_HEADERS = ["person", "joint", "x", "y", "confidence", "angle"]
 
 
 def table_rows(estimate: Estimate, threshold: float = 0.0) -> list[list]:
-    """One row per found joint: [person number (1-based), joint name, x, y, confidence]."""
+    """One row per found joint: [person number (1-based), joint name, x, y, confidence,
+    angle]. ``angle`` is the joint angle in degrees at elbows, shoulders, hips and knees and
+    the trunk lean on the neck row (:mod:`pose.angles`); ``None`` elsewhere."""
     rows = []
     for number, person in enumerate(estimate.people, start=1):
+        angles = joint_angle_cells(person)
         for joint in Joint:
             x, y, score = person.keypoints[joint].tolist()
             if score > threshold:
-                rows.append([number, joint.label, round(x, 1), round(y, 1), round(score, 3)])
+                rows.append(
+                    [number, joint.label, round(x, 1), round(y, 1), round(score, 3), angles[joint]]
+                )
     return rows
 
 

@@ -98,6 +98,7 @@ class _Track:
     state: OneEuroState
     last_seen: float
     keypoints: np.ndarray  # (18, 3) last smoothed output, frame pixels
+    id: int | None = None  # the tracker's ID, when the caller tracks people
 
 
 def _match_cost(track: np.ndarray, person: np.ndarray, unit: float) -> float:
@@ -114,7 +115,8 @@ class PoseSmoother:
 
     People are matched to the previous frame's tracks by the mean distance of their shared
     joints (Hungarian assignment); a person further than ``max_jump`` frame-lengths from
-    every track starts a new track. Tracks unseen for ``max_age`` seconds are forgotten.
+    every track starts a new track. With ``ids`` (from :class:`pose.track.PoseTracker`) the
+    tracker's IDs say who is who instead. Tracks unseen for ``max_age`` seconds are forgotten.
     """
 
     params: OneEuroParams = field(default_factory=OneEuroParams)
@@ -129,16 +131,26 @@ class PoseSmoother:
     def num_tracks(self) -> int:
         return len(self._tracks)
 
-    def update(self, poses: Sequence[Pose], time: float, frame_size: tuple[int, int]) -> list[Pose]:
+    def update(
+        self,
+        poses: Sequence[Pose],
+        time: float,
+        frame_size: tuple[int, int],
+        ids: Sequence[int] | None = None,
+    ) -> list[Pose]:
         """Smooth the people of one frame taken at ``time`` seconds; same order as ``poses``.
 
         frame_size: (width, height) in pixels; positions are filtered in units of its
         longest side so the settings do not depend on resolution. Confidences pass through.
+        ids: optional tracking IDs of ``poses`` (one filter per ID).
         """
         unit = float(max(frame_size)) or 1.0
         self._tracks = [t for t in self._tracks if time - t.last_seen <= self.max_age]
         assigned: dict[int, int] = {}
-        if self._tracks and poses:
+        if ids is not None:
+            rows = {track.id: row for row, track in enumerate(self._tracks)}
+            assigned = {col: rows[i] for col, i in enumerate(ids) if i in rows}
+        elif self._tracks and poses:
             cost = np.array(
                 [[_match_cost(t.keypoints, p.keypoints, unit) for p in poses] for t in self._tracks]
             )
@@ -161,7 +173,9 @@ class PoseSmoother:
             smoothed = points.copy()
             smoothed[:, :2] = np.where(present, state.value * unit, points[:, :2])
             if track is None:
-                self._tracks.append(_Track(state, time, smoothed))
+                self._tracks.append(
+                    _Track(state, time, smoothed, None if ids is None else ids[index])
+                )
             else:
                 track.state, track.last_seen, track.keypoints = state, time, smoothed
             out.append(replace(person, keypoints=smoothed))

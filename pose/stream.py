@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from pose.draw import draw_poses
+from pose.draw import draw_ids, draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.match import WORST_BELOW, Match, MatchError, match, rank_by_size
 from pose.model import PoseModel, motion_model
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
+from pose.track import PoseTracker
 from pose.types import Estimate, Pose
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class LiveFrame:
     ``display``: RGB uint8 (H, W, 3) to show, oriented like the browser's preview.
     ``estimate``: people in the real (un-mirrored) frame's pixels.
     ``mirrored``: ``display`` is the real frame flipped left to right.
+    ``ids``: each person's tracking ID (same order as ``estimate.people``).
     """
 
     display: np.ndarray
@@ -68,6 +70,7 @@ class LiveFrame:
     latency_ms: float
     smoothed: bool
     mirrored: bool = False
+    ids: tuple[int, ...] = ()
 
     @property
     def status(self) -> str:
@@ -83,9 +86,11 @@ class LiveFrame:
 
 @dataclass
 class WebcamSession:
-    """Per-session state: the smoother, a frame counter and the rate/latency meters."""
+    """Per-session state: the tracker (stable IDs), the smoother, a frame counter and the
+    rate/latency meters."""
 
     smoother: PoseSmoother = field(default_factory=PoseSmoother)
+    tracker: PoseTracker = field(default_factory=PoseTracker)
     frames: int = 0
     _arrivals: deque[float] = field(default_factory=lambda: deque(maxlen=RATE_WINDOW))
     _latencies: deque[float] = field(default_factory=lambda: deque(maxlen=RATE_WINDOW))
@@ -126,13 +131,18 @@ class WebcamSession:
         model = model or motion_model()
         real = frame[:, ::-1] if mirrored else frame
         result = estimate(np.ascontiguousarray(real), size=size, threshold=threshold, model=model)
+        ids = self.tracker.update(result.people, arrival)
         if smooth:
-            people = self.smoother.update(result.people, arrival, (result.width, result.height))
+            size_px = (result.width, result.height)
+            people = self.smoother.update(result.people, arrival, size_px, ids=ids)
             result = replace(result, people=tuple(people))
         else:
             self.smoother.reset()  # turning smoothing back on must not pull from stale history
         drawn = draw_poses(real, result.people)
         display = np.ascontiguousarray(drawn[:, ::-1]) if mirrored else drawn
+        # IDs are written on the display itself, so mirrored text still reads left to right.
+        shown = [mirror_x(p, result.width) for p in result.people] if mirrored else result.people
+        display = draw_ids(display, shown, ids)
         self.frames += 1
         self._arrivals.append(arrival)
         self._latencies.append((time.perf_counter() - started) * 1000)
@@ -144,6 +154,7 @@ class WebcamSession:
             latency_ms=self.latency_ms,
             smoothed=smooth,
             mirrored=mirrored,
+            ids=tuple(ids),
         )
 
 
@@ -186,3 +197,11 @@ def match_live(live: LiveFrame, reference: Pose, either_side: bool = True) -> Li
         ringed = draw_poses(real, [person], highlight=worst)
         display = np.ascontiguousarray(ringed[:, ::-1]) if live.mirrored else ringed
     return LiveMatch(display, result, worst)
+
+
+def mirror_x(pose: Pose, width: int) -> Pose:
+    """``pose`` as seen in the left-right mirrored image ``width`` pixels wide (joints keep
+    their names: only where they are drawn changes)."""
+    keypoints = pose.keypoints.copy()
+    keypoints[:, 0] = np.where(keypoints[:, 2] > 0, width - 1 - keypoints[:, 0], keypoints[:, 0])
+    return replace(pose, keypoints=keypoints)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pose.angles import pose_angles_json
 from pose.skeleton import NUM_JOINTS, Joint
 
 
@@ -60,11 +61,16 @@ class Pose:
         return (x1 - x0) * (y1 - y0)
 
     def to_dict(self) -> dict:
-        """JSON-ready: ``{"score": s, "keypoints": [[x, y, score] | [None, None, 0] x 18]}``."""
+        """JSON-ready: ``{"score": s, "keypoints": [[x, y, score] | [None, None, 0] x 18],
+        "angles": {"r_elbow": degrees | None, ...}}`` (angles: :mod:`pose.angles`)."""
         rows = []
         for x, y, s in self.keypoints.tolist():
             rows.append([round(x, 2), round(y, 2), round(s, 4)] if s > 0 else [None, None, 0.0])
-        return {"score": round(float(self.score), 4), "keypoints": rows}
+        return {
+            "score": round(float(self.score), 4),
+            "keypoints": rows,
+            "angles": pose_angles_json(self.keypoints),
+        }
 
 
 @dataclass(frozen=True)

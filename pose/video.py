@@ -35,12 +35,14 @@ import av
 import cv2
 import numpy as np
 
-from pose.draw import draw_poses
+from pose.angles import joint_angle_cells, pose_angles_json
+from pose.draw import draw_ids, draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import InputError
 from pose.model import PoseModel, motion_model
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
+from pose.track import PoseTracker
 from pose.types import Pose
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,9 @@ ENCODER_OPTIONS = {
     # Realtime deadline: VP9's default mode is tens of times slower than x264 veryfast.
     "libvpx-vp9": {"deadline": "realtime", "cpu-used": "8", "row-mt": "1", "crf": "32", "b": "0"},
 }
-CSV_HEADERS = ["frame", "time", "person", "joint", "x", "y", "confidence"]
+# "id" (the person's tracking ID) and "angle" (:func:`pose.export.table_rows`) came later:
+# they follow the original columns so that readers of the first seven keep working.
+CSV_HEADERS = ["frame", "time", "person", "joint", "x", "y", "confidence", "id", "angle"]
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -107,17 +111,27 @@ class VideoInfo:
 
 @dataclass(frozen=True)
 class FrameKeypoints:
-    """People found in source frame ``index`` (0-based), shown at ``time`` seconds."""
+    """People found in source frame ``index`` (0-based), shown at ``time`` seconds, and
+    their tracking IDs (:mod:`pose.track`; same order as ``people``; empty when untracked)."""
 
     index: int
     time: float
     people: tuple[Pose, ...]
+    ids: tuple[int, ...] = ()
+
+    def id_of(self, number: int) -> int | None:
+        """The tracking ID of ``people[number]``, or ``None`` when untracked."""
+        return self.ids[number] if number < len(self.ids) else None
 
     def to_dict(self) -> dict:
+        """``{"frame", "time", "people": [{"id", "score", "keypoints", "angles"}]}``."""
         return {
             "frame": self.index,
             "time": round(self.time, 4),
-            "people": [person.to_dict() for person in self.people],
+            "people": [
+                {"id": self.id_of(number), **person.to_dict()}
+                for number, person in enumerate(self.people)
+            ],
         }
 
 
@@ -166,12 +180,15 @@ class VideoResult:
         return json.dumps(self.to_dict())
 
     def to_csv(self) -> str:
-        """One row per found joint: frame, time, person (1-based), joint, x, y, confidence."""
+        """One row per found joint: frame, time, person (1-based in the frame), joint, x, y,
+        confidence, id (the person's tracking ID, the same in every frame), angle (degrees at
+        elbows, shoulders, hips, knees; the trunk lean on the neck row; else empty)."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(CSV_HEADERS)
         for frame in self.frames:
             for number, person in enumerate(frame.people, start=1):
+                angles = joint_angle_cells(person)
                 for joint in Joint:
                     x, y, score = person.keypoints[joint].tolist()
                     if score > 0:
@@ -184,9 +201,21 @@ class VideoResult:
                                 round(x, 1),
                                 round(y, 1),
                                 round(score, 3),
+                                frame.id_of(number - 1),
+                                angles[joint],
                             ]
                         )
         return buffer.getvalue()
+
+    def track_angles(self, person_id: int) -> list[tuple[int, float, dict[str, float | None]]]:
+        """(frame index, time, angles JSON) of every processed frame where the person with
+        tracking ID ``person_id`` was found, in order (for plotting angles over time)."""
+        rows = []
+        for frame in self.frames:
+            for number, person in enumerate(frame.people):
+                if frame.id_of(number) == person_id:
+                    rows.append((frame.index, frame.time, pose_angles_json(person)))
+        return rows
 
 
 # --------------------------------------------------------------------------- reading
@@ -535,8 +564,10 @@ def process_video(
 
     The output keeps the input's size (odd sides padded to even), frame rate and duration:
     with ``every`` > 1 each annotated frame is held until the next (the skipped frames are
-    not encoded), and the last one until the source's end. Audio is dropped. ``smooth``
-    applies the One Euro filter across frames. ``model``: by default
+    not encoded), and the last one until the source's end. Audio is dropped. Each person
+    gets a tracking ID (:class:`pose.track.PoseTracker`), drawn above their head and kept in
+    :attr:`FrameKeypoints.ids`. ``smooth`` applies the One Euro filter across frames, one
+    filter per ID. ``model``: by default
     :func:`pose.model.motion_model` (int8 when built); ``workers``: model workers (default
     one per core; 1 = one call at a time on all cores, see :meth:`PoseModel.workers`).
     ``progress(done, total)`` is called from this thread after each encoded frame
@@ -566,6 +597,7 @@ def process_video(
     inferred = [queue.Queue(QUEUE_SIZE) for _ in runs]
     drawn: queue.Queue = queue.Queue(QUEUE_SIZE)
     smoother = PoseSmoother() if smooth else None
+    tracker = PoseTracker()
     source_frames = 0  # decoded in all; set by the reader before it ends the queue
 
     def read() -> None:
@@ -605,10 +637,13 @@ def process_video(
             turn = (turn + 1) % len(inferred)
             index, seconds, image, result = item
             people = decode_output(result, threshold)
+            ids = tracker.update(people, seconds)
             if smoother is not None:
-                people = smoother.update(people, seconds, (image.shape[1], image.shape[0]))
-            planes = to_yuv420(draw_poses(image, people))
-            if not pipeline.put(drawn, (FrameKeypoints(index, seconds, tuple(people)), planes)):
+                size = (image.shape[1], image.shape[0])
+                people = smoother.update(people, seconds, size, ids=ids)
+            planes = to_yuv420(draw_ids(draw_poses(image, people), people, ids))
+            keypoints = FrameKeypoints(index, seconds, tuple(people), tuple(ids))
+            if not pipeline.put(drawn, (keypoints, planes)):
                 return
 
     pipeline.spawn("read", read, *decoded)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 import pose.model
-from pose.draw import draw_poses
+from pose.draw import draw_ids, draw_poses
 from pose.estimate import estimate
 from pose.media import load_image
 from pose.model import MOTION_BACKEND, PoseModel, get_model, motion_model
 from pose.skeleton import Joint
-from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession
+from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, mirror_x
 from tests.helpers.paths import COCO_DIR
 
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier, facing the camera
@@ -43,9 +43,12 @@ def test_mirrored_frames_keep_left_and_right(model):
         np.testing.assert_allclose(person[joint][:2], truth[joint][:2], atol=2.0)
     # Facing the camera, the person's right shoulder is on the image's left.
     assert person[Joint.R_SHOULDER][0] < person[Joint.L_SHOULDER][0]
-    # The display is the real frame's drawing, mirrored back to match the preview.
-    expected = draw_poses(photo, live.estimate.people)[:, ::-1]
+    # The display is the real frame's drawing, mirrored back to match the preview, with the
+    # IDs written on it where the mirrored people stand (so the text is not mirrored).
+    mirrored_people = [mirror_x(p, photo.shape[1]) for p in live.estimate.people]
+    expected = draw_ids(draw_poses(photo, live.estimate.people)[:, ::-1], mirrored_people, live.ids)
     np.testing.assert_array_equal(live.display, expected)
+    assert list(live.ids) == list(range(1, len(live.estimate.people) + 1))  # a new session
 
     # Without un-mirroring, the model would swap the sides: this is what we avoid.
     # Its "right shoulder" lands on the mirror image of the true left one.

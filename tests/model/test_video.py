@@ -34,7 +34,7 @@ def test_process_video_frames_size_rate_and_keypoints(tmp_path, clip):
     assert payload["frames"][0]["people"], "nobody found in a photo of a person"
     assert len(payload["frames"][0]["people"][0]["keypoints"]) == 18
     csv_lines = result.to_csv().splitlines()
-    assert csv_lines[0] == "frame,time,person,joint,x,y,confidence"
+    assert csv_lines[0] == "frame,time,person,joint,x,y,confidence,id,angle"
     assert {line.split(",")[0] for line in csv_lines[1:]} <= {str(i) for i in range(6)}
     assert not result.audio_dropped
 
