@@ -89,7 +89,7 @@ class TrackerParams:
     ``max_speed``: cap on the predicted speed, in body heights per second.
     """
 
-    max_cost: float = 0.4
+    max_cost: float = 0.3
     gate_growth: float = 0.3
     new_joint_cost: float = 0.5
     max_age: float = 1.0

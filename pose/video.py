@@ -207,6 +207,14 @@ class VideoResult:
                         )
         return buffer.getvalue()
 
+    def person_ids(self) -> list[int]:
+        """Tracking IDs of everyone found, the most often seen first (ties: lower ID first)."""
+        counts: dict[int, int] = {}
+        for frame in self.frames:
+            for person_id in frame.ids:
+                counts[person_id] = counts.get(person_id, 0) + 1
+        return sorted(counts, key=lambda person_id: (-counts[person_id], person_id))
+
     def track_angles(self, person_id: int) -> list[tuple[int, float, dict[str, float | None]]]:
         """(frame index, time, angles JSON) of every processed frame where the person with
         tracking ID ``person_id`` was found, in order (for plotting angles over time)."""

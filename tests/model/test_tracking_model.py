@@ -83,7 +83,11 @@ def test_ids_and_angles_in_json_and_csv(street_piece):
 
 @pytest.mark.model
 def test_a_person_s_angles_over_time(street_piece):
-    first_id = street_piece.frames[0].ids[0]
+    ids = street_piece.person_ids()
+    assert set(ids) == {i for frame in street_piece.frames for i in frame.ids}
+    counts = [sum(i in frame.ids for frame in street_piece.frames) for i in ids]
+    assert counts == sorted(counts, reverse=True)
+    first_id = ids[0]
     series = street_piece.track_angles(first_id)
     assert len(series) >= FRAMES // 2
     assert [index for index, _, _ in series] == sorted(index for index, _, _ in series)
