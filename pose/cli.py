@@ -182,6 +182,11 @@ def run_video(args: argparse.Namespace) -> int:
         f"at {float(result.fps):.3g} fps in {result.seconds:.1f} s "
         f"({result.processing_fps:.1f} frames/s)"
     )
+    tracked = len(result.person_ids())
+    print(
+        f"{tracked} {'person' if tracked == 1 else 'people'} tracked "
+        "(IDs drawn, and in the JSON and CSV)"
+    )
     if result.audio_dropped:
         print("note: the audio track was not copied (the output is video only)")
     return 0

@@ -134,9 +134,12 @@ def test_cli_video_writes_h264_and_json(tmp_path, clip):
     result = run_cli("video", str(clip), str(out), "--json", str(keypoints), "--every", "2")
     assert result.returncode == 0, result.stderr
     assert "3 frames" in result.stdout and "at 10 fps" in result.stdout
+    assert "tracked (IDs drawn" in result.stdout
     codec, _, count, width, height, _ = probe(out)
     # Frames 0, 2, 4 and the last one held to the source's end (frame 5): 0.6 s like the source.
     assert (codec, count, width, height) == ("h264", 4, 320, 240)
     assert timeline(out)[0] == pytest.approx(0.6, abs=0.01)
     payload = json.loads(keypoints.read_text())
     assert len(payload["frames"]) == 3 and payload["output"]["every"] == 2
+    people = [person for frame in payload["frames"] for person in frame["people"]]
+    assert all(person["id"] >= 1 and "angles" in person for person in people)
