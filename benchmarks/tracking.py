@@ -215,14 +215,16 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-# The tracker, and the tracker with one of its parts taken out, to show what each brings.
-SETTINGS: dict[str, TrackerParams] = {
-    "default": TrackerParams(),
-    "no unseen-joint cost": TrackerParams(new_joint_cost=0.0),
-    "no motion prediction": TrackerParams(max_speed=0.0),
-    "no wait for lost people": TrackerParams(max_age=0.03),
-    "no joint memory": TrackerParams(memory=0.0),
-}
+def settings(frame_seconds: float) -> dict[str, TrackerParams]:
+    """The tracker, and the tracker with one of its parts taken out, to show what each
+    brings; ``frame_seconds`` apart, "no wait" keeps a lost track for one frame only."""
+    return {
+        "default": TrackerParams(),
+        "no unseen-joint cost": TrackerParams(new_joint_cost=0.0),
+        "no motion prediction": TrackerParams(max_speed=0.0),
+        "no wait for lost people": TrackerParams(max_age=1.5 * frame_seconds),
+        "no joint memory": TrackerParams(memory=0.0),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -242,7 +244,8 @@ def main(argv: list[str] | None = None) -> None:
     for every in (1, 2, 3):
         frames, times, indices, video_ids, model_seconds, backend = detect(every)
         labels = reference_labels(frames, reference, indices)
-        for name, params in SETTINGS.items():
+        frame_seconds = (times[-1] - times[0]) / max(len(times) - 1, 1)
+        for name, params in settings(frame_seconds).items():
             ids, seconds = run_tracker(frames, times, params)
             if name == "default" and ids != video_ids:
                 print("  (the video path's IDs differ from the tracker's run here)")
