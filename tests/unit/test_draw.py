@@ -50,3 +50,22 @@ def test_highlighted_joint_gets_a_white_ring():
     )
     ring = out[8 - 5 : 8 + 6, 8 - 5 : 8 + 6]
     assert (ring >= 200).all(axis=2).any()
+
+
+def test_ids_are_written_on_their_colour_above_the_person():
+    from pose.draw import draw_ids, id_color
+
+    image = np.zeros((120, 160, 3), np.uint8)
+    keypoints = np.zeros((18, 3), np.float32)
+    keypoints[Joint.NECK] = (80, 70, 0.9)
+    keypoints[Joint.R_HIP] = (80, 110, 0.9)
+    nobody = Pose(np.zeros((18, 3), np.float32))
+    out = draw_ids(image, [Pose(keypoints), nobody], [12, 3])
+    assert image.sum() == 0
+    box = np.all(out == id_color(12), axis=-1)
+    rows, cols = np.nonzero(box)
+    assert len(rows) > 20 and rows.max() < 70  # above the top joint
+    assert abs(cols.mean() - 80) < 10  # centred on the person
+    assert not np.all(out == id_color(3), axis=-1).any()  # nobody found: no tag
+    assert (out == 255).all(axis=-1).any()  # white digits
+    assert id_color(12) != id_color(13)

@@ -102,3 +102,16 @@ def test_tracks_expire_and_a_jump_starts_a_new_track():
     assert smoother.num_tracks == 2
     smoother.update([], 1.0, (640, 480))
     assert smoother.num_tracks == 0
+
+
+def test_tracker_ids_decide_who_is_who():
+    smoother = PoseSmoother()
+    size = (640, 480)
+    smoother.update([person(100, 240), person(140, 240)], 0.0, size, ids=[7, 8])
+    # The two are close; the IDs, not the distances, say that they swapped places.
+    second = smoother.update([person(100, 240), person(140, 240)], 0.1, size, ids=[8, 7])
+    assert smoother.num_tracks == 2
+    assert abs(second[0].keypoints[:, 0].mean() - 100) > 5  # pulled towards ID 8's last place
+    assert abs(second[1].keypoints[:, 0].mean() - 140) > 5
+    (new,) = smoother.update([person(300, 240)], 0.2, size, ids=[9])  # a new ID: raw values
+    assert abs(new.keypoints[:, 0].mean() - 300) < 1e-3
