@@ -226,6 +226,28 @@ class VideoResult:
         return rows
 
 
+def tracked_people(payload: dict) -> list[tuple[int, int]]:
+    """(ID, frames seen) of everyone in a video's keypoints JSON (:meth:`VideoResult.to_dict`),
+    the most often seen first (ties: lower ID first). People without an ID are skipped."""
+    counts: dict[int, int] = {}
+    for frame in payload.get("frames", []):
+        for person in frame.get("people", []):
+            if isinstance(person.get("id"), int):
+                counts[person["id"]] = counts.get(person["id"], 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def angle_series(payload: dict, person_id: int) -> list[tuple[int, float, dict]]:
+    """(frame, time, angles) of each frame of a video's keypoints JSON where the person with
+    ID ``person_id`` was found, in order; angles as in the JSON (degrees or ``None``)."""
+    rows = []
+    for frame in payload.get("frames", []):
+        for person in frame.get("people", []):
+            if person.get("id") == person_id:
+                rows.append((frame["frame"], frame["time"], person.get("angles", {})))
+    return rows
+
+
 # --------------------------------------------------------------------------- reading
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.tracking import SOURCE, load_reference, reference_labels, score
 from pose.angles import ANGLE_NAMES
-from pose.video import VideoWriter, process_video
+from pose.video import VideoWriter, angle_series, process_video, tracked_people
 
 FRAMES = 60  # 1.2 s: people walk, the camera pans, the blue-jacket woman's detection splits
 
@@ -93,3 +93,10 @@ def test_a_person_s_angles_over_time(street_piece):
     assert [index for index, _, _ in series] == sorted(index for index, _, _ in series)
     assert all(set(angles) == set(ANGLE_NAMES) for _, _, angles in series)
     assert street_piece.track_angles(10_000) == []
+    # The same from the JSON download, as the Video tab reads it.
+    payload = json.loads(street_piece.to_json())
+    assert [i for i, _ in tracked_people(payload)] == ids
+    assert angle_series(payload, first_id) == [
+        (index, round(t, 4), angles) for index, t, angles in series
+    ]
+    assert angle_series(payload, 10_000) == [] and tracked_people({}) == []
