@@ -18,8 +18,13 @@ def test_estimate_image_endpoint(client):
     assert payload["width"] == 640 and payload["height"] == 425
     assert len(payload["people"]) >= 1
     assert len(payload["people"][0]["keypoints"]) == 18
-    assert table["headers"] == ["person", "joint", "x", "y", "confidence"]
+    assert table["headers"] == ["person", "joint", "x", "y", "confidence", "angle"]
     assert len(table["data"]) >= 12
+    # Joint angles: in the JSON per person, and in the table on the joint they are at.
+    angles = payload["people"][0]["angles"]
+    assert angles["r_knee"] is not None and 0 <= angles["r_knee"] <= 180
+    knee_rows = [row for row in table["data"] if row[:2] == [1, "r_knee"]]
+    assert knee_rows and knee_rows[0][5] == angles["r_knee"]
     assert Path(csv_path).read_text().startswith("person,joint,x,y,confidence")
     assert "Found" in summary
 

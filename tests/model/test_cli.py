@@ -92,6 +92,7 @@ def test_video_smooths_by_default_like_the_app(monkeypatch, capsys, flags, smoot
             seconds=1.0,
             processing_fps=0.0,
             audio_dropped=False,
+            person_ids=list,
         )
 
     monkeypatch.setattr(pose.video, "process_video", fake_process_video)
