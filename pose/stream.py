@@ -76,6 +76,8 @@ class LiveFrame:
     def status(self) -> str:
         count = len(self.estimate.people)
         people = f"{count} {'person' if count == 1 else 'people'}"
+        if self.ids:
+            people += f" (ID{'s' if len(self.ids) > 1 else ''} {', '.join(map(str, self.ids))})"
         rate = f"{self.fps:.1f} frames/s" if self.fps > 0 else "measuring frames/s"
         smoothing = "smoothing on" if self.smoothed else "smoothing off"
         return (

@@ -49,6 +49,7 @@ def test_mirrored_frames_keep_left_and_right(model):
     expected = draw_ids(draw_poses(photo, live.estimate.people)[:, ::-1], mirrored_people, live.ids)
     np.testing.assert_array_equal(live.display, expected)
     assert list(live.ids) == list(range(1, len(live.estimate.people) + 1))  # a new session
+    assert "(ID 1" in live.status  # "1 person (ID 1)" or "3 people (IDs 1, 2, 3)"
 
     # Without un-mirroring, the model would swap the sides: this is what we avoid.
     # Its "right shoulder" lands on the mirror image of the true left one.
