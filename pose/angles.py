@@ -21,14 +21,19 @@ toward the camera. An angle is NaN (``None`` in JSON) when one of its joints was
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from pose.skeleton import NUM_JOINTS, Joint
 
-if TYPE_CHECKING:
-    from pose.types import Pose
+
+class Pose(Protocol):
+    """Anything with OpenPose-18 ``keypoints`` (18, 3), such as :class:`pose.types.Pose`
+    (not imported: pose.types imports this module)."""
+
+    keypoints: np.ndarray
+
 
 # Name -> (vertex, first end, second end): the angle at the vertex between its two limbs.
 # Right side first, as in Joint.
@@ -59,7 +64,6 @@ _MIN_LENGTH = 1e-6
 
 
 def _keypoints(pose: Pose | np.ndarray) -> np.ndarray:
-    # Duck-typed rather than isinstance: pose.types imports this module.
     array = np.asarray(getattr(pose, "keypoints", pose))
     if array.ndim < 2 or array.shape[-2:] != (NUM_JOINTS, 3):
         raise ValueError(f"keypoints must have shape (..., 18, 3), got {array.shape}")

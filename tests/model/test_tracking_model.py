@@ -32,7 +32,6 @@ def street_piece(tmp_path_factory, model):
     return process_video(clip, folder / "out.mp4", model=model)
 
 
-@pytest.mark.model
 def test_few_id_switches_against_the_reference(street_piece):
     frames = [[p.keypoints for p in f.people] for f in street_piece.frames]
     indices = [f.index for f in street_piece.frames]
@@ -48,7 +47,6 @@ def test_few_id_switches_against_the_reference(street_piece):
     assert result.takeovers <= 1
 
 
-@pytest.mark.model
 def test_ids_and_angles_in_json_and_csv(street_piece):
     payload = json.loads(street_piece.to_json())
     people = [person for frame in payload["frames"] for person in frame["people"]]
@@ -81,7 +79,6 @@ def test_ids_and_angles_in_json_and_csv(street_piece):
             assert row["angle"] == ""
 
 
-@pytest.mark.model
 def test_a_person_s_angles_over_time(street_piece):
     ids = street_piece.person_ids()
     assert set(ids) == {i for frame in street_piece.frames for i in frame.ids}
