@@ -232,6 +232,7 @@ def write_side_by_side(
 ) -> Path:
     """Write the two clips side by side along ``comparison``'s alignment to ``out``.
 
+    Both clips are scaled to one height (the smaller clip's, at most ``height`` pixels).
     One output frame per aligned pair, at the reference's frame rate: where the attempt
     is slower or pauses, the reference frame holds, and the other way round. Each panel
     shows its person's skeleton; the attempt's joints scoring below
@@ -249,6 +250,8 @@ def write_side_by_side(
             current[1] = _seek(readers[1], current[1], int(att_seq.frames[j]))
             scores = comparison.joint_scores[number]
             rings = [k for k in range(len(scores)) if scores[k] < DIFFERENT_BELOW]
+            if writer is None:  # never enlarge: the smaller clip's height, at most ``height``
+                height = min(height, current[0][1].shape[0], current[1][1].shape[0])
             left = _panel(current[0][1], Pose(ref_seq.keypoints[i]), height, ())
             right = _panel(current[1][1], Pose(att_seq.keypoints[j]), height, rings)
             top = np.hstack([left, right])

@@ -72,8 +72,8 @@ MISSING_COST = 2.0
 WORST_COUNT = 3
 WORST_SPACING = 1.0
 DIFFERENT_BELOW = 50.0
-# Repetitions: the step sizes of subsequence DTW, each with its weight (its length in
-# both clips, so every path between two ends weighs the same, see _subsequence_costs).
+# Repetitions (see segment_repetitions): the step sizes of subsequence DTW (a repetition
+# lasts half to twice the reference), and the extra weight of a step off the diagonal.
 REP_STEPS: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1))
 REP_STEP_PENALTY = 1.15
 MAX_REP_SPEED = 2.0
@@ -672,11 +672,7 @@ def find_repetitions(
         if _extent(attempt.keypoints[begin : end + 1], max_rotation) < MIN_REP_EXTENT * extent:
             continue
         result = compare_sequences(reference, _rows(attempt, begin, end), window=None, check=False)
-        # A repetition starts when the attempt leaves the reference's first pose and ends
-        # when it reaches the last: frames holding either pose before or after are rest.
-        steps = result.steps
-        first = begin + int(steps[steps[:, 0] == 0, 1].max())
-        last = begin + int(steps[steps[:, 0] == len(reference) - 1, 1].min())
+        first, last = _trim(result.steps, begin)
         if (first, last) != (begin, end) and last - first + 1 >= MIN_FRAMES:
             begin, end = first, last
             result = compare_sequences(
@@ -696,6 +692,21 @@ def find_repetitions(
         for number, (begin, end, result) in enumerate(found)
     )
     return Repetitions(reps, reference, attempt, rest)
+
+
+def _trim(steps: np.ndarray, begin: int) -> tuple[int, int]:
+    """First and last attempt row of a repetition from its alignment ``steps`` with the
+    reference (reference rows, attempt rows counted from ``begin``).
+
+    A repetition starts when the attempt leaves the reference's first pose and ends when
+    it reaches the last: attempt frames aligned with the first reference frame before the
+    last of them are someone waiting to start, those aligned with the last reference frame
+    after the first of them someone done; both are rest.
+    """
+    last_row = steps[:, 0].max()
+    first = int(steps[steps[:, 0] == 0, 1].max())
+    last = int(steps[steps[:, 0] == last_row, 1].min())
+    return begin + first, begin + last
 
 
 def _rows(sequence: PoseSequence, first: int, last: int) -> PoseSequence:
