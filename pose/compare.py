@@ -52,9 +52,11 @@ class ClipPoses:
     info: VideoInfo
     frames: tuple[int, ...]
     people: tuple[tuple[Pose, ...], ...]
+    ids: tuple[tuple[int, ...], ...] = ()  # tracking IDs per frame, when the video path tracks
 
     def sequence(self, person: int = 1, name: str | None = None) -> PoseSequence:
-        """Person ``person`` (1 = largest in each frame) through the clip."""
+        """Person ``person`` through the clip (1 = the most prominent track, or the largest
+        in each frame when untracked: :func:`pose.sequence.person_sequence`)."""
         return person_sequence(
             self.people,
             float(self.info.fps),
@@ -62,6 +64,7 @@ class ClipPoses:
             person=person,
             frames=self.frames,
             total=len(self.frames),
+            ids=self.ids or None,
         )
 
 
@@ -92,6 +95,8 @@ def clip_poses(
         info=result.source,
         frames=tuple(frame.index for frame in result.frames),
         people=tuple(frame.people for frame in result.frames),
+        # Tracking IDs come with pose.track; without them people are ranked per frame.
+        ids=tuple(tuple(getattr(frame, "ids", ())) for frame in result.frames),
     )
 
 

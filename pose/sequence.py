@@ -99,7 +99,8 @@ class PoseSequence:
 
     ``keypoints`` (T, 18, 3) float32 in the clip's pixels, one row per frame where the
     person was found; ``frames`` (T,) the source frame index of each row, increasing;
-    ``fps`` the clip's frame rate; ``total`` the frames in the clip (found or not).
+    ``fps`` the clip's frame rate; ``total`` the frames in the clip (found or not);
+    ``track`` the tracking ID of the person, when the clip was tracked.
     """
 
     keypoints: np.ndarray
@@ -107,6 +108,7 @@ class PoseSequence:
     fps: float
     total: int
     name: str = "the clip"
+    track: int | None = None  # the tracking ID followed, if the clip was tracked
 
     def __post_init__(self) -> None:
         points = np.asarray(self.keypoints, dtype=np.float32)
@@ -156,7 +158,7 @@ class PoseSequence:
                 f"{MIN_FRAMES} are needed."
             )
         return PoseSequence(
-            self.keypoints[keep], self.frames[keep], self.fps, self.total, self.name
+            self.keypoints[keep], self.frames[keep], self.fps, self.total, self.name, self.track
         )
 
     def summary(self) -> dict:
@@ -166,6 +168,7 @@ class PoseSequence:
             "frames": int(self.total),
             "frames_with_person": len(self),
             "duration": round(self.total / self.fps, 3),
+            "id": self.track,
         }
 
 
@@ -177,13 +180,18 @@ def person_sequence(
     frames: Sequence[int] | None = None,
     total: int | None = None,
     min_coverage: float = MIN_COVERAGE,
+    ids: Sequence[Sequence[int]] | None = None,
 ) -> PoseSequence:
     """The sequence of one person from the people found in each frame.
 
-    ``people[t]`` are the people of frame ``frames[t]`` (default: t). ``person`` is a rank
-    by size in each frame (1 = the largest there, as in the Match tab). A frame where that
-    person has fewer than :data:`MIN_SHARED_JOINTS` joints counts as a frame without them.
-    ``total`` is the clip's frame count (default: the number of frames given).
+    ``people[t]`` are the people of frame ``frames[t]`` (default: t). With tracking IDs
+    (``ids[t]`` for ``people[t]``, as :mod:`pose.track` gives them), ``person`` ranks the
+    tracks by their summed size over the clip (1 = the most prominent: large and present
+    longest) and the sequence follows that track; without them, ``person`` is a rank by
+    size in each frame (1 = the largest there, as in the Match tab), which may jump to
+    someone else when another person comes closer. A frame where the person has fewer
+    than :data:`MIN_SHARED_JOINTS` joints counts as a frame without them. ``total`` is the
+    clip's frame count (default: the number of frames given).
     Raises :class:`SequenceError` when the person is found in no frame, in fewer than
     ``min_coverage`` of them, or in fewer than :data:`MIN_FRAMES`.
     """
@@ -193,12 +201,13 @@ def person_sequence(
     if len(frames) != len(people):
         raise ValueError("frames and people must have the same length")
     total = len(people) if total is None else int(total)
-    rows, kept = [], []
-    for index, found in zip(frames, people, strict=True):
-        ranked = rank_by_size(found)
-        if len(ranked) >= person and ranked[person - 1].num_visible >= MIN_SHARED_JOINTS:
-            rows.append(ranked[person - 1].keypoints)
+    chosen = _follow_track(people, ids, person) if ids and any(ids) else _by_rank(people, person)
+    rows, kept, track = [], [], None
+    for index, found in zip(frames, chosen, strict=True):
+        if found is not None and found[0].num_visible >= MIN_SHARED_JOINTS:
+            rows.append(found[0].keypoints)
             kept.append(index)
+            track = found[1]
     if not rows:
         who = "No person" if person == 1 else f"No person number {person}"
         raise SequenceError(
@@ -213,7 +222,35 @@ def person_sequence(
             f"{100 * min_coverage:.0f} % of the frames and {MIN_FRAMES} frames. Use a clip "
             "where the person stays in view."
         )
-    return PoseSequence(np.stack(rows), np.array(kept), float(fps), total, name)
+    return PoseSequence(np.stack(rows), np.array(kept), float(fps), total, name, track)
+
+
+def _by_rank(people: Sequence[Sequence[Pose]], person: int) -> list[tuple[Pose, None] | None]:
+    chosen: list[tuple[Pose, None] | None] = []
+    for found in people:
+        ranked = rank_by_size(found)
+        chosen.append((ranked[person - 1], None) if len(ranked) >= person else None)
+    return chosen
+
+
+def _follow_track(
+    people: Sequence[Sequence[Pose]], ids: Sequence[Sequence[int]], person: int
+) -> list[tuple[Pose, int] | None]:
+    if len(ids) != len(people):
+        raise ValueError("ids and people must have the same length")
+    sizes: dict[int, float] = {}
+    for found, numbers in zip(people, ids, strict=True):
+        for pose, number in zip(found, numbers, strict=False):
+            sizes[number] = sizes.get(number, 0.0) + pose.area
+    ranked = sorted(sizes, key=lambda number: (-sizes[number], number))
+    if len(ranked) < person:
+        return [None] * len(people)
+    track = ranked[person - 1]
+    chosen: list[tuple[Pose, int] | None] = []
+    for found, numbers in zip(people, ids, strict=True):
+        match = [pose for pose, number in zip(found, numbers, strict=False) if number == track]
+        chosen.append((match[0], track) if match else None)
+    return chosen
 
 
 # --------------------------------------------------------------------------- costs
@@ -717,4 +754,5 @@ def _rows(sequence: PoseSequence, first: int, last: int) -> PoseSequence:
         sequence.fps,
         sequence.total,
         sequence.name,
+        sequence.track,
     )

@@ -298,6 +298,27 @@ def test_person_number_picks_by_size_in_each_frame():
         person_sequence(people, 30.0, person=3)
 
 
+def test_with_tracking_ids_the_sequence_follows_one_track():
+    walker = movement(np.linspace(0, 1, 12), size=1.0)
+    passer = movement(np.linspace(0, 1, 12), "squat", x=600, size=0.6)
+    people, ids = [], []
+    for t in range(12):
+        # The passer comes closer (larger) than the walker in frames 4-7 only.
+        near = (
+            movement(np.array([t / 11]), "squat", x=600, size=1.3)[0] if 4 <= t < 8 else passer[t]
+        )
+        people.append([Pose(near), Pose(walker[t])])
+        ids.append((7, 3))
+    by_rank = person_sequence(people, 30.0)
+    assert not np.allclose(by_rank.keypoints[4], walker[4])  # per frame: jumps to the passer
+    tracked = person_sequence(people, 30.0, ids=ids)
+    assert tracked.track == 3 and np.allclose(tracked.keypoints, walker)
+    assert person_sequence(people, 30.0, person=2, ids=ids).track == 7
+    assert tracked.summary()["id"] == 3
+    with pytest.raises(SequenceError, match="No person number 3"):
+        person_sequence(people, 30.0, person=3, ids=ids)
+
+
 def test_one_clip_far_longer_than_the_other_is_refused_with_advice():
     short = sequence(movement(np.linspace(0, 1, 20)))
     long = sequence(movement(np.linspace(0, 1, 20 * int(MAX_LENGTH_RATIO) + 20)), name="long.mp4")
