@@ -278,6 +278,47 @@ def write_side_by_side(
     return Path(out)
 
 
+def moment_images(
+    reference: str | os.PathLike,
+    attempt: str | os.PathLike,
+    comparison: SequenceComparison,
+    height: int = PANEL_HEIGHT,
+) -> list[np.ndarray]:
+    """Both frames of each of ``comparison.worst``, side by side, skeletons drawn and the
+    attempt's differing joints ringed: RGB uint8 (height, W, 3), in the order of ``worst``.
+    Each video is read once, up to its last moment."""
+    moments = comparison.worst
+    wanted = [
+        sorted({moment.reference_frame for moment in moments}),
+        sorted({moment.attempt_frame for moment in moments}),
+    ]
+    found: list[dict[int, np.ndarray]] = [{}, {}]
+    for side, path in enumerate((reference, attempt)):
+        reader = _frames(path)
+        try:
+            current = None
+            for target in wanted[side]:
+                current = _seek(reader, current, target)
+                found[side][target] = current[1]
+        finally:
+            reader.close()
+    height = min(height, *(image.shape[0] for images in found for image in images.values()))
+    ref_seq, att_seq = comparison.reference, comparison.attempt
+    images = []
+    for moment in moments:
+        i = int(np.searchsorted(ref_seq.frames, moment.reference_frame))
+        j = int(np.searchsorted(att_seq.frames, moment.attempt_frame))
+        left = _panel(found[0][moment.reference_frame], Pose(ref_seq.keypoints[i]), height, ())
+        right = _panel(
+            found[1][moment.attempt_frame],
+            Pose(att_seq.keypoints[j]),
+            height,
+            [int(joint) for joint in moment.joints],
+        )
+        images.append(np.hstack([left, right]))
+    return images
+
+
 def _rate(fps: float):
     from fractions import Fraction
 

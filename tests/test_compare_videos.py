@@ -156,3 +156,14 @@ def test_not_a_video_exits_with_one_line(clips, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: notes.mp4 is not a video we can read")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_worst_moments_as_pictures_of_both_frames(clips):
+    from pose.compare import compare_videos, moment_images
+
+    result = compare_videos(clips["reference"], clips["attempt"])
+    images = moment_images(clips["reference"], clips["attempt"], result.comparison)
+    assert len(images) == len(result.comparison.worst) >= 1
+    for image in images:
+        assert image.dtype == np.uint8 and image.shape == (SIDE, 2 * SIDE, 3)
+        assert image[:, :SIDE].std() > 10 and image[:, SIDE:].std() > 10  # both frames shown
