@@ -429,6 +429,26 @@ class SequenceComparison:
         items = [(Joint(j), float(means[j])) for j in range(NUM_JOINTS) if counts[j]]
         return sorted(items, key=lambda item: item[1])
 
+    def timeline(self, joints: int = 3) -> list[tuple[float, float, str]]:
+        """Rows (reference time in s, percent, series) for a plot over the alignment: the
+        similarity of each aligned pair ("similarity"), and the score of each of the
+        ``joints`` joints that differ most on average (series named by the joint). Pairs
+        or joints that could not be compared are left out."""
+        times = self.reference.frames[self.steps[:, 0]] / self.reference.fps
+        rows = [
+            (float(t), float(value), "similarity")
+            for t, value in zip(times, self.step_similarity, strict=True)
+            if not math.isnan(value)
+        ]
+        for joint, _ in self.joint_summary()[:joints]:
+            scores = self.joint_scores[:, joint]
+            rows += [
+                (float(t), float(value), joint.label)
+                for t, value in zip(times, scores, strict=True)
+                if not math.isnan(value)
+            ]
+        return rows
+
     def to_dict(self, timeline: bool = True) -> dict:
         """JSON-ready: similarity, verdict, alignment pairs, worst moments, per-joint
         means, the two clips, and (``timeline``) the similarity of each aligned pair."""

@@ -231,6 +231,20 @@ def test_worst_moments_point_at_the_bad_frames_and_joints():
     assert all(b - a >= 1.0 - 1e-9 for a, b in itertools.pairwise(times))
 
 
+def test_timeline_has_the_similarity_and_the_joints_that_differ_most():
+    phases = np.linspace(0, 1, 30)
+    attempt = movement(phases)
+    attempt[10:20, Joint.L_WRIST, :2] += (0, 90)
+    result = compare_sequences(sequence(movement(phases)), sequence(attempt))
+    rows = result.timeline(joints=2)
+    series = [name for _, _, name in rows]
+    assert series.count("similarity") == len(result.steps)
+    assert series[len(result.steps)] == "l_wrist"
+    assert len(set(series)) == 3
+    low = [value for t, value, name in rows if name == "l_wrist" and 0.4 <= t <= 0.6]
+    assert max(low) < 50
+
+
 def test_result_is_json_ready_with_the_documented_fields():
     reference = sequence(movement(np.linspace(0, 1, 20)))
     payload = compare_sequences(reference, reference).to_dict()
