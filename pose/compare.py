@@ -34,7 +34,15 @@ from pose.sequence import (
     person_sequence,
 )
 from pose.types import Pose
-from pose.video import MAX_FRAMES, VideoInfo, VideoWriter, iter_frames, open_video, process_video
+from pose.video import (
+    MAX_FRAMES,
+    VideoInfo,
+    VideoWriter,
+    iter_frames,
+    letterbox,
+    open_video,
+    process_video,
+)
 
 log = logging.getLogger(__name__)
 
@@ -183,9 +191,15 @@ def _stage(progress: Progress | None, label: str) -> Callable[[int, int | None],
 
 
 def _frames(path: str | os.PathLike) -> Iterator[tuple[int, np.ndarray]]:
+    """(source index, RGB frame) of a video, each frame as the model saw it: a frame of
+    another size than the first is letterboxed into the first's, as process_video does."""
     container, info = open_video(path)
+    first = None
     try:
         for index, _, image in iter_frames(container, info):
+            first = first or image.shape
+            if image.shape != first:
+                image = letterbox(image, first[1], first[0])
             yield index, image
     finally:
         container.close()
