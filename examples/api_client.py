@@ -92,11 +92,57 @@ def match_images(client: Client) -> dict:
     }
 
 
+def compare_videos(client: Client) -> dict:
+    """/compare_videos: a reference clip and an attempt -> similarity over time, aligned."""
+    summary, video, timeline, worst, result, json_path = client.predict(
+        handle_file(str(CLIP)),  # the reference
+        handle_file(str(CLIP)),  # the attempt (here the same clip: about 100 %)
+        1,  # person in the reference (1 = the most prominent)
+        1,  # person in the attempt
+        "fast",
+        0.1,
+        api_name="/compare_videos",
+    )
+    video_path = video["video"] if isinstance(video, dict) else video
+    return {
+        "summary": summary,
+        "similarity": result["similarity"],
+        "verdict": result["verdict"],
+        "pairs": len(result["alignment"]),
+        "timeline_series": sorted({row[2] for row in timeline["data"]}),
+        "worst": len(worst),
+        "files": {"video": video_path, "json": json_path},
+    }
+
+
+def count_reps(client: Client) -> dict:
+    """/count_reps: one repetition and an attempt -> how many, where, how good each is."""
+    summary, table, result = client.predict(
+        handle_file(str(CLIP)),  # a clip of one repetition
+        handle_file(str(CLIP)),  # the attempt
+        0,  # the repetition starts at (s) in the reference; 0: its start
+        0,  # ... and ends at (s); 0: its end
+        1,
+        1,
+        "fast",
+        0.1,
+        api_name="/count_reps",
+    )
+    return {
+        "summary": summary,
+        "count": result["count"],
+        "scores": [rep["score"] for rep in result["reps"]],
+        "table_rows": len(table["data"]),
+    }
+
+
 CALLS = {
     "/estimate_image": estimate_image,
     "/estimate_video": estimate_video,
     "/estimate_frame": estimate_frame,
     "/match_images": match_images,
+    "/compare_videos": compare_videos,
+    "/count_reps": count_reps,
 }
 
 

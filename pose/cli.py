@@ -1,4 +1,5 @@
-"""Command line: ``pose estimate|match|video ...`` (installed), or ``python -m pose ...``.
+"""Command line: ``pose estimate|match|video|compare-videos|count-reps ...`` (installed),
+or ``python -m pose ...``.
 
 Every failure the user can fix prints one line to stderr and exits non-zero.
 """
@@ -119,7 +120,67 @@ def build_parser() -> argparse.ArgumentParser:
         help="smooth keypoints across frames (One Euro filter; default: on)",
     )
     add_common(video)
+
+    from pose.sequence import ALIGN_METHODS, DEFAULT_ALIGN, DEFAULT_WINDOW
+
+    compare = sub.add_parser(
+        "compare-videos",
+        help="compare a movement in two videos, aligned in time (dynamic time warping)",
+    )
+    compare.add_argument("reference", help="the reference video")
+    compare.add_argument("attempt", help="the video compared with it")
+    compare.add_argument("--out", metavar="SIDE_BY_SIDE.mp4", help="write both clips side by side")
+    compare.add_argument("--json", action="store_true", help="print the result as JSON")
+    compare.add_argument(
+        "--method",
+        choices=ALIGN_METHODS,
+        default=DEFAULT_ALIGN,
+        help=f"local cost of the alignment (default: {DEFAULT_ALIGN}; docs/sequence.md)",
+    )
+    compare.add_argument(
+        "--window",
+        type=_window,
+        default=DEFAULT_WINDOW,
+        help=f"Sakoe-Chiba band, share of the longer clip, or 'none' (default: {DEFAULT_WINDOW})",
+    )
+    add_people(compare)
+    add_common(compare)
+
+    reps = sub.add_parser(
+        "count-reps", help="count and score repetitions of a reference movement in a video"
+    )
+    reps.add_argument("reference", help="a video of one repetition (or use --start/--end)")
+    reps.add_argument("attempt", help="the video with the repetitions")
+    reps.add_argument("--json", action="store_true", help="print the result as JSON")
+    reps.add_argument("--start", type=float, metavar="S", help="the repetition starts here (s)")
+    reps.add_argument("--end", type=float, metavar="S", help="the repetition ends here (s)")
+    add_people(reps)
+    add_common(reps)
     return parser
+
+
+def _window(text: str) -> float | None:
+    if text.lower() in ("none", "off", "0"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or 'none': {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("the window is a share of the clip, 0 to 1")
+    return value
+
+
+def add_people(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--person1", type=int, default=1, help="person in the reference, largest = 1"
+    )
+    parser.add_argument("--person2", type=int, default=1, help="person in the attempt, largest = 1")
+
+
+def _progress(label: str, done: int, total: int | None) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{label}: {done}/{total or '?'} frames   ", end="", file=sys.stderr, flush=True)
 
 
 @command("estimate")
@@ -234,6 +295,78 @@ def run_match(args: argparse.Namespace) -> int:
     for item in result.breakdown[:3]:
         print(
             f"  {item.joint.label:<11} {item.difference:8.3f} {result.unit:<9} {item.score:5.1f} %"
+        )
+    return 0
+
+
+@command("compare-videos")
+def run_compare_videos(args: argparse.Namespace) -> int:
+    from pose.compare import compare_videos
+
+    result = compare_videos(
+        args.reference,
+        args.attempt,
+        out=args.out,
+        person1=args.person1,
+        person2=args.person2,
+        size=args.size,
+        threshold=args.threshold,
+        method=args.method,
+        window=args.window,
+        progress=_progress,
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    comparison = result.comparison
+    ref, att = comparison.reference, comparison.attempt
+    print(
+        f"similarity {comparison.similarity:.1f} %: {comparison.verdict} "
+        f"({len(comparison.alignment)} aligned pairs; reference {len(ref)} frames at "
+        f"{ref.fps:.3g} fps, attempt {len(att)} frames at {att.fps:.3g} fps)"
+    )
+    print("worst moments (reference s / attempt s):")
+    for moment in comparison.worst:
+        joints = ", ".join(joint.label for joint in moment.joints) or "-"
+        print(
+            f"  {moment.reference_time:6.2f} / {moment.attempt_time:6.2f}  "
+            f"{moment.similarity:5.1f} %  {joints}"
+        )
+    for note in comparison.notes:
+        print(f"note: {note}")
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
+
+
+@command("count-reps")
+def run_count_reps(args: argparse.Namespace) -> int:
+    from pose.compare import count_reps
+
+    result = count_reps(
+        args.reference,
+        args.attempt,
+        start=args.start,
+        end=args.end,
+        person1=args.person1,
+        person2=args.person2,
+        size=args.size,
+        threshold=args.threshold,
+        progress=_progress,
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    print(f"{result.count} repetition{'' if result.count == 1 else 's'} found")
+    for number, rep in enumerate(result.reps, start=1):
+        flag = "  <- weakest" if rep.weakest else ""
+        print(
+            f"  {number}: frames {rep.start}-{rep.end} ({rep.start / rep.fps:.2f}-"
+            f"{rep.end / rep.fps:.2f} s)  {rep.score:5.1f} %{flag}"
         )
     return 0
 

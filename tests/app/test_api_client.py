@@ -14,7 +14,14 @@ from tests.helpers.paths import ROOT
 
 EXAMPLES = ROOT / "examples"
 # Endpoints the committed app serves; each must be called, not skipped.
-REQUIRED = ["/estimate_image", "/estimate_video", "/estimate_frame", "/match_images"]
+REQUIRED = [
+    "/estimate_image",
+    "/estimate_video",
+    "/estimate_frame",
+    "/match_images",
+    "/compare_videos",
+    "/count_reps",
+]
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +88,13 @@ def test_unreachable_app_is_one_line_error():
     )
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
+
+
+def test_compare_videos_result(report):
+    result = report["/compare_videos"]
+    assert result["similarity"] > 95  # the clip against itself
+    assert result["pairs"] >= 1 and Path(result["files"]["video"]).suffix == ".mp4"
+
+
+def test_count_reps_result(report):
+    assert report["/count_reps"]["count"] == 1  # the clip holds itself once

@@ -1,0 +1,305 @@
+"""The Compare videos tab: a movement against a reference, aligned in time; repetitions."""
+
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+
+from pose.compare import compare_videos, count_reps, moment_images
+from pose.estimate import DEFAULT_THRESHOLD
+from pose.network import DEFAULT_PRESET
+from pose.sequence import Repetitions, SequenceComparison
+from ui.components import (
+    new_download,
+    size_input,
+    threshold_input,
+    user_error,
+    video_path_input,
+    write_download,
+)
+
+COMPARE_HELP = """
+Compare a movement with a reference: upload the **reference** clip (the coach's squat) and
+the **attempt** (yours) and press **Compare movements**. The two are aligned in time, so a
+slower, faster or paused attempt still lines up, and each aligned pair of frames is scored
+like two photos in the Match tab. You get the overall similarity, a timeline of it and of
+the joints that differ most, the worst moments as both frames side by side, and both clips
+played side by side along the alignment. **Count repetitions** finds each repetition of the
+reference (one repetition, or the part between *start* and *end*) in the attempt and scores
+each; the weakest is flagged. The person in each clip is the most prominent one (2, 3, ...
+pick others). Each clip: at most 900 frames.
+"""
+
+PERSON_INFO = "1 = the most prominent person in the clip."
+REPS_HEADERS = ["repetition", "start (s)", "end (s)", "frames", "score %", "weakest"]
+TIMELINE_JOINTS = 3
+DIFFER_BELOW = 85.0  # a joint's mean score below this is named in the summary
+
+
+def _options(person1, person2, size, threshold) -> dict:
+    for name, value in (("Person in the reference", person1), ("Person in the attempt", person2)):
+        if value is None or float(value) != int(value) or int(value) < 1:
+            raise gr.Error(f"{name} must be a whole number from 1.", print_exception=False)
+    return {
+        "person1": int(person1),
+        "person2": int(person2),
+        "size": size,
+        "threshold": float(threshold),
+    }
+
+
+def _progress_callback(progress: gr.Progress):
+    labels = {
+        "reference": "Finding poses in the reference",
+        "attempt": "Finding poses in the attempt",
+        "video": "Drawing the side-by-side video",
+    }
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        progress((done, total), desc=labels.get(stage, stage), unit="frames")
+
+    return report
+
+
+def comparison_summary(comparison: SequenceComparison) -> str:
+    """The similarity, its verdict, the worst moments and any notes, as Markdown."""
+    ref, att = comparison.reference, comparison.attempt
+    lines = [
+        f"# {comparison.similarity:.1f} %",
+        f"**{comparison.verdict}** · {len(comparison.alignment)} aligned pairs · reference "
+        f"{len(ref)} frames at {ref.fps:.3g} fps · attempt {len(att)} frames at {att.fps:.3g} fps",
+    ]
+    differ = [
+        f"{joint.label} {score:.0f} %"
+        for joint, score in comparison.joint_summary()[:3]
+        if score < DIFFER_BELOW
+    ]
+    lines.append(
+        "Joints that differ most (mean score): " + ", ".join(differ)
+        if differ
+        else f"Every joint scores {DIFFER_BELOW:.0f} % or more on average."
+    )
+    lines += [f"*{note}*" for note in comparison.notes]
+    return "\n\n".join(lines)
+
+
+def timeline_frame(comparison: SequenceComparison) -> pd.DataFrame:
+    """The timeline plot's data: reference time, percent, series."""
+    rows = comparison.timeline(TIMELINE_JOINTS)
+    return pd.DataFrame(rows, columns=["reference time (s)", "score (%)", "series"])
+
+
+def _caption(moment) -> str:
+    joints = ", ".join(joint.label for joint in moment.joints) or "no joint below 50 %"
+    return (
+        f"{moment.similarity:.0f} % · reference {moment.reference_time:.2f} s, attempt "
+        f"{moment.attempt_time:.2f} s · {joints}"
+    )
+
+
+def compare_movements(
+    reference: str | None,
+    attempt: str | None,
+    person1: float = 1,
+    person2: float = 1,
+    size: str = DEFAULT_PRESET,
+    threshold: float = DEFAULT_THRESHOLD,
+    progress: gr.Progress = gr.Progress(),
+) -> tuple[str, str, pd.DataFrame, list[tuple[np.ndarray, str]], dict, str]:
+    """Compare the movement in an attempt clip with a reference clip, aligned in time.
+
+    Args:
+        reference: the reference clip (MP4, MOV, WebM or AVI).
+        attempt: the clip compared with it.
+        person1: which person in the reference, 1 = the most prominent.
+        person2: which person in the attempt, 1 = the most prominent.
+        size: model input size preset: "fast", "balanced" or "accurate".
+        threshold: minimum joint confidence, 0 to 1.
+
+    Returns:
+        a summary (Markdown), the side-by-side H.264 video along the alignment, the
+        timeline (reference time, percent, series: "similarity" and the joints that differ
+        most), the worst moments as (image, caption) pairs, the result as a dict (keys
+        "similarity", "alignment" [[reference_frame, attempt_frame], ...], "worst"
+        [{"frames", "times", "similarity", "joints"}], "timeline", ...), and the same as a
+        JSON file.
+    """
+    if not reference or not attempt:
+        raise gr.Error("Please upload both a reference and an attempt clip.", print_exception=False)
+    options = _options(person1, person2, size, threshold)
+    output = new_download(".mp4", prefix="side-by-side-")
+    try:
+        result = compare_videos(
+            reference, attempt, out=output, progress=_progress_callback(progress), **options
+        )
+        pictures = moment_images(reference, attempt, result.comparison)
+    except ValueError as exc:  # InputError and SequenceError included
+        raise user_error(exc) from None
+    comparison = result.comparison
+    payload = comparison.to_dict()
+    gallery = [
+        (picture, _caption(moment))
+        for picture, moment in zip(pictures, comparison.worst, strict=True)
+    ]
+    return (
+        comparison_summary(comparison),
+        output,
+        timeline_frame(comparison),
+        gallery,
+        payload,
+        write_download(json.dumps(payload), ".json"),
+    )
+
+
+def reps_summary(result: Repetitions) -> str:
+    if not result.count:
+        return (
+            "# 0 repetitions\nNo stretch of the attempt moves like the reference. Check that "
+            "the reference holds one repetition (or set start and end) and the same person."
+        )
+    scores = [rep.score for rep in result.reps]
+    weakest = next((n for n, rep in enumerate(result.reps, start=1) if rep.weakest), None)
+    lines = [
+        f"# {result.count} repetition{'' if result.count == 1 else 's'}",
+        f"Scores {min(scores):.0f}-{max(scores):.0f} %, mean {np.mean(scores):.0f} %"
+        + (f" · weakest: repetition {weakest}" if weakest else ""),
+    ]
+    return "\n\n".join(lines)
+
+
+def count_repetitions(
+    reference: str | None,
+    attempt: str | None,
+    start: float | None = None,
+    end: float | None = None,
+    person1: float = 1,
+    person2: float = 1,
+    size: str = DEFAULT_PRESET,
+    threshold: float = DEFAULT_THRESHOLD,
+    progress: gr.Progress = gr.Progress(),
+) -> tuple[str, list[list], dict]:
+    """Count and score the repetitions of a reference movement in an attempt clip.
+
+    Args:
+        reference: a clip of one repetition (or of more: set start and end).
+        attempt: the clip with the repetitions.
+        start: the repetition starts here in the reference, seconds (empty or 0: its start).
+        end: the repetition ends here in the reference, seconds (empty or 0: its end).
+        person1: which person in the reference, 1 = the most prominent.
+        person2: which person in the attempt, 1 = the most prominent.
+        size: model input size preset: "fast", "balanced" or "accurate".
+        threshold: minimum joint confidence, 0 to 1.
+
+    Returns:
+        a summary (Markdown), one table row per repetition (number, start s, end s,
+        frames, score %, weakest), and the result as a dict ("count", "reps" with "start",
+        "end" frames and "score" percent, "weakest").
+    """
+    if not reference or not attempt:
+        raise gr.Error("Please upload both a reference and an attempt clip.", print_exception=False)
+    options = _options(person1, person2, size, threshold)
+    try:
+        result = count_reps(
+            reference,
+            attempt,
+            # An empty number box arrives as 0: 0 means "not set" for both.
+            start=float(start) if start else None,
+            end=float(end) if end else None,
+            progress=_progress_callback(progress),
+            **options,
+        )
+    except ValueError as exc:
+        raise user_error(exc) from None
+    rows = [
+        [
+            number,
+            round(rep.start / rep.fps, 2),
+            round(rep.end / rep.fps, 2),
+            f"{rep.start}-{rep.end}",
+            round(rep.score, 1),
+            "weakest" if rep.weakest else "",
+        ]
+        for number, rep in enumerate(result.reps, start=1)
+    ]
+    return reps_summary(result), rows, result.to_dict()
+
+
+def build_compare_tab() -> None:
+    with gr.Tab("Compare videos"):
+        gr.Markdown(COMPARE_HELP)
+        with gr.Row():
+            with gr.Column():
+                reference = video_path_input(label="Reference clip", elem_id="compare-reference")
+                person1 = gr.Number(
+                    1, label="Person in the reference", precision=0, minimum=1, info=PERSON_INFO
+                )
+            with gr.Column():
+                attempt = video_path_input(label="Attempt clip", elem_id="compare-attempt")
+                person2 = gr.Number(
+                    1, label="Person in the attempt", precision=0, minimum=1, info=PERSON_INFO
+                )
+        with gr.Accordion("Options", open=False), gr.Row():
+            size = size_input()
+            threshold = threshold_input()
+        with gr.Row():
+            run = gr.Button("Compare movements", variant="primary", elem_id="compare-run")
+        summary = gr.Markdown(elem_id="compare-summary")
+        with gr.Row():
+            with gr.Column():
+                side_by_side = gr.Video(label="Side by side, aligned", elem_id="compare-video")
+            with gr.Column():
+                timeline = gr.LinePlot(
+                    x="reference time (s)",
+                    y="score (%)",
+                    color="series",
+                    y_lim=[0, 100],
+                    label="Similarity and the joints that differ most, over the reference",
+                    elem_id="compare-timeline",
+                )
+        worst = gr.Gallery(
+            label="Worst moments: reference | attempt (rings: joints that differ)",
+            columns=3,
+            object_fit="contain",
+            height="auto",
+            elem_id="compare-worst",
+        )
+        with gr.Accordion("Result as JSON", open=False):
+            result_json = gr.JSON(label="Result")
+            result_file = gr.File(label="Download (JSON)")
+        run.click(
+            compare_movements,
+            [reference, attempt, person1, person2, size, threshold],
+            [summary, side_by_side, timeline, worst, result_json, result_file],
+            api_name="compare_videos",
+            concurrency_limit=1,  # two clips through the model: keep both cores on it
+        )
+        gr.Markdown("### Repetitions")
+        with gr.Row():
+            start = gr.Number(
+                None,
+                label="Repetition starts at (s)",
+                minimum=0,
+                info="In the reference; 0: its start.",
+            )
+            end = gr.Number(
+                None,
+                label="Repetition ends at (s)",
+                minimum=0,
+                info="In the reference; 0: its end.",
+            )
+            reps_run = gr.Button("Count repetitions", elem_id="reps-run")
+        reps_summary_out = gr.Markdown(elem_id="reps-summary")
+        reps_table = gr.Dataframe(
+            headers=REPS_HEADERS, label="Repetitions in the attempt", elem_id="reps-table"
+        )
+        reps_json = gr.JSON(label="Repetitions as JSON", visible=False)
+        reps_run.click(
+            count_repetitions,
+            [reference, attempt, start, end, person1, person2, size, threshold],
+            [reps_summary_out, reps_table, reps_json],
+            api_name="count_reps",
+            concurrency_limit=1,
+        )
