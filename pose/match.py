@@ -1,6 +1,6 @@
 """How alike are two poses? Pure functions over two :class:`pose.types.Pose` objects.
 
-Four methods, each returning a :class:`Match` (similarity in percent, the joints used, a
+Five methods, each returning a :class:`Match` (similarity in percent, the joints used, a
 per-joint breakdown with the worst joints first):
 
 ``normalized`` (the default)
@@ -28,6 +28,10 @@ per-joint breakdown with the worst joints first):
     The original formula, ``100 * (1 - mean pixel distance / 200)`` (floored at 0), kept
     for comparison. **Invariant to nothing**: the same pose elsewhere in the frame or in a
     photo of another size scores lower.
+``3d``
+    Two 3D poses (:mod:`pose.pose3d`) aligned by the best rotation about any axis, scale
+    and translation, scored per joint as ``normalized`` does (:mod:`pose.match3d`).
+    **Invariant to** position, size and the camera's viewpoint.
 
 Joints missing (score 0) in either pose are skipped. Fewer than :data:`MIN_SHARED_JOINTS`
 shared joints (or :data:`MIN_SHARED_ANGLES` angles) raise :class:`MatchError` instead of
@@ -40,6 +44,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,8 +52,15 @@ from pose.media import InputError
 from pose.skeleton import MIRROR, NUM_JOINTS, OPENPOSE_FOR_COCO, Joint
 from pose.types import Pose
 
+if TYPE_CHECKING:
+    from pose.pose3d import Person3D
+
+# The methods that compare two 2D poses (:class:`pose.types.Pose`).
 METHODS: tuple[str, ...] = ("normalized", "oks", "angles", "classic")
 DEFAULT_METHOD = "normalized"
+# ``3d`` compares two 3D poses (:class:`pose.pose3d.Person3D`); see :mod:`pose.match3d`.
+METHOD_3D = "3d"
+ALL_METHODS: tuple[str, ...] = (*METHODS, METHOD_3D)
 
 # With a similarity transform fitted to them, two or three joints can be made to agree
 # almost whatever the poses are; four is the least that still says something.
@@ -102,7 +114,13 @@ VERDICTS: tuple[tuple[float, str], ...] = (
     (0.0, "Different pose"),
 )
 
-_UNITS = {"normalized": "body size", "oks": "body size", "angles": "degrees", "classic": "px"}
+_UNITS = {
+    "normalized": "body size",
+    "oks": "body size",
+    "angles": "degrees",
+    "classic": "px",
+    METHOD_3D: "body size",
+}
 _EPS = 1e-9
 
 
@@ -234,13 +252,17 @@ def pick_person(people: Sequence[Pose], number: int = 1, image: str = "the image
 
 
 def match(
-    first: Pose,
-    second: Pose,
+    first: Pose | Person3D,
+    second: Pose | Person3D,
     method: str = DEFAULT_METHOD,
     mirror: bool = False,
     max_rotation: float = DEFAULT_MAX_ROTATION,
 ) -> Match:
     """Compare ``second`` with ``first`` (the reference) by ``method`` (see module doc).
+
+    The 2D methods take two :class:`Pose`; ``"3d"`` takes two :class:`pose.pose3d.Person3D`
+    (:func:`pose.pose3d.lift` makes them) and ignores ``max_rotation``: any rotation is
+    allowed, which is what makes it viewpoint-invariant (:mod:`pose.match3d`).
 
     ``mirror=True`` also tries the left/right-swapped ``second`` and keeps the better fit
     (``Match.mirrored`` says which). ``max_rotation`` (degrees, 0-180) bounds the in-plane
@@ -248,8 +270,14 @@ def match(
     Raises :class:`MatchError` when the poses share too few joints, ``ValueError`` for an
     unknown method.
     """
-    if method not in METHODS:
-        raise ValueError(f"Unknown method {method!r}: use one of {', '.join(METHODS)}.")
+    if method not in ALL_METHODS:
+        raise ValueError(f"Unknown method {method!r}: use one of {', '.join(ALL_METHODS)}.")
+    if method == METHOD_3D:
+        from pose.match3d import match_people3d
+
+        return match_people3d(first, second, mirror)
+    if not (isinstance(first, Pose) and isinstance(second, Pose)):
+        raise ValueError(f"The {method} method compares two 2D poses (pose.types.Pose).")
     if not 0.0 <= max_rotation <= 180.0:
         raise ValueError(f"max_rotation must be 0 to 180 degrees, not {max_rotation}.")
     result = _match_one(first, second, method, max_rotation)
@@ -359,7 +387,7 @@ def _align(first: Pose, second: Pose, shared: np.ndarray, max_rotation: float) -
     return _Alignment(p, q, weights, math.degrees(angle), aligned)
 
 
-def _worst_first(items: list[JointDifference]) -> tuple[JointDifference, ...]:
+def worst_first(items: list[JointDifference]) -> tuple[JointDifference, ...]:
     return tuple(sorted(items, key=lambda item: (item.score, -item.difference, item.joint)))
 
 
@@ -378,7 +406,7 @@ def _match_normalized(
         similarity=similarity,
         method="normalized",
         joints=tuple(Joint(int(j)) for j in shared),
-        breakdown=_worst_first(items),
+        breakdown=worst_first(items),
         rotation=alignment.rotation,
         aligned=alignment.aligned,
     )
@@ -400,7 +428,7 @@ def _match_oks(first: Pose, second: Pose, shared: np.ndarray, alignment: _Alignm
         similarity=float(scores.mean()),
         method="oks",
         joints=tuple(Joint(int(j)) for j in shared),
-        breakdown=_worst_first(items),
+        breakdown=worst_first(items),
         rotation=alignment.rotation,
         aligned=alignment.aligned,
     )
@@ -420,7 +448,7 @@ def _match_classic(first: Pose, second: Pose, shared: np.ndarray) -> Match:
         similarity=similarity,
         method="classic",
         joints=tuple(Joint(int(j)) for j in shared),
-        breakdown=_worst_first(items),
+        breakdown=worst_first(items),
         aligned=second,
     )
 
@@ -480,6 +508,6 @@ def _match_angles(first: Pose, second: Pose) -> Match:
         similarity=similarity,
         method="angles",
         joints=tuple(sorted(vertices)),
-        breakdown=_worst_first(items),
+        breakdown=worst_first(items),
         aligned=aligned,
     )

@@ -244,6 +244,16 @@ class Person3D:
             out[joint, 3] = rows[:, 3].min()
         return out
 
+    @property
+    def pixels(self) -> Pose:
+        """The landmarks as a 2D OpenPose-18 pose in image pixels (score: visibility)."""
+        keypoints = np.zeros((NUM_JOINTS, 3), np.float32)
+        for joint, sources in OPENPOSE_SOURCES.items():
+            rows = self.image_landmarks[list(sources)]
+            keypoints[joint, :2] = rows[:, :2].mean(axis=0)
+            keypoints[joint, 2] = rows[:, 2].min()
+        return Pose(keypoints=keypoints, score=self.presence)
+
     def __getitem__(self, landmark: Landmark | str) -> np.ndarray:
         if isinstance(landmark, str):
             landmark = Landmark[landmark.upper()]
@@ -380,3 +390,17 @@ def lift(
     if timings is not None:
         timings["pose3d_ms"] = (time.perf_counter() - started) * 1000
     return out
+
+
+def lift_one(image: np.ndarray, person: Pose, label: str = "the image") -> Person3D:
+    """:func:`lift` for one person; a :class:`pose.media.InputError` (a ``ValueError``) when
+    too few of their joints were found for a crop."""
+    lifted = lift(image, [person])[0]
+    if lifted is None:
+        from pose.media import InputError
+
+        raise InputError(
+            f"Too few joints were found for the person in {label} to lift them to 3D "
+            f"(at least {MIN_JOINTS} needed)."
+        )
+    return lifted

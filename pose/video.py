@@ -39,6 +39,7 @@ from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import InputError
 from pose.model import PoseModel, motion_model
+from pose.pose3d import Person3D, get_landmark_model, lift
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
 from pose.types import Pose
@@ -107,18 +108,19 @@ class VideoInfo:
 
 @dataclass(frozen=True)
 class FrameKeypoints:
-    """People found in source frame ``index`` (0-based), shown at ``time`` seconds."""
+    """People found in source frame ``index`` (0-based), shown at ``time`` seconds; with
+    ``lift3d``, ``bodies`` has each person's 3D landmarks (None: too few joints)."""
 
     index: int
     time: float
     people: tuple[Pose, ...]
+    bodies: tuple[Person3D | None, ...] = ()
 
     def to_dict(self) -> dict:
-        return {
-            "frame": self.index,
-            "time": round(self.time, 4),
-            "people": [person.to_dict() for person in self.people],
-        }
+        people = [person.to_dict() for person in self.people]
+        for person, body in zip(people, self.bodies, strict=False):
+            person.update(body.to_dict() if body else {"landmarks3d": None})
+        return {"frame": self.index, "time": round(self.time, 4), "people": people}
 
 
 @dataclass(frozen=True)
@@ -530,6 +532,7 @@ def process_video(
     model: PoseModel | None = None,
     workers: int = 0,
     progress: ProgressCallback | None = None,
+    lift3d: bool = False,
 ) -> VideoResult:
     """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
 
@@ -540,7 +543,9 @@ def process_video(
     :func:`pose.model.motion_model` (int8 when built); ``workers``: model workers (default
     one per core; 1 = one call at a time on all cores, see :meth:`PoseModel.workers`).
     ``progress(done, total)`` is called from this thread after each encoded frame
-    (``total`` is ``None`` when the file does not say how many frames it has).
+    (``total`` is ``None`` when the file does not say how many frames it has). ``lift3d``
+    also lifts every person of every processed frame to 3D (:mod:`pose.pose3d`; about 15-40
+    ms a person on two cores, in the draw stage: docs/pose3d.md has the cost per frame).
     Raises :class:`InputError` for unusable input; the partial output is removed then.
     """
     box = resolve_box(size)
@@ -566,6 +571,9 @@ def process_video(
     inferred = [queue.Queue(QUEUE_SIZE) for _ in runs]
     drawn: queue.Queue = queue.Queue(QUEUE_SIZE)
     smoother = PoseSmoother() if smooth else None
+    landmark_model = get_landmark_model() if lift3d else None
+    if landmark_model is not None:
+        landmark_model.load()  # fails (missing model) before any frame is read
     source_frames = 0  # decoded in all; set by the reader before it ends the queue
 
     def read() -> None:
@@ -607,8 +615,10 @@ def process_video(
             people = decode_output(result, threshold)
             if smoother is not None:
                 people = smoother.update(people, seconds, (image.shape[1], image.shape[0]))
+            bodies = lift(image, people, landmark_model) if landmark_model is not None else []
             planes = to_yuv420(draw_poses(image, people))
-            if not pipeline.put(drawn, (FrameKeypoints(index, seconds, tuple(people)), planes)):
+            keypoints = FrameKeypoints(index, seconds, tuple(people), tuple(bodies))
+            if not pipeline.put(drawn, (keypoints, planes)):
                 return
 
     pipeline.spawn("read", read, *decoded)
