@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
+import math
 import os
 import platform
 import statistics
@@ -32,8 +33,18 @@ from pathlib import Path
 import numpy as np
 
 from pose.estimate import estimate
+from pose.match import match
+from pose.match3d import match_joints3d
 from pose.media import load_image
-from pose.pose3d import Crop, get_landmark_model, lift, lift_crop, model_path, upright_crop
+from pose.pose3d import (
+    Crop,
+    Person3D,
+    get_landmark_model,
+    lift,
+    lift_crop,
+    model_path,
+    upright_crop,
+)
 from pose.procrustes import pa_mpjpe
 from pose.skeleton import Joint
 from pose.types import Pose
@@ -119,6 +130,75 @@ def limb_points(landmarks3d: np.ndarray) -> np.ndarray:
     return landmarks3d[list(LIMB_JOINTS), :3].astype(np.float64)
 
 
+def truth_joints(frame: Frame) -> np.ndarray:
+    """The ground truth as OpenPose-18 3D joints (18, 4): the limb joints and the neck (the
+    shoulders' midpoint, as :attr:`pose.pose3d.Person3D.joints` makes it), visibility 1;
+    the head's joints, which the sets label differently, visibility 0."""
+    joints = np.zeros((len(Joint), 4))
+    joints[list(LIMB_JOINTS), :3] = frame.truth3d
+    joints[list(LIMB_JOINTS), 3] = 1.0
+    shoulders = [LIMB_JOINTS.index(Joint.R_SHOULDER), LIMB_JOINTS.index(Joint.L_SHOULDER)]
+    joints[Joint.NECK] = [*frame.truth3d[shoulders].mean(axis=0), 1.0]
+    return joints
+
+
+def turn(joints: np.ndarray, degrees: float) -> np.ndarray:
+    """(18, 4) camera-space joints turned about the vertical (the camera's y axis) through
+    the hips' centre: the same pose seen from a camera moved round the person."""
+    angle = math.radians(degrees)
+    cos, sin = math.cos(angle), math.sin(angle)
+    rotation = np.array([[cos, 0.0, sin], [0.0, 1.0, 0.0], [-sin, 0.0, cos]])
+    centre = joints[[Joint.R_HIP, Joint.L_HIP], :3].mean(axis=0)
+    out = np.array(joints, dtype=np.float64)
+    out[:, :3] = (out[:, :3] - centre) @ rotation.T + centre
+    return out
+
+
+def project(joints: np.ndarray, focal: float = 1000.0) -> Pose:
+    """(18, 4) camera-space joints (metres, z > 0) -> the 2D pose a pinhole camera of
+    ``focal`` pixels sees (joints with visibility 0 are left out)."""
+    keypoints = np.zeros((len(Joint), 3), np.float32)
+    seen = joints[:, 3] > 0
+    keypoints[seen, :2] = focal * joints[seen, :2] / joints[seen, 2:3]
+    keypoints[seen, 2] = 1.0
+    return Pose(keypoints=keypoints)
+
+
+def viewpoint_table(frames: list[Frame], people: list[Person3D | None]) -> None:
+    """Similarity of each frame's pose with its own ground truth seen from cameras turned
+    round the person, by 2D ``normalized`` (projections) and by ``3d``, against other
+    frames' poses: what viewpoint invariance buys."""
+    angles = (0, 30, 60, 90, 135, 180)
+    print("viewpoint (camera turned round the person, degrees):   " + "".join(
+        f"{angle:>7}" for angle in angles) + "   other poses")  # fmt: skip
+    truths = [truth_joints(frame) for frame in frames]
+    rows = {"2D normalized, truth vs truth": [], "3d, truth vs truth": [], "3d, model vs truth": []}
+    others = {key: [] for key in rows}
+    for i, truth in enumerate(truths):
+        rest = [t for j, t in enumerate(truths) if j != i]
+        rows["2D normalized, truth vs truth"].append(
+            [match(project(truth), project(turn(truth, a))).similarity for a in angles]
+        )
+        others["2D normalized, truth vs truth"] += [
+            match(project(truth), project(t)).similarity for t in rest
+        ]
+        rows["3d, truth vs truth"].append(
+            [match_joints3d(truth, turn(truth, a)).similarity for a in angles]
+        )
+        others["3d, truth vs truth"] += [match_joints3d(truth, t).similarity for t in rest]
+        if people[i] is not None:
+            model = people[i].joints
+            rows["3d, model vs truth"].append(
+                [match_joints3d(model, turn(truth, a)).similarity for a in angles]
+            )
+            others["3d, model vs truth"] += [match_joints3d(model, t).similarity for t in rest]
+    for key, values in rows.items():
+        if values:
+            means = np.mean(values, axis=0)
+            print(f"  {key:<52}" + "".join(f"{v:7.1f}" for v in means)
+                  + f"   {statistics.fmean(others[key]):7.1f}")  # fmt: skip
+
+
 def detector_ms(repeat: int) -> float | None:
     """Median inference time of MediaPipe's person detector (224x224), or None if absent."""
     path = model_path().with_name("pose_detection.tflite")
@@ -169,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = ("pipeline", "refined", "gt crop")
     errors: list[dict[str, float]] = []  # per frame: kind -> mm (absent: no person found)
     lift_times, pipeline_times = [], []
+    people: list[Person3D | None] = []
     for frame in frames:
         image = load_image(frame.path)
         person = nearest_person(estimate(image, size=args.size).people, frame.truth2d)
@@ -183,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             if lifted is not None:
                 row[kind] = 1000 * pa_mpjpe(limb_points(lifted.joints), frame.truth3d)
         errors.append(row)
+        people.append(lift(image, [person], model)[0] if person is not None else None)
         cells = (f"{row[kind]:9.1f}" if kind in row else "   missed" for kind in kinds)
         print(f"  {frame.dataset + '/' + frame.name:<40} " + " ".join(cells))
         if person is not None:
@@ -208,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for dataset in SETS:
         print(f"  {'mean ' + dataset:<40} " + " ".join(f"{mean(k, dataset):9.1f}" for k in kinds))
+    viewpoint_table(frames, people)
     if lift_times:
         per_person = statistics.median(lift_times)
         pipeline = statistics.median(pipeline_times)
