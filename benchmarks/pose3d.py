@@ -220,6 +220,26 @@ def detector_ms(repeat: int) -> float | None:
     return statistics.median(times[2:])
 
 
+def video_cost(path: Path, every: int) -> None:
+    """Wall time per processed frame of ``path`` with and without ``lift3d`` (same run)."""
+    import tempfile
+
+    from pose.video import process_video
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = {}
+        for lift3d in (False, True, False, True):  # alternated: load drifts on a shared CPU
+            result = process_video(path, Path(tmp) / "out.mp4", every=every, lift3d=lift3d)
+            runs.setdefault(lift3d, []).append(result.seconds / len(result.frames) * 1000)
+            people = sum(len(frame.people) for frame in result.frames) / len(result.frames)
+    plain, lifted = (statistics.fmean(runs[key]) for key in (False, True))
+    print(
+        f"video {path.name} (every {every}th frame, {people:.1f} people a frame): "
+        f"{plain:.0f} ms a frame in 2D, {lifted:.0f} ms with 3D: +{lifted - plain:.0f} ms a "
+        f"frame, {(lifted - plain) / max(people, 1e-9):.0f} ms a person ({lifted / plain:.2f}x)"
+    )
+
+
 def cpu_name() -> str:
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
@@ -235,6 +255,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="balanced", help="OpenPose input size (preset)")
     parser.add_argument("--repeat", type=int, default=20, help="timing runs per frame")
+    parser.add_argument(
+        "--video",
+        type=Path,
+        default=EVAL_DIR / "video" / "street.avi",
+        help="clip for the video cost (default: ../shared/eval/video/street.avi); none: skip",
+    )
+    parser.add_argument("--every", type=int, default=5, help="video: every Nth frame")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     model = get_landmark_model()
@@ -302,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     detector = detector_ms(args.repeat)
     if detector is not None:
         print(f"MediaPipe's person detector would add {detector:.1f} ms per frame (not used)")
+    if args.video.is_file():
+        video_cost(args.video, args.every)
     return 0
 
 
