@@ -162,11 +162,9 @@ def run_estimate(args: argparse.Namespace) -> int:
     if args.out:
         Image.fromarray(draw_poses(image, result.people)).save(args.out)
     if args.json:
-        payload = result.to_dict()
-        for person, body in zip(payload["people"], lifted, strict=False):
-            # None: too few joints found for a crop.
-            person.update(body.to_dict() if body else {"landmarks3d": None})
-        print(json.dumps(payload))
+        from pose.export import estimate_dict
+
+        print(json.dumps(estimate_dict(result, lifted)))
     else:
         print(f"{len(result.people)} people found in {result.width}x{result.height}")
         for number, person in enumerate(result.people, start=1):

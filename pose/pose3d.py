@@ -404,3 +404,12 @@ def lift_one(image: np.ndarray, person: Pose, label: str = "the image") -> Perso
             f"(at least {MIN_JOINTS} needed)."
         )
     return lifted
+
+
+def add_to_people(people: list[dict], bodies: Sequence[Person3D | None]) -> list[dict]:
+    """Add each lifted person's :meth:`Person3D.to_dict` to the matching person's JSON dict
+    (``Pose.to_dict()``), in order, in place; ``"landmarks3d": null`` where there was too
+    little of a person for a crop. Returns ``people``."""
+    for person, body in zip(people, bodies, strict=False):
+        person.update(body.to_dict() if body else {"landmarks3d": None})
+    return people

@@ -39,7 +39,7 @@ from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import InputError
 from pose.model import PoseModel, motion_model
-from pose.pose3d import Person3D, get_landmark_model, lift
+from pose.pose3d import Person3D, add_to_people, get_landmark_model, lift
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
 from pose.types import Pose
@@ -117,9 +117,7 @@ class FrameKeypoints:
     bodies: tuple[Person3D | None, ...] = ()
 
     def to_dict(self) -> dict:
-        people = [person.to_dict() for person in self.people]
-        for person, body in zip(people, self.bodies, strict=False):
-            person.update(body.to_dict() if body else {"landmarks3d": None})
+        people = add_to_people([person.to_dict() for person in self.people], self.bodies)
         return {"frame": self.index, "time": round(self.time, 4), "people": people}
 
 
