@@ -307,7 +307,7 @@ class LandmarkModel:
         self._input = interpreter.get_input_details()[0]["index"]
         self._indices = {name: names[name] for name in wanted}
         self._interpreter = interpreter
-        log.info("3D pose model loaded from %s (%d threads)", path, self.threads)
+        log.info("3D pose model loaded (%d threads)", self.threads)
 
     def load(self) -> None:
         with self._lock:
