@@ -10,7 +10,7 @@ from benchmarks.pose3d import load_frames, project, truth_joints, turn
 from pose.match import ALL_METHODS, METHODS, MatchError, match
 from pose.match3d import MIN_VISIBILITY, match_joints3d, mirror_joints
 from pose.media import InputError
-from pose.pose3d import Crop, crop_for, upright_crop
+from pose.pose3d import Crop, crop_for, hips_below, upright_crop
 from pose.skeleton import MIRROR, Joint
 from pose.types import Pose
 
@@ -174,12 +174,29 @@ def test_unrotate_turns_crop_axes_back_to_the_image():
     assert crop.unrotate(np.array([[0.0, -1.0, 0.4]]))[0] == pytest.approx([1.0, 0.0, 0.4])
 
 
-def test_too_few_joints_give_no_crop_and_no_hips_an_unturned_one():
+def test_too_few_joints_give_no_crop_and_no_torso_an_unturned_one():
     keypoints = np.zeros((18, 3), np.float32)
     keypoints[:3] = (10, 10, 1), (12, 30, 1), (30, 30, 1)
     assert crop_for(Pose(keypoints)) is None
-    upper = standing().keypoints.copy()
-    upper[[Joint.R_HIP, Joint.L_HIP, Joint.R_KNEE, Joint.L_KNEE, Joint.R_ANKLE, Joint.L_ANKLE],
-          2] = 0  # fmt: skip
-    crop = crop_for(Pose(upper))
+    arms = standing().keypoints.copy()
+    arms[[Joint.NECK, Joint.R_SHOULDER, Joint.R_HIP, Joint.L_HIP], 2] = 0  # no torso to go by
+    crop = crop_for(Pose(arms))
     assert isinstance(crop, Crop) and crop.angle == 0.0
+
+
+def test_an_upper_body_gets_its_hips_below_the_photo_edge():
+    neck, right, left = np.array([200.0, 100.0]), np.array([140.0, 100.0]), np.array([260.0, 100.0])
+    nose = np.array([200.0, 60.0])
+    # 1.55 shoulder widths (186 px) beats 2 neck-to-nose distances (80 px); away from the nose.
+    assert hips_below(neck, right, left, nose) == pytest.approx([200.0, 100.0 + 1.55 * 120])
+    # Turned sideways, the shoulders look narrow: the head's size wins.
+    narrow = hips_below(neck, np.array([195.0, 100.0]), np.array([205.0, 100.0]), nose)
+    assert narrow == pytest.approx([200.0, 180.0])
+    # Upside down (nose below), the hips go up; without a nose, down the photo.
+    assert hips_below(neck, right, left, np.array([200.0, 140.0]))[1] < 100
+    assert hips_below(neck, left, right, None)[1] > 100
+    upper = standing().keypoints.copy()
+    legs = [Joint.R_HIP, Joint.L_HIP, Joint.R_KNEE, Joint.L_KNEE, Joint.R_ANKLE, Joint.L_ANKLE]
+    upper[legs, 2] = 0
+    crop = crop_for(Pose(upper))
+    assert crop.centre[1] > upper[Joint.NECK, 1] + 100 and abs(crop.angle) < 1e-6

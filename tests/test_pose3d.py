@@ -136,6 +136,21 @@ def test_3d_for_several_people_and_none_when_too_few_joints():
     assert lift(image, [Pose(empty)]) == [None]
 
 
+def test_an_upper_body_is_lifted_with_nothing_seen_outside_the_photo():
+    image = load_image(ROOT / "examples" / "astronaut.jpg")  # head and shoulders
+    (person,) = estimate(image).people[:1]
+    (body,) = lift(image, [person])
+    height, width = image.shape[:2]
+    x, y = body.image_landmarks[:, 0], body.image_landmarks[:, 1]
+    outside = (x < 0) | (x >= width) | (y < 0) | (y >= height)
+    assert outside[[Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]].all()  # below the photo
+    assert (body.landmarks[outside, 3] == 0).all()
+    assert (body.landmarks[[Landmark.NOSE, Landmark.LEFT_SHOULDER], 3] > 0.8).all()
+    # The hips are placed below the shoulders, as for a whole body.
+    hips = body.image_landmarks[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP], 1].mean()
+    assert hips > body.image_landmarks[Landmark.LEFT_SHOULDER, 1] + 50
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pose", *args],
