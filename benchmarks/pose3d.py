@@ -33,8 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from pose.estimate import estimate
-from pose.match import match
-from pose.match3d import match_joints3d
+from pose.match import match, match_joints3d
 from pose.media import load_image
 from pose.pose3d import (
     Crop,
@@ -204,7 +203,7 @@ def detector_ms(repeat: int) -> float | None:
     path = model_path().with_name("pose_detection.tflite")
     if not path.is_file():
         return None
-    from pose.model import interpreter_class
+    from pose.runners import interpreter_class
 
     _, interpreter_type = interpreter_class()
     interpreter = interpreter_type(model_path=str(path), num_threads=os.cpu_count() or 2)

@@ -319,7 +319,7 @@ class LandmarkModel:
         self._lock = threading.Lock()
 
     def _load(self) -> None:
-        from pose.model import interpreter_class
+        from pose.runners import interpreter_class
 
         path = self.path or ensure_model_file()
         _, interpreter_type = interpreter_class()

@@ -4,15 +4,22 @@ import math
 
 import numpy as np
 import pytest
-from test_procrustes import rotation_about
 
 from benchmarks.pose3d import load_frames, project, truth_joints, turn
-from pose.match import ALL_METHODS, METHODS, MatchError, match
-from pose.match3d import MIN_VISIBILITY, match_joints3d, mirror_joints
+from pose.match import (
+    ALL_METHODS,
+    METHODS,
+    MIN_VISIBILITY_3D,
+    MatchError,
+    match,
+    match_joints3d,
+    mirrored_joints3d,
+)
 from pose.media import InputError
 from pose.pose3d import Crop, crop_for, hips_below, upright_crop
 from pose.skeleton import MIRROR, Joint
 from pose.types import Pose
+from tests.unit.test_procrustes import rotation_about
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +92,8 @@ def test_breakdown_names_the_moved_joint_worst_first():
 
 def test_mirror_finds_the_left_right_swap():
     pose = body()
-    swapped = mirror_joints(pose)
-    assert np.allclose(mirror_joints(swapped), pose)
+    swapped = mirrored_joints3d(pose)
+    assert np.allclose(mirrored_joints3d(swapped), pose)
     assert swapped[Joint.L_WRIST, 2] == pytest.approx(pose[Joint.R_WRIST, 2])  # arm forward
     plain = match_joints3d(pose, swapped)
     assert plain.similarity < 90.0 and not plain.mirrored
@@ -98,7 +105,7 @@ def test_mirror_finds_the_left_right_swap():
 def test_unseen_joints_are_left_out_and_too_few_is_an_error():
     pose = body()
     hidden = pose.copy()
-    hidden[[Joint.R_WRIST, Joint.R_ELBOW], 3] = MIN_VISIBILITY / 2
+    hidden[[Joint.R_WRIST, Joint.R_ELBOW], 3] = MIN_VISIBILITY_3D / 2
     hidden[Joint.R_WRIST, :3] = (5.0, 5.0, 5.0)  # a guess far off counts for nothing
     result = match_joints3d(pose, hidden)
     assert result.similarity == pytest.approx(100.0, abs=1e-6)

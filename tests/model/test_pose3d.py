@@ -2,15 +2,11 @@
 model's fetch. Ground truth from ../shared/eval/3d (Human3.6M, MPI-INF-3DHP)."""
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 
 import cv2
 import numpy as np
 import pytest
-from conftest import COCO_DIR, ROOT, VIDEO_PATH
 
 from benchmarks.pose3d import (
     LIMB_JOINTS,
@@ -23,14 +19,13 @@ from benchmarks.pose3d import (
 from models import blazepose
 from pose.estimate import estimate
 from pose.landmarks import NUM_LANDMARKS, OPENPOSE_SOURCES, Landmark
-from pose.match import match
-from pose.match3d import match_joints3d
+from pose.match import match, match_joints3d
 from pose.media import load_image
 from pose.pose3d import Pose3DError, ensure_model_file, get_landmark_model, lift, model_path
 from pose.procrustes import fit_similarity, pa_mpjpe
 from pose.skeleton import Joint
-
-pytestmark = pytest.mark.model
+from tests.helpers.cli import run_cli
+from tests.helpers.paths import COCO_DIR, ROOT, VIDEO_PATH
 
 FRAMES = load_frames()
 
@@ -149,17 +144,6 @@ def test_an_upper_body_is_lifted_with_nothing_seen_outside_the_photo():
     # The hips are placed below the shoulders, as for a whole body.
     hips = body.image_landmarks[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP], 1].mean()
     assert hips > body.image_landmarks[Landmark.LEFT_SHOULDER, 1] + 50
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pose", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def test_cli_estimate_3d_json_adds_landmarks():
