@@ -62,13 +62,15 @@ def figure_3d(bodies: Sequence[Person3D | None], labels: Sequence[str] | None = 
         for start, end in CONNECTIONS:
             lines = by_colour.setdefault(_hex(LANDMARK_COLORS[end]), [[], [], []])
             for axis in range(3):
-                lines[axis] += [plot[start, axis], plot[end, axis], None]
+                lines[axis] += [float(plot[start, axis]), float(plot[end, axis]), None]
         visibility = body.landmarks[:, 3]
         figure.add_trace(
             go.Scatter3d(
-                x=plot[:, 0],
-                y=plot[:, 1],
-                z=plot[:, 2],
+                # Plain lists: Plotly would send NumPy arrays as base64 typed arrays, which the
+                # plotly.js that Gradio ships does not read (the markers did not show).
+                x=plot[:, 0].tolist(),
+                y=plot[:, 1].tolist(),
+                z=plot[:, 2].tolist(),
                 mode="markers",
                 name=label,
                 marker={"size": 3, "color": [_hex(c) for c in LANDMARK_COLORS]},
