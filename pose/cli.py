@@ -77,18 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
     estimate.add_argument(
         "--flip", action="store_true", help="also run the mirrored image and average (2x time)"
     )
+    estimate.add_argument(
+        "--3d",
+        dest="lift3d",
+        action="store_true",
+        help='also 3D landmarks per person (BlazePose GHUM, metres; adds "landmarks3d" '
+        "to --json; docs/pose3d.md)",
+    )
     add_common(estimate)
 
-    from pose.match import DEFAULT_MAX_ROTATION, DEFAULT_METHOD, METHODS
+    from pose.match import ALL_METHODS, DEFAULT_MAX_ROTATION, DEFAULT_METHOD
 
     match = sub.add_parser("match", help="how alike are the poses in two images, in percent")
     match.add_argument("image1", help="the reference image")
     match.add_argument("image2", help="the image compared with it")
     match.add_argument(
         "--method",
-        choices=METHODS,
+        choices=ALL_METHODS,
         default=DEFAULT_METHOD,
-        help=f"similarity method (default: {DEFAULT_METHOD}; see docs/matching.md)",
+        help=f"similarity method (default: {DEFAULT_METHOD}; see docs/matching.md); 3d "
+        "compares 3D poses, whatever the camera's viewpoint (docs/pose3d.md)",
     )
     match.add_argument(
         "--mirror", action="store_true", help="also try the left/right-swapped second pose"
@@ -118,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="smooth keypoints across frames (One Euro filter; default: on)",
+    )
+    video.add_argument(
+        "--3d",
+        dest="lift3d",
+        action="store_true",
+        help="also 3D landmarks per person in --json (off by default: about 15-40 ms per "
+        "person per frame on two cores; docs/pose3d.md)",
     )
     add_common(video)
 
@@ -200,14 +215,25 @@ def run_estimate(args: argparse.Namespace) -> int:
         scales=parse_scales(args.scales),
         flip=args.flip,
     )
+    lifted = []
+    if args.lift3d:
+        from pose.pose3d import lift
+
+        lifted = lift(image, result.people)
     if args.out:
         Image.fromarray(draw_poses(image, result.people)).save(args.out)
     if args.json:
-        print(json.dumps(result.to_dict()))
+        from pose.export import estimate_dict
+
+        print(json.dumps(estimate_dict(result, lifted)))
     else:
         print(f"{len(result.people)} people found in {result.width}x{result.height}")
         for number, person in enumerate(result.people, start=1):
-            print(f"  person {number}: score {person.score:.2f}, {person.num_visible}/18 joints")
+            line = f"  person {number}: score {person.score:.2f}, {person.num_visible}/18 joints"
+            if lifted:
+                body = lifted[number - 1]
+                line += ", 3D: " + ("33 landmarks" if body else "too few joints for a crop")
+            print(line)
     if not result.people:
         log.warning("no person found")
     return 0
@@ -231,6 +257,7 @@ def run_video(args: argparse.Namespace) -> int:
         every=args.every,
         smooth=args.smooth,
         progress=show,
+        lift3d=args.lift3d,
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -258,22 +285,26 @@ def run_match(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from pose.estimate import estimate
-    from pose.match import match, pick_person, rank_by_size
+    from pose.match import METHOD_3D, match, pick_person, rank_by_size
     from pose.media import load_image
     from pose.overlay import draw_overlay
+    from pose.pose3d import lift_one
 
     chosen = []
     counts = []
+    bodies = []
     for path, number, label in (
         (args.image1, args.person1, "image 1"),
         (args.image2, args.person2, "image 2"),
     ):
-        people = rank_by_size(
-            estimate(load_image(path), size=args.size, threshold=args.threshold).people
-        )
+        image = load_image(path)
+        people = rank_by_size(estimate(image, size=args.size, threshold=args.threshold).people)
         chosen.append(pick_person(people, number, f"{label} ({os.path.basename(path)})"))
         counts.append(len(people))
-    result = match(chosen[0], chosen[1], args.method, args.mirror, args.max_rotation)
+        if args.method == METHOD_3D:
+            bodies.append(lift_one(image, chosen[-1], f"{label} ({os.path.basename(path)})"))
+    pair = bodies if args.method == METHOD_3D else chosen
+    result = match(pair[0], pair[1], args.method, args.mirror, args.max_rotation)
     if args.overlay:
         aligned = result.aligned if result.aligned is not None else chosen[1]
         Image.fromarray(

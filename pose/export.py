@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 
 from pose.angles import joint_angle_cells
+from pose.pose3d import Person3D, add_to_people
 from pose.skeleton import Joint
 from pose.types import Estimate
 
@@ -29,8 +31,17 @@ def table_rows(estimate: Estimate, threshold: float = 0.0) -> list[list]:
     return rows
 
 
-def to_json(estimate: Estimate) -> str:
-    return json.dumps(estimate.to_dict(), indent=2)
+def estimate_dict(estimate: Estimate, bodies: Sequence[Person3D | None] = ()) -> dict:
+    """``estimate.to_dict()``, with each person's 3D landmarks when ``bodies`` (from
+    :func:`pose.pose3d.lift`) are given."""
+    payload = estimate.to_dict()
+    if bodies:
+        add_to_people(payload["people"], bodies)
+    return payload
+
+
+def to_json(estimate: Estimate, bodies: Sequence[Person3D | None] = ()) -> str:
+    return json.dumps(estimate_dict(estimate, bodies), indent=2)
 
 
 def to_csv(estimate: Estimate) -> str:

@@ -1,6 +1,6 @@
 """How alike are two poses? Pure functions over two :class:`pose.types.Pose` objects.
 
-Four methods, each returning a :class:`Match` (similarity in percent, the joints used, a
+Five methods, each returning a :class:`Match` (similarity in percent, the joints used, a
 per-joint breakdown with the worst joints first):
 
 ``normalized`` (the default)
@@ -28,6 +28,10 @@ per-joint breakdown with the worst joints first):
     The original formula, ``100 * (1 - mean pixel distance / 200)`` (floored at 0), kept
     for comparison. **Invariant to nothing**: the same pose elsewhere in the frame or in a
     photo of another size scores lower.
+``3d``
+    Two 3D poses (:mod:`pose.pose3d`) aligned by the best rotation about any axis, scale
+    and translation, scored per joint as ``normalized`` does (the "3d" section below).
+    **Invariant to** position, size and the camera's viewpoint.
 
 Joints missing (score 0) in either pose are skipped. Fewer than :data:`MIN_SHARED_JOINTS`
 shared joints (or :data:`MIN_SHARED_ANGLES` angles) raise :class:`MatchError` instead of
@@ -44,11 +48,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pose.media import InputError
+from pose.pose3d import Person3D
+from pose.procrustes import fit_similarity
 from pose.skeleton import MIRROR, NUM_JOINTS, OPENPOSE_FOR_COCO, Joint
 from pose.types import Pose
 
+# The methods that compare two 2D poses (:class:`pose.types.Pose`).
 METHODS: tuple[str, ...] = ("normalized", "oks", "angles", "classic")
 DEFAULT_METHOD = "normalized"
+# ``3d`` compares two 3D poses (:class:`pose.pose3d.Person3D`); see the "3d" section below.
+METHOD_3D = "3d"
+ALL_METHODS: tuple[str, ...] = (*METHODS, METHOD_3D)
 
 # With a similarity transform fitted to them, two or three joints can be made to agree
 # almost whatever the poses are; four is the least that still says something.
@@ -102,7 +112,13 @@ VERDICTS: tuple[tuple[float, str], ...] = (
     (0.0, "Different pose"),
 )
 
-_UNITS = {"normalized": "body size", "oks": "body size", "angles": "degrees", "classic": "px"}
+_UNITS = {
+    "normalized": "body size",
+    "oks": "body size",
+    "angles": "degrees",
+    "classic": "px",
+    METHOD_3D: "body size",
+}
 _EPS = 1e-9
 
 
@@ -234,13 +250,17 @@ def pick_person(people: Sequence[Pose], number: int = 1, image: str = "the image
 
 
 def match(
-    first: Pose,
-    second: Pose,
+    first: Pose | Person3D,
+    second: Pose | Person3D,
     method: str = DEFAULT_METHOD,
     mirror: bool = False,
     max_rotation: float = DEFAULT_MAX_ROTATION,
 ) -> Match:
     """Compare ``second`` with ``first`` (the reference) by ``method`` (see module doc).
+
+    The 2D methods take two :class:`Pose`; ``"3d"`` takes two :class:`pose.pose3d.Person3D`
+    (:func:`pose.pose3d.lift` makes them) and ignores ``max_rotation``: any rotation is
+    allowed, which is what makes it viewpoint-invariant (the "3d" section below).
 
     ``mirror=True`` also tries the left/right-swapped ``second`` and keeps the better fit
     (``Match.mirrored`` says which). ``max_rotation`` (degrees, 0-180) bounds the in-plane
@@ -248,8 +268,12 @@ def match(
     Raises :class:`MatchError` when the poses share too few joints, ``ValueError`` for an
     unknown method.
     """
-    if method not in METHODS:
-        raise ValueError(f"Unknown method {method!r}: use one of {', '.join(METHODS)}.")
+    if method not in ALL_METHODS:
+        raise ValueError(f"Unknown method {method!r}: use one of {', '.join(ALL_METHODS)}.")
+    if method == METHOD_3D:
+        return match_people3d(first, second, mirror)
+    if not (isinstance(first, Pose) and isinstance(second, Pose)):
+        raise ValueError(f"The {method} method compares two 2D poses (pose.types.Pose).")
     if not 0.0 <= max_rotation <= 180.0:
         raise ValueError(f"max_rotation must be 0 to 180 degrees, not {max_rotation}.")
     result = _match_one(first, second, method, max_rotation)
@@ -388,7 +412,7 @@ def _align(first: Pose, second: Pose, shared: np.ndarray, max_rotation: float) -
     return _Alignment(p, q, weights, math.degrees(angle), aligned)
 
 
-def _worst_first(items: list[JointDifference]) -> tuple[JointDifference, ...]:
+def worst_first(items: list[JointDifference]) -> tuple[JointDifference, ...]:
     return tuple(sorted(items, key=lambda item: (item.score, -item.difference, item.joint)))
 
 
@@ -407,7 +431,7 @@ def _match_normalized(
         similarity=similarity,
         method="normalized",
         joints=tuple(Joint(int(j)) for j in shared),
-        breakdown=_worst_first(items),
+        breakdown=worst_first(items),
         rotation=alignment.rotation,
         aligned=alignment.aligned,
     )
@@ -532,7 +556,7 @@ def _match_oks(first: Pose, second: Pose, shared: np.ndarray, alignment: _Alignm
         similarity=float(scores.mean()),
         method="oks",
         joints=tuple(Joint(int(j)) for j in shared),
-        breakdown=_worst_first(items),
+        breakdown=worst_first(items),
         rotation=alignment.rotation,
         aligned=alignment.aligned,
     )
@@ -552,7 +576,7 @@ def _match_classic(first: Pose, second: Pose, shared: np.ndarray) -> Match:
         similarity=similarity,
         method="classic",
         joints=tuple(Joint(int(j)) for j in shared),
-        breakdown=_worst_first(items),
+        breakdown=worst_first(items),
         aligned=second,
     )
 
@@ -612,6 +636,155 @@ def _match_angles(first: Pose, second: Pose) -> Match:
         similarity=similarity,
         method="angles",
         joints=tuple(sorted(vertices)),
-        breakdown=_worst_first(items),
+        breakdown=worst_first(items),
         aligned=aligned,
     )
+
+
+# --------------------------------------------------------------------------------- 3d
+# Two people's 3D joints (pose.pose3d.Person3D.joints, (18, 4): x, y, z metres, visibility)
+# compared after the best rotation about any axis, so the score does not depend on where
+# each camera stood. Joints seen (visibility at least MIN_VISIBILITY_3D) in both are centred
+# on their weighted centroid and scaled to unit body size (weighted RMS distance from it),
+# then the second is turned onto the first by the weighted Kabsch rotation, refitted with
+# less weight on joints far off as ``normalized`` does in 2D. Each joint scores
+# ``1 - distance / TOLERANCE_3D``; the similarity is the weighted mean. Not invariant to the
+# 3D model's own errors: its depth is a guess from one photo (docs/pose3d.md).
+
+# A joint the model gives less visibility than this in either pose is left out: BlazePose
+# still places hidden joints, but those places are guesses.
+MIN_VISIBILITY_3D = 0.3
+# Same tolerance as ``normalized``: half a body size off scores 0 (body size here is the
+# RMS distance in 3D, which for an upright person facing the camera is close to 2D's).
+TOLERANCE_3D = NORMALIZED_TOLERANCE
+
+
+def mirrored_joints3d(joints: np.ndarray) -> np.ndarray:
+    """(18, 4) -> the left/right-swapped pose: sides relabelled by ``MIRROR`` and x negated
+    (the origin, between the hips, stays put)."""
+    out = np.asarray(joints, dtype=np.float64)[list(MIRROR)].copy()
+    out[:, 0] = -out[:, 0]
+    return out
+
+
+def _normalise_3d(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    centre = weights @ points / weights.sum()
+    size = math.sqrt(float(weights @ ((points - centre) ** 2).sum(axis=1)) / weights.sum())
+    if size <= _EPS:
+        raise MatchError("The joints seen in both poses lie on one point; cannot compare.")
+    return (points - centre) / size, centre, size
+
+
+def match_joints3d(
+    first: np.ndarray,
+    second: np.ndarray,
+    mirror: bool = False,
+    first_pixels: Pose | None = None,
+) -> Match:
+    """Compare ``second`` with ``first`` (the reference), both (18, 4) OpenPose-ordered 3D
+    joints (x, y, z metres, visibility in [0, 1]).
+
+    ``mirror`` also tries the left/right-swapped second pose and keeps the better fit.
+    ``first_pixels`` (the first person's 2D joints, OpenPose-18 in image pixels) lets the
+    result carry the aligned second pose drawn into the first's image (``Match.aligned``).
+    Raises :class:`MatchError` when fewer than ``MIN_SHARED_JOINTS`` joints are seen in both.
+    """
+    first = np.asarray(first, dtype=np.float64)
+    second = np.asarray(second, dtype=np.float64)
+    for name, joints in (("first", first), ("second", second)):
+        if joints.shape != (NUM_JOINTS, 4):
+            raise ValueError(f"{name} pose must be (18, 4) 3D joints, got {joints.shape}")
+    result = _match_one_3d(first, second, first_pixels)
+    if mirror:
+        try:
+            swapped = _match_one_3d(first, mirrored_joints3d(second), first_pixels)
+        except MatchError:
+            swapped = None
+        if swapped is not None and swapped.similarity > result.similarity:
+            return Match(
+                similarity=swapped.similarity,
+                method=METHOD_3D,
+                joints=swapped.joints,
+                breakdown=swapped.breakdown,
+                mirrored=True,
+                rotation=swapped.rotation,
+                aligned=swapped.aligned,
+            )
+    return result
+
+
+def _match_one_3d(first: np.ndarray, second: np.ndarray, first_pixels: Pose | None) -> Match:
+    seen = (first[:, 3] >= MIN_VISIBILITY_3D) & (second[:, 3] >= MIN_VISIBILITY_3D)
+    shared = np.flatnonzero(seen)
+    if len(shared) < MIN_SHARED_JOINTS:
+        names = ", ".join(Joint(int(j)).label for j in shared) or "none"
+        raise MatchError(
+            f"Only {len(shared)} joints were seen in both 3D poses ({names}); matching needs "
+            f"at least {MIN_SHARED_JOINTS}. Use photos where more of the body is visible."
+        )
+    weights = np.sqrt(first[shared, 3] * second[shared, 3])
+    fit = weights
+    for iteration in range(ROBUST_ITERATIONS + 1):
+        p, first_centre, first_size = _normalise_3d(first[shared, :3], fit)
+        q, second_centre, second_size = _normalise_3d(second[shared, :3], fit)
+        # Only the rotation is used: sizes were equalised above, symmetrically.
+        rotation = fit_similarity(q, p, fit).rotation
+        q = q @ rotation.T
+        if iteration < ROBUST_ITERATIONS:
+            residuals = np.linalg.norm(p - q, axis=1)
+            fit = weights / (1.0 + (residuals / ROBUST_SCALE) ** 2)
+    distances = np.linalg.norm(p - q, axis=1)
+    scores = 100.0 * np.clip(1.0 - distances / TOLERANCE_3D, 0.0, 1.0)
+    similarity = float(weights @ scores / weights.sum())
+    items = [
+        JointDifference(Joint(int(j)), float(d), float(s), float(w))
+        for j, d, s, w in zip(shared, distances, scores, weights, strict=True)
+    ]
+    angle = math.degrees(math.acos(min(1.0, max(-1.0, (float(np.trace(rotation)) - 1) / 2))))
+    aligned = None
+    if first_pixels is not None:
+        # The whole second pose in the first's metres, then drawn as the first person is.
+        whole = ((second[:, :3] - second_centre) / second_size) @ rotation.T
+        whole = whole * first_size + first_centre
+        aligned = project_like(first, first_pixels, whole, second[:, 3])
+    return Match(
+        similarity=similarity,
+        method=METHOD_3D,
+        joints=tuple(Joint(int(j)) for j in shared),
+        breakdown=worst_first(items),
+        rotation=angle,
+        aligned=aligned,
+    )
+
+
+def project_like(
+    reference: np.ndarray, pixels: Pose, points: np.ndarray, visibility: np.ndarray
+) -> Pose | None:
+    """Draw 3D ``points`` (18, 3) into the image of ``reference`` (18, 4): the scale and
+    offset that take the reference's x, y (metres) to its 2D joints ``pixels`` (an
+    orthographic camera, fitted on the joints found in both) applied to ``points``."""
+    found = (pixels.keypoints[:, 2] > 0) & (reference[:, 3] >= MIN_VISIBILITY_3D)
+    if found.sum() < 2:
+        return None
+    source = reference[found, :2]
+    target = pixels.keypoints[found, :2].astype(np.float64)
+    source_centre, target_centre = source.mean(axis=0), target.mean(axis=0)
+    spread = float(((source - source_centre) ** 2).sum())
+    if spread <= _EPS:
+        return None
+    scale = float(((source - source_centre) * (target - target_centre)).sum()) / spread
+    xy = (points[:, :2] - source_centre) * scale + target_centre
+    keypoints = np.column_stack([xy, np.where(visibility >= MIN_VISIBILITY_3D, visibility, 0.0)])
+    keypoints[keypoints[:, 2] <= 0, :2] = 0.0
+    return Pose(keypoints=keypoints.astype(np.float32), score=pixels.score)
+
+
+def match_people3d(first: Person3D, second: Person3D, mirror: bool = False) -> Match:
+    """:func:`match_joints3d` for two lifted people (:func:`pose.pose3d.lift`); the aligned
+    second pose is drawn into the first person's image."""
+    if not (isinstance(first, Person3D) and isinstance(second, Person3D)):
+        raise ValueError(
+            "The 3d method compares two 3D poses: lift both people first "
+            "(pose.pose3d.lift; on the command line, --method 3d does)."
+        )
+    return match_joints3d(first.joints, second.joints, mirror, first.pixels)

@@ -40,6 +40,7 @@ from pose.draw import draw_ids, draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import InputError
 from pose.model import PoseModel, motion_model
+from pose.pose3d import Person3D, add_to_people, get_landmark_model, lift
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
 from pose.track import PoseTracker
@@ -112,27 +113,28 @@ class VideoInfo:
 @dataclass(frozen=True)
 class FrameKeypoints:
     """People found in source frame ``index`` (0-based), shown at ``time`` seconds, and
-    their tracking IDs (:mod:`pose.track`; same order as ``people``; empty when untracked)."""
+    their tracking IDs (:mod:`pose.track`; same order as ``people``; empty when untracked);
+    with ``lift3d``, ``bodies`` has each person's 3D landmarks (None: too few joints)."""
 
     index: int
     time: float
     people: tuple[Pose, ...]
     ids: tuple[int, ...] = ()
+    bodies: tuple[Person3D | None, ...] = ()
 
     def id_of(self, number: int) -> int | None:
         """The tracking ID of ``people[number]``, or ``None`` when untracked."""
         return self.ids[number] if number < len(self.ids) else None
 
     def to_dict(self) -> dict:
-        """``{"frame", "time", "people": [{"id", "score", "keypoints", "angles"}]}``."""
-        return {
-            "frame": self.index,
-            "time": round(self.time, 4),
-            "people": [
-                {"id": self.id_of(number), **person.to_dict()}
-                for number, person in enumerate(self.people)
-            ],
-        }
+        """``{"frame", "time", "people": [{"id", "score", "keypoints", "angles", ...}]}``;
+        with 3D, each person also has ``"landmarks3d"``."""
+        people = [
+            {"id": self.id_of(number), **person.to_dict()}
+            for number, person in enumerate(self.people)
+        ]
+        people = add_to_people(people, self.bodies)
+        return {"frame": self.index, "time": round(self.time, 4), "people": people}
 
 
 @dataclass(frozen=True)
@@ -589,6 +591,7 @@ def process_video(
     model: PoseModel | None = None,
     workers: int = 0,
     progress: ProgressCallback | None = None,
+    lift3d: bool = False,
 ) -> VideoResult:
     """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
 
@@ -601,7 +604,9 @@ def process_video(
     :func:`pose.model.motion_model` (int8 when built); ``workers``: model workers (default
     one per core; 1 = one call at a time on all cores, see :meth:`PoseModel.workers`).
     ``progress(done, total)`` is called from this thread after each encoded frame
-    (``total`` is ``None`` when the file does not say how many frames it has).
+    (``total`` is ``None`` when the file does not say how many frames it has). ``lift3d``
+    also lifts every person of every processed frame to 3D (:mod:`pose.pose3d`; about 15-40
+    ms a person on two cores, in the draw stage: docs/pose3d.md has the cost per frame).
     Raises :class:`InputError` for unusable input; the partial output is removed then.
     """
     box = resolve_box(size)
@@ -628,6 +633,9 @@ def process_video(
     drawn: queue.Queue = queue.Queue(QUEUE_SIZE)
     smoother = PoseSmoother() if smooth else None
     tracker = PoseTracker()
+    landmark_model = get_landmark_model() if lift3d else None
+    if landmark_model is not None:
+        landmark_model.load()  # fails (missing model) before any frame is read
     source_frames = 0  # decoded in all; set by the reader before it ends the queue
 
     def read() -> None:
@@ -671,8 +679,9 @@ def process_video(
             if smoother is not None:
                 size = (image.shape[1], image.shape[0])
                 people = smoother.update(people, seconds, size, ids=ids)
+            bodies = lift(image, people, landmark_model) if landmark_model is not None else []
             planes = to_yuv420(draw_ids(draw_poses(image, people), people, ids))
-            keypoints = FrameKeypoints(index, seconds, tuple(people), tuple(ids))
+            keypoints = FrameKeypoints(index, seconds, tuple(people), tuple(ids), tuple(bodies))
             if not pipeline.put(drawn, (keypoints, planes)):
                 return
 

@@ -10,6 +10,8 @@ from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
 from pose.media import load_image
 from pose.network import DEFAULT_PRESET
+from pose.plot3d import figure_3d
+from pose.pose3d import Person3D, Pose3DError, lift
 from pose.types import Estimate
 from ui.components import (
     cached_image_output,
@@ -22,15 +24,21 @@ from ui.components import (
 )
 
 
-def image_summary(result: Estimate) -> str:
-    """One line for the user: how many people, and the model's time."""
+def image_summary(result: Estimate, bodies: list[Person3D | None] | None = None) -> str:
+    """One line for the user: how many people, and the model's time (and 3D's, if asked)."""
     count = len(result.people)
     if not count:
         return "No person found. Try a lower threshold or a larger input size."
-    return (
+    line = (
         f"Found {count} {'person' if count == 1 else 'people'} "
         f"in {result.timings_ms['model_ms']:.0f} ms (model)."
     )
+    if bodies is not None:
+        lifted = sum(body is not None for body in bodies)
+        line += f" 3D for {lifted} of {count} in {result.timings_ms.get('pose3d_ms', 0):.0f} ms" + (
+            "." if lifted == count else " (the others show too few joints for a crop)."
+        )
+    return line
 
 
 def estimate_image(
@@ -38,7 +46,8 @@ def estimate_image(
     size: str = DEFAULT_PRESET,
     threshold: float = DEFAULT_THRESHOLD,
     largest_only: bool = False,
-) -> tuple[np.ndarray, list[list], str, str, str]:
+    lift3d: bool = False,
+) -> tuple[np.ndarray, list[list], str, str, str, object]:
     """Find every person in an image, best first.
 
     Args:
@@ -46,6 +55,8 @@ def estimate_image(
         size: model input size preset: "fast", "balanced" or "accurate".
         threshold: minimum joint confidence, 0 to 1.
         largest_only: keep only the largest person (the one matching would use).
+        lift3d: also each person's 3D landmarks (BlazePose GHUM, metres): the JSON file
+            then gives every person "landmarks3d", 33 x [x, y, z, visibility].
 
     Returns:
         the annotated image, the keypoint table (person, joint, x, y, confidence),
@@ -56,15 +67,29 @@ def estimate_image(
     try:
         pixels = load_image(image)
         result = estimate(pixels, size=size, threshold=threshold, largest_only=largest_only)
-    except ValueError as exc:  # InputError included
+        bodies = lift(pixels, result.people, timings=result.timings_ms) if lift3d else None
+    except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
+    # The 3D view goes to a gr.State (not part of the API) and is shown by a follow-up event.
+    view = figure_3d(bodies) if bodies and any(bodies) else None
     return (
         draw_poses(pixels, result.people),
         table_rows(result),
-        write_download(to_json(result), ".json"),
+        write_download(to_json(result, bodies or ()), ".json"),
         write_download(to_csv(result), ".csv"),
-        image_summary(result),
+        image_summary(result, bodies),
+        view,
     )
+
+
+def show_view(view) -> dict:
+    """The 3D view, hidden when 3D was not asked for (or no one could be lifted)."""
+    return gr.update(value=view, visible=view is not None)
+
+
+def example_estimate(image: str, size: str, threshold: float) -> tuple:
+    """An example click: 2D only, the outputs the cached examples store."""
+    return estimate_image(image, size, threshold)[:5]
 
 
 def build_image_tab() -> None:
@@ -81,11 +106,20 @@ def build_image_tab() -> None:
                     label="Largest person only",
                     info="Show one skeleton: the biggest person, as matching uses.",
                 )
+                lift3d = gr.Checkbox(
+                    value=False,
+                    label="3D",
+                    info="Also each person in 3D (metres), shown in a view you can turn; "
+                    "about 15-40 ms a person. See docs/pose3d.md.",
+                    elem_id="image-3d",
+                )
                 run = gr.Button("Estimate", variant="primary")
             with gr.Column():
                 image_out = cached_image_output(label="Skeletons", elem_id="image-output")
                 # The label names this output "summary" for API clients (it is not shown).
                 summary = gr.Markdown(label="Summary", elem_id="image-summary")
+        view = gr.Plot(label="3D view (drag to turn)", visible=False, elem_id="image-3d-view")
+        view_state = gr.State(None)
         table = gr.Dataframe(
             headers=TABLE_HEADERS, label="Keypoints (pixels)", wrap=True, elem_id="image-table"
         )
@@ -95,11 +129,11 @@ def build_image_tab() -> None:
         outputs = [image_out, table, json_file, csv_file, summary]
         run.click(
             estimate_image,
-            [image_in, size, threshold, largest_only],
-            outputs,
+            [image_in, size, threshold, largest_only, lift3d],
+            [*outputs, view_state],
             api_name="estimate_image",
             concurrency_limit=2,
-        )
+        ).then(show_view, view_state, view, api_visibility="private")
         examples = example_images()
         if examples:
             # Lazy caching: nothing runs at start-up (a Space caches eagerly by default);
@@ -108,7 +142,7 @@ def build_image_tab() -> None:
                 [[path, DEFAULT_PRESET, DEFAULT_THRESHOLD] for path in examples],
                 inputs=[image_in, size, threshold],
                 outputs=outputs,
-                fn=estimate_image,
+                fn=example_estimate,
                 cache_examples=True,
                 cache_mode="lazy",
                 label="Examples (click one)",

@@ -10,6 +10,7 @@ from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import WORST_BELOW, Match, match, pick_person, rank_by_size
 from pose.media import load_image
 from pose.overlay import draw_numbered, draw_overlay
+from pose.pose3d import Pose3DError, lift_one
 from ui.components import cached_image_output, example_pairs, image_path_input, user_error
 
 MATCH_HELP = """
@@ -25,6 +26,7 @@ MATCH_METHOD_CHOICES = [
     ("OKS: COCO keypoint similarity", "oks"),
     ("Joint angles: elbows, shoulders, hips, knees", "angles"),
     ("Classic: pixel distance (original formula)", "classic"),
+    ("3D: any camera angle (3D poses aligned)", "3d"),
 ]
 MATCH_TABLE_HEADERS = ["joint", "difference", "unit", "score %"]
 PERSON_INFO = "1 = the largest; the numbers are drawn on the photos after Compare."
@@ -55,7 +57,8 @@ def match_images(
     Args:
         image1: the reference photo.
         image2: the photo compared with it.
-        method: "normalized" (default), "oks", "angles" or "classic".
+        method: "normalized" (default), "oks", "angles", "classic", or "3d" (both people
+            lifted to 3D and compared whatever the camera's angle).
         mirror: also try the left/right-swapped second pose.
         person1: which person in image 1, 1 = the largest.
         person2: which person in image 2, 1 = the largest.
@@ -78,8 +81,12 @@ def match_images(
             chosen.append(pick_person(people, number, label))
             photos.append(pixels)
             ranked.append(people)
-        result = match(chosen[0], chosen[1], method=method, mirror=bool(mirror))
-    except ValueError as exc:  # InputError and MatchError included
+        pair = chosen
+        if method == "3d":
+            pair = [lift_one(photos[i], chosen[i], label)
+                    for i, label in enumerate(("image 1", "image 2"))]  # fmt: skip
+        result = match(pair[0], pair[1], method=method, mirror=bool(mirror))
+    except (ValueError, Pose3DError) as exc:  # InputError, MatchError; 3D model missing
         raise user_error(exc) from None
     worst = result.worst(3, below=WORST_BELOW)
     worst_second = result.worst_in_second(3, below=WORST_BELOW)
@@ -127,7 +134,8 @@ def build_match_tab() -> None:
                 info=(
                     "What counts as the same pose. Normalized compares body shapes wherever"
                     " people stand; OKS is strict on the face; joint angles compare bends;"
-                    " classic is the original pixel distance."
+                    " classic is the original pixel distance; 3D compares the two people in 3D,"
+                    " whatever the camera's angle (slower; docs/pose3d.md)."
                 ),
             )
             mirror = gr.Checkbox(

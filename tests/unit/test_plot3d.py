@@ -1,0 +1,49 @@
+"""The 3D view's figure, from made-up lifted people (no model)."""
+
+import numpy as np
+import pytest
+
+from pose.landmarks import CONNECTIONS, LANDMARK_COLORS, Landmark
+from pose.plot3d import figure_3d, scene_offsets
+from pose.pose3d import Crop, Person3D
+from pose.skeleton import JOINT_COLORS, Joint
+
+
+def person(hip_x_pixels: float, pixels_per_metre: float = 200.0) -> Person3D:
+    rng = np.random.default_rng(int(hip_x_pixels))
+    metres = rng.normal(scale=0.4, size=(33, 3))
+    metres[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]] = (0.1, 0.0, 0.0), (-0.1, 0.0, 0.0)
+    metres[Landmark.NOSE] = (0.0, -0.7, 0.0)  # the head above the hips (y down)
+    landmarks = np.column_stack([metres, np.full(33, 0.9)])
+    pixels = metres[:, :2] * pixels_per_metre + (hip_x_pixels, 300.0)
+    image = np.column_stack([pixels, np.full(33, 0.9)])
+    return Person3D(landmarks, image, 1.0, Crop((hip_x_pixels, 300.0), 400.0, 0.0))
+
+
+def test_figure_has_each_person_coloured_as_in_2d_and_up_is_up():
+    figure = figure_3d([person(100), None, person(500)])
+    markers = [trace for trace in figure.data if trace.mode == "markers"]
+    lines = [trace for trace in figure.data if trace.mode == "lines"]
+    assert [trace.name for trace in markers] == ["person 1", "person 3"]  # None skipped
+    assert len(markers[0].x) == 33
+    right_shoulder = "#{:02x}{:02x}{:02x}".format(*JOINT_COLORS[Joint.R_SHOULDER])
+    assert markers[0].marker.color[Landmark.RIGHT_SHOULDER] == right_shoulder
+    assert {trace.line.color for trace in lines} == {
+        "#{:02x}{:02x}{:02x}".format(*LANDMARK_COLORS[end]) for _, end in CONNECTIONS
+    }
+    # Every connection of both people drawn: two points and a break each.
+    assert sum(len(trace.x) for trace in lines) == 2 * 3 * len(CONNECTIONS)
+    # The head is up in the plot (z), though the model's y points down.
+    nose, hip = markers[0].z[Landmark.NOSE], markers[0].z[Landmark.LEFT_HIP]
+    assert nose > hip
+    assert figure.layout.scene.aspectmode == "data"
+
+
+def test_people_stand_apart_as_in_the_photo():
+    near, far = person(100, pixels_per_metre=200), person(500, pixels_per_metre=100)
+    offsets = scene_offsets([near, far])
+    assert offsets[:, 1:] == pytest.approx(np.zeros((2, 2)))
+    # 100 px at 200 px/m is 0.5 m; 500 px at 100 px/m is 5 m: 4.5 m apart, centred.
+    assert offsets[1, 0] - offsets[0, 0] == pytest.approx(4.5, rel=0.1)
+    assert offsets[:, 0].sum() == pytest.approx(0.0, abs=1e-9)
+    assert scene_offsets([]).shape == (0, 3)
