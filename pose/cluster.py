@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -69,14 +70,18 @@ def ray_runner(
             ) from None
         started_here = not ray.is_initialized()
         if started_here:
+            check_reachable(address or os.environ.get("RAY_ADDRESS"))
             # Workers' native chatter (TFLite's "Created XNNPACK delegate") stays in Ray's
             # log files; failures still come back as exceptions from ray.get.
-            ray.init(
-                address=address,
-                include_dashboard=False,
-                log_to_driver=False,
-                logging_level=logging.WARNING,
-            )
+            try:
+                ray.init(
+                    address=address,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    logging_level=logging.ERROR,
+                )
+            except ConnectionError as exc:  # "auto" with no cluster on this machine
+                raise RuntimeError(f"Ray: {exc}") from None
         try:
             yield from _dispatch(ray, tasks, settings, workers)
         except ray.exceptions.RayError as exc:
@@ -87,6 +92,24 @@ def ray_runner(
                 ray.shutdown()
 
     return run
+
+
+def check_reachable(address: str | None, timeout: float = 5.0) -> None:
+    """Fail at once with a clear message when a Ray address (``HOST:PORT`` or
+    ``ray://HOST:PORT``) does not answer: Ray itself retries for minutes."""
+    if not address or address in ("auto", "local"):
+        return
+    target = address.removeprefix("ray://").rstrip("/")
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"Ray address {address!r}: use HOST:PORT, ray://HOST:PORT or auto.")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise RuntimeError(
+            f"Ray: nothing answers at {address} ({exc.strerror or exc}); is the cluster up "
+            "(ray start --head) and the address right?"
+        ) from None
 
 
 def _dispatch(

@@ -1,6 +1,7 @@
 """pose.batch and pose.evaluate without the model: inputs, ids, COCO, journal, COCOeval."""
 
 import json
+import socket
 
 import numpy as np
 import pytest
@@ -165,3 +166,17 @@ def test_eval_refuses_files_that_are_not_results_or_annotations(tmp_path):
     a_list.write_text("[]")
     with pytest.raises(InputError, match="not a COCO annotation file"):
         evaluate(ANNOTATIONS, a_list)
+
+
+def test_a_ray_address_that_does_not_answer_fails_at_once_with_one_clear_line():
+    from pose.cluster import check_reachable
+
+    check_reachable(None)  # a local Ray will be started: nothing to check
+    check_reachable("auto")
+    with socket.socket() as sock:  # a port nobody listens on: bound, never listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        with pytest.raises(RuntimeError, match=r"nothing answers at ray://127\.0\.0\.1"):
+            check_reachable(f"ray://127.0.0.1:{port}", timeout=2)
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        check_reachable("nonsense")
