@@ -2,29 +2,15 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
-from conftest import COCO_DIR, ROOT, VIDEO_PATH
 
 from pose.batch import BatchSettings, find_inputs, journal_path, local_runner, run_batch
-
-pytestmark = pytest.mark.model
+from tests.helpers.cli import run_cli
+from tests.helpers.paths import COCO_DIR, VIDEO_PATH
 
 ANNOTATIONS = COCO_DIR / "test_coco.json"
 PHOTOS = ("000000000785.jpg", "000000040083.jpg")
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pose", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=os.environ.copy(),
-    )
 
 
 def test_batch_runs_a_folder_reports_bad_files_and_eval_scores_it(tmp_path):

@@ -5,7 +5,6 @@ import socket
 
 import numpy as np
 import pytest
-from conftest import COCO_DIR
 
 from pose.batch import (
     BatchSettings,
@@ -23,6 +22,7 @@ from pose.evaluate import STAT_NAMES, detections_for, evaluate
 from pose.media import InputError
 from pose.skeleton import Joint
 from pose.types import Pose
+from tests.helpers.paths import COCO_DIR
 
 ANNOTATIONS = COCO_DIR / "test_coco.json"
 

@@ -3,14 +3,11 @@
 import json
 
 import numpy as np
-import pytest
 import ray
-from conftest import COCO_DIR
 
 from pose.batch import BatchSettings, find_inputs, local_runner, run_batch
 from pose.cluster import ray_runner
-
-pytestmark = pytest.mark.model
+from tests.helpers.paths import COCO_DIR
 
 
 def test_ray_run_equals_the_local_run(tmp_path, model):
