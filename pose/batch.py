@@ -278,9 +278,9 @@ def read_journal(path: Path, settings: BatchSettings) -> dict[str, dict]:
     A last line cut short by the interruption is ignored (that input runs again). Raises
     :class:`InputError` when the journal was written with other settings.
     """
-    if not path.exists():
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    if not lines:  # none yet, or killed before its first line
         return {}
-    lines = path.read_text(encoding="utf-8").splitlines()
     try:
         header = json.loads(lines[0]) if lines else {}
     except json.JSONDecodeError:
@@ -342,10 +342,14 @@ def run_batch(
     if progress:
         progress(resumed, len(paths), None)
     started = time.perf_counter()
-    new_journal = not journal.exists()
+    new_journal = not journal.exists() or journal.stat().st_size == 0
+    # A line cut short by a kill has no newline: end it, or the next record would join it.
+    cut_short = not new_journal and not journal.read_bytes().endswith(b"\n")
     with journal.open("a", encoding="utf-8") as handle:
         if new_journal:
             handle.write(json.dumps({"settings": settings.to_dict()}) + "\n")
+        elif cut_short:
+            handle.write("\n")
         for index, record in runner(todo):
             records[index] = record
             # One line per input, flushed: a kill loses at most the input in flight.

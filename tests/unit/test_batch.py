@@ -16,6 +16,7 @@ from pose.batch import (
     journal_path,
     pose_from_dict,
     read_journal,
+    run_batch,
     to_coco,
 )
 from pose.evaluate import STAT_NAMES, detections_for, evaluate
@@ -180,3 +181,45 @@ def test_a_ray_address_that_does_not_answer_fails_at_once_with_one_clear_line():
             check_reachable(f"ray://127.0.0.1:{port}", timeout=2)
     with pytest.raises(ValueError, match="HOST:PORT"):
         check_reachable("nonsense")
+
+
+def size_runner(tasks):
+    """A runner without the model: each "image" record holds its file's size."""
+    for index, path in tasks:
+        yield index, {"kind": "image", "width": path.stat().st_size, "height": 1, "people": []}
+
+
+def test_a_resumed_run_after_a_cut_line_runs_only_the_rest_and_writes_all(tmp_path):
+    paths = []
+    for number in range(4):
+        paths.append(tmp_path / f"{number}.jpg")
+        paths[-1].write_bytes(b"x" * (number + 1))
+    settings = BatchSettings()
+    out = tmp_path / "out" / "r.json"
+    out.parent.mkdir()
+    journal = journal_path(out)
+    done = {"key": str(paths[0]), "kind": "image", "width": 1, "height": 1, "people": []}
+    journal.write_text(
+        json.dumps({"settings": settings.to_dict()}) + "\n" + json.dumps(done) + "\n" + '{"key'
+    )
+    ran = []
+
+    def counting(tasks):
+        ran.extend(index for index, _ in tasks)
+        yield from size_runner(tasks)
+
+    summary = run_batch(paths, settings, out, counting)
+    assert ran == [1, 2, 3] and (summary.resumed, summary.processed) == (1, 3)
+    native = json.loads(out.read_text())
+    assert [record["width"] for record in native["inputs"]] == [1, 2, 3, 4]
+    assert [record["image_id"] for record in native["inputs"]] == [0, 1, 2, 3]
+    assert json.loads(coco_path(out).read_text()) == []  # nobody in these "images"
+    assert not journal.exists()
+
+
+def test_an_empty_journal_is_a_fresh_start(tmp_path):
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    out = tmp_path / "r.json"
+    journal_path(out).write_text("")
+    summary = run_batch([tmp_path / "a.jpg"], BatchSettings(), out, size_runner)
+    assert (summary.resumed, summary.processed) == (0, 1)
