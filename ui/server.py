@@ -82,6 +82,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also serve through a temporary public Gradio link (env POSE_SHARE=1); "
         "needs internet access",
     )
+    parser.add_argument(
+        "--mcp",
+        action="store_true",
+        default=(env.get("POSE_MCP") or env.get("GRADIO_MCP_SERVER") or "").strip().lower()
+        in ("1", "true", "yes", "on"),
+        help="also serve the operations as MCP tools at /gradio_api/mcp/ for AI assistants "
+        "(env POSE_MCP=1; docs/batch-and-mcp.md)",
+    )
     return parser.parse_args(argv)
 
 
@@ -128,6 +136,7 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
         max_file_size=MAX_FILE_SIZE,
         state_session_capacity=STATE_SESSIONS,
         theme=gr.themes.Soft(),
+        mcp_server=args.mcp,  # GRADIO_MCP_SERVER is read by parse_args like POSE_MCP
         prevent_thread_lock=True,  # so we can check the share link before serving on
     )
     if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):

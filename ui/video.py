@@ -59,7 +59,8 @@ def estimate_video(
     """Draw every person's skeleton on each frame of a video.
 
     Args:
-        video: the clip (MP4, MOV, WebM or AVI); at most MAX_VIDEO_FRAMES processed frames.
+        video: the clip (MP4, MOV, WebM or AVI); at most 900 frames are processed (set by
+            POSE_MAX_VIDEO_FRAMES): raise ``every`` for longer clips.
         size: model input size preset: "fast", "balanced" or "accurate".
         threshold: minimum joint confidence, 0 to 1.
         every: process every Nth frame (1 = all); the output keeps the source's duration.

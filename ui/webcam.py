@@ -98,6 +98,12 @@ def stream_webcam(
     return display, live.status, session, similarity
 
 
+# With --mcp, Gradio offers every public endpoint as an MCP tool. A stream cannot be called
+# one request at a time (as with gradio_client), so keep it off the list: Gradio 6.31's
+# list_tools skips functions marked as some other MCP type than "tool".
+stream_webcam._mcp_type = "stream"  # type: ignore[attr-defined]
+
+
 def estimate_frame(
     image: str | None, size: str = DEFAULT_PRESET, threshold: float = DEFAULT_THRESHOLD
 ) -> tuple[np.ndarray, dict]:

@@ -85,7 +85,10 @@ def test_front_matter_matches_the_pins():
     match = re.match(r"---\n(.*?)\n---\n", text, re.S)
     assert match, "README.md must start with the Spaces YAML front matter"
     meta = yaml.safe_load(match.group(1))  # PyYAML comes with gradio
-    pinned = re.search(r"^gradio==(\S+)", (ROOT / "requirements.txt").read_text(), re.M)
+    # The pin may name extras: gradio[mcp]==6.31.0.
+    pinned = re.search(
+        r"^gradio(?:\[[^]]*\])?==(\S+)", (ROOT / "requirements.txt").read_text(), re.M
+    )
     assert meta["sdk"] == "gradio"
     assert str(meta["sdk_version"]) == pinned.group(1)
     assert meta["app_file"] == "app.py" and (ROOT / meta["app_file"]).is_file()

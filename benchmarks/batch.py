@@ -1,0 +1,114 @@
+"""Images per second of ``pose batch``: the local run against a local Ray, same photos, same run.
+
+    .venv/bin/python -m benchmarks.batch [--size balanced] [--rounds 2] [--ray-cpus 2]
+
+Runs every photo in ../shared/eval/photos and ../shared/eval/coco (24 images; ``--repeat``
+times each) through :func:`pose.batch.run_batch`, alternating in each round:
+
+- **local**: one process, the process-wide model on every core (loaded before timing);
+- **ray**: a local Ray started once with ``--ray-cpus`` CPUs before timing (its start-up is
+  printed apart), then one actor per CPU, each with a one-thread model. The timed part
+  includes starting the actors and loading their models, as every ``pose batch --ray``
+  run pays it.
+
+Prints images per second per run and the Ray/local ratio of each round (the figure to quote
+on a shared machine: both sides of a ratio ran under the same load), the CPU model and the
+date. Also checks that both give the same number of people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from pose.batch import BatchSettings, find_inputs, local_runner, run_batch
+from pose.model import get_model
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+
+
+def cpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return platform.processor() or "unknown CPU"
+    for line in out.splitlines():
+        if line.startswith("Model name:"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="balanced", help="input size preset (default: balanced)")
+    parser.add_argument("--rounds", type=int, default=2, help="local+ray rounds (default: 2)")
+    parser.add_argument("--ray-cpus", type=int, default=2, help="CPUs of the local Ray")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each photo this many times (as links with other names), to spread Ray's "
+        "per-run start of actors and models over more images (default: 1)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    import ray
+
+    from pose.cluster import ray_runner
+
+    photos = find_inputs(EVAL_DIR / "photos") + find_inputs(EVAL_DIR / "coco")
+    links = tempfile.TemporaryDirectory()
+    paths = []
+    for copy in range(args.repeat):
+        for photo in photos:
+            paths.append(Path(links.name) / f"{copy}_{photo.name}")
+            paths[-1].symlink_to(photo.resolve())
+    settings = BatchSettings(size=args.size)
+    model = get_model(settings.backend)
+    model.load()
+    started = time.perf_counter()
+    ray.init(num_cpus=args.ray_cpus, include_dashboard=False, log_to_driver=False)
+    ray_start = time.perf_counter() - started
+    print(f"{len(paths)} images ({len(photos)} photos x {args.repeat}), size {args.size}, "
+          f"{cpu_model()}, {os.cpu_count()} cores, {datetime.date.today().isoformat()}; "
+          f"Ray ({args.ray_cpus} CPUs) started in {ray_start:.1f} s")  # fmt: skip
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            runners = {"local": local_runner(settings, model), "ray": ray_runner(settings)}
+            for number in range(1, args.rounds + 1):
+                rates = {}
+                for name, runner in runners.items():
+                    out = Path(folder) / f"{name}{number}.json"
+                    summary = run_batch(paths, settings, out, runner)
+                    rates[name] = summary.per_second
+                    rows.append(
+                        {"round": number, "run": name, "images_per_s": round(summary.per_second, 3),
+                         "seconds": round(summary.seconds, 2), "people": summary.people}
+                    )  # fmt: skip
+                    print(f"round {number} {name:<5}: {summary.per_second:5.2f} images/s "
+                          f"({summary.seconds:.1f} s, {summary.people} people)")  # fmt: skip
+                print(f"round {number} ray/local: {rates['ray'] / rates['local']:.2f}x")
+    finally:
+        ray.shutdown()
+        links.cleanup()
+    people = {row["people"] for row in rows}
+    if len(people) != 1:
+        print(f"WARNING: the runs found different numbers of people: {sorted(people)}")
+    if args.json:
+        print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
