@@ -401,6 +401,8 @@ def run_count_reps(args: argparse.Namespace) -> int:
             f"  {number}: frames {rep.start}-{rep.end} ({rep.start / rep.fps:.2f}-"
             f"{rep.end / rep.fps:.2f} s)  {rep.score:5.1f} %{flag}"
         )
+
+
 def add_batch_parsers(sub) -> None:
     """``pose batch`` (folders, optionally on Ray) and ``pose eval`` (COCOeval)."""
     batch = sub.add_parser(
