@@ -95,3 +95,53 @@ def draw_poses(
     for person in poses:
         draw_skeleton(canvas, person.keypoints, radius, thickness, highlight=highlight)
     return canvas
+
+
+NUMBER_BOX = (90, 90, 90)  # grey: every person's number
+CHOSEN_BOX = (0, 170, 60)  # green: the chosen person's number
+
+
+def draw_numbers(
+    canvas: np.ndarray,
+    people: Sequence[Pose],
+    numbers: Sequence[int] | None = None,
+    chosen: int | None = None,
+) -> None:
+    """In place on RGB uint8 ``canvas`` (H, W, 3): each person's number, white on a box,
+    centred above the person's found joints (kept inside the image).
+
+    ``numbers``: one per person (track IDs in videos); default 1, 2, ... in the given order
+    (:func:`pose.types.number_people`). The ``chosen`` number's box is green, others grey.
+    The text scales with the image so it stays readable on large photos.
+    """
+    if numbers is None:
+        numbers = range(1, len(people) + 1)
+    diagonal = float(np.hypot(*canvas.shape[:2]))
+    font_scale = max(0.4, diagonal / 1400)
+    thick = max(1, round(font_scale * 2))
+    for number, person in zip(numbers, people, strict=True):
+        if not person.num_visible:
+            continue
+        x0, y0, x1, _ = person.bbox()
+        text = str(number)
+        (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
+        x = int(np.clip((x0 + x1) / 2 - w / 2, 3, max(3, canvas.shape[1] - w - 4)))
+        y = int(np.clip(y0 - 8, h + 4, max(h + 4, canvas.shape[0] - base - 1)))
+        box = CHOSEN_BOX if number == chosen else NUMBER_BOX
+        cv2.rectangle(canvas, (x - 3, y - h - 3), (x + w + 3, y + base), box, -1)
+        cv2.putText(
+            canvas, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thick,
+            cv2.LINE_AA,
+        )  # fmt: skip
+
+
+def draw_numbered_poses(
+    image: np.ndarray,
+    poses: Sequence[Pose],
+    numbers: Sequence[int] | None = None,
+    spec: DrawSpec = DrawSpec(),
+) -> np.ndarray:
+    """:func:`draw_poses` plus each person's number (see :func:`draw_numbers`)."""
+    canvas = draw_poses(image, poses, spec)
+    draw_numbers(canvas, poses, numbers)
+    return canvas

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from pose.draw import SHIFT, draw_poses, draw_ring, draw_skeleton, to_fixed
+from pose.draw import SHIFT, draw_numbers, draw_poses, draw_ring, draw_skeleton, to_fixed
 from pose.types import Pose
 
 # Colour-blind-safe pair (RGB): the first pose blue, the second orange.
@@ -88,24 +88,11 @@ def draw_numbered(
     image: np.ndarray, people: Sequence[Pose], chosen: int = 1, highlight: Sequence[int] = ()
 ) -> np.ndarray:
     """``image`` with every person's skeleton and their number (1-based, in the given
-    order) above their head; the ``chosen`` person's number on green, the others on grey.
-    ``highlight`` joints of the chosen person get a white ring. Returns RGB uint8."""
+    order) above their head; the ``chosen`` person's number on green, the others on grey
+    (0: none chosen). ``highlight`` joints of the chosen person get a white ring.
+    Returns RGB uint8."""
     canvas = draw_poses(image, [p for n, p in enumerate(people, 1) if n != chosen])
     if 1 <= chosen <= len(people):
         canvas = draw_poses(canvas, [people[chosen - 1]], highlight=highlight)
-    diagonal = float(np.hypot(*image.shape[:2]))
-    font_scale = max(0.4, diagonal / 1400)
-    thick = max(1, round(font_scale * 2))
-    for number, person in enumerate(people, start=1):
-        x0, y0, x1, _ = person.bbox()
-        text = str(number)
-        (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
-        x = int(np.clip((x0 + x1) / 2 - w / 2, 0, max(0, image.shape[1] - w - 4)))
-        y = int(np.clip(y0 - 8, h + 4, image.shape[0] - base - 1))
-        box = (0, 170, 60) if number == chosen else (90, 90, 90)
-        cv2.rectangle(canvas, (x - 3, y - h - 3), (x + w + 3, y + base), box, -1)
-        cv2.putText(
-            canvas, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thick,
-            cv2.LINE_AA,
-        )  # fmt: skip
+    draw_numbers(canvas, people, chosen=chosen)
     return canvas

@@ -41,7 +41,7 @@ from pose.media import InputError
 from pose.model import PoseModel, motion_model
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
-from pose.types import Pose
+from pose.types import JOINT_NAMES, Pose
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,7 @@ class VideoResult:
                 "audio": False,
             },
             "frames": [frame.to_dict() for frame in self.frames],
+            "joints": list(JOINT_NAMES),  # names the 18 [x, y, score] of each keypoints list
         }
 
     def to_json(self) -> str:
