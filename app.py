@@ -9,6 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from examples.make_examples import ensure_examples
+from ui.api_docs import document_parameters
 from ui.image import build_image_tab
 from ui.match import build_match_tab
 from ui.server import DELETE_CACHE, serve
@@ -21,7 +22,8 @@ Find people's body keypoints, see each skeleton, download the keypoints, and com
 **Image:** upload a photo (or click an example) and press **Estimate**. **Video:** annotate a
 clip frame by frame. **Webcam:** live skeletons from your camera. **Match:** how alike two
 poses are, in percent. Lower the *confidence threshold* to show uncertain joints; a larger
-*input size* finds smaller people. Programs can call all of it: see *Use via API* below.
+*input size* finds smaller people. People are numbered largest first, on the pictures and in
+the tables. Programs can call all of it: see *Use via API* at the foot of the page.
 """
 
 
@@ -38,7 +40,7 @@ def build_demo() -> gr.Blocks:
             build_video_tab()
             build_webcam_tab()
             build_match_tab()
-    return demo
+    return document_parameters(demo)
 
 
 demo = build_demo()

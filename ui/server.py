@@ -10,6 +10,7 @@ import argparse
 import ctypes
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -101,10 +102,27 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         log.debug("mallopt unavailable; malloc arenas left as they are")
 
 
+def prune_downloads() -> None:
+    """Delete downloads older than DOWNLOADS_MAX_AGE_S: loose files, and the one-file
+    folders that keep a download's own name (``photo-keypoints.json``)."""
+    prune_old_files(DOWNLOADS, DOWNLOADS_MAX_AGE_S)
+    cutoff = time.time() - DOWNLOADS_MAX_AGE_S
+    try:
+        folders = [entry for entry in os.scandir(DOWNLOADS) if entry.is_dir(follow_symlinks=False)]
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        try:
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder.path, ignore_errors=True)
+        except FileNotFoundError:
+            continue
+
+
 def prune_downloads_forever() -> None:
     """Empty the scratch folder of old results even when nobody is using the app."""
     while True:
-        prune_old_files(DOWNLOADS, DOWNLOADS_MAX_AGE_S)
+        prune_downloads()
         time.sleep(DOWNLOADS_MAX_AGE_S / 4)
 
 

@@ -117,7 +117,7 @@ def build_video_tab() -> None:
                 run = gr.Button("Annotate video", variant="primary")
             with gr.Column():
                 video_out = gr.Video(label="Annotated video", elem_id="video-output")
-                summary = gr.Markdown(elem_id="video-summary")
+                summary = gr.Markdown(label="Summary", elem_id="video-summary")
                 with gr.Row():
                     json_file = gr.File(label="Keypoints per frame (JSON)", elem_id="video-json")
                     csv_file = gr.File(label="Keypoints per frame (CSV)", elem_id="video-csv")

@@ -179,13 +179,16 @@ def build_webcam_tab() -> None:
                 status = gr.Textbox(
                     label="Status", interactive=False, max_lines=1, elem_id="webcam-status"
                 )
-                live_score = gr.Markdown(elem_id="webcam-match")
+                live_score = gr.Markdown(label="Live similarity", elem_id="webcam-match")
         session = gr.State(None)  # one WebcamSession per browser session
         camera.stream(
             stream_webcam,
             [camera, session, smooth, size, threshold, reference_pose, either_side],
             [live, status, session, live_score],
             api_name="stream_webcam",
+            # A stream cannot be called as the API page would show it (gradio_client has no
+            # streaming input); programs send frames to /estimate_frame instead.
+            api_visibility="undocumented",
             stream_every=0.1,
             time_limit=WEBCAM_TIME_LIMIT,
             concurrency_limit=WEBCAM_STREAMS,
