@@ -158,6 +158,7 @@ class VideoResult:
                 "frames": len(self.frames),
                 "every": self.every,
                 "audio": False,
+                "model": self.backend,  # the backend that ran ("int8", "tflite", ...)
             },
             "frames": [frame.to_dict() for frame in self.frames],
             "joints": list(JOINT_NAMES),  # names the 18 [x, y, score] of each keypoints list
