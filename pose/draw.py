@@ -117,8 +117,9 @@ def draw_numbers(
     if numbers is None:
         numbers = range(1, len(people) + 1)
     diagonal = float(np.hypot(*canvas.shape[:2]))
-    font_scale = max(0.4, diagonal / 1400)
-    thick = max(1, round(font_scale * 2))
+    # About 2.5 % of the diagonal tall: readable when a phone shows the photo 350 px wide.
+    font_scale = max(0.6, diagonal / 800)
+    thick = max(2, round(font_scale * 2))
     for number, person in zip(numbers, people, strict=True):
         if not person.num_visible:
             continue

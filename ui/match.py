@@ -254,6 +254,7 @@ def build_match_tab() -> None:
                 label="Method",
                 info=METHOD_INFO,
                 elem_id="match-method",
+                min_width=300,  # a row of its own on a phone, so no choice is cut short
             )
             mirror = gr.Checkbox(
                 False, label="Mirror", info="Also try the left/right-swapped second pose."
@@ -267,6 +268,8 @@ def build_match_tab() -> None:
                     label="Per joint, worst first",
                     wrap=True,
                     elem_id="match-table",
+                    elem_classes=["compact-table"],
+                    column_widths=["30%", "26%", "24%", "20%"],
                 )
             with gr.Column(scale=1):
                 overlay = cached_image_output(label="Aligned skeletons", elem_id="match-overlay")

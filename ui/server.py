@@ -43,6 +43,19 @@ QUEUE_SIZE = 32  # events waiting across all users; beyond this Gradio says the 
 STATE_SESSIONS = 256
 
 
+# Phone widths (the layout is checked at 390 px, tests/browser/test_first_use_browser.py):
+# tables drop the padding and the per-column menu button that pushed their last columns out
+# of view, and headers break between words only.
+CSS = """
+@media (max-width: 600px) {
+  .compact-table th, .compact-table td { padding: 3px 4px !important; }
+  .compact-table .cell-wrap { font-size: 12px !important; }
+  .compact-table .header { font-size: 11px !important; overflow-wrap: anywhere !important; }
+  .compact-table .cell-menu-button { display: none !important; }
+}
+"""
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -146,6 +159,7 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
         max_file_size=MAX_FILE_SIZE,
         state_session_capacity=STATE_SESSIONS,
         theme=gr.themes.Soft(),
+        css=CSS,
         prevent_thread_lock=True,  # so we can check the share link before serving on
     )
     if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):
