@@ -23,7 +23,7 @@ Find people's body keypoints, see each skeleton, download the keypoints, and com
 clip frame by frame. **Webcam:** live skeletons from your camera. **Match:** how alike two
 poses are, in percent. Lower the *confidence threshold* to show uncertain joints; a larger
 *input size* finds smaller people. People are numbered largest first, on the pictures and in
-the tables. Programs can call all of it: see [Use via API](?view=api).
+the tables. Programs can call all of it: see *Use via API* at the foot of the page.
 """
 
 

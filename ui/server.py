@@ -45,7 +45,7 @@ STATE_SESSIONS = 256
 
 # Phone widths (the layout is checked at 390 px, tests/browser/test_first_use_browser.py):
 # tables drop the padding and the per-column menu button that pushed their last columns out
-# of view, and headers break between words only.
+# of view.
 CSS = """
 @media (max-width: 600px) {
   .compact-table th, .compact-table td { padding: 3px 4px !important; }
@@ -54,6 +54,15 @@ CSS = """
   .compact-table .cell-menu-button { display: none !important; }
 }
 """
+
+# The footer keeps its "Use via API" link on a phone (Gradio hides it below 640 px although
+# the intro points to it). In <head>: Gradio scopes launch(css=) to the app's content,
+# which the footer is outside of.
+HEAD = """<style>
+@media (max-width: 640px) {
+  footer .show-api, footer .show-api-divider { display: flex !important; }
+}
+</style>"""
 
 
 def _port(text: str) -> int:
@@ -160,6 +169,7 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
         state_session_capacity=STATE_SESSIONS,
         theme=gr.themes.Soft(),
         css=CSS,
+        head=HEAD,
         prevent_thread_lock=True,  # so we can check the share link before serving on
     )
     if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):
