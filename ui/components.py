@@ -13,6 +13,7 @@ import gradio as gr
 import numpy as np
 from gradio.context import LocalContext
 from gradio.data_classes import ImageData
+from gradio.utils import get_upload_folder
 
 from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES
 from pose.estimate import DEFAULT_THRESHOLD
@@ -187,11 +188,18 @@ def new_download(suffix: str, prefix: str = "keypoints-", name: str | None = Non
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
     prune_downloads()
     if name:
-        return str(Path(tempfile.mkdtemp(dir=DOWNLOADS)) / name)
+        return str(Path(tempfile.mkdtemp(prefix=prefix, dir=DOWNLOADS)) / name)
     with tempfile.NamedTemporaryFile(
         suffix=suffix, prefix=prefix, dir=DOWNLOADS, delete=False
     ) as handle:
         return handle.name
+
+
+def cache_path(name: str) -> str:
+    """A path called ``name`` in a new folder of Gradio's cache, for a file derived from an
+    upload (a video's preview copy): it is swept with the uploads (``delete_cache``), and
+    never sits in the downloads folder, which holds results only."""
+    return str(Path(tempfile.mkdtemp(dir=get_upload_folder())) / name)
 
 
 def write_download(text: str, suffix: str, name: str | None = None) -> str:

@@ -13,6 +13,7 @@ from pose.video import MAX_EVERY, VideoResult, process_video
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
 from ui.components import (
+    cache_path,
     clear_on_failure,
     download_stem,
     example_videos,
@@ -92,7 +93,9 @@ def estimate_video(
     try:
         result = process_video(
             video,
-            new_download(".mp4", name=f"{download_stem(video, 'video')}-annotated.mp4"),
+            new_download(
+                ".mp4", prefix="annotated-", name=f"{download_stem(video, 'video')}-annotated.mp4"
+            ),
             size=size,
             threshold=threshold,
             every=int(every),
@@ -116,7 +119,7 @@ def prepare_video(video: str | None) -> str:
     if not video:
         return gr.skip()
     try:
-        copy = playable_copy(video, new_download(".mp4", name=f"{download_stem(video)}.mp4"))
+        copy = playable_copy(video, cache_path(f"{download_stem(video, 'video')}.mp4"))
     except ValueError as exc:  # InputError included
         raise user_error(exc) from None
     return gr.skip() if copy is None else str(copy)
