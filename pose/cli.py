@@ -98,8 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_ROTATION,
         help=f"largest in-plane rotation to align, degrees (default: {DEFAULT_MAX_ROTATION:g})",
     )
-    match.add_argument("--person1", type=int, default=1, help="person in image 1, largest = 1")
-    match.add_argument("--person2", type=int, default=1, help="person in image 2, largest = 1")
+    match.add_argument(
+        "--person1", type=int, default=1, help="person in image 1, largest = 1; 0 = best pair"
+    )
+    match.add_argument(
+        "--person2", type=int, default=1, help="person in image 2, largest = 1; 0 = best pair"
+    )
     match.add_argument("--overlay", help="write the two aligned skeletons to this image file")
     match.add_argument("--json", action="store_true", help="print the result as JSON")
     add_common(match)
@@ -192,22 +196,25 @@ def run_match(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from pose.estimate import estimate
-    from pose.match import match, pick_person, rank_by_size
+    from pose.match import choose_pair
     from pose.media import load_image
     from pose.overlay import draw_overlay
 
-    chosen = []
-    counts = []
-    for path, number, label in (
-        (args.image1, args.person1, "image 1"),
-        (args.image2, args.person2, "image 2"),
-    ):
-        people = rank_by_size(
-            estimate(load_image(path), size=args.size, threshold=args.threshold).people
-        )
-        chosen.append(pick_person(people, number, f"{label} ({os.path.basename(path)})"))
-        counts.append(len(people))
-    result = match(chosen[0], chosen[1], args.method, args.mirror, args.max_rotation)
+    people = [
+        estimate(load_image(path), size=args.size, threshold=args.threshold).people
+        for path in (args.image1, args.image2)
+    ]
+    counts = [len(found) for found in people]
+    labels = tuple(
+        f"{label} ({os.path.basename(path)})"
+        for label, path in (("image 1", args.image1), ("image 2", args.image2))
+    )
+    pairing = choose_pair(
+        people[0], people[1], args.person1, args.person2, args.method, args.mirror, labels,
+        args.max_rotation,
+    )  # fmt: skip
+    result = pairing.result
+    chosen = [people[0][pairing.person1 - 1], people[1][pairing.person2 - 1]]
     if args.overlay:
         aligned = result.aligned if result.aligned is not None else chosen[1]
         Image.fromarray(
@@ -215,9 +222,8 @@ def run_match(args: argparse.Namespace) -> int:
         ).save(args.overlay)
     if args.json:
         payload = result.to_dict()
-        payload.update(
-            person1=args.person1, person2=args.person2, people1=counts[0], people2=counts[1]
-        )
+        payload.update(person1=pairing.person1, person2=pairing.person2, auto=pairing.auto)
+        payload.update(people1=counts[0], people2=counts[1])
         print(json.dumps(payload))
         return 0
     print(

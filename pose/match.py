@@ -255,6 +255,7 @@ def choose_pair(
     method: str = DEFAULT_METHOD,
     mirror: bool = False,
     labels: tuple[str, str] = ("image 1", "image 2"),
+    max_rotation: float = DEFAULT_MAX_ROTATION,
 ) -> Pairing:
     """Match person ``person1`` of ``first`` with ``person2`` of ``second`` (1-based, in
     numbering order); 0 on a side means "the one that matches best".
@@ -279,7 +280,7 @@ def choose_pair(
     for one in chosen[0]:
         for two in chosen[1]:
             try:
-                result = match(first[one - 1], second[two - 1], method=method, mirror=mirror)
+                result = match(first[one - 1], second[two - 1], method, mirror, max_rotation)
             except MatchError as exc:
                 first_error = first_error or exc
                 continue
