@@ -9,6 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from examples.make_examples import ensure_examples
+from ui.api_docs import document_parameters
 from ui.compare import build_compare_tab
 from ui.image import build_image_tab
 from ui.match import build_match_tab
@@ -23,8 +24,9 @@ Find people's body keypoints, see each skeleton, download the keypoints, and com
 clip frame by frame. **Webcam:** live skeletons from your camera. **Match:** how alike two
 poses are, in percent. **Compare videos:** a movement against a reference, aligned in time,
 and repetitions counted and scored. Lower the *confidence threshold* to show uncertain
-joints; a larger *input size* finds smaller people. Programs can call all of it: see *Use via
-API* below.
+joints; a larger *input size* finds smaller people. People are numbered largest first, on the
+pictures and in the tables. Programs can call all of it: see *Use via API* at the foot of the
+page.
 """
 
 
@@ -43,7 +45,7 @@ def build_demo() -> gr.Blocks:
             build_webcam_tab()
             build_match_tab()
             build_compare_tab()
-    return demo
+    return document_parameters(demo)
 
 
 demo = build_demo()

@@ -108,8 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_ROTATION,
         help=f"largest in-plane rotation to align, degrees (default: {DEFAULT_MAX_ROTATION:g})",
     )
-    match.add_argument("--person1", type=int, default=1, help="person in image 1, largest = 1")
-    match.add_argument("--person2", type=int, default=1, help="person in image 2, largest = 1")
+    match.add_argument(
+        "--person1", type=int, default=1, help="person in image 1, largest = 1; 0 = best pair"
+    )
+    match.add_argument(
+        "--person2", type=int, default=1, help="person in image 2, largest = 1; 0 = best pair"
+    )
     match.add_argument("--overlay", help="write the two aligned skeletons to this image file")
     match.add_argument("--json", action="store_true", help="print the result as JSON")
     add_common(match)
@@ -287,26 +291,30 @@ def run_match(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from pose.estimate import estimate
-    from pose.match import METHOD_3D, match, pick_person, rank_by_size
+    from pose.match import DEFAULT_METHOD, METHOD_3D, choose_pair, match
     from pose.media import load_image
     from pose.overlay import draw_overlay
     from pose.pose3d import lift_one
 
-    chosen = []
-    counts = []
-    bodies = []
-    for path, number, label in (
-        (args.image1, args.person1, "image 1"),
-        (args.image2, args.person2, "image 2"),
-    ):
-        image = load_image(path)
-        people = rank_by_size(estimate(image, size=args.size, threshold=args.threshold).people)
-        chosen.append(pick_person(people, number, f"{label} ({os.path.basename(path)})"))
-        counts.append(len(people))
-        if args.method == METHOD_3D:
-            bodies.append(lift_one(image, chosen[-1], f"{label} ({os.path.basename(path)})"))
-    pair = bodies if args.method == METHOD_3D else chosen
-    result = match(pair[0], pair[1], args.method, args.mirror, args.max_rotation)
+    images = [load_image(path) for path in (args.image1, args.image2)]
+    people = [estimate(image, size=args.size, threshold=args.threshold).people for image in images]
+    counts = [len(found) for found in people]
+    labels = tuple(
+        f"{label} ({os.path.basename(path)})"
+        for label, path in (("image 1", args.image1), ("image 2", args.image2))
+    )
+    # The 3D method lifts only the chosen pair; a pair left to the app is chosen in 2D.
+    lifting = args.method == METHOD_3D
+    pairing = choose_pair(
+        people[0], people[1], args.person1, args.person2,
+        DEFAULT_METHOD if lifting else args.method, args.mirror, labels, args.max_rotation,
+    )  # fmt: skip
+    chosen = [people[0][pairing.person1 - 1], people[1][pairing.person2 - 1]]
+    result = pairing.result
+    if lifting:
+        bodies = [lift_one(image, person, label) for image, person, label in zip(
+            images, chosen, labels, strict=True)]  # fmt: skip
+        result = match(bodies[0], bodies[1], METHOD_3D, args.mirror, args.max_rotation)
     if args.overlay:
         aligned = result.aligned if result.aligned is not None else chosen[1]
         Image.fromarray(
@@ -314,9 +322,8 @@ def run_match(args: argparse.Namespace) -> int:
         ).save(args.overlay)
     if args.json:
         payload = result.to_dict()
-        payload.update(
-            person1=args.person1, person2=args.person2, people1=counts[0], people2=counts[1]
-        )
+        payload.update(person1=pairing.person1, person2=pairing.person2, auto=pairing.auto)
+        payload.update(people1=counts[0], people2=counts[1])
         print(json.dumps(payload))
         return 0
     print(

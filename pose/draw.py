@@ -120,15 +120,16 @@ def draw_tags(
     background colour, centred above its pose's found joints (kept inside the image)."""
     canvas = np.ascontiguousarray(image, dtype=np.uint8).copy()
     diagonal = float(np.hypot(*image.shape[:2]))
-    font_scale = max(0.4, diagonal / 1400)
-    thick = max(1, round(font_scale * 2))
+    # About 2.5 % of the diagonal tall: readable when a phone shows the photo 350 px wide.
+    font_scale = max(0.6, diagonal / 800)
+    thick = max(2, round(font_scale * 2))
     for person, text, box in zip(poses, texts, backgrounds, strict=True):
         if person.num_visible == 0:
             continue
         x0, y0, x1, _ = person.bbox()
         (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
-        x = int(np.clip((x0 + x1) / 2 - w / 2, 0, max(0, image.shape[1] - w - 4)))
-        y = int(np.clip(y0 - 8, h + 4, image.shape[0] - base - 1))
+        x = int(np.clip((x0 + x1) / 2 - w / 2, 3, max(3, image.shape[1] - w - 4)))
+        y = int(np.clip(y0 - 8, h + 4, max(h + 4, image.shape[0] - base - 1)))
         cv2.rectangle(canvas, (x - 3, y - h - 3), (x + w + 3, y + base), box, -1)
         cv2.putText(
             canvas, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thick,
@@ -141,3 +142,34 @@ def draw_ids(image: np.ndarray, poses: Sequence[Pose], ids: Sequence[int]) -> np
     """A copy of RGB uint8 ``image`` with each person's tracking ID above their head, on
     the ID's colour (:func:`id_color`)."""
     return draw_tags(image, poses, [str(i) for i in ids], [id_color(i) for i in ids])
+
+
+NUMBER_BOX = (90, 90, 90)  # grey: every person's number
+CHOSEN_BOX = (0, 170, 60)  # green: the chosen person's number
+
+
+def draw_numbers(
+    image: np.ndarray,
+    people: Sequence[Pose],
+    numbers: Sequence[int] | None = None,
+    chosen: int | None = None,
+) -> np.ndarray:
+    """A copy of RGB uint8 ``image`` (H, W, 3) with each person's number above them.
+
+    ``numbers``: one per person; default 1, 2, ... in the given order
+    (:func:`pose.types.number_people`). The ``chosen`` number's box is green, others grey.
+    """
+    if numbers is None:
+        numbers = range(1, len(people) + 1)
+    boxes = [CHOSEN_BOX if number == chosen else NUMBER_BOX for number in numbers]
+    return draw_tags(image, people, [str(number) for number in numbers], boxes)
+
+
+def draw_numbered_poses(
+    image: np.ndarray,
+    poses: Sequence[Pose],
+    numbers: Sequence[int] | None = None,
+    spec: DrawSpec = DrawSpec(),
+) -> np.ndarray:
+    """:func:`draw_poses` plus each person's number (see :func:`draw_numbers`)."""
+    return draw_numbers(draw_poses(image, poses, spec), poses, numbers)

@@ -1,4 +1,4 @@
-"""The image pipeline: image -> model -> decode -> people, best first."""
+"""The image pipeline: image -> model -> decode -> people, numbered largest first."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pose.media import MAX_WORKING_SIDE
 from pose.model import PoseModel, get_model
 from pose.network import DEFAULT_PRESET, PRESETS, NetOutput
 from pose.paf import DEFAULT_PARAMS, DecodeParams, decode_multi, unflip_maps
-from pose.types import Estimate, Pose
+from pose.types import Estimate, Pose, number_people
 
 DEFAULT_THRESHOLD = 0.1
 
@@ -79,7 +79,7 @@ def decode_output(
     multi_person: bool = True,
     params: DecodeParams = DEFAULT_PARAMS,
 ) -> list[Pose]:
-    """Network output -> people, best first.
+    """Network output -> people in numbering order (largest first, :func:`number_people`).
 
     ``multi_person=False`` is the original script's decode (one global maximum per joint,
     at most one person), kept as the accuracy baseline.
@@ -88,7 +88,7 @@ def decode_output(
         poses = decode_multi(output.heatmaps, output.pafs, output.scale, threshold, params)
     else:
         poses = decode_single(output.heatmaps, output.scale, threshold)
-    return sorted(poses, key=lambda person: person.score, reverse=True)
+    return number_people(poses)
 
 
 def select_largest(poses: Sequence[Pose]) -> list[Pose]:

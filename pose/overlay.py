@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from pose.draw import SHIFT, draw_poses, draw_ring, draw_skeleton, draw_tags, to_fixed
+from pose.draw import SHIFT, draw_numbers, draw_poses, draw_ring, draw_skeleton, to_fixed
 from pose.types import Pose
 
 # Colour-blind-safe pair (RGB): the first pose blue, the second orange.
@@ -88,11 +88,10 @@ def draw_numbered(
     image: np.ndarray, people: Sequence[Pose], chosen: int = 1, highlight: Sequence[int] = ()
 ) -> np.ndarray:
     """``image`` with every person's skeleton and their number (1-based, in the given
-    order) above their head; the ``chosen`` person's number on green, the others on grey.
-    ``highlight`` joints of the chosen person get a white ring. Returns RGB uint8."""
+    order) above their head; the ``chosen`` person's number on green, the others on grey
+    (0: none chosen). ``highlight`` joints of the chosen person get a white ring.
+    Returns RGB uint8."""
     canvas = draw_poses(image, [p for n, p in enumerate(people, 1) if n != chosen])
     if 1 <= chosen <= len(people):
         canvas = draw_poses(canvas, [people[chosen - 1]], highlight=highlight)
-    numbers = range(1, len(people) + 1)
-    boxes = [(0, 170, 60) if number == chosen else (90, 90, 90) for number in numbers]
-    return draw_tags(canvas, people, [str(number) for number in numbers], boxes)
+    return draw_numbers(canvas, people, chosen=chosen)

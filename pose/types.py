@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pose.angles import pose_angles_json
 from pose.skeleton import NUM_JOINTS, Joint
+
+# The joint names in keypoint order: the legend of every ``keypoints`` list in JSON.
+JOINT_NAMES = tuple(joint.label for joint in Joint)
 
 
 @dataclass(frozen=True)
@@ -73,9 +77,21 @@ class Pose:
         }
 
 
+def number_people(people: Sequence[Pose]) -> list[Pose]:
+    """People in the order they are numbered everywhere (person 1, 2, ...): largest first,
+    by the bounding-box area of their found joints; equal areas by score.
+
+    The one numbering of the Image and Match tabs, the API, the CLI and the JSON/CSV files:
+    person 1 is the most prominent person, the one "largest only" keeps. (Videos and the
+    webcam number people by their track instead.)
+    """
+    return sorted(people, key=lambda person: (person.area, person.score), reverse=True)
+
+
 @dataclass(frozen=True)
 class Estimate:
-    """All people found in one image of ``width`` x ``height`` pixels, best first."""
+    """All people found in one image of ``width`` x ``height`` pixels, numbered
+    largest first (see :func:`number_people`)."""
 
     people: tuple[Pose, ...]
     width: int
@@ -83,8 +99,11 @@ class Estimate:
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
+        """JSON-ready: ``people`` in numbering order (person 1 first), each with its 18
+        ``[x, y, score]`` keypoints in the order that ``joints`` names."""
         return {
             "people": [person.to_dict() for person in self.people],
             "width": self.width,
             "height": self.height,
+            "joints": list(JOINT_NAMES),
         }

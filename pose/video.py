@@ -44,7 +44,7 @@ from pose.pose3d import Person3D, add_to_people, get_landmark_model, lift
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
 from pose.track import PoseTracker
-from pose.types import Pose
+from pose.types import JOINT_NAMES, Pose
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +174,10 @@ class VideoResult:
                 "frames": len(self.frames),
                 "every": self.every,
                 "audio": False,
+                "model": self.backend,  # the backend that ran ("int8", "tflite", ...)
             },
             "frames": [frame.to_dict() for frame in self.frames],
+            "joints": list(JOINT_NAMES),  # names the 18 [x, y, score] of each keypoints list
         }
 
     def to_json(self) -> str:

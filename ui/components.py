@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from gradio.context import LocalContext
 from gradio.data_classes import ImageData
+from gradio.utils import get_upload_folder
 
 from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES
 from pose.estimate import DEFAULT_THRESHOLD
-from pose.media import prune_old_files, write_png_atomically
+from pose.media import write_png_atomically
 from pose.network import DEFAULT_PRESET, PRESETS
 from pose.stream import jpeg_data_url
-from ui.server import DOWNLOADS, DOWNLOADS_MAX_AGE_S
+from ui.server import DOWNLOADS, prune_downloads
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -105,26 +111,101 @@ def threshold_input() -> gr.Slider:
 
 # ------------------------------------------------------------------ errors and downloads
 
+# The last error per browser session, kept for the event that clears the stale outputs
+# (``clear_on_failure``): Gradio's failure events do not receive the exception. Bounded,
+# because API clients never run that event to collect theirs.
+_FAILURES: OrderedDict[str, str] = OrderedDict()
+_FAILURES_KEPT = 256
+_FAILURES_LOCK = threading.Lock()
+
+
+def _remember_failure(message: str) -> None:
+    request = LocalContext.request.get(None)
+    session = getattr(request, "session_hash", None)
+    if not session:
+        return
+    with _FAILURES_LOCK:
+        _FAILURES[session] = message
+        _FAILURES.move_to_end(session)
+        while len(_FAILURES) > _FAILURES_KEPT:
+            _FAILURES.popitem(last=False)
+
+
+def fail(message: str) -> gr.Error:
+    """A message for the user as a ``gr.Error`` (no stack trace in the server log), also
+    kept so the page can show it in place of the results it clears."""
+    _remember_failure(message)
+    return gr.Error(message, print_exception=False)
+
 
 def user_error(exc: Exception) -> gr.Error:
     """The user's mistake (an ``InputError`` or ``ValueError`` from ``pose``) as a message,
     without a stack trace in the server log."""
-    return gr.Error(str(exc), print_exception=False)
+    return fail(str(exc))
 
 
-def new_download(suffix: str, prefix: str = "keypoints-") -> str:
-    """The path of a new empty file in the downloads folder (old ones pruned first)."""
+def failure_note(request: gr.Request) -> str:
+    """Markdown for the message box after a failed run: what went wrong (this session's
+    last error), and that the previous results were cleared."""
+    with _FAILURES_LOCK:
+        message = _FAILURES.pop(getattr(request, "session_hash", None) or "", None)
+    reason = message or "see the message at the top of the page"
+    return f"**No result:** {reason}"
+
+
+def clear_on_failure(event, outputs: Sequence[gr.components.Component], message: gr.Markdown):
+    """After ``event`` fails, empty its ``outputs`` and say why in ``message`` (one box),
+    so a result from an earlier run is never shown beside an error."""
+    others = [component for component in outputs if component is not message]
+
+    def cleared(request: gr.Request):
+        return [None] * len(others) + [failure_note(request)]
+
+    return event.failure(
+        cleared,
+        None,
+        [*others, message],
+        show_progress="hidden",
+        api_visibility="private",
+    )
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def download_stem(source: str | None, fallback: str = "keypoints") -> str:
+    """A safe file-name stem from an uploaded path: ``My photo (2).JPG`` -> ``My-photo-2``."""
+    stem = _UNSAFE.sub("-", Path(source).stem if source else "").strip("-._")[:60]
+    return stem or fallback
+
+
+def new_download(suffix: str, prefix: str = "keypoints-", name: str | None = None) -> str:
+    """The path of a new empty file in the downloads folder (old ones pruned first).
+
+    With ``name`` the file is called exactly that (in a folder of its own, so two users'
+    ``photo-keypoints.json`` never collide); the browser saves it under that name.
+    """
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
-    prune_old_files(DOWNLOADS, DOWNLOADS_MAX_AGE_S)
+    prune_downloads()
+    if name:
+        return str(Path(tempfile.mkdtemp(prefix=prefix, dir=DOWNLOADS)) / name)
     with tempfile.NamedTemporaryFile(
         suffix=suffix, prefix=prefix, dir=DOWNLOADS, delete=False
     ) as handle:
         return handle.name
 
 
-def write_download(text: str, suffix: str) -> str:
-    """Write ``text`` to a new file in the downloads folder; returns its path."""
-    path = new_download(suffix)
+def cache_path(name: str) -> str:
+    """A path called ``name`` in a new folder of Gradio's cache, for a file derived from an
+    upload (a video's preview copy): it is swept with the uploads (``delete_cache``), and
+    never sits in the downloads folder, which holds results only."""
+    return str(Path(tempfile.mkdtemp(dir=get_upload_folder())) / name)
+
+
+def write_download(text: str, suffix: str, name: str | None = None) -> str:
+    """Write ``text`` to a new file in the downloads folder (called ``name`` if given);
+    returns its path."""
+    path = new_download(suffix, name=name)
     Path(path).write_text(text)
     return path
 

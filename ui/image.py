@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import gradio as gr
-import numpy as np
+import time
 
-from pose.draw import draw_poses
+import gradio as gr
+from gradio.utils import get_upload_folder
+
+from pose.draw import draw_numbered_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
-from pose.media import load_image
+from pose.media import load_image, write_png_atomically
 from pose.network import DEFAULT_PRESET
 from pose.plot3d import figure_3d
 from pose.pose3d import Person3D, Pose3DError, lift
 from pose.types import Estimate
 from ui.components import (
     cached_image_output,
+    clear_on_failure,
+    download_stem,
     example_images,
+    fail,
     image_path_input,
     size_input,
     threshold_input,
@@ -24,21 +29,32 @@ from ui.components import (
 )
 
 
-def image_summary(result: Estimate, bodies: list[Person3D | None] | None = None) -> str:
-    """One line for the user: how many people, and the model's time (and 3D's, if asked)."""
+def image_summary(
+    result: Estimate, seconds: float, bodies: list[Person3D | None] | None = None
+) -> str:
+    """One line for the user: how many people, how long the whole run took, and how many
+    were lifted to 3D (if asked)."""
     count = len(result.people)
     if not count:
         return "No person found. Try a lower threshold or a larger input size."
-    line = (
-        f"Found {count} {'person' if count == 1 else 'people'} "
-        f"in {result.timings_ms['model_ms']:.0f} ms (model)."
-    )
+    numbers = " Numbered largest first, as in the table." if count > 1 else ""
+    line = f"Found {count} {'person' if count == 1 else 'people'} in {seconds:.1f} s.{numbers}"
     if bodies is not None:
         lifted = sum(body is not None for body in bodies)
-        line += f" 3D for {lifted} of {count} in {result.timings_ms.get('pose3d_ms', 0):.0f} ms" + (
+        line += f" 3D for {lifted} of {count}" + (
             "." if lifted == count else " (the others show too few joints for a crop)."
         )
     return line
+
+
+def check_image(image: str | None) -> None:
+    """Refuse a file that is not a usable image as soon as it is uploaded, with the message
+    Estimate would give."""
+    if image:
+        try:
+            load_image(image)
+        except ValueError as exc:  # InputError included
+            raise user_error(exc) from None
 
 
 def estimate_image(
@@ -47,23 +63,25 @@ def estimate_image(
     threshold: float = DEFAULT_THRESHOLD,
     largest_only: bool = False,
     lift3d: bool = False,
-) -> tuple[np.ndarray, list[list], str, str, str, object]:
-    """Find every person in an image, best first.
+) -> tuple[str, list[list], str, str, str, object]:
+    """Find every person in an image; people are numbered largest first everywhere.
 
     Args:
-        image: the photo (JPEG, PNG, WebP, BMP or TIFF).
+        image: the photo (JPEG, PNG, WebP, BMP, GIF or TIFF).
         size: model input size preset: "fast", "balanced" or "accurate".
-        threshold: minimum joint confidence, 0 to 1.
-        largest_only: keep only the largest person (the one matching would use).
+        threshold: minimum joint confidence, 0 to 1; weaker joints are left out.
+        largest_only: keep only person 1, the largest.
         lift3d: also each person's 3D landmarks (BlazePose GHUM, metres): the JSON file
             then gives every person "landmarks3d", 33 x [x, y, z, visibility].
 
     Returns:
-        the annotated image, the keypoint table (person, joint, x, y, confidence),
-        a JSON file, a CSV file, and a one-line summary.
+        the image with each skeleton and its person number drawn; the keypoint table
+        (person, joint, x, y, confidence); a JSON file (people, width, height, and the
+        joint names of the 18 [x, y, score] keypoints); a CSV file; a one-line summary.
     """
+    started = time.perf_counter()
     if not image:
-        raise gr.Error("Please upload an image first.", print_exception=False)
+        raise fail("Please upload an image first.")
     try:
         pixels = load_image(image)
         result = estimate(pixels, size=size, threshold=threshold, largest_only=largest_only)
@@ -72,12 +90,16 @@ def estimate_image(
         raise user_error(exc) from None
     # The 3D view goes to a gr.State (not part of the API) and is shown by a follow-up event.
     view = figure_3d(bodies) if bodies and any(bodies) else None
+    stem = download_stem(image, "photo")
+    # Encoded here rather than by Gradio after we return, so the time said is all of it.
+    drawn = draw_numbered_poses(pixels, result.people)
+    annotated = write_png_atomically(drawn, get_upload_folder())
     return (
-        draw_poses(pixels, result.people),
+        str(annotated),
         table_rows(result),
-        write_download(to_json(result, bodies or ()), ".json"),
-        write_download(to_csv(result), ".csv"),
-        image_summary(result, bodies),
+        write_download(to_json(result, bodies or ()), ".json", name=f"{stem}-keypoints.json"),
+        write_download(to_csv(result), ".csv", name=f"{stem}-keypoints.csv"),
+        image_summary(result, time.perf_counter() - started, bodies),
         view,
     )
 
@@ -104,7 +126,7 @@ def build_image_tab() -> None:
                 largest_only = gr.Checkbox(
                     value=False,
                     label="Largest person only",
-                    info="Show one skeleton: the biggest person, as matching uses.",
+                    info="Show one skeleton: person 1, the largest.",
                 )
                 lift3d = gr.Checkbox(
                     value=False,
@@ -121,19 +143,38 @@ def build_image_tab() -> None:
         view = gr.Plot(label="3D view (drag to turn)", visible=False, elem_id="image-3d-view")
         view_state = gr.State(None)
         table = gr.Dataframe(
-            headers=TABLE_HEADERS, label="Keypoints (pixels)", wrap=True, elem_id="image-table"
+            headers=TABLE_HEADERS,
+            label="Keypoints (pixels)",
+            wrap=True,
+            elem_id="image-table",
+            elem_classes=["compact-table"],
+            # Shares of the width rather than measured text, so all five fit on a phone.
+            column_widths=["14%", "25%", "19%", "19%", "23%"],
         )
         with gr.Row():
             json_file = gr.File(label="Keypoints JSON", elem_id="image-json")
             csv_file = gr.File(label="Keypoints CSV", elem_id="image-csv")
         outputs = [image_out, table, json_file, csv_file, summary]
-        run.click(
+        run_event = run.click(
             estimate_image,
             [image_in, size, threshold, largest_only, lift3d],
             [*outputs, view_state],
             api_name="estimate_image",
             concurrency_limit=2,
-        ).then(show_view, view_state, view, api_visibility="private")
+            show_progress_on=[summary],  # one place for progress and errors, not five
+        )
+        run_event.then(show_view, view_state, view, api_visibility="private")
+        clear_on_failure(run_event, [*outputs, view], summary)
+        # A file that is no image is refused on upload, with the message Estimate gives.
+        upload_event = image_in.upload(
+            check_image,
+            [image_in],
+            None,
+            api_visibility="private",
+            show_progress_on=[summary],
+            concurrency_limit=4,
+        )
+        clear_on_failure(upload_event, [image_in, *outputs], summary)
         examples = example_images()
         if examples:
             # Lazy caching: nothing runs at start-up (a Space caches eagerly by default);

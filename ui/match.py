@@ -1,39 +1,78 @@
-"""The Match tab: how alike the poses in two photos are, in percent."""
+"""The Match tab: how alike the poses in two photos are, in percent.
+
+Each photo shows its people, numbered, as soon as it is uploaded; the user picks one by
+number or by clicking on them, or leaves 0 for the pair that matches best.
+"""
 
 from __future__ import annotations
+
+import time
 
 import gradio as gr
 import numpy as np
 
 from pose.estimate import estimate
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
-from pose.match import WORST_BELOW, Match, match, pick_person, rank_by_size
+from pose.match import METHOD_3D, WORST_BELOW, Match, Pairing, choose_pair, match, person_at
 from pose.media import load_image
 from pose.overlay import draw_numbered, draw_overlay
 from pose.pose3d import Pose3DError, lift_one
-from ui.components import cached_image_output, example_pairs, image_path_input, user_error
+from pose.types import Pose, number_people
+from ui.components import (
+    cached_image_output,
+    clear_on_failure,
+    example_pairs,
+    fail,
+    image_path_input,
+    user_error,
+)
 
 MATCH_HELP = """
 Compare the poses in two photos (upload, example, or a webcam snapshot) and press
 **Compare**. The score is 100 % for the same pose wherever the people stand and whatever
-the photo sizes. The largest person in each photo is used; the numbers drawn on the
-photos let you pick another. The overlay shows the second skeleton (orange) aligned on
-the first (blue); red rings mark the joints that differ most.
+the photo sizes. Each photo's people appear numbered as soon as it is loaded, largest
+first; **click a person** (or type their number) to choose them, or leave **0** to use the
+pair that matches best. The overlay shows the second skeleton (orange) aligned on the first
+(blue); red rings mark the joints that differ most.
 """
 
 MATCH_METHOD_CHOICES = [
-    ("Normalized: position, size and tilt removed", "normalized"),
-    ("OKS: COCO keypoint similarity", "oks"),
-    ("Joint angles: elbows, shoulders, hips, knees", "angles"),
-    ("Classic: pixel distance (original formula)", "classic"),
-    ("3D: any camera angle (3D poses aligned)", "3d"),
+    ("Normalized", "normalized"),
+    ("OKS (COCO)", "oks"),
+    ("Joint angles", "angles"),
+    ("Classic", "classic"),
+    ("3D (any camera angle)", "3d"),
 ]
+METHOD_INFO = (
+    "Normalized: body shapes with position, size and tilt removed. OKS: COCO's keypoint"
+    " similarity, strict on the face. Joint angles: bends of elbows, shoulders, hips and"
+    " knees. Classic: the original pixel distance. 3D: both people lifted to 3D and"
+    " compared whatever the camera's angle (slower; docs/pose3d.md)."
+)
 MATCH_TABLE_HEADERS = ["joint", "difference", "unit", "score %"]
-PERSON_INFO = "1 = the largest; the numbers are drawn on the photos after Compare."
+PERSON_INFO = "0 = the pair that matches best. Or click a person on the photo."
 
 
-def match_summary(result: Match) -> str:
-    """The similarity, its verdict and how it was reached, as Markdown."""
+def plural(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
+def pairing_line(pairing: Pairing, counts: tuple[int, int]) -> str:
+    """Which people were compared, and whether they were chosen automatically."""
+    one = f"person {pairing.person1} of {counts[0]} in image 1"
+    two = f"person {pairing.person2} of {counts[1]} in image 2"
+    if pairing.auto:
+        return f"The pair that matches best: {one} and {two} (click a person to choose another)."
+    return f"Compared {one} with {two}."
+
+
+def match_summary(
+    result: Match,
+    pairing: Pairing | None = None,
+    counts: tuple[int, int] = (1, 1),
+    seconds: float | None = None,
+) -> str:
+    """The similarity, its verdict, how it was reached and whom it compared, as Markdown."""
     count = len(result.joints)
     what = "angles" if result.method == "angles" else "joints"
     details = [result.method, f"{count} {what} compared"]
@@ -41,7 +80,28 @@ def match_summary(result: Match) -> str:
         details.append("left/right mirrored fits better")
     if abs(result.rotation) >= 1.0:
         details.append(f"turned {result.rotation:+.0f}°")
-    return f"# {result.similarity:.1f} %\n**{result.verdict}** · {' · '.join(details)}"
+    if seconds is not None:
+        details.append(f"{seconds:.1f} s")
+    text = f"# {result.similarity:.1f} %\n**{result.verdict}** · {' · '.join(details)}"
+    if pairing is not None:
+        text += f"\n\n{pairing_line(pairing, counts)}"
+    return text
+
+
+def person_number(value: float | None, label: str) -> int:
+    """The person field as a whole number, 0 (automatic) or more."""
+    if value is None or value == "":
+        return 0
+    number = float(value)
+    if number != int(number) or number < 0:
+        raise ValueError(f"Person in {label} must be 0 (automatic) or a person's number.")
+    return int(number)
+
+
+def find_people(path: str) -> tuple[np.ndarray, list[Pose]]:
+    """The photo's pixels and its people in numbering order (largest first)."""
+    pixels = load_image(path)
+    return pixels, number_people(estimate(pixels).people)
 
 
 def match_images(
@@ -49,8 +109,8 @@ def match_images(
     image2: str | None,
     method: str = DEFAULT_MATCH_METHOD,
     mirror: bool = False,
-    person1: float = 1,
-    person2: float = 1,
+    person1: float = 0,
+    person2: float = 0,
 ) -> tuple[np.ndarray, np.ndarray, str, list[list], np.ndarray, dict]:
     """Say how alike the poses in two images are, in percent.
 
@@ -60,48 +120,135 @@ def match_images(
         method: "normalized" (default), "oks", "angles", "classic", or "3d" (both people
             lifted to 3D and compared whatever the camera's angle).
         mirror: also try the left/right-swapped second pose.
-        person1: which person in image 1, 1 = the largest.
-        person2: which person in image 2, 1 = the largest.
+        person1: person in image 1: 0 = from the best-matching pair, or a number (1 = largest).
+        person2: person in image 2: 0 = from the best-matching pair, or a number (1 = largest).
 
     Returns:
-        image 1 and image 2 with numbered skeletons, the similarity with a verdict
-        (Markdown), the per-joint table (worst first), the two skeletons aligned on one
-        canvas, and the result as JSON (similarity, method, joints, breakdown, ...).
+        image 1 and image 2 with numbered skeletons (the compared people's numbers green),
+        the similarity with a verdict and who was compared (Markdown), the per-joint table
+        (worst first), the two skeletons aligned on one canvas, and the result as JSON
+        (similarity, method, joints, breakdown, person1, person2, auto, ...).
     """
+    started = time.perf_counter()
     if not image1 or not image2:
-        raise gr.Error("Please provide both images.", print_exception=False)
+        raise fail("Please provide both images.")
     try:
-        numbers = (int(person1 or 1), int(person2 or 1))
-        photos, ranked, chosen = [], [], []
-        for path, number, label in zip(
-            (image1, image2), numbers, ("image 1", "image 2"), strict=True
-        ):
-            pixels = load_image(path)
-            people = rank_by_size(estimate(pixels).people)
-            chosen.append(pick_person(people, number, label))
-            photos.append(pixels)
-            ranked.append(people)
-        pair = chosen
-        if method == "3d":
-            pair = [lift_one(photos[i], chosen[i], label)
-                    for i, label in enumerate(("image 1", "image 2"))]  # fmt: skip
-        result = match(pair[0], pair[1], method=method, mirror=bool(mirror))
+        numbers = (person_number(person1, "image 1"), person_number(person2, "image 2"))
+        (pixels1, people1), (pixels2, people2) = find_people(image1), find_people(image2)
+        # The 3D method lifts only the chosen pair; a pair left to the app is chosen in 2D.
+        lifting = method == METHOD_3D
+        pairing = choose_pair(
+            people1, people2, numbers[0], numbers[1],
+            method=DEFAULT_MATCH_METHOD if lifting else method, mirror=bool(mirror),
+        )  # fmt: skip
+        result = pairing.result
+        if lifting:
+            bodies = [
+                lift_one(pixels, people[number - 1], label)
+                for pixels, people, number, label in (
+                    (pixels1, people1, pairing.person1, "image 1"),
+                    (pixels2, people2, pairing.person2, "image 2"),
+                )
+            ]
+            result = match(bodies[0], bodies[1], method=method, mirror=bool(mirror))
     except (ValueError, Pose3DError) as exc:  # InputError, MatchError; 3D model missing
         raise user_error(exc) from None
+    first, second = people1[pairing.person1 - 1], people2[pairing.person2 - 1]
     worst = result.worst(3, below=WORST_BELOW)
     worst_second = result.worst_in_second(3, below=WORST_BELOW)
-    annotated1 = draw_numbered(photos[0], ranked[0], numbers[0], highlight=worst)
-    annotated2 = draw_numbered(photos[1], ranked[1], numbers[1], highlight=worst_second)
-    aligned = result.aligned if result.aligned is not None else chosen[1]
-    overlay = draw_overlay(chosen[0], aligned, worst, mirrored=result.mirrored)
+    annotated1 = draw_numbered(pixels1, people1, pairing.person1, highlight=worst)
+    annotated2 = draw_numbered(pixels2, people2, pairing.person2, highlight=worst_second)
+    aligned = result.aligned if result.aligned is not None else second
+    overlay = draw_overlay(first, aligned, worst, mirrored=result.mirrored)
     rows = [
         [item.joint.label, round(item.difference, 3), result.unit, round(item.score, 1)]
         for item in result.breakdown
     ]
+    counts = (len(people1), len(people2))
     payload = result.to_dict()
-    payload.update(person1=numbers[0], person2=numbers[1])
-    payload.update(people1=len(ranked[0]), people2=len(ranked[1]))
-    return annotated1, annotated2, match_summary(result), rows, overlay, payload
+    payload.update(person1=pairing.person1, person2=pairing.person2, auto=pairing.auto)
+    payload.update(people1=counts[0], people2=counts[1])
+    summary = match_summary(result, pairing, counts, time.perf_counter() - started)
+    return annotated1, annotated2, summary, rows, overlay, payload
+
+
+# ------------------------------------------------------------------ per-photo preview
+
+
+def show_people(
+    image: str | None, person: float | None, cache: dict | None
+) -> tuple[np.ndarray | None, dict | None, str]:
+    """The photo's people, numbered (the chosen one green), as soon as it is loaded.
+
+    ``cache`` keeps the last photo's people per browser session, so picking another
+    person redraws without running the model again. Returns (preview, cache, a line).
+    """
+    if not image:
+        return None, None, ""
+    try:
+        chosen = person_number(person, "the photo")
+        if cache and cache.get("path") == image:
+            people = cache["people"]
+            pixels = load_image(image)
+        else:
+            pixels, people = find_people(image)
+    except ValueError as exc:  # InputError included
+        raise user_error(exc) from None
+    cache = {"path": image, "people": people}
+    if not people:
+        return pixels, cache, "No person found in this photo."
+    if chosen > len(people):
+        line = f"{plural(len(people))}, numbered largest first: there is no person {chosen}."
+    elif chosen:
+        line = f"{plural(len(people))}; person {chosen} is chosen (green)."
+    elif len(people) == 1:
+        line = "1 person."
+    else:
+        line = f"{plural(len(people))}, numbered largest first; click one to choose them."
+    return draw_numbered(pixels, people, chosen), cache, line
+
+
+def pick_clicked(cache: dict | None, event: gr.SelectData) -> int:
+    """The number of the person nearest to where the user clicked on the preview."""
+    people = (cache or {}).get("people") or []
+    index = event.index if isinstance(event.index, (list, tuple)) else None
+    if not people or not index or len(index) < 2:
+        return gr.skip()
+    number = person_at(people, float(index[0]), float(index[1]))
+    return gr.skip() if number is None else number
+
+
+def refresh_side(image: str | None, person: float | None, cache: dict | None) -> tuple:
+    """A photo or pick changed: its preview (see show_people), and the last result cleared
+    since it no longer applies (left alone when the photo was removed, so a message that
+    says why stays)."""
+    if not image:
+        return None, None, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    return *show_people(image, person, cache), "", None, None, None
+
+
+def build_side(number: int, snapshot: dict, webcam: gr.WebcamOptions):
+    """One photo's column: the input, its numbered people, the person field, a line."""
+    label = "Image 1 (reference)" if number == 1 else "Image 2"
+    image = image_path_input(
+        label=label, webcam_options=webcam, elem_id=f"match-image-{number}", **snapshot
+    )
+    preview = cached_image_output(
+        label=f"People in image {number}",
+        elem_id=f"match-people-{number}",
+        interactive=False,
+        buttons=[],
+    )
+    found = gr.Markdown(elem_id=f"match-found-{number}")
+    person = gr.Number(
+        0,
+        label=f"Person in image {number}",
+        precision=0,
+        minimum=0,
+        info=PERSON_INFO,
+        elem_id=f"match-person-{number}",
+    )
+    return image, preview, found, person
 
 
 def build_match_tab() -> None:
@@ -110,33 +257,20 @@ def build_match_tab() -> None:
         snapshot = {"sources": ["upload", "webcam", "clipboard"]}
         # Unmirrored snapshots: a mirrored one would swap the person's left and right.
         webcam = gr.WebcamOptions(mirror=False)
+        sides = []
         with gr.Row():
-            with gr.Column():
-                image1 = image_path_input(
-                    label="Image 1 (reference)", webcam_options=webcam, elem_id="match-image-1",
-                    **snapshot,
-                )  # fmt: skip
-                person1 = gr.Number(
-                    1, label="Person in image 1", precision=0, minimum=1, info=PERSON_INFO
-                )
-            with gr.Column():
-                image2 = image_path_input(
-                    label="Image 2", webcam_options=webcam, elem_id="match-image-2", **snapshot
-                )
-                person2 = gr.Number(
-                    1, label="Person in image 2", precision=0, minimum=1, info=PERSON_INFO
-                )
+            for number in (1, 2):
+                with gr.Column():
+                    sides.append(build_side(number, snapshot, webcam))
+        (image1, preview1, _, person1), (image2, preview2, _, person2) = sides
         with gr.Row():
             method = gr.Dropdown(
                 MATCH_METHOD_CHOICES,
                 value=DEFAULT_MATCH_METHOD,
                 label="Method",
-                info=(
-                    "What counts as the same pose. Normalized compares body shapes wherever"
-                    " people stand; OKS is strict on the face; joint angles compare bends;"
-                    " classic is the original pixel distance; 3D compares the two people in 3D,"
-                    " whatever the camera's angle (slower; docs/pose3d.md)."
-                ),
+                info=METHOD_INFO,
+                elem_id="match-method",
+                min_width=300,  # a row of its own on a phone, so no choice is cut short
             )
             mirror = gr.Checkbox(
                 False, label="Mirror", info="Also try the left/right-swapped second pose."
@@ -144,24 +278,43 @@ def build_match_tab() -> None:
             run = gr.Button("Compare", variant="primary")
         with gr.Row():
             with gr.Column(scale=1):
-                score = gr.Markdown(elem_id="match-score")
+                score = gr.Markdown(label="Similarity", elem_id="match-score")
                 table = gr.Dataframe(
-                    headers=MATCH_TABLE_HEADERS, label="Per joint, worst first", wrap=True
+                    headers=MATCH_TABLE_HEADERS,
+                    label="Per joint, worst first",
+                    wrap=True,
+                    elem_id="match-table",
+                    elem_classes=["compact-table"],
+                    column_widths=["30%", "26%", "24%", "20%"],
                 )
             with gr.Column(scale=1):
-                overlay = cached_image_output(label="Aligned skeletons")
-        with gr.Row():
-            annotated1 = cached_image_output(label="Image 1")
-            annotated2 = cached_image_output(label="Image 2")
+                overlay = cached_image_output(label="Aligned skeletons", elem_id="match-overlay")
         with gr.Accordion("Result as JSON", open=False):
             result_json = gr.JSON(label="Result")
-        run.click(
+        results = [score, table, overlay, result_json]
+        outputs = [preview1, preview2, score, table, overlay, result_json]
+        run_event = run.click(
             match_images,
             [image1, image2, method, mirror, person1, person2],
-            [annotated1, annotated2, score, table, overlay, result_json],
+            outputs,
             api_name="match_images",
             concurrency_limit=2,
+            show_progress_on=[score],
         )
+        clear_on_failure(run_event, outputs, score)
+        for image, preview, found, person in sides:
+            cache = gr.State(None)  # this photo's people, per browser session
+            shown = gr.on(
+                [image.change, person.change],
+                refresh_side,
+                [image, person, cache],
+                [preview, cache, found, *results],
+                api_visibility="private",
+                concurrency_limit=2,
+                show_progress_on=[preview],
+            )
+            clear_on_failure(shown, [image, preview, found, *results], score)
+            preview.select(pick_clicked, [cache], [person], api_visibility="private", queue=False)
         pairs = example_pairs()
         if pairs:
             gr.Examples(pairs, inputs=[image1, image2], label="Example pairs")

@@ -10,6 +10,7 @@ import argparse
 import ctypes
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -40,6 +41,28 @@ QUEUE_SIZE = 32  # events waiting across all users; beyond this Gradio says the 
 # API client, a few hundred KB here) until this many newer sessions push it out; its
 # default of 10,000 would let a busy demo grow by gigabytes. Least recently used goes first.
 STATE_SESSIONS = 256
+
+
+# Phone widths (the layout is checked at 390 px, tests/browser/test_first_use_browser.py):
+# tables drop the padding and the per-column menu button that pushed their last columns out
+# of view.
+CSS = """
+@media (max-width: 600px) {
+  .compact-table th, .compact-table td { padding: 3px 4px !important; }
+  .compact-table .cell-wrap { font-size: 12px !important; }
+  .compact-table .header { font-size: 11px !important; overflow-wrap: anywhere !important; }
+  .compact-table .cell-menu-button { display: none !important; }
+}
+"""
+
+# The footer keeps its "Use via API" link on a phone (Gradio hides it below 640 px although
+# the intro points to it). In <head>: Gradio scopes launch(css=) to the app's content,
+# which the footer is outside of.
+HEAD = """<style>
+@media (max-width: 640px) {
+  footer .show-api, footer .show-api-divider { display: flex !important; }
+}
+</style>"""
 
 
 def _port(text: str) -> int:
@@ -109,10 +132,27 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         log.debug("mallopt unavailable; malloc arenas left as they are")
 
 
+def prune_downloads() -> None:
+    """Delete downloads older than DOWNLOADS_MAX_AGE_S: loose files, and the one-file
+    folders that keep a download's own name (``photo-keypoints.json``)."""
+    prune_old_files(DOWNLOADS, DOWNLOADS_MAX_AGE_S)
+    cutoff = time.time() - DOWNLOADS_MAX_AGE_S
+    try:
+        folders = [entry for entry in os.scandir(DOWNLOADS) if entry.is_dir(follow_symlinks=False)]
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        try:
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder.path, ignore_errors=True)
+        except FileNotFoundError:
+            continue
+
+
 def prune_downloads_forever() -> None:
     """Empty the scratch folder of old results even when nobody is using the app."""
     while True:
-        prune_old_files(DOWNLOADS, DOWNLOADS_MAX_AGE_S)
+        prune_downloads()
         time.sleep(DOWNLOADS_MAX_AGE_S / 4)
 
 
@@ -137,6 +177,8 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
         state_session_capacity=STATE_SESSIONS,
         theme=gr.themes.Soft(),
         mcp_server=args.mcp,  # GRADIO_MCP_SERVER is read by parse_args like POSE_MCP
+        css=CSS,
+        head=HEAD,
         prevent_thread_lock=True,  # so we can check the share link before serving on
     )
     if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):

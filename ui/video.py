@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 
 from pose.estimate import DEFAULT_THRESHOLD
 from pose.network import DEFAULT_PRESET
+from pose.playable import playable_copy
 from pose.pose3d import Pose3DError
 from pose.video import MAX_EVERY, VideoResult, process_video
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
 from ui.components import (
+    cache_path,
+    clear_on_failure,
+    download_stem,
     example_videos,
+    fail,
     new_download,
     size_input,
     threshold_input,
@@ -21,7 +28,8 @@ from ui.components import (
 )
 
 VIDEO_HELP = f"""
-Upload a clip (MP4, MOV, WebM or AVI) and press **Annotate video**. You get the video back
+Upload a clip (MP4, MOV, WebM or AVI; clips a browser cannot show are converted for the
+preview) and press **Annotate video**. You get the video back
 with every skeleton drawn (H.264 MP4, plays in any browser) and the keypoints of each frame
 as JSON and CSV. **Limits:** at most {MAX_VIDEO_FRAMES} processed frames and
 {MAX_VIDEO_SECONDS / 60:.0f} minutes per clip; for longer clips process *every Nth frame*
@@ -29,18 +37,24 @@ as JSON and CSV. **Limits:** at most {MAX_VIDEO_FRAMES} processed frames and
 frame rate and duration; **the audio track is dropped**.
 """
 
-BACKEND_NAMES = {"tflite": "float32", "session": "float32 (TF session)", "bf16": "bfloat16"}
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st, ..."""
+    if number % 100 in (11, 12, 13):
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
 
 
-def video_summary(result: VideoResult) -> str:
-    """What was annotated, how fast and on which model, as Markdown."""
+def video_summary(result: VideoResult, seconds: float | None = None) -> str:
+    """What was annotated and how long the user waited (``seconds``, the whole run), as
+    Markdown."""
     found = sum(1 for frame in result.frames if frame.people)
-    step = f", every {result.every}th frame" if result.every > 1 else ""
+    step = f", every {ordinal(result.every)} frame" if result.every > 1 else ""
+    waited = result.seconds if seconds is None else seconds
     lines = [
         f"Annotated {len(result.frames)} frames{step}: {result.width}x{result.height} at "
         f"{float(result.fps):.3g} fps, people found in {found}. "
-        f"Took {result.seconds:.1f} s ({result.processing_fps:.1f} frames/s) on the "
-        f"{BACKEND_NAMES.get(result.backend, result.backend)} model."
+        f"Took {waited:.1f} s ({len(result.frames) / max(waited, 1e-6):.1f} frames/s)."
     ]
     if result.audio_dropped:
         lines.append("The audio track was dropped: the annotated video is silent.")
@@ -59,8 +73,7 @@ def estimate_video(
     """Draw every person's skeleton on each frame of a video.
 
     Args:
-        video: the clip (MP4, MOV, WebM or AVI); at most 900 frames are processed (set by
-            POSE_MAX_VIDEO_FRAMES): raise ``every`` for longer clips.
+        video: the clip (MP4, MOV, WebM or AVI), within the Video tab's frame and length limits.
         size: model input size preset: "fast", "balanced" or "accurate".
         threshold: minimum joint confidence, 0 to 1.
         every: process every Nth frame (1 = all); the output keeps the source's duration.
@@ -72,10 +85,11 @@ def estimate_video(
         the annotated H.264 MP4 (no audio), per-frame keypoints as a JSON file and as a
         CSV file, and a summary.
     """
+    started = time.perf_counter()
     if not video:
-        raise gr.Error("Please upload a video first.", print_exception=False)
+        raise fail("Please upload a video first.")
     if every is None or float(every) != int(every):
-        raise gr.Error("'Every Nth frame' must be a whole number.", print_exception=False)
+        raise fail("'Every Nth frame' must be a whole number.")
 
     def report(done: int, total: int | None) -> None:
         progress((done, total), desc="Annotating frames", unit="frames")
@@ -83,7 +97,9 @@ def estimate_video(
     try:
         result = process_video(
             video,
-            new_download(".mp4", prefix="annotated-"),
+            new_download(
+                ".mp4", prefix="annotated-", name=f"{download_stem(video, 'video')}-annotated.mp4"
+            ),
             size=size,
             threshold=threshold,
             every=int(every),
@@ -93,12 +109,25 @@ def estimate_video(
         )
     except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
+    stem = download_stem(video, "video")
     return (
         str(result.output),
-        write_download(result.to_json(), ".json"),
-        write_download(result.to_csv(), ".csv"),
-        video_summary(result),
+        write_download(result.to_json(), ".json", name=f"{stem}-keypoints.json"),
+        write_download(result.to_csv(), ".csv", name=f"{stem}-keypoints.csv"),
+        video_summary(result, time.perf_counter() - started),
     )
+
+
+def prepare_video(video: str | None) -> str:
+    """Check an uploaded clip at once (the message Annotate would give) and, when a browser
+    cannot play it (mp4v, AVI, MOV, ...), swap in an H.264 copy so the preview plays."""
+    if not video:
+        return gr.skip()
+    try:
+        copy = playable_copy(video, cache_path(f"{download_stem(video, 'video')}.mp4"))
+    except ValueError as exc:  # InputError included
+        raise user_error(exc) from None
+    return gr.skip() if copy is None else str(copy)
 
 
 def build_video_tab() -> None:
@@ -130,17 +159,29 @@ def build_video_tab() -> None:
                 run = gr.Button("Annotate video", variant="primary")
             with gr.Column():
                 video_out = gr.Video(label="Annotated video", elem_id="video-output")
-                summary = gr.Markdown(elem_id="video-summary")
+                summary = gr.Markdown(label="Summary", elem_id="video-summary")
                 with gr.Row():
                     json_file = gr.File(label="Keypoints per frame (JSON)", elem_id="video-json")
                     csv_file = gr.File(label="Keypoints per frame (CSV)", elem_id="video-csv")
-        run.click(
+        outputs = [video_out, json_file, csv_file, summary]
+        run_event = run.click(
             estimate_video,
             [video_in, size, threshold, every, smooth, lift3d],
-            [video_out, json_file, csv_file, summary],
+            outputs,
             api_name="estimate_video",
             concurrency_limit=1,  # one clip at a time keeps both cores on it
+            show_progress_on=[summary],
         )
+        clear_on_failure(run_event, outputs, summary)
+        upload_event = video_in.upload(
+            prepare_video,
+            [video_in],
+            [video_in],
+            api_visibility="private",
+            concurrency_limit=1,
+            show_progress_on=[summary],
+        )
+        clear_on_failure(upload_event, [video_in, *outputs], summary)
         examples = example_videos()
         if examples:
             gr.Examples(examples, inputs=[video_in], label="Example clip")

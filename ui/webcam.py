@@ -6,11 +6,12 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from pose.draw import draw_poses
+from pose.draw import draw_numbered_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.match import pick_person, rank_by_size
 from pose.media import load_image
 from pose.network import DEFAULT_PRESET
+from pose.overlay import draw_numbered
 from pose.stream import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, match_live
 from pose.types import Pose
 from ui.components import (
@@ -28,34 +29,40 @@ WEBCAM_TIME_LIMIT = 120  # seconds per stream: a stream holds a worker while it 
 WEBCAM_STREAMS = 2  # simultaneous streams; two cores cannot serve more at a useful rate
 
 WEBCAM_HELP = f"""
-Press the camera button to stream your webcam: each frame comes back with the skeletons
-drawn, with the live frame rate and the time per frame. **Smoothing** (One Euro filter)
-steadies jittery joints. Frames are processed in memory and never stored. Browsers give
-the camera only to HTTPS or localhost pages. A stream runs for at most
-{WEBCAM_TIME_LIMIT} s at a time and then rejoins the queue, so others waiting get a turn.
+Click **Click to Access Webcam**, allow the camera, then press **Record** to start the live
+view (nothing is recorded: frames are processed in memory and never stored). Each frame
+comes back with the skeletons drawn, with the live frame rate and the time per
+frame. **Smoothing** (One Euro filter) steadies jittery joints. Browsers give the camera only
+to HTTPS or localhost pages. A stream runs for at most {WEBCAM_TIME_LIMIT} s at a time and
+then rejoins the queue, so others waiting get a turn.
 """
 
 LIVE_MATCH_HELP = (
     "Add a reference photo to see, on every frame, how alike your pose is to the one in it "
-    "(the largest person each side), with the joints that differ most ringed in white."
+    "(person 1, the largest, each side: numbered on the photo below), with the joints that "
+    "differ most ringed in white."
 )
 
 
-def set_webcam_reference(image: str | None) -> tuple[Pose | None, str]:
-    """Find the pose to match live webcam frames against: the largest person in ``image``.
+def set_webcam_reference(image: str | None) -> tuple[Pose | None, str, np.ndarray | None]:
+    """Find the pose to match live webcam frames against: person 1 (the largest) in ``image``.
 
-    Returns the pose (kept per browser session) and a line for the user. A photo with no
-    usable person clears the reference and says why, rather than keeping an old one.
+    Returns the pose (kept per browser session), a line for the user, and the photo with
+    its people numbered (person 1 green) so one sees whom the frames are matched with. A
+    photo with no usable person clears the reference and says why, rather than keeping an
+    old one.
     """
     if not image:
-        return None, ""
+        return None, "", None
+    pixels = None
     try:
-        people = rank_by_size(estimate(load_image(image)).people)
+        pixels = load_image(image)
+        people = rank_by_size(estimate(pixels).people)
         reference = pick_person(people, 1, "the reference photo")
     except ValueError as exc:  # InputError and MatchError included
-        gr.Warning(str(exc))
-        return None, f"No reference: {exc}"
-    return reference, f"Reference pose: {reference.num_visible} of 18 joints found."
+        return None, f"No reference: {exc}", pixels
+    line = f"Reference pose: person 1, {reference.num_visible} of 18 joints found."
+    return reference, line, draw_numbered(pixels, people, 1)
 
 
 def live_match(
@@ -117,8 +124,9 @@ def estimate_frame(
         threshold: minimum joint confidence, 0 to 1.
 
     Returns:
-        the annotated frame and the keypoints as JSON
-        ({"people": [{"score", "keypoints": [[x, y, score] x 18]}], "width", "height"}).
+        the annotated frame (people numbered largest first) and the keypoints as JSON
+        ({"people": [{"score", "keypoints": [[x, y, score] x 18]}], "width", "height",
+        "joints": the 18 joint names}).
     """
     if not image:
         raise gr.Error("Please send an image.", print_exception=False)
@@ -127,7 +135,7 @@ def estimate_frame(
         result = estimate(pixels, size=size, threshold=threshold)
     except ValueError as exc:  # InputError included
         raise user_error(exc) from None
-    return draw_poses(pixels, result.people), result.to_dict()
+    return draw_numbered_poses(pixels, result.people), result.to_dict()
 
 
 def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
@@ -141,11 +149,14 @@ def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
             True, label="Either side", info="Also accept the left/right-swapped pose."
         )
         info = gr.Markdown(elem_id="webcam-reference-info")
+        skeleton = cached_image_output(
+            label="Reference skeleton", elem_id="webcam-reference-skeleton", buttons=[]
+        )
     pose_state = gr.State(None)  # the reference Pose, per browser session
     photo.change(
         set_webcam_reference,
         [photo],
-        [pose_state, info],
+        [pose_state, info, skeleton],
         api_name="set_webcam_reference",
         # Browser plumbing (it fills per-session state); programs match with /match_images.
         api_visibility="undocumented",
@@ -157,6 +168,8 @@ def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
 def build_webcam_tab() -> None:
     with gr.Tab("Webcam"):
         gr.Markdown(WEBCAM_HELP)
+        # The camera and the live view come first, so on a phone they are not below
+        # every control.
         with gr.Row():
             with gr.Column():
                 camera = gr.Image(
@@ -170,6 +183,14 @@ def build_webcam_tab() -> None:
                     ),
                     elem_id="webcam-input",
                 )
+            with gr.Column():
+                live = live_image_output(label="Live skeleton", elem_id="webcam-output")
+                status = gr.Textbox(
+                    label="Status", interactive=False, max_lines=1, elem_id="webcam-status"
+                )
+                live_score = gr.Markdown(label="Live similarity", elem_id="webcam-match")
+        with gr.Row():
+            with gr.Column():
                 smooth = gr.Checkbox(
                     value=True,
                     label="Smooth keypoints",
@@ -179,19 +200,17 @@ def build_webcam_tab() -> None:
                     DEFAULT_LIVE_SIZE, "'balanced' keeps up on two cores; 'fast' on fewer."
                 )
                 threshold = threshold_input()
-                either_side, reference_pose = build_live_match_inputs()
             with gr.Column():
-                live = live_image_output(label="Live skeleton", elem_id="webcam-output")
-                status = gr.Textbox(
-                    label="Status", interactive=False, max_lines=1, elem_id="webcam-status"
-                )
-                live_score = gr.Markdown(elem_id="webcam-match")
+                either_side, reference_pose = build_live_match_inputs()
         session = gr.State(None)  # one WebcamSession per browser session
         camera.stream(
             stream_webcam,
             [camera, session, smooth, size, threshold, reference_pose, either_side],
             [live, status, session, live_score],
             api_name="stream_webcam",
+            # A stream cannot be called as the API page would show it (gradio_client has no
+            # streaming input); programs send frames to /estimate_frame instead.
+            api_visibility="undocumented",
             stream_every=0.1,
             time_limit=WEBCAM_TIME_LIMIT,
             concurrency_limit=WEBCAM_STREAMS,

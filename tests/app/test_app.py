@@ -40,13 +40,20 @@ def test_non_image_gets_a_clear_message_and_app_keeps_serving(client, tmp_path):
     assert "Found" in summary
 
 
-def test_estimate_image_returns_every_person_best_first(client):
+def box_area(person: dict) -> float:
+    """Bounding-box area of a JSON person's found joints."""
+    found = [(x, y) for x, y, score in person["keypoints"] if score > 0]
+    xs, ys = [x for x, _ in found], [y for _, y in found]
+    return (max(xs) - min(xs)) * (max(ys) - min(ys))
+
+
+def test_estimate_image_returns_every_person_largest_first(client):
     _, table, json_path, _, summary = client.predict(
         handle_file(str(COCO_DIR / "000000197388.jpg")), "balanced", 0.1, api_name="/estimate_image"
     )
     people = json.loads(Path(json_path).read_text())["people"]
-    scores = [person["score"] for person in people]
-    assert len(people) >= 4 and scores == sorted(scores, reverse=True)
+    areas = [box_area(person) for person in people]
+    assert len(people) >= 4 and areas == sorted(areas, reverse=True)
     assert {row[0] for row in table["data"]} == set(range(1, len(people) + 1))
     assert f"Found {len(people)} people" in summary
 

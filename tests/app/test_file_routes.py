@@ -156,7 +156,8 @@ def test_api_input_url_is_not_fetched_from_inside(app_url):
 
 
 def test_no_temp_files_outside_the_gradio_cache_hold_uploads():
-    """The scratch folder holds only results (keypoints-*, annotated-*), never uploads."""
+    """The scratch folder holds only results (keypoints-*, annotated-*, as files or as
+    folders holding one file named after the upload), never uploads."""
     scratch = Path(tempfile.gettempdir()) / "pose-downloads"
     if not scratch.is_dir():
         pytest.skip("no results written yet")

@@ -67,7 +67,27 @@ def test_match_images_no_person_is_a_clear_error(client, empty_photo):
 
 
 def test_webcam_reference_endpoint(client, empty_photo):
-    info = client.predict(handle_file(str(PHOTO_A)), api_name="/set_webcam_reference")
-    assert info.startswith("Reference pose:") and "of 18 joints found" in info
-    info = client.predict(handle_file(str(empty_photo)), api_name="/set_webcam_reference")
+    info, skeleton = client.predict(handle_file(str(PHOTO_A)), api_name="/set_webcam_reference")
+    assert info.startswith("Reference pose: person 1,") and "of 18 joints found" in info
+    assert Path(skeleton).is_file()  # the photo with its people numbered
+    info, _ = client.predict(handle_file(str(empty_photo)), api_name="/set_webcam_reference")
     assert info.startswith("No reference: No person found in the reference photo")
+
+
+def test_match_images_picks_the_best_pair_by_default_and_says_so(client):
+    crowd = handle_file(str(PHOTO_B))  # five people
+    skier = handle_file(str(PHOTO_A))
+    *_, score, _, _, auto = client.predict(skier, crowd, "normalized", False, 0, 0,
+                                           api_name="/match_images")  # fmt: skip
+    assert auto["auto"] is True and auto["people2"] >= 4
+    assert f"person {auto['person2']} of {auto['people2']} in image 2" in score
+    assert "The pair that matches best" in score
+    # Every fixed choice of person in image 2 scores no higher than the automatic pair.
+    for number in range(1, min(auto["people2"], 6) + 1):
+        try:
+            *_, fixed = client.predict(skier, crowd, "normalized", False, 1, number,
+                                       api_name="/match_images")  # fmt: skip
+        except Exception:  # too few joints shared with that person
+            continue
+        assert fixed["auto"] is False and fixed["person2"] == number
+        assert fixed["similarity"] <= auto["similarity"] + 1e-6

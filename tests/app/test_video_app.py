@@ -26,10 +26,13 @@ def test_estimate_video_endpoint(client, clip):
     path = Path(video["video"] if isinstance(video, dict) else video)
     codec, pix_fmt, count, width, height, rate = probe(path)
     assert (codec, pix_fmt, count, width, height, rate) == ("h264", "yuv420p", 6, 320, 240, 10)
-    assert len(json.loads(Path(json_path).read_text())["frames"]) == 6
+    payload = json.loads(Path(json_path).read_text())
+    assert len(payload["frames"]) == 6
+    assert payload["joints"][:2] == ["nose", "neck"] and len(payload["joints"]) == 18
+    assert payload["output"]["model"] == "int8"  # the video default, built by make setup
     assert Path(csv_path).read_text().startswith("frame,time,person,joint")
-    assert "Annotated 6 frames" in summary
-    assert " on the int8 model." in summary  # the video default, built by make setup
+    assert Path(json_path).name == f"{clip.stem}-keypoints.json"  # named after the clip
+    assert "Annotated 6 frames" in summary and "model" not in summary
 
 
 def test_estimate_video_endpoint_bad_file(client, tmp_path):

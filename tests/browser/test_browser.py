@@ -127,8 +127,7 @@ def test_non_image_upload_shows_the_reason(page, tmp_path):
     bogus = tmp_path / "holiday.jpg"
     bogus.write_text("not really a photo")
     open_tab(page, "Image")
-    upload(page, "image-input", bogus)
-    page.get_by_role("button", name="Estimate").click()
+    upload(page, "image-input", bogus)  # refused at once, before Estimate
     expect(page.get_by_text("not an image we can read").first).to_be_visible(
         timeout=RESULT_TIMEOUT_MS
     )

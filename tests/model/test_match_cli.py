@@ -78,3 +78,12 @@ def test_live_matching_in_the_webcam_stream(monkeypatch):
     assert "differs most at" in score and "wrist" in score
     assert not score.startswith("# 100 %")
     assert ringed.shape == plain.shape and not np.array_equal(ringed, plain)
+
+
+def test_person_zero_matches_the_best_pair_and_says_so():
+    skier, crowd = str(COCO_DIR / "000000000785.jpg"), str(COCO_DIR / "000000197388.jpg")
+    auto = json.loads(run_cli("match", skier, crowd, "--person2", "0", "--json").stdout)
+    assert auto["auto"] is True and auto["person1"] == 1 and 1 <= auto["person2"] <= 5
+    largest = json.loads(run_cli("match", skier, crowd, "--json").stdout)
+    assert largest["auto"] is False and largest["person2"] == 1
+    assert auto["similarity"] >= largest["similarity"]

@@ -76,8 +76,8 @@ def test_multi_person_photos_give_the_labelled_number_of_people(coco, model, nam
     labelled = [annotation for annotation in coco[name] if annotation["num_keypoints"] > 0]
     well_labelled = [annotation for annotation in labelled if annotation["num_keypoints"] >= 10]
     assert len(well_labelled) <= len(result.people) <= len(labelled), name
-    scores = [person.score for person in result.people]
-    assert scores == sorted(scores, reverse=True)
+    areas = [person.area for person in result.people]
+    assert areas == sorted(areas, reverse=True)  # numbered largest first
     matched = set()
     for person in result.people:
         hits = [joints_within_tolerance(person, label, 0.25)[0] for label in labelled]

@@ -1,0 +1,102 @@
+"""One numbering of people: order, drawn numbers, the automatic pair, picking by click."""
+
+import numpy as np
+import pytest
+
+from pose.draw import CHOSEN_BOX, NUMBER_BOX, draw_numbered_poses, draw_numbers
+from pose.match import MatchError, choose_pair, person_at
+from pose.skeleton import Joint
+from pose.types import JOINT_NAMES, Estimate, Pose, number_people
+
+
+def standing(x: float, y: float, height: float, score: float = 0.9, arms: float = 0.0) -> Pose:
+    """A stick person whose neck is at (x, y), ``height`` pixels from neck to ankles;
+    ``arms`` raises the wrists (0 = hanging, 1 = straight up)."""
+    k = np.zeros((18, 3), np.float32)
+    h = height
+    rows = {
+        Joint.NOSE: (x, y - 0.15 * h),
+        Joint.NECK: (x, y),
+        Joint.R_SHOULDER: (x - 0.2 * h, y),
+        Joint.L_SHOULDER: (x + 0.2 * h, y),
+        Joint.R_ELBOW: (x - 0.25 * h, y + 0.25 * h - arms * 0.5 * h),
+        Joint.L_ELBOW: (x + 0.25 * h, y + 0.25 * h - arms * 0.5 * h),
+        Joint.R_WRIST: (x - 0.25 * h, y + 0.5 * h - arms * h),
+        Joint.L_WRIST: (x + 0.25 * h, y + 0.5 * h - arms * h),
+        Joint.R_HIP: (x - 0.1 * h, y + 0.5 * h),
+        Joint.L_HIP: (x + 0.1 * h, y + 0.5 * h),
+        Joint.R_KNEE: (x - 0.1 * h, y + 0.75 * h),
+        Joint.L_KNEE: (x + 0.1 * h, y + 0.75 * h),
+        Joint.R_ANKLE: (x - 0.1 * h, y + h),
+        Joint.L_ANKLE: (x + 0.1 * h, y + h),
+    }
+    for joint, (px, py) in rows.items():
+        k[joint] = (px, py, 0.9)
+    return Pose(k, score=score)
+
+
+def test_people_are_numbered_largest_first_whatever_their_score():
+    small, big, middle = standing(10, 10, 20, 0.9), standing(50, 10, 80, 0.2), standing(90, 10, 40)
+    assert number_people([small, big, middle]) == [big, middle, small]
+
+
+def test_estimate_json_names_its_joints():
+    data = Estimate(people=(standing(50, 20, 40),), width=100, height=100).to_dict()
+    assert data["joints"] == list(JOINT_NAMES)
+    assert data["joints"][:2] == ["nose", "neck"] and len(data["joints"]) == 18
+    assert len(data["people"][0]["keypoints"]) == 18
+
+
+def test_numbers_are_drawn_above_each_person_and_the_chosen_one_is_green():
+    image = np.zeros((200, 300, 3), np.uint8)
+    people = [standing(75, 80, 100), standing(225, 80, 100)]
+    canvas = image.copy()
+    draw_numbers(canvas, people, chosen=2)
+    above = canvas[:60]  # the numbers sit above the noses (y = 65)
+    left, right = above[:, :150].reshape(-1, 3), above[:, 150:].reshape(-1, 3)
+    assert (left == NUMBER_BOX).all(axis=1).any() and not (left == CHOSEN_BOX).all(axis=1).any()
+    assert (right == CHOSEN_BOX).all(axis=1).any()
+    assert canvas[60:].sum() == 0  # nothing drawn over the people themselves
+
+
+def test_track_ids_can_replace_the_numbers():
+    people = [standing(75, 80, 100)]
+    seven, one = np.zeros((200, 300, 3), np.uint8), np.zeros((200, 300, 3), np.uint8)
+    draw_numbers(seven, people, numbers=[7])
+    draw_numbers(one, people)
+    assert not np.array_equal(seven, one)
+    with pytest.raises(ValueError):
+        draw_numbers(one, people, numbers=[1, 2])
+
+
+def test_numbered_poses_draw_skeletons_and_numbers_on_a_copy():
+    image = np.zeros((200, 300, 3), np.uint8)
+    out = draw_numbered_poses(image, [standing(75, 80, 100)])
+    assert image.sum() == 0 and out[:60].sum() > 0 and out[80:].sum() > 0
+
+
+def test_click_picks_the_nearest_person():
+    people = [standing(75, 80, 100), standing(225, 80, 100)]
+    assert person_at(people, 70, 150) == 1
+    assert person_at(people, 290, 10) == 2
+    assert person_at([], 0, 0) is None
+
+
+def test_auto_chooses_the_pair_that_matches_best():
+    pose_a = standing(100, 100, 100, arms=0.0)
+    pose_b = standing(100, 100, 100, arms=1.0)
+    # Image 1: the largest person holds pose A, a smaller one pose B; image 2 only pose B.
+    first = [pose_a, standing(300, 100, 60, arms=1.0)]
+    second = [standing(150, 50, 90, arms=1.0)]
+    auto = choose_pair(first, second)
+    assert (auto.person1, auto.person2, auto.auto) == (2, 1, True)
+    largest = choose_pair(first, second, person1=1, person2=1)
+    assert not largest.auto and largest.result.similarity < auto.result.similarity
+    assert choose_pair([pose_b], [pose_b]).auto is False
+
+
+def test_auto_still_says_which_number_is_wrong():
+    with pytest.raises(MatchError, match="1 to 1, not 3"):
+        choose_pair([standing(0, 0, 50)], [standing(0, 0, 50)], person1=3)
+    with pytest.raises(MatchError, match="No person found in image 2"):
+        choose_pair([standing(0, 0, 50)], [])

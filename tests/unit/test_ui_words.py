@@ -1,0 +1,49 @@
+"""Small pure helpers of the UI: download names, ordinals, the failure message, API docs."""
+
+import gradio as gr
+
+from ui.api_docs import document_parameters
+from ui.components import download_stem, failure_note
+from ui.video import ordinal
+
+
+def test_downloads_are_named_after_the_upload_safely():
+    assert download_stem("/tmp/gradio/abc/My photo (2).JPG") == "My-photo-2"
+    assert download_stem("/tmp/x/../../etc/passwd") == "passwd"
+    assert download_stem(None) == "keypoints"
+    assert download_stem("/tmp/x/###.png", "photo") == "photo"
+    assert len(download_stem("/tmp/" + "a" * 300 + ".jpg")) == 60
+
+
+def test_ordinals_read_as_english():
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 100)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "100th",
+    ]  # fmt: skip
+
+
+def test_a_failure_without_a_kept_message_still_says_what_happened():
+    class Request:
+        session_hash = "never-failed"
+
+    assert failure_note(Request()).startswith("**No result:**")
+
+
+def test_api_info_carries_the_docstring_descriptions():
+    def handler(photo: str, strength: float = 1.0) -> str:
+        """Do a thing.
+
+        Args:
+            photo: the picture to use.
+            strength: how hard to try, 0 to 1.
+        """
+        return photo
+
+    with gr.Blocks() as demo:
+        photo, strength, out = gr.Textbox(label="Photo"), gr.Number(label="S"), gr.Textbox()
+        gr.Button().click(handler, [photo, strength], out, api_name="thing")
+    document_parameters(demo)
+    parameters = demo.get_api_info()["named_endpoints"]["/thing"]["parameters"]
+    assert [p["python_type"]["description"] for p in parameters] == [
+        "the picture to use.",
+        "how hard to try, 0 to 1.",
+    ]
