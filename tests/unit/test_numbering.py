@@ -50,8 +50,8 @@ def test_estimate_json_names_its_joints():
 def test_numbers_are_drawn_above_each_person_and_the_chosen_one_is_green():
     image = np.zeros((200, 300, 3), np.uint8)
     people = [standing(75, 80, 100), standing(225, 80, 100)]
-    canvas = image.copy()
-    draw_numbers(canvas, people, chosen=2)
+    canvas = draw_numbers(image, people, chosen=2)
+    assert image.sum() == 0  # a copy: the input is untouched
     above = canvas[:60]  # the numbers sit above the noses (y = 65)
     left, right = above[:, :150].reshape(-1, 3), above[:, 150:].reshape(-1, 3)
     assert (left == NUMBER_BOX).all(axis=1).any() and not (left == CHOSEN_BOX).all(axis=1).any()
@@ -61,12 +61,11 @@ def test_numbers_are_drawn_above_each_person_and_the_chosen_one_is_green():
 
 def test_track_ids_can_replace_the_numbers():
     people = [standing(75, 80, 100)]
-    seven, one = np.zeros((200, 300, 3), np.uint8), np.zeros((200, 300, 3), np.uint8)
-    draw_numbers(seven, people, numbers=[7])
-    draw_numbers(one, people)
+    blank = np.zeros((200, 300, 3), np.uint8)
+    seven, one = draw_numbers(blank, people, numbers=[7]), draw_numbers(blank, people)
     assert not np.array_equal(seven, one)
     with pytest.raises(ValueError):
-        draw_numbers(one, people, numbers=[1, 2])
+        draw_numbers(blank, people, numbers=[1, 2])
 
 
 def test_numbered_poses_draw_skeletons_and_numbers_on_a_copy():
