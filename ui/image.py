@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import gradio as gr
 import numpy as np
 
@@ -10,7 +13,7 @@ from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
 from pose.media import load_image
 from pose.network import DEFAULT_PRESET
-from pose.plot3d import figure_3d
+from pose.plot3d import figure_from_json
 from pose.pose3d import Person3D, Pose3DError, lift
 from pose.types import Estimate
 from ui.components import (
@@ -47,7 +50,7 @@ def estimate_image(
     threshold: float = DEFAULT_THRESHOLD,
     largest_only: bool = False,
     lift3d: bool = False,
-) -> tuple[np.ndarray, list[list], str, str, str, object]:
+) -> tuple[np.ndarray, list[list], str, str, str]:
     """Find every person in an image, best first.
 
     Args:
@@ -70,26 +73,22 @@ def estimate_image(
         bodies = lift(pixels, result.people, timings=result.timings_ms) if lift3d else None
     except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
-    # The 3D view goes to a gr.State (not part of the API) and is shown by a follow-up event.
-    view = figure_3d(bodies) if bodies and any(bodies) else None
     return (
         draw_poses(pixels, result.people),
         table_rows(result),
         write_download(to_json(result, bodies or ()), ".json"),
         write_download(to_csv(result), ".csv"),
         image_summary(result, bodies),
-        view,
     )
 
 
-def show_view(view) -> dict:
-    """The 3D view, hidden when 3D was not asked for (or no one could be lifted)."""
+def show_view(json_file: str | None, lift3d: bool) -> dict:
+    """The 3D view, drawn from the JSON download the estimate just wrote (so the endpoint's
+    outputs stay as they were); hidden when 3D was not asked for or no one was lifted."""
+    view = None
+    if lift3d and json_file:
+        view = figure_from_json(json.loads(Path(json_file).read_text()))
     return gr.update(value=view, visible=view is not None)
-
-
-def example_estimate(image: str, size: str, threshold: float) -> tuple:
-    """An example click: 2D only, the outputs the cached examples store."""
-    return estimate_image(image, size, threshold)[:5]
 
 
 def build_image_tab() -> None:
@@ -119,7 +118,6 @@ def build_image_tab() -> None:
                 # The label names this output "summary" for API clients (it is not shown).
                 summary = gr.Markdown(label="Summary", elem_id="image-summary")
         view = gr.Plot(label="3D view (drag to turn)", visible=False, elem_id="image-3d-view")
-        view_state = gr.State(None)
         table = gr.Dataframe(
             headers=TABLE_HEADERS, label="Keypoints (pixels)", wrap=True, elem_id="image-table"
         )
@@ -130,10 +128,10 @@ def build_image_tab() -> None:
         run.click(
             estimate_image,
             [image_in, size, threshold, largest_only, lift3d],
-            [*outputs, view_state],
+            outputs,
             api_name="estimate_image",
             concurrency_limit=2,
-        ).then(show_view, view_state, view, api_visibility="private")
+        ).then(show_view, [json_file, lift3d], view, api_visibility="private")
         examples = example_images()
         if examples:
             # Lazy caching: nothing runs at start-up (a Space caches eagerly by default);
@@ -142,7 +140,7 @@ def build_image_tab() -> None:
                 [[path, DEFAULT_PRESET, DEFAULT_THRESHOLD] for path in examples],
                 inputs=[image_in, size, threshold],
                 outputs=outputs,
-                fn=example_estimate,
+                fn=estimate_image,
                 cache_examples=True,
                 cache_mode="lazy",
                 label="Examples (click one)",
