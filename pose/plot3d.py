@@ -14,6 +14,7 @@ import numpy as np
 
 from pose.landmarks import CONNECTIONS, LANDMARK_COLORS, Landmark
 from pose.pose3d import Person3D
+from pose.skeleton import Joint
 
 # Below this visibility a landmark's place is the model's guess: drawn, but listed as hidden.
 SEEN = 0.5
@@ -23,24 +24,26 @@ def _hex(colour: tuple[int, int, int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*colour)
 
 
-def scene_offsets(bodies: Sequence[Person3D]) -> np.ndarray:
-    """(N, 3) metres to add to each person so they stand side by side as in the photo: each
-    one's hip centre's x in pixels divided by their own pixels per metre (fitted on their
-    landmarks' x, y), relative to the people's mean. Hips stay at one height, and depth is
-    not known between people: those stay 0."""
-    if not bodies:
-        return np.zeros((0, 3))
+def scene_offsets(pairs: Sequence[tuple[np.ndarray, np.ndarray, float]]) -> np.ndarray:
+    """(N, 3) metres to add to each person so they stand side by side as in the photo.
+
+    ``pairs``: per person, the same points in metres (K, 2) and in image pixels (K, 2), and
+    the hips' x in pixels. Each person's hip x is divided by their own pixels per metre
+    (fitted on those points), relative to the people's mean. Hips stay at one height, and
+    depth is not known between people: those stay 0.
+    """
+    offsets = np.zeros((len(pairs), 3))
+    if not pairs:
+        return offsets
     places = []
-    for body in bodies:
-        metres = body.landmarks[:, :2].astype(np.float64)
-        pixels = body.image_landmarks[:, :2].astype(np.float64)
+    for metres, pixels, hips_x in pairs:
+        metres = np.asarray(metres, dtype=np.float64)
+        pixels = np.asarray(pixels, dtype=np.float64)
         spread = np.linalg.norm(metres - metres.mean(axis=0), axis=1).mean()
         pixel_spread = np.linalg.norm(pixels - pixels.mean(axis=0), axis=1).mean()
         per_metre = pixel_spread / spread if spread > 1e-6 else 1.0
-        hips = pixels[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
-        places.append(hips[0] / max(per_metre, 1e-6))
+        places.append(hips_x / max(per_metre, 1e-6))
     places = np.asarray(places)
-    offsets = np.zeros((len(bodies), 3))
     offsets[:, 0] = places - places.mean()
     return offsets
 
@@ -48,22 +51,56 @@ def scene_offsets(bodies: Sequence[Person3D]) -> np.ndarray:
 def figure_3d(bodies: Sequence[Person3D | None], labels: Sequence[str] | None = None):
     """A ``plotly.graph_objects.Figure`` of every lifted person (None entries are skipped;
     ``labels`` name them in the hover text, default "person 1", ...)."""
-    import plotly.graph_objects as go  # only the 3D view needs Plotly
-
     labels = list(labels) if labels else [f"person {i}" for i in range(1, len(bodies) + 1)]
     shown = [(label, body) for label, body in zip(labels, bodies, strict=True) if body]
-    offsets = scene_offsets([body for _, body in shown])
+    hips = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+    pairs = [(body.landmarks[:, :2], body.image_landmarks[:, :2],
+              float(body.image_landmarks[hips, 0].mean())) for _, body in shown]  # fmt: skip
+    return _figure([(label, body.landmarks) for label, body in shown], scene_offsets(pairs))
+
+
+def figure_from_json(payload: dict):
+    """The same figure from an estimate's JSON (``pose.export.estimate_dict`` with 3D): each
+    person's ``landmarks3d``, placed by their ``joints3d`` against their 2D ``keypoints``.
+    None when no person has 3D landmarks."""
+    shown, pairs = [], []
+    for number, person in enumerate(payload.get("people", []), start=1):
+        if not person.get("landmarks3d"):
+            continue
+        joints = np.asarray(person["joints3d"], dtype=np.float64)
+        keypoints = np.asarray(
+            [[np.nan, np.nan, 0.0] if row[0] is None else row for row in person["keypoints"]],
+            dtype=np.float64,
+        )
+        found = keypoints[:, 2] > 0
+        if found.sum() < 2:
+            continue
+        hips = [Joint.R_HIP, Joint.L_HIP]
+        hips_x = (
+            float(np.nanmean(keypoints[hips, 0]))
+            if found[hips].any()
+            else float(np.nanmean(keypoints[found, 0]))
+        )
+        shown.append((f"person {number}", np.asarray(person["landmarks3d"], dtype=np.float64)))
+        pairs.append((joints[found, :2], keypoints[found, :2], hips_x))
+    return _figure(shown, scene_offsets(pairs)) if shown else None
+
+
+def _figure(people: Sequence[tuple[str, np.ndarray]], offsets: np.ndarray):
+    """Build the figure: ``people`` as (label, landmarks (33, >=3) metres), ``offsets`` (N, 3)."""
+    import plotly.graph_objects as go  # only the 3D view needs Plotly
+
     figure = go.Figure()
     by_colour: dict[str, list[list[float | None]]] = {}
-    for (label, body), offset in zip(shown, offsets, strict=True):
-        xyz = body.landmarks[:, :3].astype(np.float64) + offset
+    for (label, landmarks), offset in zip(people, offsets, strict=True):
+        xyz = np.asarray(landmarks, dtype=np.float64)[:, :3] + offset
         # Plot axes: x right, y away from the camera (the model's z), z up (minus its y).
         plot = np.column_stack([xyz[:, 0], xyz[:, 2], -xyz[:, 1]])
         for start, end in CONNECTIONS:
             lines = by_colour.setdefault(_hex(LANDMARK_COLORS[end]), [[], [], []])
             for axis in range(3):
                 lines[axis] += [float(plot[start, axis]), float(plot[end, axis]), None]
-        visibility = body.landmarks[:, 3]
+        visibility = np.asarray(landmarks, dtype=np.float64)[:, 3]
         figure.add_trace(
             go.Scatter3d(
                 # Plain lists: Plotly would send NumPy arrays as base64 typed arrays, which the

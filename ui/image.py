@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import gradio as gr
 from gradio.utils import get_upload_folder
@@ -12,7 +14,7 @@ from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
 from pose.media import load_image, write_png_atomically
 from pose.network import DEFAULT_PRESET
-from pose.plot3d import figure_3d
+from pose.plot3d import figure_from_json
 from pose.pose3d import Person3D, Pose3DError, lift
 from pose.types import Estimate
 from ui.components import (
@@ -63,7 +65,7 @@ def estimate_image(
     threshold: float = DEFAULT_THRESHOLD,
     largest_only: bool = False,
     lift3d: bool = False,
-) -> tuple[str, list[list], str, str, str, object]:
+) -> tuple[str, list[list], str, str, str]:
     """Find every person in an image; people are numbered largest first everywhere.
 
     Args:
@@ -88,8 +90,6 @@ def estimate_image(
         bodies = lift(pixels, result.people, timings=result.timings_ms) if lift3d else None
     except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
-    # The 3D view goes to a gr.State (not part of the API) and is shown by a follow-up event.
-    view = figure_3d(bodies) if bodies and any(bodies) else None
     stem = download_stem(image, "photo")
     # Encoded here rather than by Gradio after we return, so the time said is all of it.
     drawn = draw_numbered_poses(pixels, result.people)
@@ -100,18 +100,16 @@ def estimate_image(
         write_download(to_json(result, bodies or ()), ".json", name=f"{stem}-keypoints.json"),
         write_download(to_csv(result), ".csv", name=f"{stem}-keypoints.csv"),
         image_summary(result, time.perf_counter() - started, bodies),
-        view,
     )
 
 
-def show_view(view) -> dict:
-    """The 3D view, hidden when 3D was not asked for (or no one could be lifted)."""
+def show_view(json_file: str | None, lift3d: bool) -> dict:
+    """The 3D view, drawn from the JSON download the estimate just wrote (so the endpoint's
+    outputs stay as they were); hidden when 3D was not asked for or no one was lifted."""
+    view = None
+    if lift3d and json_file:
+        view = figure_from_json(json.loads(Path(json_file).read_text()))
     return gr.update(value=view, visible=view is not None)
-
-
-def example_estimate(image: str, size: str, threshold: float) -> tuple:
-    """An example click: 2D only, the outputs the cached examples store."""
-    return estimate_image(image, size, threshold)[:5]
 
 
 def build_image_tab() -> None:
@@ -141,7 +139,6 @@ def build_image_tab() -> None:
                 # The label names this output "summary" for API clients (it is not shown).
                 summary = gr.Markdown(label="Summary", elem_id="image-summary")
         view = gr.Plot(label="3D view (drag to turn)", visible=False, elem_id="image-3d-view")
-        view_state = gr.State(None)
         table = gr.Dataframe(
             headers=TABLE_HEADERS,
             label="Keypoints (pixels)",
@@ -158,12 +155,12 @@ def build_image_tab() -> None:
         run_event = run.click(
             estimate_image,
             [image_in, size, threshold, largest_only, lift3d],
-            [*outputs, view_state],
+            outputs,
             api_name="estimate_image",
             concurrency_limit=2,
             show_progress_on=[summary],  # one place for progress and errors, not five
         )
-        run_event.then(show_view, view_state, view, api_visibility="private")
+        run_event.then(show_view, [json_file, lift3d], view, api_visibility="private")
         clear_on_failure(run_event, [*outputs, view], summary)
         # A file that is no image is refused on upload, with the message Estimate gives.
         upload_event = image_in.upload(
@@ -183,7 +180,7 @@ def build_image_tab() -> None:
                 [[path, DEFAULT_PRESET, DEFAULT_THRESHOLD] for path in examples],
                 inputs=[image_in, size, threshold],
                 outputs=outputs,
-                fn=example_estimate,
+                fn=estimate_image,
                 cache_examples=True,
                 cache_mode="lazy",
                 label="Examples (click one)",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pose.landmarks import CONNECTIONS, LANDMARK_COLORS, Landmark
-from pose.plot3d import figure_3d, scene_offsets
+from pose.plot3d import figure_3d, figure_from_json, scene_offsets
 from pose.pose3d import Crop, Person3D
 from pose.skeleton import JOINT_COLORS, Joint
 
@@ -39,11 +39,37 @@ def test_figure_has_each_person_coloured_as_in_2d_and_up_is_up():
     assert figure.layout.scene.aspectmode == "data"
 
 
+def pair(body: Person3D) -> tuple:
+    return body.landmarks[:, :2], body.image_landmarks[:, :2], body.crop.centre[0]
+
+
 def test_people_stand_apart_as_in_the_photo():
     near, far = person(100, pixels_per_metre=200), person(500, pixels_per_metre=100)
-    offsets = scene_offsets([near, far])
+    offsets = scene_offsets([pair(near), pair(far)])
     assert offsets[:, 1:] == pytest.approx(np.zeros((2, 2)))
     # 100 px at 200 px/m is 0.5 m; 500 px at 100 px/m is 5 m: 4.5 m apart, centred.
     assert offsets[1, 0] - offsets[0, 0] == pytest.approx(4.5, rel=0.1)
     assert offsets[:, 0].sum() == pytest.approx(0.0, abs=1e-9)
     assert scene_offsets([]).shape == (0, 3)
+
+
+def test_the_view_can_be_drawn_from_the_json_download():
+    bodies = [person(100), person(500, pixels_per_metre=100)]
+    people = []
+    for body in bodies:
+        keypoints = np.zeros((18, 3))
+        keypoints[:, :2] = body.pixels.keypoints[:, :2]
+        keypoints[:, 2] = 0.8
+        entry = {"score": 1.0, "keypoints": keypoints.tolist()}
+        entry.update(body.to_dict())
+        people.append(entry)
+    people.append({"score": 0.1, "keypoints": [[None, None, 0.0]] * 18, "landmarks3d": None})
+    from_json = figure_from_json({"people": people, "width": 640, "height": 480})
+    direct = figure_3d(bodies)
+    markers = [[t for t in figure.data if t.mode == "markers"] for figure in (from_json, direct)]
+    assert [t.name for t in markers[0]] == ["person 1", "person 2"]
+    for a, b in zip(*markers, strict=True):
+        # The same landmarks; placed a little differently (joints, not landmarks, set the scale).
+        assert np.allclose(np.diff(a.x), np.diff(b.x), atol=1e-3)
+        assert np.allclose(a.z, b.z, atol=1e-3)
+    assert figure_from_json({"people": people[2:]}) is None
