@@ -61,7 +61,7 @@ def folder_bytes(folder: Path) -> int:
 class Server:
     """``python app.py`` on loopback with a private Gradio cache; stopped on exit."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, root: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.cache = scratch / "gradio-cache"
@@ -75,7 +75,7 @@ class Server:
         )
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, "app.py"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT
             )
         self.handle = psutil.Process(self.process.pid)
 
