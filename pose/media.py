@@ -85,11 +85,14 @@ def load_image(source: str | os.PathLike | bytes | np.ndarray | Image.Image) -> 
 def load_frame(frame: str | os.PathLike | bytes | np.ndarray | Image.Image) -> np.ndarray:
     """A live (webcam) frame -> RGB uint8 (H, W, 3), checked like an uploaded image.
 
-    Frames come as the file or the ``data:`` URL the browser sent (:func:`data_url_bytes`),
-    checked before decoding, or as an already decoded array (grey, RGB or RGBA, any numeric
-    dtype), checked by :func:`validate_array`. The same limits and messages as the Image
-    tab; encoded frames are also held to :data:`MAX_FRAME_BYTES`.
+    Frames come encoded (a file, bytes, or the ``data:`` URL the browser sent, see
+    :func:`data_url_bytes`) and are checked before decoding, or as an already decoded array
+    (grey, RGB or RGBA, any numeric dtype) checked by :func:`validate_array`. The same
+    limits and messages as the Image tab; encoded frames are also held to
+    :data:`MAX_FRAME_BYTES`.
     """
+    if isinstance(frame, str) and frame.startswith("data:"):
+        frame = data_url_bytes(frame)
     if isinstance(frame, bytes) and len(frame) > MAX_FRAME_BYTES:
         raise InputError(
             f"The frame is {len(frame) / 1e6:.1f} MB; a live frame may be at most "

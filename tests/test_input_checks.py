@@ -163,6 +163,7 @@ def test_data_urls_decode_and_bad_ones_never_quote_the_data():
     png = _png(np.full((20, 20, 3), 7, np.uint8))
     url = "data:image/png;base64," + base64.b64encode(png).decode()
     assert data_url_bytes(url) == png
+    assert load_frame(url).shape == (20, 20, 3)
     secret = "QUJDREVGR0hJSktMTU5PUA"
     for bad in (f"data:image/png;base64,{secret}!!", f"http://x/{secret}", secret):
         with pytest.raises(InputError) as caught:
