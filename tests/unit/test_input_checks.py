@@ -5,16 +5,10 @@ or lose frames midway, and numbers sent as anything. Media is made here, in memo
 from __future__ import annotations
 
 import base64
-import io
-import struct
-from fractions import Fraction
-from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 import pytest
-from PIL import Image
 
 import pose.video
 from pose.media import (
@@ -26,31 +20,7 @@ from pose.media import (
     number_input,
 )
 from pose.video import ReadStats, iter_frames, open_video
-
-
-def _jpeg(height: int = 64, width: int = 64, **options) -> bytes:
-    rng = np.random.default_rng(height * width)
-    image = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
-    buffer = io.BytesIO()
-    mode = options.pop("mode", "RGB")
-    image.convert(mode).save(buffer, "JPEG", **options)
-    return buffer.getvalue()
-
-
-def _claiming(data: bytes, width: int, height: int) -> bytes:
-    """``data`` (a baseline JPEG) with its frame header rewritten to claim ``width`` x
-    ``height``: the data then ends long before the picture does."""
-    patched = bytearray(data)
-    start = patched.find(b"\xff\xc0")
-    struct.pack_into(">HH", patched, start + 5, height, width)
-    return bytes(patched)
-
-
-def _png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, "PNG")
-    return buffer.getvalue()
-
+from tests.helpers.hostile import claiming, jpeg, mjpeg_clip, png
 
 # ----------------------------------------------------------------------- JPEG truncation
 
@@ -58,7 +28,7 @@ def _png(array: np.ndarray) -> bytes:
 def test_a_jpeg_that_only_claims_to_be_large_is_refused_as_truncated(tmp_path):
     """Issue 20, item 4: a 2 KB file whose header says 7000x7000 was decoded to 49 MP of
     grey. Refused as truncated, as bytes and as a file."""
-    claim = _claiming(_jpeg(), 7000, 7000)
+    claim = claiming(jpeg(), 7000, 7000)
     assert len(claim) < 20_000
     with pytest.raises(InputError, match=r"truncated: its header says 7000x7000"):
         load_image(claim)
@@ -72,7 +42,7 @@ def test_a_jpeg_that_only_claims_to_be_large_is_refused_as_truncated(tmp_path):
 def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_refused(progressive):
     """libjpeg only warns ("premature end of data segment") and fills the rest with grey;
     Pillow hides the warning. Without the end marker Pillow already refused it."""
-    data = _jpeg(400, 600, progressive=progressive)
+    data = jpeg(400, 600, progressive=progressive)
     with pytest.raises(InputError, match="truncated"):
         load_image(data[: len(data) * 2 // 3] + b"\xff\xd9")
     with pytest.raises(InputError, match="truncated"):
@@ -91,7 +61,7 @@ def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_refused(progressive):
     ids=["baseline", "progressive", "grey", "cmyk", "444"],
 )
 def test_complete_jpegs_of_every_kind_still_load(options):
-    data = _jpeg(120, 90, **options)
+    data = jpeg(120, 90, **options)
     assert load_image(data).shape == (120, 90, 3)
     # Two images in one file (MPO, as some cameras write) and bytes after the end marker.
     assert load_image(data + data).shape == (120, 90, 3)
@@ -103,7 +73,7 @@ def test_complete_jpegs_of_every_kind_still_load(options):
 
 def test_a_huge_live_frame_is_refused_from_its_header():
     """Issue 20, item 1: a 12000x12000 JPEG frame was decoded and processed for 47 s."""
-    frame = _claiming(_jpeg(), 12000, 12000)
+    frame = claiming(jpeg(), 12000, 12000)
     with pytest.raises(InputError, match=r"12000x12000 pixels \(144 MP\); the limit is 50 MP"):
         load_frame(frame)
 
@@ -143,8 +113,8 @@ def test_unusable_live_arrays_get_the_image_tabs_messages(frame, message):
 
 
 def test_encoded_live_frames_grey_and_rgba_pngs():
-    grey = _png(np.full((48, 64), 90, np.uint8))
-    rgba = _png(np.zeros((48, 64, 4), np.uint8))  # transparent: composited on white
+    grey = png(np.full((48, 64), 90, np.uint8))
+    rgba = png(np.zeros((48, 64, 4), np.uint8))  # transparent: composited on white
     assert load_frame(grey).shape == (48, 64, 3)
     assert load_frame(rgba)[0, 0].tolist() == [255, 255, 255]
 
@@ -160,9 +130,9 @@ def test_an_oversized_encoded_frame_is_refused_before_decoding(tmp_path):
 
 
 def test_data_urls_decode_and_bad_ones_never_quote_the_data():
-    png = _png(np.full((20, 20, 3), 7, np.uint8))
-    url = "data:image/png;base64," + base64.b64encode(png).decode()
-    assert data_url_bytes(url) == png
+    data = png(np.full((20, 20, 3), 7, np.uint8))
+    url = "data:image/png;base64," + base64.b64encode(data).decode()
+    assert data_url_bytes(url) == data
     assert load_frame(url).shape == (20, 20, 3)
     secret = "QUJDREVGR0hJSktMTU5PUA"
     for bad in (f"data:image/png;base64,{secret}!!", f"http://x/{secret}", secret):
@@ -196,29 +166,11 @@ def test_whole_numbers_and_long_inputs_are_cut_in_the_message():
 # ----------------------------------------------------------------------- videos
 
 
-def _mjpeg_clip(path: Path, sizes: list[tuple[int, int]], fps: int = 10) -> Path:
-    """An MJPEG AVI whose frame ``i`` is ``sizes[i]`` (w, h): JPEGs muxed as packets, so
-    each carries its own size (as in a spliced clip)."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("mjpeg", rate=fps)
-        stream.width, stream.height = sizes[0]
-        stream.pix_fmt = "yuvj420p"
-        for index, (width, height) in enumerate(sizes):
-            image = np.full((height, width, 3), (index * 9) % 256, np.uint8)
-            cv2.circle(image, (width // 2, height // 2), min(width, height) // 3, (250, 40, 40), -1)
-            packet = av.Packet(cv2.imencode(".jpg", image)[1].tobytes())
-            packet.stream = stream
-            packet.pts = packet.dts = index
-            packet.time_base = Fraction(1, fps)
-            container.mux(packet)
-    return path
-
-
 def test_a_frame_beyond_the_side_limit_midway_is_refused(tmp_path, monkeypatch):
     """Issue 20, item 3: the limit was checked on the first frame only. (Limits lowered so
     the clip stays small; the code path is the same.)"""
     monkeypatch.setattr(pose.video, "MAX_SIDE", 100)
-    path = _mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 5 + [(160, 40)] * 2)
+    path = mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 5 + [(160, 40)] * 2)
     container, info = open_video(path)
     with container, pytest.raises(InputError, match=r"frame 6 is 160x40 pixels; the limit is 100"):
         list(iter_frames(container, info))
@@ -227,7 +179,7 @@ def test_a_frame_beyond_the_side_limit_midway_is_refused(tmp_path, monkeypatch):
 def test_a_frame_beyond_the_pixel_limit_is_refused_by_the_decoder(tmp_path, monkeypatch):
     """Frames over MAX_FRAME_PIXELS never reach memory: FFmpeg refuses them (max_pixels)."""
     monkeypatch.setattr(pose.video, "MAX_FRAME_PIXELS", 64 * 48)
-    path = _mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 5 + [(96, 96)] * 2)
+    path = mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 5 + [(96, 96)] * 2)
     container, info = open_video(path)
     seen = []
     with container, pytest.raises(InputError, match=r"after frame 5 is over .* every frame"):
@@ -263,7 +215,7 @@ def test_lost_frames_are_counted(tmp_path, codec, suffix):
     assert 50 < len(kept) < 95
     assert stats.lost == 100 - len(kept)
     # A clean clip loses nothing.
-    clean = _mjpeg_clip(tmp_path / "clean.avi", [(64, 48)] * 6)
+    clean = mjpeg_clip(tmp_path / "clean.avi", [(64, 48)] * 6)
     container, info = open_video(clean)
     stats = ReadStats()
     with container:

@@ -9,12 +9,12 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from test_input_checks import _claiming, _jpeg, _mjpeg_clip
 
 import pose.video
 from pose.media import InputError
 from pose.stream import WebcamSession
 from pose.video import process_video
+from tests.helpers.hostile import claiming, jpeg, mjpeg_clip
 
 
 @pytest.mark.parametrize("form", ["grey-array", "rgba-array", "grey-png", "jpeg"])
@@ -27,7 +27,7 @@ def test_a_session_takes_live_frames_in_any_form(model, form):
         "grey-array": grey,
         "rgba-array": np.dstack([grey, grey, grey, grey]),
         "grey-png": buffer.getvalue(),
-        "jpeg": _jpeg(48, 64),
+        "jpeg": jpeg(48, 64),
     }[form]
     live = WebcamSession().process(frame, model=model, size="fast")
     assert live.display.shape == (48, 64, 3) and live.frame_number == 1
@@ -36,13 +36,13 @@ def test_a_session_takes_live_frames_in_any_form(model, form):
 def test_a_session_refuses_a_huge_frame_before_the_model_runs(model):
     session = WebcamSession()
     with pytest.raises(InputError, match="12000x12000"):
-        session.process(_claiming(_jpeg(), 12000, 12000), model=model)
+        session.process(claiming(jpeg(), 12000, 12000), model=model)
     assert session.frames == 0
 
 
 def test_a_video_growing_past_the_limit_stops_cleanly(tmp_path, model, monkeypatch):
     monkeypatch.setattr(pose.video, "MAX_SIDE", 100)
-    path = _mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 12 + [(160, 40)] * 2)
+    path = mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 12 + [(160, 40)] * 2)
     output = tmp_path / "out.mp4"
     with pytest.raises(InputError, match=r"frame 13 is 160x40 pixels"):
         process_video(path, output, model=model, size="fast")
@@ -50,7 +50,7 @@ def test_a_video_growing_past_the_limit_stops_cleanly(tmp_path, model, monkeypat
 
 
 def test_a_video_reports_its_lost_frames(tmp_path, model):
-    path = _mjpeg_clip(tmp_path / "clip.avi", [(64, 48)] * 30)
+    path = mjpeg_clip(tmp_path / "clip.avi", [(64, 48)] * 30)
     data = bytearray(path.read_bytes())
     start, end = len(data) * 4 // 10, len(data) * 6 // 10
     data[start:end] = bytes(end - start)
