@@ -148,10 +148,39 @@ def outcome(call: Callable[[], object]) -> tuple[str, float]:
     started = time.perf_counter()
     try:
         result = call()
-        text = "ok: " + str(result)[:60]
+        shown = result[-1] if isinstance(result, (list, tuple)) else result  # the summary
+        text = "ok: " + str(shown)[:300]
     except Exception as exc:  # what the client is told
         text = f"error: {str(exc).strip()}"
     return " ".join(text.split()), time.perf_counter() - started
+
+
+def raw_call(server: Server, path: str) -> str:
+    """/estimate_image over plain HTTP with a file argument naming ``path`` on the server
+    (gradio_client would upload a local file of that name instead)."""
+    file_data = {"path": path, "meta": {"_type": "gradio.FileData"}}
+    start = httpx.post(
+        server.url + "gradio_api/call/estimate_image",
+        json={"data": [file_data, "balanced", 0.1, False]},
+        timeout=30,
+    )
+    if start.status_code != 200:
+        detail = start.json().get("detail")
+        messages = [item.get("message") for item in detail] if isinstance(detail, list) else detail
+        raise RuntimeError(f"HTTP {start.status_code}: {messages}")
+    event_id = start.json()["event_id"]
+    event = payload = ""
+    with httpx.stream(
+        "GET", server.url + f"gradio_api/call/estimate_image/{event_id}", timeout=120
+    ) as response:
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                payload = line.split(":", 1)[1].strip()
+    if event == "error":
+        raise RuntimeError(payload or "Error")
+    return payload[:100]
 
 
 def stream_frame(server: Server, frame: bytes, mime: str = "image/jpeg") -> str:
@@ -176,7 +205,7 @@ def stream_frame(server: Server, frame: bytes, mime: str = "image/jpeg") -> str:
     }
     joined = httpx.post(server.url + "gradio_api/queue/join", json=body, timeout=30)
     if joined.status_code != 200:
-        return f"error: HTTP {joined.status_code} {joined.text[:100]}"
+        raise RuntimeError(f"HTTP {joined.status_code} {joined.text[:100]}")
     event_id = joined.json()["event_id"]
     try:
         with httpx.stream(
@@ -189,11 +218,11 @@ def stream_frame(server: Server, frame: bytes, mime: str = "image/jpeg") -> str:
                 if message.get("msg") in ("process_streaming", "process_completed"):
                     output = message.get("output", {})
                     if not message.get("success", True) or "error" in output:
-                        return f"error: {output.get('error')}"
-                    return "ok: frame annotated"
+                        raise RuntimeError(output.get("error"))
+                    return "frame annotated"
     finally:
         httpx.post(server.url + f"gradio_api/stream/{event_id}/close", timeout=10)
-    return "error: no answer"
+    raise RuntimeError("no answer")
 
 
 # --------------------------------------------------------------------------- sections
@@ -246,16 +275,8 @@ def section_bad(scratch: Path) -> bool:
             ("text file named .jpg", "/estimate_image", image(text)),
             ("threshold 'abc'", "/estimate_image", image(good, threshold="abc")),
             ("threshold [0.5]", "/estimate_image", image(good, threshold=[0.5])),
-            (
-                "server path /etc/passwd",
-                "/estimate_image",
-                lambda: client.predict(
-                    {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}},
-                    "balanced",
-                    0.1,
-                    api_name="/estimate_image",
-                ),
-            ),
+            ("server path /etc/passwd", "HTTP /call", lambda: raw_call(server, "/etc/passwd")),
+            ("server path ../../app.py", "HTTP /call", lambda: raw_call(server, "../../app.py")),
             ("JPEG claiming 7000x7000", "/estimate_frame", image(claim, api="/estimate_frame")),
             ("frame 12000x12000 header", "stream", lambda: stream_frame(server, huge_header)),
             ("grey PNG frame", "stream", lambda: stream_frame(server, grey, "image/png")),
@@ -278,8 +299,11 @@ def section_bad(scratch: Path) -> bool:
     for name, endpoint, text_out, seconds, rss in rows:
         print(f"| {name} | {endpoint} | {text_out[:150]} | {seconds:.2f} | {rss:.0f} |")
         failed |= any(marker.strip() in text_out for marker in GENERIC) or text_out == "error:"
-    leaked = "base64," in log_text or "Traceback" in log_text
+    suspect = [line for line in log_text.splitlines() if "base64," in line or "Traceback" in line]
+    leaked = bool(suspect)
     print(f"\nserver log: {len(log_text.splitlines())} lines; base64 data or tracebacks: {leaked}")
+    for line in suspect[:3]:
+        print(f"    {line[:160]}")
     return not failed and not leaked
 
 

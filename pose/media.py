@@ -59,18 +59,22 @@ class InputError(ValueError):
 # --- Images -----------------------------------------------------------------------------
 
 
-def load_image(source: str | os.PathLike | bytes | np.ndarray | Image.Image) -> np.ndarray:
+def load_image(
+    source: str | os.PathLike | bytes | np.ndarray | Image.Image, name: str | None = None
+) -> np.ndarray:
     """Read an image from a path, bytes, PIL image or array -> RGB uint8 (H, W, 3).
 
     The pixel limit is checked from the header, before any pixel is decoded. EXIF
     orientation is applied; grey, 16-bit, palette, RGBA and CMYK images are converted
-    (transparency composited on white). Raises :class:`InputError` for anything unusable.
+    (transparency composited on white). Raises :class:`InputError` for anything unusable;
+    messages name the file, or ``name`` ("The upload" for bytes).
     """
     if isinstance(source, np.ndarray):
         return validate_array(source)
     if isinstance(source, Image.Image):
         return _decode(source, "The image")
-    name, stream = _stream(source)
+    found_name, stream = _stream(source)
+    name = name or found_name
     image = _open(stream, name)
     with image:
         if image.format in ("JPEG", "MPO"):
@@ -105,7 +109,7 @@ def load_frame(frame: str | os.PathLike | bytes | np.ndarray | Image.Image) -> n
                 f"The frame is {path.stat().st_size / 1e6:.1f} MB; a live frame may be at "
                 f"most {MAX_FRAME_BYTES / 1e6:.0f} MB. Send camera frames, or use the Image tab."
             )
-    return load_image(frame)
+    return load_image(frame, "The frame" if isinstance(frame, bytes) else None)
 
 
 def data_url_bytes(url: str) -> bytes:

@@ -13,6 +13,7 @@ from pose.network import DEFAULT_PRESET
 from pose.types import Estimate
 from ui.components import (
     cached_image_output,
+    checked_threshold,
     example_images,
     image_path_input,
     size_input,
@@ -53,6 +54,7 @@ def estimate_image(
     """
     if not image:
         raise gr.Error("Please upload an image first.", print_exception=False)
+    threshold = checked_threshold(threshold)
     try:
         pixels = load_image(image)
         result = estimate(pixels, size=size, threshold=threshold, largest_only=largest_only)

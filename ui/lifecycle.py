@@ -56,20 +56,20 @@ def _remove(path: Path, keep_dirs: set[Path]) -> bool:
     return True
 
 
-def delete_app_files(demo: gr.Blocks) -> int:
+def delete_app_files(demo: gr.Blocks, scratch: Path | None = None) -> int:
     """Delete the app's uploads and results in Gradio's cache and this process's tracked
-    downloads; returns how many files went. Example files Gradio keeps are left."""
-    from ui.server import DOWNLOADS  # the scratch folder; imported late (ui.server imports us)
-
-    keep: set[str] = set()
-    for block in demo.blocks.values():
-        keep.update(getattr(block, "keep_in_cache", set()))
+    downloads (in ``scratch``); returns how many files went. The copies of the example
+    files go too (Gradio keeps them while serving; the next start copies them again);
+    the folders ``scratch`` and Gradio's cache themselves stay."""
     files = {Path(file) for files in demo.temp_file_sets for file in list(files)}
-    files = {file for file in files if str(file) not in keep}
+    for block in demo.blocks.values():
+        files.update(Path(file) for file in getattr(block, "keep_in_cache", ()))
     with _written_lock:
         files |= _written
         _written.clear()
-    keep_dirs = {DOWNLOADS, Path(gr.utils.get_cache_folder()), Path(demo.GRADIO_CACHE)}
+    keep_dirs = {Path(gr.utils.get_upload_folder()), Path(demo.GRADIO_CACHE)}
+    if scratch is not None:
+        keep_dirs.add(Path(scratch))
     return sum(_remove(file, keep_dirs) for file in sorted(files))
 
 
@@ -82,7 +82,7 @@ def _wait_for_jobs(demo: gr.Blocks, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def serve_until_stopped(demo: gr.Blocks) -> None:
+def serve_until_stopped(demo: gr.Blocks, scratch: Path | None = None) -> None:
     """Block until SIGTERM or SIGINT (Ctrl-C), then stop cleanly: refuse new work, let
     running jobs end (they check :data:`STOPPING`), close the server, delete the app's
     files, and return. A second signal during the stop ends the process at once."""
@@ -101,7 +101,7 @@ def serve_until_stopped(demo: gr.Blocks) -> None:
     STOPPING.set()
     _wait_for_jobs(demo, STOP_GRACE_S)
     demo.close(verbose=False)
-    deleted = delete_app_files(demo)
+    deleted = delete_app_files(demo, scratch)
     log.info("stopped; deleted %d files", deleted)
     sys.stdout.flush()
 

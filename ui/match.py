@@ -8,9 +8,15 @@ import numpy as np
 from pose.estimate import estimate
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import WORST_BELOW, Match, match, pick_person, rank_by_size
-from pose.media import load_image
+from pose.media import load_image, number_input
 from pose.overlay import draw_numbered, draw_overlay
-from ui.components import cached_image_output, example_pairs, image_path_input, user_error
+from ui.components import (
+    cached_image_output,
+    checked_by_handler,
+    example_pairs,
+    image_path_input,
+    user_error,
+)
 
 MATCH_HELP = """
 Compare the poses in two photos (upload, example, or a webcam snapshot) and press
@@ -68,7 +74,10 @@ def match_images(
     if not image1 or not image2:
         raise gr.Error("Please provide both images.", print_exception=False)
     try:
-        numbers = (int(person1 or 1), int(person2 or 1))
+        numbers = tuple(
+            int(number_input(value or 1, f"The person number in image {n}", 1, 999, whole=True))
+            for n, value in ((1, person1), (2, person2))
+        )
         photos, ranked, chosen = [], [], []
         for path, number, label in zip(
             (image1, image2), numbers, ("image 1", "image 2"), strict=True
@@ -109,15 +118,19 @@ def build_match_tab() -> None:
                     label="Image 1 (reference)", webcam_options=webcam, elem_id="match-image-1",
                     **snapshot,
                 )  # fmt: skip
-                person1 = gr.Number(
-                    1, label="Person in image 1", precision=0, minimum=1, info=PERSON_INFO
+                person1 = checked_by_handler(
+                    gr.Number(
+                        1, label="Person in image 1", precision=0, minimum=1, info=PERSON_INFO
+                    )
                 )
             with gr.Column():
                 image2 = image_path_input(
                     label="Image 2", webcam_options=webcam, elem_id="match-image-2", **snapshot
                 )
-                person2 = gr.Number(
-                    1, label="Person in image 2", precision=0, minimum=1, info=PERSON_INFO
+                person2 = checked_by_handler(
+                    gr.Number(
+                        1, label="Person in image 2", precision=0, minimum=1, info=PERSON_INFO
+                    )
                 )
         with gr.Row():
             method = gr.Dropdown(

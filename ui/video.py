@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import gradio as gr
 
 from pose.estimate import DEFAULT_THRESHOLD
+from pose.media import InputError, number_input
 from pose.network import DEFAULT_PRESET
 from pose.video import MAX_EVERY, VideoResult, process_video
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
+from ui.admission import JobStopped, stop_if_unwanted
 from ui.components import (
+    checked_by_handler,
+    checked_threshold,
     example_videos,
     new_download,
     size_input,
@@ -28,6 +34,8 @@ as JSON and CSV. **Limits:** at most {MAX_VIDEO_FRAMES} processed frames and
 frame rate and duration; **the audio track is dropped**.
 """
 
+log = logging.getLogger("app")
+
 BACKEND_NAMES = {"tflite": "float32", "session": "float32 (TF session)", "bf16": "bfloat16"}
 
 
@@ -41,6 +49,11 @@ def video_summary(result: VideoResult) -> str:
         f"Took {result.seconds:.1f} s ({result.processing_fps:.1f} frames/s) on the "
         f"{BACKEND_NAMES.get(result.backend, result.backend)} model."
     ]
+    if result.lost_frames:
+        lines.append(
+            f"{result.lost_frames} frames of the source could not be decoded (damaged data) "
+            "and are missing: the annotated video holds the frame before each gap."
+        )
     if result.audio_dropped:
         lines.append("The audio track was dropped: the annotated video is silent.")
     return "\n\n".join(lines)
@@ -69,10 +82,16 @@ def estimate_video(
     """
     if not video:
         raise gr.Error("Please upload a video first.", print_exception=False)
-    if every is None or float(every) != int(every):
-        raise gr.Error("'Every Nth frame' must be a whole number.", print_exception=False)
+    threshold = checked_threshold(threshold)
+    try:
+        every = int(number_input(every, "'Every Nth frame'", 1, MAX_EVERY, whole=True))
+    except InputError as exc:
+        raise user_error(exc) from None
 
     def report(done: int, total: int | None) -> None:
+        # A video holds the only video worker for up to a minute: stop as soon as nobody
+        # is waiting for it (page closed, client gone) or the server is stopping.
+        stop_if_unwanted()
         progress((done, total), desc="Annotating frames", unit="frames")
 
     try:
@@ -81,12 +100,15 @@ def estimate_video(
             new_download(".mp4", prefix="annotated-"),
             size=size,
             threshold=threshold,
-            every=int(every),
+            every=every,
             smooth=bool(smooth),
             progress=report,
         )
     except ValueError as exc:  # InputError included
         raise user_error(exc) from None
+    except JobStopped as exc:
+        log.info("video stopped early: %s", exc)
+        raise gr.Error(f"The video was not finished: {exc}", print_exception=False) from None
     return (
         str(result.output),
         write_download(result.to_json(), ".json"),
@@ -103,13 +125,15 @@ def build_video_tab() -> None:
                 video_in = video_path_input(label="Video", elem_id="video-input")
                 size = size_input()
                 threshold = threshold_input()
-                every = gr.Number(
-                    value=1,
-                    minimum=1,
-                    maximum=MAX_EVERY,
-                    precision=0,
-                    label="Process every Nth frame",
-                    info="1 = every frame. Use 2, 3, ... for long clips or to go faster.",
+                every = checked_by_handler(
+                    gr.Number(
+                        value=1,
+                        minimum=1,
+                        maximum=MAX_EVERY,
+                        precision=0,
+                        label="Process every Nth frame",
+                        info="1 = every frame. Use 2, 3, ... for long clips or to go faster.",
+                    )
                 )
                 smooth = gr.Checkbox(
                     value=True, label="Smooth keypoints", info="One Euro filter across frames"
