@@ -5,7 +5,8 @@ Gradio's queue has one size for everyone (``queue(max_size=...)``): 40 calls fro
 client filled it and every other user read "Queue is full". Here each Gradio session (a
 page load, or one ``gradio_client.Client``) may have :data:`JOBS_PER_SESSION` jobs waiting
 or running, and each network address :data:`JOBS_PER_ADDRESS` (people behind one router
-share an address, so this one is generous). Uploads are budgeted per address too. A job
+share an address, so this one is generous). Uploads are budgeted per address too. The
+machine's own loopback address has no per-address limits: it is the local user. A job
 whose client has disconnected is stopped by its handler (:func:`client_gone`). A job whose
 file arguments name paths on the server's disk is refused with a message saying how to
 upload (Gradio refused those too, but with a generic error).
@@ -42,6 +43,15 @@ UPLOAD_BYTES = int(os.environ.get("POSE_UPLOAD_MB", 200)) * 1_000_000
 UPLOAD_FILES = int(os.environ.get("POSE_UPLOAD_FILES", 60))
 
 UPLOAD_PATH = "/gradio_api/upload"
+
+
+def is_local(address: str) -> bool:
+    """A loopback address: the machine's own user (``python app.py`` on a laptop, tests,
+    benchmarks), held to the per-session share only, not to the per-address ones."""
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def client_address(host: str | None, forwarded_for: str | None) -> str:
@@ -144,7 +154,7 @@ def admit_jobs(
         if session is not None and by_session >= per_session:
             log.info("job refused: a session has %d jobs queued", by_session)
             return False, _validation_error(session_refusal(by_session)), "validator_error"
-        if by_address >= per_address:
+        if by_address >= per_address and not is_local(address):
             log.info("job refused: an address has %d jobs queued", by_address)
             return False, _validation_error(address_refusal(by_address)), "validator_error"
         keys = [f"s:{session}", f"a:{address}"]
@@ -255,7 +265,7 @@ class UploadBudget:
             size = self.max_bytes
         client = scope.get("client")
         address = client_address(client[0] if client else None, headers.get("x-forwarded-for"))
-        refusal = self.admit(address, size)
+        refusal = None if is_local(address) else self.admit(address, size)
         if refusal is None:
             await self.app(scope, receive, send)
             return

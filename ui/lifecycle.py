@@ -91,7 +91,8 @@ def serve_until_stopped(demo: gr.Blocks, scratch: Path | None = None) -> None:
     def on_signal(number: int, _frame) -> None:
         if stop.is_set():
             os._exit(128 + number)
-        log.info("%s: stopping; deleting uploads and results", signal.Signals(number).name)
+        label = signal.Signals(number).name
+        log.info("%s: stopping; deleting uploads and results", label)
         stop.set()
 
     for number in (signal.SIGTERM, signal.SIGINT):
