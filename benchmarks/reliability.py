@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -333,21 +334,21 @@ def section_flood(scratch: Path, jobs: int) -> bool:
             (during if text_out.startswith("ok") else other_errors).append(
                 seconds if text_out.startswith("ok") else text_out
             )
-        refused, done, messages = 0, 0, set()
+        refused, done, messages = 0, 0, Counter()
         for job in submitted:
             try:
                 job.result(timeout=600)
                 done += 1
             except Exception as exc:
                 refused += 1
-                messages.add(" ".join(str(exc).split())[:140])
+                messages[" ".join(str(exc).split())[:140]] += 1
     finally:
         server.stop()
     median = lambda values: sorted(values)[len(values) // 2] if values else float("nan")  # noqa: E731
     print("\n## One client floods the queue\n")
     print(f"- flooder: {jobs} /estimate_video jobs at once: {done} ran, {refused} refused")
-    for message in sorted(messages):
-        print(f"  - refused with: {message}")
+    for message, count in messages.most_common():
+        print(f"  - {count} refused with: {message}")
     print(
         f"- other user, /estimate_image: alone median {median(alone):.2f} s; during the flood "
         f"median {median(during):.2f} s ({median(during) / median(alone):.1f}x), "
@@ -423,7 +424,8 @@ def section_stop(scratch: Path) -> bool:
                 timeout=30,
             )
         before = cache_files(server.cache)
-        ours = {DOWNLOADS / Path(str(path)).name for path in outputs if isinstance(path, str)}
+        returned = [out.get("path") if isinstance(out, dict) else out for out in outputs]
+        ours = {DOWNLOADS / Path(str(path)).name for path in returned if path}
         ours = {path for path in ours if path.suffix in (".json", ".csv")}
         downloads_before = sum(path.exists() for path in ours)
         started = time.perf_counter()
