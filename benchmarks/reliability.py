@@ -134,7 +134,11 @@ def launch(scratch: Path, **env: str) -> Server:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    server.wait_ready()
+    try:
+        server.wait_ready(timeout=600)  # a loaded machine can take minutes to start it
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 
