@@ -176,6 +176,19 @@ def test_a_video_whose_client_has_gone_is_stopped(own_app, tmp_path):
     assert time.monotonic() - gone < 60
 
 
+def test_a_failing_webcam_frame_logs_no_frame_data(own_app):
+    """Issue 20, items 1 and 7: the webcam failure logged the frame's base64 data and an
+    IndexError with its pixel values."""
+    url, _, log_path, _ = own_app
+    before = len(log_path.read_text())
+    answer = stream_webcam_frame(url, b"\x89PNG\r\n\x1a\n" + b"\x00" * 3000, "image/png")
+    assert answer["success"] is False
+    assert "The frame is not an image we can read" in str(answer["output"])
+    time.sleep(1.0)  # let the log catch up
+    logged = log_path.read_text()[before:]
+    assert "base64" not in logged and "AAAAAAAA" not in logged and "Traceback" not in logged
+
+
 def test_uploads_are_budgeted_per_address(own_app):
     """Issue 20, item 7: ten 49 MB uploads in 3 s were taken and kept for an hour. (The
     uploads come "through a proxy" for a client address of their own: a loopback peer's
