@@ -1,14 +1,15 @@
 """Load test: N concurrent API users against the real app on loopback.
 
     .venv/bin/python -m benchmarks.load [--users 8] [--duration 30] [--rounds 3]
-                                        [--max-requests 1000] [--size balanced]
+                                        [--max-requests 1000] [--size balanced] [--large 0]
 
 Launches ``python app.py`` on a free loopback port with its own Gradio cache folder. Each
 of ``--users`` threads has one ``gradio_client.Client`` (one Gradio session) for the whole
 run and warms up with one request per photo (model load, first allocations). Then
 ``--rounds`` rounds: the users send the real photos in ../shared/eval/coco to
 ``/estimate_image`` back to back until ``--duration`` seconds have passed or
-``--max-requests`` requests have been sent in the round, whichever comes first.
+``--max-requests`` requests have been sent in the round, whichever comes first. With
+``--large N``, N photos of 40 MP go first, and their memory must come back.
 
 Per round it prints requests served, errors (must be 0), throughput, p50/p95 latency (which
 includes the wait in Gradio's queue: ``estimate_image`` runs 2 at a time), the server's peak
@@ -41,6 +42,17 @@ EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval")
 PHOTOS = sorted((EVAL_DIR / "coco").glob("*.jpg"))
 
 
+def large_jpeg(width: int = 7680, height: int = 5200, quality: int = 85) -> bytes:
+    """A 40 MP JPEG (smooth noise, like a large photo) made in memory."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 256, (height // 32, width // 32, 3), dtype=np.uint8)
+    image = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -61,7 +73,7 @@ def folder_bytes(folder: Path) -> int:
 class Server:
     """``python app.py`` on loopback with a private Gradio cache; stopped on exit."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, root: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.cache = scratch / "gradio-cache"
@@ -75,7 +87,7 @@ class Server:
         )
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, "app.py"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT
             )
         self.handle = psutil.Process(self.process.pid)
 
@@ -215,6 +227,23 @@ def run(args: argparse.Namespace) -> int:
         if warm.errors:
             print(f"warm-up failed: {warm.errors[0]}", file=sys.stderr)
             return 1
+        if args.large:
+            # Large inputs first: the rounds' resting RSS then shows whether their memory
+            # came back (issue 20: it stepped up and stayed).
+            big = scratch / "large.jpg"
+            big.write_bytes(large_jpeg())
+            from gradio_client import handle_file
+
+            before_large = server.rss()
+            for _ in range(args.large):
+                clients[0].predict(
+                    handle_file(str(big)), args.size, 0.1, api_name="/estimate_image"
+                )
+            time.sleep(7.0)  # past one malloc trim period (ui.lifecycle)
+            print(
+                f"{args.large} photos of 40 MP: RSS {before_large / 2**20:.0f} MB before, "
+                f"{server.rss() / 2**20:.0f} MB at rest after"
+            )
         idle = server.rss()
         print(
             f"app on {server.url} (pid {server.process.pid}), {len(PHOTOS)} photos, "
@@ -285,6 +314,9 @@ def main() -> int:
         "--max-requests", type=int, default=1000, help="at most this many requests per round"
     )
     parser.add_argument("--size", default="balanced", help="model input preset")
+    parser.add_argument(
+        "--large", type=int, default=0, help="40 MP photos sent before the rounds (default 0)"
+    )
     parser.add_argument(
         "--max-growth-mb", type=float, default=50.0, help="allowed peak RSS growth, MB"
     )

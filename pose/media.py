@@ -10,6 +10,8 @@ Images come back as RGB uint8 arrays of shape (H, W, 3).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import hashlib
 import io
@@ -39,7 +41,15 @@ FORMAT_HINT = "Use a JPEG, PNG, WebP, BMP, GIF or TIFF file."
 
 # A truncated file is refused, never decoded partially with a grey tail: Pillow's
 # LOAD_TRUNCATED_IMAGES stays off (its default); tests check that nothing turns it on.
+# That catches a file that stops early, but not a JPEG whose data ends early and is then
+# closed by an end marker (or one whose header only claims to be large): libjpeg warns
+# "premature end of data segment" and fills the rest with grey, and Pillow hides the
+# warning. FFmpeg's JPEG decoder reports it as an error; it runs first (see _jpeg_problem).
 
+# A live frame is a webcam JPEG or PNG of a few tens of KB; a browser never sends more.
+MAX_FRAME_BYTES = int(os.environ.get("POSE_MAX_FRAME_BYTES", 8_000_000))
+
+_ORIENTATION = 0x0112  # the EXIF tag
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N")
 
 
@@ -50,21 +60,104 @@ class InputError(ValueError):
 # --- Images -----------------------------------------------------------------------------
 
 
-def load_image(source: str | os.PathLike | bytes | np.ndarray | Image.Image) -> np.ndarray:
+def load_image(
+    source: str | os.PathLike | bytes | np.ndarray | Image.Image, name: str | None = None
+) -> np.ndarray:
     """Read an image from a path, bytes, PIL image or array -> RGB uint8 (H, W, 3).
 
     The pixel limit is checked from the header, before any pixel is decoded. EXIF
     orientation is applied; grey, 16-bit, palette, RGBA and CMYK images are converted
-    (transparency composited on white). Raises :class:`InputError` for anything unusable.
+    (transparency composited on white). Raises :class:`InputError` for anything unusable;
+    messages name the file, or ``name`` ("The upload" for bytes).
     """
     if isinstance(source, np.ndarray):
         return validate_array(source)
     if isinstance(source, Image.Image):
         return _decode(source, "The image")
-    name, stream = _stream(source)
+    found_name, stream = _stream(source)
+    name = name or found_name
     image = _open(stream, name)
     with image:
+        if image.format in ("JPEG", "MPO"):
+            problem = _jpeg_problem(stream, image.width, image.height)
+            if problem:
+                raise InputError(
+                    f"{name} is truncated: {problem}. Please upload the complete file."
+                )
         return _decode(image, name)
+
+
+def load_frame(frame: str | os.PathLike | bytes | np.ndarray | Image.Image) -> np.ndarray:
+    """A live (webcam) frame -> RGB uint8 (H, W, 3), checked like an uploaded image.
+
+    Frames come encoded (a file, bytes, or the ``data:`` URL the browser sent, see
+    :func:`data_url_bytes`) and are checked before decoding, or as an already decoded array
+    (grey, RGB or RGBA, any numeric dtype) checked by :func:`validate_array`. The same
+    limits and messages as the Image tab; encoded frames are also held to
+    :data:`MAX_FRAME_BYTES`.
+    """
+    if isinstance(frame, str) and frame.startswith("data:"):
+        frame = data_url_bytes(frame)
+    if isinstance(frame, bytes) and len(frame) > MAX_FRAME_BYTES:
+        raise InputError(
+            f"The frame is {len(frame) / 1e6:.1f} MB; a live frame may be at most "
+            f"{MAX_FRAME_BYTES / 1e6:.0f} MB. Send camera frames, or use the Image tab."
+        )
+    if isinstance(frame, (str, os.PathLike)) and not isinstance(frame, bytes):
+        path = Path(frame)
+        if path.is_file() and path.stat().st_size > MAX_FRAME_BYTES:
+            raise InputError(
+                f"The frame is {path.stat().st_size / 1e6:.1f} MB; a live frame may be at "
+                f"most {MAX_FRAME_BYTES / 1e6:.0f} MB. Send camera frames, or use the Image tab."
+            )
+    return load_image(frame, "The frame" if isinstance(frame, bytes) else None)
+
+
+def data_url_bytes(url: str) -> bytes:
+    """The bytes of a base64 ``data:`` URL (as browsers send webcam frames).
+
+    Raises :class:`InputError` for anything else; the message never quotes the data.
+    """
+    header, comma, payload = url.partition(",")
+    if not comma or not header.startswith("data:") or not header.endswith(";base64"):
+        raise InputError("The frame is not an image data URL. Send a JPEG or PNG frame.")
+    if len(payload) > MAX_FRAME_BYTES * 4 // 3 + 4:
+        raise InputError(
+            f"The frame is over {MAX_FRAME_BYTES / 1e6:.0f} MB; a live frame may be at most "
+            "that. Send camera frames, or use the Image tab."
+        )
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError(
+            "The frame's data is not valid base64. Send a JPEG or PNG frame."
+        ) from None
+
+
+def _jpeg_problem(stream: io.BytesIO | Path, width: int, height: int) -> str | None:
+    """Why a JPEG's data cannot fill the ``width`` x ``height`` picture its header claims,
+    or ``None`` when it is complete.
+
+    FFmpeg's JPEG decoder with ``err_detect=explode`` fails where libjpeg would only warn
+    (premature end of data, a scan cut short). It decodes at 1/8 scale (``lowres``), which
+    still reads every coefficient but allocates 1/64 of the picture: a 2 KB file claiming
+    7000x7000 costs 0.8 MB, not 150. On a 12 MP photo it takes about a third of Pillow's
+    full decode. Only data errors count: a JPEG variant FFmpeg does not support (arithmetic
+    coding, say) is left to Pillow.
+    """
+    import av  # here, not at the top: only JPEG uploads need it
+
+    data = stream.getvalue() if isinstance(stream, io.BytesIO) else stream.read_bytes()
+    codec = av.CodecContext.create("mjpeg", "r")
+    codec.options = {"err_detect": "explode", "lowres": "3"}
+    try:
+        codec.decode(av.Packet(data))
+        codec.decode(None)
+    except av.InvalidDataError:
+        return f"its header says {width}x{height} pixels but its data ends before the picture does"
+    except av.FFmpegError:
+        return None
+    return None
 
 
 def _stream(source: str | os.PathLike | bytes) -> tuple[str, io.BytesIO | Path]:
@@ -147,6 +240,10 @@ def _decode(image: Image.Image, name: str) -> np.ndarray:
 def _upright(image: Image.Image) -> Image.Image:
     """Apply the EXIF orientation, so keypoints match the photo as people see it."""
     try:
+        # Upright already (webcam frames, most photos): no copy. exif_transpose would copy
+        # the whole picture even then, a third of a live frame's decoding time.
+        if image.getexif().get(_ORIENTATION, 1) == 1:
+            return image
         return ImageOps.exif_transpose(image) or image
     except Exception:  # malformed EXIF must not cost the user their photo
         log.debug("ignoring unreadable EXIF orientation")
@@ -176,7 +273,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")  # convert would copy
 
 
 def validate_array(image: np.ndarray) -> np.ndarray:
@@ -214,6 +311,32 @@ def validate_array(image: np.ndarray) -> np.ndarray:
             array = array * 255.0
         array = np.clip(array, 0, 255).astype(np.uint8)
     return np.ascontiguousarray(array)
+
+
+# --- Numbers -------------------------------------------------------------------------------
+
+
+def number_input(
+    value: object, label: str, low: float, high: float, *, whole: bool = False
+) -> float:
+    """An API argument that must be a number in [low, high] (a whole one if ``whole``).
+
+    Programs may send anything ("abc", None, a list); the message names the input and the
+    range, and quotes at most 20 characters of what came.
+    """
+    kind = "a whole number" if whole else "a number"
+    shown = repr(value)
+    shown = shown if len(shown) <= 20 else shown[:17] + "..."
+    problem = InputError(f"{label} must be {kind} from {low:g} to {high:g}; got {shown}.")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise problem
+    try:
+        number = float(value)
+    except ValueError:
+        raise problem from None
+    if not low <= number <= high or (whole and number != int(number)):
+        raise problem
+    return number
 
 
 # --- Housekeeping -------------------------------------------------------------------------

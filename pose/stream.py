@@ -26,6 +26,7 @@ import numpy as np
 from pose.draw import draw_ids, draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, estimate
 from pose.match import WORST_BELOW, Match, MatchError, match, rank_by_size
+from pose.media import load_frame
 from pose.model import PoseModel, motion_model
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
@@ -113,7 +114,7 @@ class WebcamSession:
 
     def process(
         self,
-        frame: np.ndarray,
+        frame: np.ndarray | bytes | str,
         *,
         mirrored: bool = True,
         smooth: bool = True,
@@ -122,7 +123,11 @@ class WebcamSession:
         model: PoseModel | None = None,
         now: float | None = None,
     ) -> LiveFrame:
-        """Estimate, smooth and draw one RGB uint8 (H, W, 3) frame as received from the browser.
+        """Estimate, smooth and draw one frame as received from the browser.
+
+        ``frame``: the encoded frame (bytes or a file path) or a decoded array (grey, RGB or
+        RGBA), checked first by :func:`pose.media.load_frame` with the Image tab's limits
+        and messages (:class:`pose.media.InputError`).
 
         ``now`` (seconds, monotonic) is the arrival time; it times the smoother and the
         frame-rate meter. Latency is the time spent here, from arrival to drawn frame.
@@ -130,6 +135,7 @@ class WebcamSession:
         """
         started = time.perf_counter()
         arrival = time.monotonic() if now is None else now
+        frame = load_frame(frame)
         model = model or motion_model()
         real = frame[:, ::-1] if mirrored else frame
         result = estimate(np.ascontiguousarray(real), size=size, threshold=threshold, model=model)

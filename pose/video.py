@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 MAX_FRAMES = int(os.environ.get("POSE_MAX_VIDEO_FRAMES", 900))
 MAX_SECONDS = float(os.environ.get("POSE_MAX_VIDEO_SECONDS", 600))
 MAX_SIDE = 4096
+# Every frame is held to MAX_SIDE, not just the first: a clip may change size midway. The
+# decoder itself refuses frames over MAX_SIDE x MAX_SIDE pixels (FFmpeg's max_pixels), so
+# a 16000x16000 frame is never allocated (768 MB as RGB).
+MAX_FRAME_PIXELS = MAX_SIDE * MAX_SIDE
 MAX_EVERY = 100
 DEFAULT_FPS = Fraction(25)
 # Batching frames into one model call gained nothing (measured on the street clip: with
@@ -154,6 +158,8 @@ class VideoResult:
     # the time goes when the stages overlap (benchmarks/speed.py prints it).
     stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
     backend: str = ""  # the model backend that ran ("int8", "tflite", ...)
+    # Source frames that could not be decoded (damaged data); the frame before them is held.
+    lost_frames: int = 0
 
     @property
     def audio_dropped(self) -> bool:
@@ -175,6 +181,7 @@ class VideoResult:
                 "every": self.every,
                 "audio": False,
                 "model": self.backend,  # the backend that ran ("int8", "tflite", ...)
+                "lost_frames": self.lost_frames,
             },
             "frames": [frame.to_dict() for frame in self.frames],
             "joints": list(JOINT_NAMES),  # names the 18 [x, y, score] of each keypoints list
@@ -380,18 +387,56 @@ def letterbox(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return canvas
 
 
-def _decode(container, stream, name: str) -> Iterator:
+@dataclass
+class ReadStats:
+    """What :func:`iter_frames` saw: frames decoded (skipped ones included) and frames lost
+    to damaged data (packets that gave no frame, or frames the header counts but the file
+    does not hold)."""
+
+    decoded: int = 0
+    lost: int = 0
+    packets: int = 0
+
+
+def check_frame_size(width: int, height: int, index: int, name: str) -> None:
+    """InputError if decoded frame ``index`` (0-based) is beyond :data:`MAX_SIDE` or
+    :data:`MAX_FRAME_PIXELS`: a clip that grows midway is refused, not letterboxed."""
+    if max(width, height) > MAX_SIDE or width * height > MAX_FRAME_PIXELS:
+        raise InputError(
+            f"{name}: frame {index + 1} is {width}x{height} pixels; the limit is {MAX_SIDE} "
+            "pixels a side for every frame, not just the first. Please re-encode the video "
+            "at a smaller size."
+        )
+
+
+def _decode(container, stream, name: str, stats: ReadStats) -> Iterator:
     """Decoded frames of ``stream``; a file cut short yields the frames before the cut.
 
     Packets are decoded one by one (rather than ``container.decode``) so that a damaged
     packet or a truncated file does not lose the frames still inside the decoder.
+    ``stats.packets`` counts the packets that carried data.
     """
+    # Set before the first packet opens the decoder: larger frames fail to decode (EINVAL)
+    # instead of being allocated.
+    stream.codec_context.options = {
+        **stream.codec_context.options,
+        "max_pixels": str(MAX_FRAME_PIXELS),
+    }
     try:
         for packet in container.demux(stream):
+            stats.packets += packet.size > 0
             try:
                 yield from packet.decode()
             except av.InvalidDataError as exc:
                 log.info("skipped a damaged packet: %s", exc)  # CLI: one line
+            except av.ArgumentError:
+                # The decoder refused the frame's size (max_pixels above): it was fine
+                # until now, so the picture grew past the limit.
+                raise InputError(
+                    f"{name}: a frame after frame {stats.decoded} is over {MAX_SIDE}x"
+                    f"{MAX_SIDE} pixels; the limit is {MAX_SIDE} pixels a side for every "
+                    "frame, not just the first. Please re-encode the video at a smaller size."
+                ) from None
     except av.FFmpegError as exc:
         log.info("reading stopped early: %s", exc)
         try:
@@ -401,22 +446,30 @@ def _decode(container, stream, name: str) -> Iterator:
 
 
 def iter_frames(
-    container, info: VideoInfo, every: int = 1, max_frames: int = MAX_FRAMES
+    container,
+    info: VideoInfo,
+    every: int = 1,
+    max_frames: int = MAX_FRAMES,
+    stats: ReadStats | None = None,
 ) -> Generator[tuple[int, float, np.ndarray], None, int]:
     """Yield (source index, time in s, upright RGB uint8 (H, W, 3)) for every ``every``-th frame.
 
     Returns (as the generator's ``StopIteration.value``) how many frames were decoded in
     all, skipped ones included: the writer holds the last annotated frame until then.
-    Raises InputError when no frame decodes, or when the file holds more frames than its
-    header said and exceeds ``max_frames``.
+    ``stats``, if given, is filled in as frames are read (``lost`` at the end).
+    Raises InputError when no frame decodes, when a frame is beyond the size limits
+    (:func:`check_frame_size`), or when the file holds more frames than its header said
+    and exceeds ``max_frames``.
     """
     stream = container.streams.video[0]
+    stats = stats if stats is not None else ReadStats()
     # No frame-parallel decoding ("AUTO"): a damaged packet would then lose every frame in
     # flight. Decoding has its own pipeline thread and is cheap next to the model.
     produced = 0
     decoded = 0
-    for index, frame in enumerate(_decode(container, stream, info.name)):
-        decoded = index + 1
+    for index, frame in enumerate(_decode(container, stream, info.name, stats)):
+        check_frame_size(frame.width, frame.height, index, info.name)
+        decoded = stats.decoded = index + 1
         if index % every:
             continue
         if produced >= max_frames:
@@ -432,6 +485,11 @@ def iter_frames(
         raise InputError(
             f"{info.name} contains no video frames that can be decoded (damaged or empty?)."
         )
+    # Every packet with data should give a frame; the container's own count (exact in MP4
+    # and AVI, 0 when unknown) also catches frames the demuxer skipped over damaged bytes.
+    stats.lost = max(0, stats.packets - decoded, (stream.frames or 0) - decoded)
+    if stats.lost:
+        log.info("%d frames could not be decoded (damaged data)", stats.lost)
     return decoded
 
 
@@ -639,10 +697,11 @@ def process_video(
     if landmark_model is not None:
         landmark_model.load()  # fails (missing model) before any frame is read
     source_frames = 0  # decoded in all; set by the reader before it ends the queue
+    stats = ReadStats()
 
     def read() -> None:
         nonlocal source_frames
-        reader = iter_frames(container, info, every, max_frames)
+        reader = iter_frames(container, info, every, max_frames, stats)
         first = previous = None  # (H, W, 3) shapes
         turn = 0
         try:
@@ -729,4 +788,5 @@ def process_video(
         seconds=seconds,
         stage_cpu_seconds={**pipeline.cpu_seconds, "encode": time.thread_time() - encode_start},
         backend=model.backend,
+        lost_frames=stats.lost,
     )

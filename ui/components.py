@@ -17,9 +17,10 @@ from gradio.utils import get_upload_folder
 
 from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES
 from pose.estimate import DEFAULT_THRESHOLD
-from pose.media import write_png_atomically
+from pose.media import InputError, number_input, write_png_atomically
 from pose.network import DEFAULT_PRESET, PRESETS
 from pose.stream import jpeg_data_url
+from ui.lifecycle import track
 from ui.server import DOWNLOADS, prune_downloads
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -50,6 +51,26 @@ def video_path_input(**kwargs) -> gr.Video:
     """
     component = gr.Video(sources=["upload"], **kwargs)
     component.preprocess = lambda payload: None if payload is None else payload.path
+    return component
+
+
+def live_frame_input(**kwargs) -> gr.Image:
+    """A streaming webcam input whose handler receives each frame as the browser sent it:
+    the ``data:`` URL (or an uploaded file's path), undecoded.
+
+    gr.Image would decode every frame itself, before any check: a 12000x12000 JPEG frame
+    was processed for 47 s, and a grey frame failed with a generic error. The handler
+    checks frames with ``pose.media.load_frame``, as the Image tab checks uploads.
+    """
+    component = gr.Image(sources=["webcam"], streaming=True, type="numpy", **kwargs)
+
+    def undecoded(payload):
+        if payload is None:
+            return None
+        url = getattr(payload, "url", None)
+        return url if url and url.startswith("data:") else payload.path
+
+    component.preprocess = undecoded
     return component
 
 
@@ -97,15 +118,28 @@ def size_input(
     return gr.Radio(SIZE_CHOICES, value=default, label="Input size", info=info)
 
 
+def checked_by_handler(component: gr.Slider | gr.Number) -> gr.Slider | gr.Number:
+    """Pass a number input's value to the handler as sent, which checks it with
+    ``pose.media.number_input`` (see checked_threshold).
+
+    Gradio's own check of a Slider or Number fails on a value that is not a number ("abc"
+    from an API client) with a generic error, and logs the value.
+    """
+    component.preprocess = lambda payload: payload
+    return component
+
+
 def threshold_input() -> gr.Slider:
     """The joint-confidence threshold control shared by the Image, Video and Webcam tabs."""
-    return gr.Slider(
-        0.0,
-        1.0,
-        value=DEFAULT_THRESHOLD,
-        step=0.05,
-        label="Confidence threshold",
-        info="Joints below this confidence are hidden.",
+    return checked_by_handler(
+        gr.Slider(
+            0.0,
+            1.0,
+            value=DEFAULT_THRESHOLD,
+            step=0.05,
+            label="Confidence threshold",
+            info="Joints below this confidence are hidden.",
+        )
     )
 
 
@@ -142,6 +176,15 @@ def user_error(exc: Exception) -> gr.Error:
     """The user's mistake (an ``InputError`` or ``ValueError`` from ``pose``) as a message,
     without a stack trace in the server log."""
     return fail(str(exc))
+
+
+def checked_threshold(value: object) -> float:
+    """The confidence threshold as a number from 0 to 1, or a ``gr.Error`` that says so
+    (an API client may send "abc" or a list; Gradio passes it on unchecked)."""
+    try:
+        return number_input(value, "The confidence threshold", 0.0, 1.0)
+    except InputError as exc:
+        raise user_error(exc) from None
 
 
 def failure_note(request: gr.Request) -> str:
@@ -183,16 +226,17 @@ def new_download(suffix: str, prefix: str = "keypoints-", name: str | None = Non
     """The path of a new empty file in the downloads folder (old ones pruned first).
 
     With ``name`` the file is called exactly that (in a folder of its own, so two users'
-    ``photo-keypoints.json`` never collide); the browser saves it under that name.
+    ``photo-keypoints.json`` never collide); the browser saves it under that name. The file
+    is deleted when the server stops (ui.lifecycle).
     """
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
     prune_downloads()
     if name:
-        return str(Path(tempfile.mkdtemp(prefix=prefix, dir=DOWNLOADS)) / name)
+        return track(Path(tempfile.mkdtemp(prefix=prefix, dir=DOWNLOADS)) / name)
     with tempfile.NamedTemporaryFile(
         suffix=suffix, prefix=prefix, dir=DOWNLOADS, delete=False
     ) as handle:
-        return handle.name
+        return track(handle.name)
 
 
 def cache_path(name: str) -> str:

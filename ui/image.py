@@ -19,6 +19,7 @@ from pose.pose3d import Person3D, Pose3DError, lift
 from pose.types import Estimate
 from ui.components import (
     cached_image_output,
+    checked_threshold,
     clear_on_failure,
     download_stem,
     example_images,
@@ -84,6 +85,7 @@ def estimate_image(
     started = time.perf_counter()
     if not image:
         raise fail("Please upload an image first.")
+    threshold = checked_threshold(threshold)
     try:
         pixels = load_image(image)
         result = estimate(pixels, size=size, threshold=threshold, largest_only=largest_only)

@@ -14,12 +14,13 @@ import numpy as np
 from pose.estimate import estimate
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import METHOD_3D, WORST_BELOW, Match, Pairing, choose_pair, match, person_at
-from pose.media import load_image
+from pose.media import load_image, number_input
 from pose.overlay import draw_numbered, draw_overlay
 from pose.pose3d import Pose3DError, lift_one
 from pose.types import Pose, number_people
 from ui.components import (
     cached_image_output,
+    checked_by_handler,
     clear_on_failure,
     example_pairs,
     fail,
@@ -89,13 +90,11 @@ def match_summary(
 
 
 def person_number(value: float | None, label: str) -> int:
-    """The person field as a whole number, 0 (automatic) or more."""
+    """The person field as a whole number, 0 (automatic) or more; anything else (an API
+    client may send "abc") is an InputError that names the field."""
     if value is None or value == "":
         return 0
-    number = float(value)
-    if number != int(number) or number < 0:
-        raise ValueError(f"Person in {label} must be 0 (automatic) or a person's number.")
-    return int(number)
+    return int(number_input(value, f"The person number in {label}", 0, 999, whole=True))
 
 
 def find_people(path: str) -> tuple[np.ndarray, list[Pose]]:
@@ -240,13 +239,15 @@ def build_side(number: int, snapshot: dict, webcam: gr.WebcamOptions):
         buttons=[],
     )
     found = gr.Markdown(elem_id=f"match-found-{number}")
-    person = gr.Number(
-        0,
-        label=f"Person in image {number}",
-        precision=0,
-        minimum=0,
-        info=PERSON_INFO,
-        elem_id=f"match-person-{number}",
+    person = checked_by_handler(
+        gr.Number(
+            0,
+            label=f"Person in image {number}",
+            precision=0,
+            minimum=0,
+            info=PERSON_INFO,
+            elem_id=f"match-person-{number}",
+        )
     )
     return image, preview, found, person
 

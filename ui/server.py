@@ -18,10 +18,13 @@ import time
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from pose.media import prune_old_files
 from pose.model import ensure_model
 from pose.network import ModelFetchError
+from ui.admission import UploadBudget, admit_jobs
+from ui.lifecycle import TRIM_EVERY_S, serve_until_stopped, trim_malloc_forever
 
 # The app's own logger name (not this module's): log lines read "app: ..." as before.
 log = logging.getLogger("app")
@@ -159,7 +162,8 @@ def prune_downloads_forever() -> None:
 def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
     """Run ``demo`` as ``python app.py`` does: tune, parse options, fetch the model, serve.
 
-    Exits with a one-line error when the model cannot be fetched; blocks until stopped.
+    Exits with a one-line error when the model cannot be fetched; blocks until SIGTERM or
+    SIGINT, then stops cleanly (ui.lifecycle).
     """
     limit_malloc_arenas()
     threading.Thread(target=prune_downloads_forever, name="prune-downloads", daemon=True).start()
@@ -169,7 +173,11 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
         ensure_model()  # first start on a fresh clone or a Space: fetch and verify the graph
     except ModelFetchError as exc:
         raise SystemExit(f"error: {exc}") from None
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1).launch(
+    if TRIM_EVERY_S > 0:
+        threading.Thread(target=trim_malloc_forever, name="trim-malloc", daemon=True).start()
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+    admit_jobs(demo)  # fair shares per session and address; no server paths
+    demo.launch(
         server_name=args.host,
         server_port=args.port,
         share=args.share,
@@ -180,6 +188,7 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
         css=CSS,
         head=HEAD,
         prevent_thread_lock=True,  # so we can check the share link before serving on
+        app_kwargs={"middleware": [Middleware(UploadBudget)]},  # upload space per address
     )
     if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):
         # Gradio prints its own reason above; say plainly what still works.
@@ -188,4 +197,4 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
             "the app is serving locally at %s only",
             demo.local_url,
         )
-    demo.block_thread()
+    serve_until_stopped(demo, DOWNLOADS)  # SIGTERM/SIGINT: close, delete files, return

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import gradio as gr
 
 from pose.estimate import DEFAULT_THRESHOLD
+from pose.media import InputError, number_input
 from pose.network import DEFAULT_PRESET
 from pose.playable import playable_copy
 from pose.pose3d import Pose3DError
 from pose.video import MAX_EVERY, VideoResult, process_video
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
+from ui.admission import JobStopped, stop_if_unwanted
 from ui.components import (
     cache_path,
+    checked_by_handler,
+    checked_threshold,
     clear_on_failure,
     download_stem,
     example_videos,
@@ -45,6 +50,9 @@ def ordinal(number: int) -> str:
     return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
 
 
+log = logging.getLogger("app")
+
+
 def video_summary(result: VideoResult, seconds: float | None = None) -> str:
     """What was annotated and how long the user waited (``seconds``, the whole run), as
     Markdown."""
@@ -56,6 +64,11 @@ def video_summary(result: VideoResult, seconds: float | None = None) -> str:
         f"{float(result.fps):.3g} fps, people found in {found}. "
         f"Took {waited:.1f} s ({len(result.frames) / max(waited, 1e-6):.1f} frames/s)."
     ]
+    if result.lost_frames:
+        lines.append(
+            f"{result.lost_frames} frames of the source could not be decoded (damaged data) "
+            "and are missing: the annotated video holds the frame before each gap."
+        )
     if result.audio_dropped:
         lines.append("The audio track was dropped: the annotated video is silent.")
     return "\n\n".join(lines)
@@ -88,28 +101,35 @@ def estimate_video(
     started = time.perf_counter()
     if not video:
         raise fail("Please upload a video first.")
-    if every is None or float(every) != int(every):
-        raise fail("'Every Nth frame' must be a whole number.")
+    threshold = checked_threshold(threshold)
+    try:
+        every = int(number_input(every, "'Every Nth frame'", 1, MAX_EVERY, whole=True))
+    except InputError as exc:
+        raise user_error(exc) from None
 
     def report(done: int, total: int | None) -> None:
+        # A video holds the only video worker for up to a minute: stop as soon as nobody
+        # is waiting for it (page closed, client gone) or the server is stopping.
+        stop_if_unwanted()
         progress((done, total), desc="Annotating frames", unit="frames")
 
+    stem = download_stem(video, "video")
     try:
         result = process_video(
             video,
-            new_download(
-                ".mp4", prefix="annotated-", name=f"{download_stem(video, 'video')}-annotated.mp4"
-            ),
+            new_download(".mp4", prefix="annotated-", name=f"{stem}-annotated.mp4"),
             size=size,
             threshold=threshold,
-            every=int(every),
+            every=every,
             smooth=bool(smooth),
             progress=report,
             lift3d=bool(lift3d),
         )
     except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
-    stem = download_stem(video, "video")
+    except JobStopped as exc:
+        log.info("video stopped early: %s", exc)
+        raise fail(f"The video was not finished: {exc}") from None
     return (
         str(result.output),
         write_download(result.to_json(), ".json", name=f"{stem}-keypoints.json"),
@@ -138,13 +158,15 @@ def build_video_tab() -> None:
                 video_in = video_path_input(label="Video", elem_id="video-input")
                 size = size_input()
                 threshold = threshold_input()
-                every = gr.Number(
-                    value=1,
-                    minimum=1,
-                    maximum=MAX_EVERY,
-                    precision=0,
-                    label="Process every Nth frame",
-                    info="1 = every frame. Use 2, 3, ... for long clips or to go faster.",
+                every = checked_by_handler(
+                    gr.Number(
+                        value=1,
+                        minimum=1,
+                        maximum=MAX_EVERY,
+                        precision=0,
+                        label="Process every Nth frame",
+                        info="1 = every frame. Use 2, 3, ... for long clips or to go faster.",
+                    )
                 )
                 smooth = gr.Checkbox(
                     value=True, label="Smooth keypoints", info="One Euro filter across frames"

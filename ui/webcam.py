@@ -16,7 +16,9 @@ from pose.stream import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, match_live
 from pose.types import Pose
 from ui.components import (
     cached_image_output,
+    checked_threshold,
     image_path_input,
+    live_frame_input,
     live_image_output,
     size_input,
     threshold_input,
@@ -82,7 +84,7 @@ def live_match(
 
 
 def stream_webcam(
-    frame: np.ndarray | None,
+    frame: str | np.ndarray | None,
     session: WebcamSession | None,
     smooth: bool = True,
     size: str = DEFAULT_LIVE_SIZE,
@@ -91,9 +93,14 @@ def stream_webcam(
     either_side: bool = True,
 ) -> tuple[np.ndarray | None, str, WebcamSession | None, str]:
     """One live webcam frame in; the frame with skeletons, a status line and the state out,
-    and with a ``reference`` pose the live similarity to it (see live_match)."""
+    and with a ``reference`` pose the live similarity to it (see live_match).
+
+    ``frame`` is the browser's ``data:`` URL as sent (see live_frame_input), or an array;
+    WebcamSession.process checks it like an uploaded image before any work.
+    """
     if frame is None:
         return None, "Waiting for the camera…", session, ""
+    threshold = checked_threshold(threshold)
     session = session or WebcamSession()
     try:
         live = session.process(
@@ -130,6 +137,7 @@ def estimate_frame(
     """
     if not image:
         raise gr.Error("Please send an image.", print_exception=False)
+    threshold = checked_threshold(threshold)
     try:
         pixels = load_image(image)
         result = estimate(pixels, size=size, threshold=threshold)
@@ -172,10 +180,7 @@ def build_webcam_tab() -> None:
         # every control.
         with gr.Row():
             with gr.Column():
-                camera = gr.Image(
-                    sources=["webcam"],
-                    streaming=True,
-                    type="numpy",
+                camera = live_frame_input(
                     label="Webcam",
                     webcam_options=gr.WebcamOptions(
                         mirror=WEBCAM_MIRROR,

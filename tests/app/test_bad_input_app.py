@@ -54,8 +54,8 @@ def test_bad_image_gets_its_message_then_app_serves(client, tmp_path, bad):
     [
         ((None, "fast", 0.1), "Please upload an image first."),
         ((GOOD_PHOTO, "huge", 0.1), "not in the list of choices"),
-        ((GOOD_PHOTO, "fast", 5.0), "greater than maximum value 1.0"),
-        ((GOOD_PHOTO, "fast", -1.0), "less than minimum value 0.0"),
+        ((GOOD_PHOTO, "fast", 5.0), "threshold must be a number from 0 to 1; got 5.0"),
+        ((GOOD_PHOTO, "fast", -1.0), "threshold must be a number from 0 to 1; got -1.0"),
     ],
     ids=["no-image", "unknown-size", "threshold-too-high", "threshold-negative"],
 )

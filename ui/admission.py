@@ -1,0 +1,285 @@
+"""What the server admits: fair shares of the queue and of upload space per client, files
+only from uploads, and a check that a job's client is still there.
+
+Gradio's queue has one size for everyone (``queue(max_size=...)``): 40 calls from one
+client filled it and every other user read "Queue is full". Here each Gradio session (a
+page load, or one ``gradio_client.Client``) may have :data:`JOBS_PER_SESSION` jobs waiting
+or running, and each network address :data:`JOBS_PER_ADDRESS` (people behind one router
+share an address, so this one is generous). Uploads are budgeted per address too. The
+machine's own loopback address has no per-address limits: it is the local user. A job
+whose client has disconnected is stopped by its handler (:func:`client_gone`). A job whose
+file arguments name paths on the server's disk is refused with a message saying how to
+upload (Gradio refused those too, but with a generic error).
+
+These hook into Gradio 6.31 internals (``Queue.push``, ``Event.alive``); the installed
+source is the reference, and tests in tests/app cover each hook.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import threading
+import time
+from collections import Counter, defaultdict, deque
+
+import gradio as gr
+from gradio import utils as gradio_utils
+from gradio.context import LocalContext
+
+from ui.lifecycle import STOPPING
+
+log = logging.getLogger("app")
+
+JOBS_PER_SESSION = int(os.environ.get("POSE_JOBS_PER_SESSION", 3))
+JOBS_PER_ADDRESS = int(os.environ.get("POSE_JOBS_PER_ADDRESS", 16))
+# Per address, within UPLOAD_WINDOW_S: at most this many bytes and files. A phone photo is
+# 2-5 MB and a clip up to 50 MB (the per-file limit), so a person is far below; ten 49 MB
+# uploads in 3 s (the issue's probe) are not.
+UPLOAD_WINDOW_S = float(os.environ.get("POSE_UPLOAD_WINDOW_S", 600))
+UPLOAD_BYTES = int(os.environ.get("POSE_UPLOAD_MB", 200)) * 1_000_000
+UPLOAD_FILES = int(os.environ.get("POSE_UPLOAD_FILES", 60))
+
+UPLOAD_PATH = "/gradio_api/upload"
+
+
+def is_local(address: str) -> bool:
+    """A loopback address: the machine's own user (``python app.py`` on a laptop, tests,
+    benchmarks), held to the per-session share only, not to the per-address ones."""
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def client_address(host: str | None, forwarded_for: str | None) -> str:
+    """The address to hold to a share: the peer's, or behind a proxy on a private or
+    loopback address (a Space, a reverse proxy), the last ``X-Forwarded-For`` entry (the
+    one that proxy added). A public peer's X-Forwarded-For is ignored: it could send a new
+    one with every request to dodge the caps."""
+    host = host or "unknown"
+    if not forwarded_for:
+        return host
+    try:
+        behind_proxy = ipaddress.ip_address(host).is_private
+    except ValueError:
+        behind_proxy = False
+    return forwarded_for.split(",")[-1].strip() or host if behind_proxy else host
+
+
+# --------------------------------------------------------------------------- queued jobs
+
+
+def session_refusal(waiting: int) -> str:
+    return (
+        f"You already have {waiting} jobs waiting or running: wait for them to finish, "
+        "then send more. (Each person gets a fair share of this server.)"
+    )
+
+
+def address_refusal(waiting: int) -> str:
+    return (
+        f"Your network address already has {waiting} jobs waiting or running: wait for "
+        "some to finish, then try again."
+    )
+
+
+def _validation_error(message: str) -> list[dict]:
+    """The shape Gradio gives a failed input validator: gradio_client raises it as a
+    ValidationError with this text, and the browser shows it on the event's first input
+    (a plain queue-full reply would read only "Queue is full! Please try again.")."""
+    return [
+        {"__type__": "validate", "is_valid": False, "parameter_name": "queue", "message": message}
+    ]
+
+
+FOREIGN_PATH = (
+    "Files must be uploaded, not named by a path on the server: send the file itself "
+    "(gradio_client: handle_file('photo.jpg'); HTTP: POST /gradio_api/upload first)."
+)
+
+
+def foreign_paths(data: object, upload_folder: str | None = None) -> int:
+    """How many file arguments in a job's ``data`` name a path outside the upload folder
+    (Gradio's preprocessing would refuse each with a generic error)."""
+    folder = upload_folder or gradio_utils.get_upload_folder()
+    if isinstance(data, dict):
+        path = data.get("path")
+        here = isinstance(path, str) and not gradio_utils.is_in_or_equal(
+            gradio_utils.abspath(path), folder
+        )
+        return int(here) + sum(foreign_paths(value, folder) for value in data.values())
+    if isinstance(data, (list, tuple)):
+        return sum(foreign_paths(value, folder) for value in data)
+    return 0
+
+
+def admit_jobs(
+    demo: gr.Blocks, per_session: int = JOBS_PER_SESSION, per_address: int = JOBS_PER_ADDRESS
+) -> None:
+    """Hold every job joining ``demo``'s queue to :func:`foreign_paths` and to the shares:
+    refuse a new job from a session or address that already has its share in the queue.
+
+    Call after ``demo.queue(...)``. Jobs count from the moment they join until they end;
+    joins still being admitted count too, so a burst cannot slip past the check.
+    """
+    queue = demo._queue
+    admitting: Counter[str] = Counter()
+    original_push = queue.push
+
+    def jobs() -> list:
+        waiting = [e for q in queue.event_queue_per_concurrency_id.values() for e in q.queue]
+        return waiting + [e for job in queue.active_jobs if job for e in job]
+
+    def address_of(request) -> str:
+        client = getattr(request, "client", None)
+        headers = getattr(request, "headers", {}) or {}
+        return client_address(client.host if client else None, headers.get("x-forwarded-for"))
+
+    async def push(body, request, username):
+        if foreign_paths(body.data):
+            log.info("job refused: a file argument named a server path")
+            return False, _validation_error(FOREIGN_PATH), "validator_error"
+        session = body.session_hash
+        address = address_of(request)
+        current = jobs()
+        by_session = admitting[f"s:{session}"] + sum(
+            1 for e in current if session is not None and e.session_hash == session
+        )
+        by_address = admitting[f"a:{address}"] + sum(
+            1 for e in current if address_of(e.request) == address
+        )
+        if session is not None and by_session >= per_session:
+            log.info("job refused: a session has %d jobs queued", by_session)
+            return False, _validation_error(session_refusal(by_session)), "validator_error"
+        if by_address >= per_address and not is_local(address):
+            log.info("job refused: an address has %d jobs queued", by_address)
+            return False, _validation_error(address_refusal(by_address)), "validator_error"
+        keys = [f"s:{session}", f"a:{address}"]
+        admitting.update(keys)
+        try:
+            return await original_push(body=body, request=request, username=username)
+        finally:
+            admitting.subtract(keys)
+            for key in keys:
+                if admitting[key] <= 0:
+                    del admitting[key]
+
+    queue.push = push
+
+
+# --------------------------------------------------------------------------- gone clients
+
+
+class JobStopped(Exception):
+    """A running job stops early: its client has gone, or the server is stopping."""
+
+
+def client_gone() -> bool:
+    """True inside an event handler whose client has gone: its page closed, or its API
+    client disconnected or cancelled the job. Gradio marks the event dead (``alive``) when
+    the client's event stream closes, and forgets it when the job is cancelled, but lets a
+    running function run on. Outside an event, False."""
+    blocks = LocalContext.blocks.get(None)
+    event_id = LocalContext.event_id.get(None)
+    queue = getattr(blocks, "_queue", None)
+    if queue is None or event_id is None:
+        return False
+    event = queue.event_ids_to_events.get(event_id)
+    return event is None or not event.alive
+
+
+def stop_if_unwanted() -> None:
+    """Raise :class:`JobStopped` if the client has gone (:func:`client_gone`) or the server
+    is stopping (:data:`ui.lifecycle.STOPPING`); long jobs call it between steps."""
+    if STOPPING.is_set():
+        raise JobStopped("The server is stopping; please try again in a minute.")
+    if client_gone():
+        raise JobStopped("The job's client has gone.")
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+class UploadBudget:
+    """ASGI middleware: per address, at most ``max_bytes`` and ``max_files`` uploaded
+    within ``window_s``; beyond that, HTTP 429 with a message, before the body is read.
+
+    Bytes are counted from Content-Length (Gradio's own limit refuses larger files, and a
+    request without it counts as ``max_bytes``). Add it with
+    ``launch(app_kwargs={"middleware": [Middleware(UploadBudget)]})``.
+    """
+
+    def __init__(
+        self,
+        app,
+        max_bytes: int = UPLOAD_BYTES,
+        max_files: int = UPLOAD_FILES,
+        window_s: float = UPLOAD_WINDOW_S,
+    ) -> None:
+        self.app = app
+        self.max_bytes, self.max_files, self.window_s = max_bytes, max_files, window_s
+        self._seen: defaultdict[str, deque[tuple[float, int]]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def admit(self, address: str, size: int, now: float | None = None) -> str | None:
+        """Record an upload of ``size`` bytes from ``address``; the refusal, if over."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            history = self._seen[address]
+            while history and history[0][0] <= now - self.window_s:
+                history.popleft()
+            used = sum(size for _, size in history)
+            minutes = f"{self.window_s / 60:.0f} minutes"
+            if len(history) >= self.max_files or used + size > self.max_bytes:
+                return (
+                    f"Too many uploads from your address: at most {self.max_files} files and "
+                    f"{self.max_bytes / 1e6:.0f} MB in {minutes}. Please wait a few "
+                    "minutes, then try again."
+                )
+            history.append((now, size))
+            # Forget addresses quiet for a whole window, so the table stays small.
+            for key in [
+                key for key, seen in self._seen.items() if seen[-1][0] <= now - self.window_s
+            ]:
+                del self._seen[key]
+            return None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or not scope.get("path", "").rstrip("/").endswith(UPLOAD_PATH)
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = {
+            key.decode("latin-1").lower(): value.decode("latin-1")
+            for key, value in scope["headers"]
+        }
+        try:
+            size = int(headers.get("content-length", ""))
+        except ValueError:
+            size = self.max_bytes
+        client = scope.get("client")
+        address = client_address(client[0] if client else None, headers.get("x-forwarded-for"))
+        refusal = None if is_local(address) else self.admit(address, size)
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        log.info("upload refused: an address is over its upload budget")
+        body = json.dumps({"detail": refusal}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(int(self.window_s // 10)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
