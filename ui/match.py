@@ -5,12 +5,18 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from pose.estimate import estimate
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import WORST_BELOW, Match, match, pick_person, rank_by_size
 from pose.media import load_image
 from pose.overlay import draw_numbered, draw_overlay
-from ui.components import cached_image_output, example_pairs, image_path_input, user_error
+from pose.photo import DEFAULT_MODE, estimate_photo
+from ui.components import (
+    cached_image_output,
+    example_pairs,
+    image_path_input,
+    photo_mode_input,
+    user_error,
+)
 
 MATCH_HELP = """
 Compare the poses in two photos (upload, example, or a webcam snapshot) and press
@@ -49,6 +55,7 @@ def match_images(
     mirror: bool = False,
     person1: float = 1,
     person2: float = 1,
+    mode: str = DEFAULT_MODE,
 ) -> tuple[np.ndarray, np.ndarray, str, list[list], np.ndarray, dict]:
     """Say how alike the poses in two images are, in percent.
 
@@ -59,6 +66,7 @@ def match_images(
         mirror: also try the left/right-swapped second pose.
         person1: which person in image 1, 1 = the largest.
         person2: which person in image 2, 1 = the largest.
+        mode: "accurate" (default: three passes fused per photo) or "fast" (one pass).
 
     Returns:
         image 1 and image 2 with numbered skeletons, the similarity with a verdict
@@ -74,7 +82,7 @@ def match_images(
             (image1, image2), numbers, ("image 1", "image 2"), strict=True
         ):
             pixels = load_image(path)
-            people = rank_by_size(estimate(pixels).people)
+            people = rank_by_size(estimate_photo(pixels, mode or DEFAULT_MODE).people)
             chosen.append(pick_person(people, number, label))
             photos.append(pixels)
             ranked.append(people)
@@ -133,6 +141,7 @@ def build_match_tab() -> None:
             mirror = gr.Checkbox(
                 False, label="Mirror", info="Also try the left/right-swapped second pose."
             )
+            mode = photo_mode_input(elem_id="match-mode")
             run = gr.Button("Compare", variant="primary")
         with gr.Row():
             with gr.Column(scale=1):
@@ -149,7 +158,7 @@ def build_match_tab() -> None:
             result_json = gr.JSON(label="Result")
         run.click(
             match_images,
-            [image1, image2, method, mirror, person1, person2],
+            [image1, image2, method, mirror, person1, person2, mode],
             [annotated1, annotated2, score, table, overlay, result_json],
             api_name="match_images",
             concurrency_limit=2,
