@@ -33,9 +33,9 @@ _SEG_A = np.array([int(a) for a, _, _ in SEGMENTS])
 _SEG_B = np.array([int(b) for _, b, _ in SEGMENTS])
 _SEG_RATIO = np.array([ratio for _, _, ratio in SEGMENTS])
 
-# Person height in network input pixels that the network finds best (measured with
-# benchmarks/photo_sweep.py; about half the 368-pixel training input, as in OpenPose's
-# training augmentation).
+# Person height (as person_height estimates it) in network input pixels that fusion prefers:
+# 200 to 300 score alike on the eval sets, 500 loses people (benchmarks/photo_sweep.py,
+# docs/accuracy.md).
 TARGET_HEIGHT = 250.0
 
 

@@ -4,8 +4,8 @@ A photo is not real-time: a user waits a second gladly for a better answer. The 
 mode runs the network at several input sizes, keeps each person from the size that suited
 their height (:mod:`pose.fuse`), and brightens very dark photos first. Videos and the webcam
 keep the single pass (:func:`pose.estimate.estimate`). Every choice and parameter here was
-measured on every labeled set with ``benchmarks/photo_sweep.py`` (docs, Accuracy on photos in
-the wild).
+measured on every labeled set with ``benchmarks/photo_sweep.py`` (docs/accuracy.md, "Photos
+in the wild").
 """
 
 from __future__ import annotations
