@@ -55,6 +55,9 @@ def variants() -> dict[str, list[tuple[str, PhotoOptions]]]:
         ],
         "target": [(f"target {t:g} px", replace(a, target=t)) for t in (200, 250, 300, 400, 500)],
         "same": [(f"same person at {s:g}", replace(a, same=s)) for s in (0.3, 0.5, 0.7)],
+        "min_height": [
+            (f"drop under {h:g} px", replace(a, min_height=h)) for h in (0, 40, 60, 80, 100)
+        ],
         "flip": [(f"flip {f}", replace(a, flip=f)) for f in (False, True)],
         "dark_level": [
             (f"brighten below {d:g}", replace(a, dark_level=d)) for d in (0, 20, 40, 80, 256)

@@ -80,7 +80,7 @@ def fuse_passes(
     passes: Sequence[Pass],
     target: float = TARGET_HEIGHT,
     same: float = 0.5,
-    band: float = 1.0,
+    min_height: float = 0.0,
 ) -> list[Pose]:
     """One list of people, best first, from several passes over the same photo.
 
@@ -88,13 +88,16 @@ def fuse_passes(
     (log ratio); in that order, a detection is kept unless it is the same person
     (:func:`similarity` >= ``same``) as one already kept. So each person comes from the
     pass that suited their size, and people seen in one pass only are kept as well.
+    Detections less than ``min_height`` network pixels tall in their pass are dropped
+    first: a few heatmap cells cannot hold a person (they are mostly limb-like clutter).
     """
     candidates = []
     for index, item in enumerate(passes):
         for person in item.people:
             height = person_height(person)
+            if height * item.factor < min_height:
+                continue
             fit = abs(np.log(max(height * item.factor, 1e-3) / target)) if height else np.inf
-            fit = max(0.0, fit - np.log(band))
             candidates.append((fit, -person.score, index, person, height))
     candidates.sort(key=lambda entry: entry[:3])
     kept: list[tuple[Pose, float]] = []

@@ -41,7 +41,8 @@ class PhotoOptions:
 
     ``scales``: factors of the input box, one network pass each. ``target``: the person
     height in network pixels that fusion prefers (:func:`pose.fuse.fuse_passes`).
-    ``same``: similarity above which two detections are one person. ``flip``: also run
+    ``same``: similarity above which two detections are one person. ``min_height``:
+    detections shorter than this in their pass's network pixels are dropped. ``flip``: also run
     each pass on the mirrored photo and average the maps (twice the time).
     ``dark_level``: photos whose mean brightness (0-255) is below this are brightened
     before the passes (0 turns it off). ``clahe``: contrast limit of the local
@@ -51,6 +52,7 @@ class PhotoOptions:
     scales: tuple[float, ...] = (0.6, 1.0, 1.6)
     target: float = TARGET_HEIGHT
     same: float = 0.5
+    min_height: float = 0.0
     flip: bool = False
     dark_level: float = 40.0
     clahe: float = 2.0
@@ -168,7 +170,7 @@ def estimate_photo(
         for scaled in boxes
     ]
     fused = time.perf_counter()
-    people = fuse_passes(passes, options.target, options.same)
+    people = fuse_passes(passes, options.target, options.same, options.min_height)
     people = rescale(people, factor)
     if largest_only:
         people = select_largest(people)
