@@ -29,7 +29,7 @@ from pose.fuse import TARGET_HEIGHT, Pass, fuse_passes
 from pose.model import PoseModel, get_model
 from pose.network import NetOutput, network_size
 from pose.paf import DEFAULT_PARAMS, DecodeParams, unflip_maps
-from pose.types import Estimate
+from pose.types import Estimate, Pose
 
 MODES = ("accurate", "fast")
 DEFAULT_MODE = "accurate"
@@ -93,6 +93,19 @@ def scaled_box(box: tuple[int, int], scale: float) -> tuple[int, int]:
     )
 
 
+def stretched(people: list[Pose], factors: tuple[float, float]) -> list[Pose]:
+    """Keypoints' x times ``factors[0]`` and y times ``factors[1]``."""
+    if factors == (1.0, 1.0):
+        return people
+    out = []
+    for person in people:
+        keypoints = person.keypoints.copy()
+        keypoints[:, 0] *= factors[0]
+        keypoints[:, 1] *= factors[1]
+        out.append(Pose(keypoints=keypoints, score=person.score))
+    return out
+
+
 def run_pass(
     model: PoseModel,
     image: np.ndarray,
@@ -150,12 +163,14 @@ def estimate_photo(
     height, width = image.shape[:2]
     started = time.perf_counter()
     working, factor = working_copy(image)
+    stretch = (1.0, 1.0)  # brightened copy -> working copy, x and y
     boxes = [scaled_box(box, scale) for scale in options.scales]
     if options.dark_level > 0 and is_dark(working, options.dark_level):
         # Brighten once at the largest pass's size; the passes shrink from there.
         largest = max(boxes, key=lambda item: item[0] * item[1])
         shape = network_size(working.shape[1], working.shape[0], largest)
-        factor *= working.shape[1] / shape[0]
+        # Sides rounded to multiples of 8: x and y scale back by slightly different factors.
+        stretch = (working.shape[1] / shape[0], working.shape[0] / shape[1])
         working = brighten(working, shape, options.clahe)
     # A pass whose input is a sliver (a very long, thin photo at a small scale) sees no
     # one and gives noise; the full-size pass always runs.
@@ -171,7 +186,7 @@ def estimate_photo(
     ]
     fused = time.perf_counter()
     people = fuse_passes(passes, options.target, options.same, options.min_height)
-    people = rescale(people, factor)
+    people = rescale(stretched(people, stretch), factor)
     if largest_only:
         people = select_largest(people)
     timings["fuse_ms"] = (time.perf_counter() - fused) * 1000

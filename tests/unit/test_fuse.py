@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pose.fuse import Pass, fuse_passes, person_height, similarity
-from pose.photo import brighten, is_dark, scaled_box
+from pose.photo import brighten, is_dark, scaled_box, stretched
 from pose.skeleton import Joint
 from pose.types import Pose
 
@@ -91,3 +91,9 @@ def test_pass_boxes_stay_within_the_allowed_sizes():
     assert scaled_box((432, 368), 0.6) == (259, 221)
     assert scaled_box((64, 64), 0.6) == (64, 64)
     assert scaled_box((2048, 1600), 1.6) == (2048, 2048)
+
+
+def test_brightened_coordinates_scale_back_per_axis():
+    (moved,) = stretched([person(100, 10, 20)], (2.0, 3.0))
+    assert moved[J.NOSE][:2].tolist() == pytest.approx([20.0, (20 + 7) * 3.0])
+    assert moved[J.NOSE][2] == pytest.approx(0.8)
