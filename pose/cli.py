@@ -59,8 +59,8 @@ def add_mode(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mode",
         choices=("accurate", "fast"),
-        help="accurate: several passes fused, better on crowds, small or large people and "
-        "dark photos (about 5x the time); fast: one pass (default: accurate, or fast with "
+        help="accurate: three passes fused, better on small or large people and dark "
+        "photos (about 4x the time); fast: one pass (default: accurate, or fast with "
         "--scales/--flip)",
     )
 
