@@ -1,8 +1,16 @@
-"""Keypoint accuracy of the full pipeline on a COCO-format set, scored with pycocotools.
+"""Keypoint accuracy of the full pipeline on every labeled set, or on one COCO-format set.
 
-    .venv/bin/python -m benchmarks.accuracy [IMAGE_DIR] [ANNOTATIONS] [--size ...] [--scales ...]
+    .venv/bin/python -m benchmarks.accuracy [--mode fast|accurate] [--size ...] [--backend ...]
+    .venv/bin/python -m benchmarks.accuracy IMAGE_DIR [ANNOTATIONS] [--size ...] [--scales ...]
 
-Runs ``pose.estimate.estimate`` on every image of the annotation file twice: with the
+Without a folder: scores every set of ``../shared/eval`` (:mod:`benchmarks.eval_sets`: COCO by
+COCO AP, the wild sets by AP over the twelve limb joints, MPII by PCKh@0.5) with the given
+options and prints one row per set, the mean over sets, and the time per photo (median, and
+per megapixel). ``--sets`` picks some; ``--jitter`` also repeats the run with the input box
+moved by -16 to +16 pixels (both sides, steps of 8) and prints the mean of the five, since
+single sizes are noisy on sets this small.
+
+With a folder: runs ``pose.estimate.estimate`` on every image of the annotation file twice: with the
 multi-person PAF decoder and with the original single-person argmax decoder, converts the
 OpenPose-18 keypoints to COCO-17 and prints COCOeval's AP, AP50, AP75 and AR for both, plus the
 model and decode time per image measured in the same run.
@@ -23,6 +31,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,16 +39,17 @@ import numpy as np
 
 import pose.model
 import pose.network
+from benchmarks import eval_sets
+from benchmarks.eval_sets import EVAL_DIR
 from pose.estimate import DEFAULT_THRESHOLD, estimate, parse_scales
 from pose.media import load_image
 from pose.model import get_model
 from pose.network import DEFAULT_PRESET
 from pose.paf import DEFAULT_PARAMS, DecodeParams
+from pose.photo import DEFAULT_MODE, MODES
 from pose.skeleton import OPENPOSE_FOR_COCO
-from pose.types import Pose
+from pose.types import Estimate, Pose
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 DEFAULT_IMAGES = EVAL_DIR / "coco"
 
 PERSON_CATEGORY = 1
@@ -133,9 +143,100 @@ def run_set(
     return runs
 
 
+def score_sets(
+    find: Callable[[np.ndarray], Estimate],
+    sets: Sequence[eval_sets.EvalSet] = eval_sets.SETS,
+    eval_dir: Path = EVAL_DIR,
+) -> tuple[list[eval_sets.SetScore], list[float]]:
+    """Run ``find`` on every photo of ``sets``; their scores and the milliseconds per
+    megapixel of each photo (wall time of ``find``)."""
+    scores, per_megapixel = [], []
+    for item in sets:
+        photos = eval_sets.load_set(item, eval_dir)
+        results = {}
+        for photo in photos:
+            image = load_image(photo.path)
+            started = time.perf_counter()
+            results[photo.image_id] = find(image).people
+            elapsed = (time.perf_counter() - started) * 1000
+            per_megapixel.append(elapsed / (image.shape[0] * image.shape[1] / 1e6))
+        scores.append(eval_sets.score_set(item, photos, results))
+    return scores, per_megapixel
+
+
+def set_table(label: str, scores: Sequence[eval_sets.SetScore]) -> str:
+    """One row: each set's figure with people found/labeled, then the mean over sets."""
+    cells = "".join(f"{s.value:7.3f} {s.found:>2}/{s.labeled:<2}" for s in scores)
+    return f"{label:<26}{cells}{np.mean([s.value for s in scores]):8.3f}"
+
+
+def set_header(scores: Sequence[eval_sets.SetScore]) -> str:
+    names = "".join(f"{s.name + ' ' + s.metric:>13}" for s in scores)
+    return f"{'':<26}{names}{'mean':>8}"
+
+
+JITTER_STEPS = range(-16, 17, 8)
+
+
+def main_sets(args: argparse.Namespace, params: DecodeParams) -> int:
+    """Every set (or ``--sets``) with the options given; see the module docstring."""
+    from pose.photo import estimate_photo
+
+    wanted = args.sets.split(",") if args.sets else list(eval_sets.SET_NAMES)
+    unknown = sorted(set(wanted) - set(eval_sets.SET_NAMES))
+    if unknown:
+        print(f"error: unknown set {', '.join(unknown)}: use {', '.join(eval_sets.SET_NAMES)}")
+        return 2
+    sets = [item for item in eval_sets.SETS if item.name in wanted]
+    model = get_model()
+    model.infer(np.zeros((64, 64, 3), np.uint8), (64, 64))  # load before timing
+    width, height = pose.network.PRESETS.get(args.size) or tuple(
+        int(v) for v in args.size.lower().split("x")
+    )
+    steps = JITTER_STEPS if args.jitter else (0,)
+    print(
+        f"{model.backend} backend, mode {args.mode}, size {args.size}, threshold "
+        f"{args.threshold}" + (f", jitter {list(steps)} px" if args.jitter else "")
+    )
+    rows, times = [], []
+    for step in steps:
+        box = (width + step, height + step)
+
+        def find(image: np.ndarray, box=box) -> Estimate:
+            return estimate_photo(image, args.mode, box, args.threshold, model=model, params=params)
+
+        scores, per_megapixel = score_sets(find, sets)
+        rows.append(scores)
+        times += per_megapixel
+        if step == steps[0]:
+            print(set_header(scores))
+        print(set_table(f"{box[0]}x{box[1]}", scores), flush=True)
+    if len(rows) > 1:
+        mean = [
+            eval_sets.SetScore(
+                s.name,
+                s.metric,
+                float(np.mean([row[i].value for row in rows])),
+                round(float(np.mean([row[i].found for row in rows]))),
+                s.labeled,
+            )
+            for i, s in enumerate(rows[0])
+        ]
+        print(set_table(f"mean of {len(rows)} sizes", mean))
+        rows.append(mean)
+    print(f"time per photo: median {np.median(times):.0f} ms per megapixel ({len(times)} photos)")
+    if args.json:
+        figures = {s.name: s.value for s in rows[-1]}
+        figures["mean"] = float(np.mean(list(figures.values())))
+        print(json.dumps({"sets": figures, "ms_per_megapixel": float(np.median(times))}))
+    return 0
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("images", nargs="?", type=Path, default=DEFAULT_IMAGES, help="image folder")
+    parser.add_argument(
+        "images", nargs="?", type=Path, help="one COCO-format image folder (default: every set)"
+    )
     parser.add_argument(
         "annotations", nargs="?", type=Path, help="COCO keypoint JSON (default: the one JSON there)"
     )
@@ -158,6 +259,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--backend", choices=pose.model.BACKENDS, help="model backend")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default=DEFAULT_MODE,
+        help=f"photo mode for the every-set table (default: {DEFAULT_MODE})",
+    )
+    parser.add_argument("--sets", help=f"comma-separated, from {','.join(eval_sets.SET_NAMES)}")
+    parser.add_argument(
+        "--jitter", action="store_true", help="every-set table at 5 box sizes; print the mean"
+    )
     return parser.parse_args(argv)
 
 
@@ -185,6 +296,14 @@ def sweep(args, annotations: Path, scales, params) -> dict[str, dict[str, float]
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     args = parse_args(argv)
+    if args.backend:
+        os.environ[pose.model.BACKEND_ENV] = args.backend
+    params = replace(
+        DEFAULT_PARAMS, upsample=args.upsample, sigma=args.sigma, min_parts=args.min_parts
+    )
+    if args.images is None and not (args.sweep or args.rgb):
+        return main_sets(args, params)
+    args.images = args.images or DEFAULT_IMAGES
     annotations = args.annotations
     if annotations is None:
         found = sorted(args.images.glob("*.json"))
@@ -193,13 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         annotations = found[0]
     scales = parse_scales(args.scales)
-    if args.backend:
-        os.environ[pose.model.BACKEND_ENV] = args.backend
     if args.rgb:
         pose.network.INPUT_ORDER = "RGB"
-    params = replace(
-        DEFAULT_PARAMS, upsample=args.upsample, sigma=args.sigma, min_parts=args.min_parts
-    )
     get_model().infer(np.zeros((64, 64, 3), np.uint8), (64, 64))  # load before timing
     started = time.perf_counter()
     runs = run_set(args.images, annotations, args.size, args.threshold, scales, params, args.flip)

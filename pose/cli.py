@@ -57,6 +57,26 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_mode(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mode",
+        choices=("accurate", "fast"),
+        help="accurate: three passes fused, better on small or large people and dark "
+        "photos (about 4x the time); fast: one pass (default: accurate, or fast with "
+        "--scales/--flip)",
+    )
+
+
+def photo_mode(args: argparse.Namespace) -> str:
+    """The photo mode asked for; --scales and --flip shape the fast single pass."""
+    custom = getattr(args, "flip", False) or getattr(args, "scales", "1") not in ("1", "1.0")
+    if args.mode is None:
+        return "fast" if custom else "accurate"
+    if args.mode == "accurate" and custom:
+        raise ValueError("--scales and --flip apply to --mode fast only.")
+    return args.mode
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         # `pose` once installed (its console script), else `python -m pose`.
@@ -85,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         help='also 3D landmarks per person (BlazePose GHUM, metres; adds "landmarks3d" '
         "to --json; docs/pose3d.md)",
     )
+    add_mode(estimate)
     add_common(estimate)
 
     from pose.match import ALL_METHODS, DEFAULT_MAX_ROTATION, DEFAULT_METHOD
@@ -116,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     match.add_argument("--overlay", help="write the two aligned skeletons to this image file")
     match.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_mode(match)
     add_common(match)
     video = sub.add_parser("video", help="annotate a video; write per-frame keypoints")
     video.add_argument("input", help="video file (MP4, MOV, WebM, AVI, ...)")
@@ -211,16 +233,24 @@ def run_estimate(args: argparse.Namespace) -> int:
     from pose.draw import draw_poses
     from pose.estimate import estimate, parse_scales
     from pose.media import load_image
+    from pose.photo import estimate_photo
 
+    mode = photo_mode(args)
+    scales = parse_scales(args.scales)
     image = load_image(args.image)
-    result = estimate(
-        image,
-        size=args.size,
-        threshold=args.threshold,
-        largest_only=args.largest,
-        scales=parse_scales(args.scales),
-        flip=args.flip,
-    )
+    if mode == "fast":
+        result = estimate(
+            image,
+            size=args.size,
+            threshold=args.threshold,
+            largest_only=args.largest,
+            scales=scales,
+            flip=args.flip,
+        )
+    else:
+        result = estimate_photo(
+            image, mode, size=args.size, threshold=args.threshold, largest_only=args.largest
+        )
     lifted = []
     if args.lift3d:
         from pose.pose3d import lift
@@ -290,14 +320,19 @@ def run_video(args: argparse.Namespace) -> int:
 def run_match(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from pose.estimate import estimate
     from pose.match import DEFAULT_METHOD, METHOD_3D, choose_pair, match
     from pose.media import load_image
     from pose.overlay import draw_overlay
+    from pose.photo import estimate_photo
     from pose.pose3d import lift_one
 
+    mode = photo_mode(args)
+
     images = [load_image(path) for path in (args.image1, args.image2)]
-    people = [estimate(image, size=args.size, threshold=args.threshold).people for image in images]
+    people = [
+        estimate_photo(image, mode, size=args.size, threshold=args.threshold).people
+        for image in images
+    ]
     counts = [len(found) for found in people]
     labels = tuple(
         f"{label} ({os.path.basename(path)})"

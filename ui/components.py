@@ -19,6 +19,7 @@ from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES
 from pose.estimate import DEFAULT_THRESHOLD
 from pose.media import InputError, number_input, write_png_atomically
 from pose.network import DEFAULT_PRESET, PRESETS
+from pose.photo import DEFAULT_MODE as DEFAULT_PHOTO_MODE
 from pose.stream import jpeg_data_url
 from ui.lifecycle import track
 from ui.server import DOWNLOADS, prune_downloads
@@ -26,6 +27,10 @@ from ui.server import DOWNLOADS, prune_downloads
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
 SIZE_CHOICES = [(f"{name} ({w}x{h})", name) for name, (w, h) in PRESETS.items()]
+PHOTO_MODE_CHOICES = [
+    ("Accurate: three passes fused", "accurate"),
+    ("Fast: one pass", "fast"),
+]
 
 
 # ------------------------------------------------------------------ component overrides
@@ -127,6 +132,17 @@ def checked_by_handler(component: gr.Slider | gr.Number) -> gr.Slider | gr.Numbe
     """
     component.preprocess = lambda payload: payload
     return component
+
+
+def photo_mode_input(**kwargs) -> gr.Radio:
+    """The photo mode control of the Image and Match tabs (docs/accuracy.md)."""
+    return gr.Radio(
+        PHOTO_MODE_CHOICES,
+        value=DEFAULT_PHOTO_MODE,
+        label="Photo mode",
+        info="Accurate finds more people, small, large or in the dark (about 4x the time).",
+        **kwargs,
+    )
 
 
 def threshold_input() -> gr.Slider:

@@ -10,10 +10,11 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from pose.draw import draw_numbered_poses
-from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.estimate import DEFAULT_THRESHOLD
 from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
 from pose.media import load_image, write_png_atomically
 from pose.network import DEFAULT_PRESET
+from pose.photo import DEFAULT_MODE, estimate_photo
 from pose.plot3d import figure_from_json
 from pose.pose3d import Person3D, Pose3DError, lift
 from pose.types import Estimate
@@ -25,6 +26,7 @@ from ui.components import (
     example_images,
     fail,
     image_path_input,
+    photo_mode_input,
     size_input,
     threshold_input,
     user_error,
@@ -66,6 +68,7 @@ def estimate_image(
     threshold: float = DEFAULT_THRESHOLD,
     largest_only: bool = False,
     lift3d: bool = False,
+    mode: str = DEFAULT_MODE,
 ) -> tuple[str, list[list], str, str, str]:
     """Find every person in an image; people are numbered largest first everywhere.
 
@@ -76,6 +79,8 @@ def estimate_image(
         largest_only: keep only person 1, the largest.
         lift3d: also each person's 3D landmarks (BlazePose GHUM, metres): the JSON file
             then gives every person "landmarks3d", 33 x [x, y, z, visibility].
+        mode: "accurate" (default: three passes fused, better on small, large and
+            dark people, about 4x the time) or "fast" (one pass).
 
     Returns:
         the image with each skeleton and its person number drawn; the keypoint table
@@ -88,7 +93,9 @@ def estimate_image(
     threshold = checked_threshold(threshold)
     try:
         pixels = load_image(image)
-        result = estimate(pixels, size=size, threshold=threshold, largest_only=largest_only)
+        result = estimate_photo(
+            pixels, mode or DEFAULT_MODE, size, threshold, largest_only=largest_only
+        )
         bodies = lift(pixels, result.people, timings=result.timings_ms) if lift3d else None
     except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
@@ -123,6 +130,7 @@ def build_image_tab() -> None:
                 )
                 size = size_input()
                 threshold = threshold_input()
+                mode = photo_mode_input(elem_id="image-mode")
                 largest_only = gr.Checkbox(
                     value=False,
                     label="Largest person only",
@@ -156,7 +164,7 @@ def build_image_tab() -> None:
         outputs = [image_out, table, json_file, csv_file, summary]
         run_event = run.click(
             estimate_image,
-            [image_in, size, threshold, largest_only, lift3d],
+            [image_in, size, threshold, largest_only, lift3d, mode],
             outputs,
             api_name="estimate_image",
             concurrency_limit=2,

@@ -11,11 +11,11 @@ import time
 import gradio as gr
 import numpy as np
 
-from pose.estimate import estimate
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import METHOD_3D, WORST_BELOW, Match, Pairing, choose_pair, match, person_at
 from pose.media import load_image, number_input
 from pose.overlay import draw_numbered, draw_overlay
+from pose.photo import DEFAULT_MODE, estimate_photo
 from pose.pose3d import Pose3DError, lift_one
 from pose.types import Pose, number_people
 from ui.components import (
@@ -25,6 +25,7 @@ from ui.components import (
     example_pairs,
     fail,
     image_path_input,
+    photo_mode_input,
     user_error,
 )
 
@@ -97,10 +98,11 @@ def person_number(value: float | None, label: str) -> int:
     return int(number_input(value, f"The person number in {label}", 0, 999, whole=True))
 
 
-def find_people(path: str) -> tuple[np.ndarray, list[Pose]]:
-    """The photo's pixels and its people in numbering order (largest first)."""
+def find_people(path: str, mode: str = DEFAULT_MODE) -> tuple[np.ndarray, list[Pose]]:
+    """The photo's pixels and its people in numbering order (largest first), found in the
+    photo ``mode`` (the preview and Compare use the same, so the numbers agree)."""
     pixels = load_image(path)
-    return pixels, number_people(estimate(pixels).people)
+    return pixels, number_people(estimate_photo(pixels, mode or DEFAULT_MODE).people)
 
 
 def match_images(
@@ -110,6 +112,7 @@ def match_images(
     mirror: bool = False,
     person1: float = 0,
     person2: float = 0,
+    mode: str = DEFAULT_MODE,
 ) -> tuple[np.ndarray, np.ndarray, str, list[list], np.ndarray, dict]:
     """Say how alike the poses in two images are, in percent.
 
@@ -121,6 +124,7 @@ def match_images(
         mirror: also try the left/right-swapped second pose.
         person1: person in image 1: 0 = from the best-matching pair, or a number (1 = largest).
         person2: person in image 2: 0 = from the best-matching pair, or a number (1 = largest).
+        mode: "accurate" (default: three passes fused per photo) or "fast" (one pass).
 
     Returns:
         image 1 and image 2 with numbered skeletons (the compared people's numbers green),
@@ -133,7 +137,8 @@ def match_images(
         raise fail("Please provide both images.")
     try:
         numbers = (person_number(person1, "image 1"), person_number(person2, "image 2"))
-        (pixels1, people1), (pixels2, people2) = find_people(image1), find_people(image2)
+        pixels1, people1 = find_people(image1, mode)
+        pixels2, people2 = find_people(image2, mode)
         # The 3D method lifts only the chosen pair; a pair left to the app is chosen in 2D.
         lifting = method == METHOD_3D
         pairing = choose_pair(
@@ -175,7 +180,7 @@ def match_images(
 
 
 def show_people(
-    image: str | None, person: float | None, cache: dict | None
+    image: str | None, person: float | None, cache: dict | None, mode: str = DEFAULT_MODE
 ) -> tuple[np.ndarray | None, dict | None, str]:
     """The photo's people, numbered (the chosen one green), as soon as it is loaded.
 
@@ -186,14 +191,14 @@ def show_people(
         return None, None, ""
     try:
         chosen = person_number(person, "the photo")
-        if cache and cache.get("path") == image:
+        if cache and (cache.get("path"), cache.get("mode")) == (image, mode):
             people = cache["people"]
             pixels = load_image(image)
         else:
-            pixels, people = find_people(image)
+            pixels, people = find_people(image, mode)
     except ValueError as exc:  # InputError included
         raise user_error(exc) from None
-    cache = {"path": image, "people": people}
+    cache = {"path": image, "mode": mode, "people": people}
     if not people:
         return pixels, cache, "No person found in this photo."
     if chosen > len(people):
@@ -217,13 +222,15 @@ def pick_clicked(cache: dict | None, event: gr.SelectData) -> int:
     return gr.skip() if number is None else number
 
 
-def refresh_side(image: str | None, person: float | None, cache: dict | None) -> tuple:
+def refresh_side(
+    image: str | None, person: float | None, cache: dict | None, mode: str = DEFAULT_MODE
+) -> tuple:
     """A photo or pick changed: its preview (see show_people), and the last result cleared
     since it no longer applies (left alone when the photo was removed, so a message that
     says why stays)."""
     if not image:
         return None, None, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    return *show_people(image, person, cache), "", None, None, None
+    return *show_people(image, person, cache, mode), "", None, None, None
 
 
 def build_side(number: int, snapshot: dict, webcam: gr.WebcamOptions):
@@ -276,6 +283,7 @@ def build_match_tab() -> None:
             mirror = gr.Checkbox(
                 False, label="Mirror", info="Also try the left/right-swapped second pose."
             )
+            mode = photo_mode_input(elem_id="match-mode")
             run = gr.Button("Compare", variant="primary")
         with gr.Row():
             with gr.Column(scale=1):
@@ -296,7 +304,7 @@ def build_match_tab() -> None:
         outputs = [preview1, preview2, score, table, overlay, result_json]
         run_event = run.click(
             match_images,
-            [image1, image2, method, mirror, person1, person2],
+            [image1, image2, method, mirror, person1, person2, mode],
             outputs,
             api_name="match_images",
             concurrency_limit=2,
@@ -306,9 +314,9 @@ def build_match_tab() -> None:
         for image, preview, found, person in sides:
             cache = gr.State(None)  # this photo's people, per browser session
             shown = gr.on(
-                [image.change, person.change],
+                [image.change, person.change, mode.change],
                 refresh_side,
-                [image, person, cache],
+                [image, person, cache, mode],
                 [preview, cache, found, *results],
                 api_visibility="private",
                 concurrency_limit=2,

@@ -12,7 +12,8 @@ from tests.helpers.paths import COCO_DIR
 
 def test_estimate_json_and_annotated_output(tmp_path):
     out = tmp_path / "annotated.jpg"
-    result = run_cli("estimate", str(COCO_DIR / "000000000785.jpg"), "--json", "--out", str(out))
+    photo = str(COCO_DIR / "000000000785.jpg")
+    result = run_cli("estimate", photo, "--json", "--out", str(out), "--mode", "fast")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert (payload["width"], payload["height"]) == (640, 425)
@@ -26,8 +27,8 @@ def test_estimate_json_and_annotated_output(tmp_path):
 def test_backend_option_picks_the_model(tmp_path):
     photo = str(COCO_DIR / "000000000785.jpg")
     env = {"POSE_LOG": "INFO"}
-    exact = run_cli("estimate", photo, "--json", env=env)
-    fast = run_cli("estimate", photo, "--json", "--backend", "int8", env=env)
+    exact = run_cli("estimate", photo, "--json", "--mode", "fast", env=env)
+    fast = run_cli("estimate", photo, "--json", "--mode", "fast", "--backend", "int8", env=env)
     assert exact.returncode == 0 and fast.returncode == 0, fast.stderr[-2000:]
     assert "graph_opt.int8.tflite" in fast.stderr and "int8" not in exact.stderr
     people = [json.loads(result.stdout)["people"] for result in (exact, fast)]
@@ -53,10 +54,12 @@ def box_area(person: dict) -> float:
 
 def test_estimate_returns_everyone_largest_first_or_only_the_largest():
     photo = str(COCO_DIR / "000000197388.jpg")  # five labelled people
-    everyone = json.loads(run_cli("estimate", photo, "--json").stdout)["people"]
+    everyone = json.loads(run_cli("estimate", photo, "--json", "--mode", "fast").stdout)["people"]
     areas = [box_area(person) for person in everyone]
     assert len(everyone) >= 4 and areas == sorted(areas, reverse=True)
-    largest = json.loads(run_cli("estimate", photo, "--json", "--largest").stdout)["people"]
+    largest = json.loads(
+        run_cli("estimate", photo, "--json", "--largest", "--mode", "fast").stdout
+    )["people"]
     assert len(largest) == 1 and largest[0] == everyone[0]
 
 
@@ -67,6 +70,17 @@ def test_multi_scale_and_flip_options():
     assert len(json.loads(result.stdout)["people"]) == 2
     bad = run_cli("estimate", photo, "--scales", "1,huge")
     assert bad.returncode == 2 and bad.stderr.startswith("error: Scales must be numbers")
+    mixed = run_cli("estimate", photo, "--mode", "accurate", "--flip")
+    assert mixed.returncode == 2 and mixed.stderr.startswith("error: --scales and --flip apply")
+
+
+def test_photos_default_to_the_accurate_mode():
+    photo = str(COCO_DIR / "000000196141.jpg")
+    default = json.loads(run_cli("estimate", photo, "--json").stdout)["people"]
+    accurate = json.loads(run_cli("estimate", photo, "--json", "--mode", "accurate").stdout)
+    fast = json.loads(run_cli("estimate", photo, "--json", "--mode", "fast").stdout)["people"]
+    assert default == accurate["people"]
+    assert default != fast  # a different path: more passes, fused
 
 
 def test_error_after_the_model_ran_is_still_one_line(tmp_path):
