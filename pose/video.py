@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import logging
 import os
@@ -39,6 +40,7 @@ from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import InputError
 from pose.model import PoseModel, motion_model
+from pose.region import DEFAULT_POLICY, LaggedPlanner, RegionPolicy, Window, infer_window
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
 from pose.types import Pose
@@ -138,6 +140,9 @@ class VideoResult:
     # the time goes when the stages overlap (benchmarks/speed.py prints it).
     stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
     backend: str = ""  # the model backend that ran ("int8", "tflite", ...)
+    # Per processed frame: the window of output cells the network ran on, None for the
+    # full frame (pose.region); empty when the region path was off.
+    windows: tuple[Window | None, ...] = ()
 
     @property
     def audio_dropped(self) -> bool:
@@ -530,6 +535,7 @@ def process_video(
     model: PoseModel | None = None,
     workers: int = 0,
     progress: ProgressCallback | None = None,
+    regions: RegionPolicy | None = DEFAULT_POLICY,
 ) -> VideoResult:
     """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
 
@@ -541,6 +547,8 @@ def process_video(
     one per core; 1 = one call at a time on all cores, see :meth:`PoseModel.workers`).
     ``progress(done, total)`` is called from this thread after each encoded frame
     (``total`` is ``None`` when the file does not say how many frames it has).
+    ``regions``: run the network only around the people found a few frames earlier, with
+    full-frame passes as :class:`pose.region.RegionPolicy` says (None: every frame whole).
     Raises :class:`InputError` for unusable input; the partial output is removed then.
     """
     box = resolve_box(size)
@@ -566,13 +574,16 @@ def process_video(
     inferred = [queue.Queue(QUEUE_SIZE) for _ in runs]
     drawn: queue.Queue = queue.Queue(QUEUE_SIZE)
     smoother = PoseSmoother() if smooth else None
+    # Frame n's window comes from frame n - lag's people: one more than the workers, so a
+    # worker rarely waits for the draw stage to decode them.
+    planner = LaggedPlanner(regions, lag=len(runs) + 1) if regions is not None else None
     source_frames = 0  # decoded in all; set by the reader before it ends the queue
 
     def read() -> None:
         nonlocal source_frames
         reader = iter_frames(container, info, every, max_frames)
         first = previous = None  # (H, W, 3) shapes
-        turn = 0
+        turn = number = 0
         try:
             while True:
                 index, seconds, image = next(reader)
@@ -586,25 +597,35 @@ def process_video(
                         log.info("frame %d is %dx%d: letterboxed", index, shape[1], shape[0])
                     image = letterbox(image, first[1], first[0])
                 previous = shape
+                if planner is not None:
+                    planner.frame(number, image, box)
+                number += 1
                 if not pipeline.put(decoded[turn], (index, seconds, image)):
                     return
                 turn = (turn + 1) % len(decoded)
         except StopIteration as end:
             source_frames = end.value
 
-    def infer(inbox: queue.Queue, outbox: queue.Queue, run) -> None:
+    def infer(inbox: queue.Queue, outbox: queue.Queue, run, numbers: Iterator[int]) -> None:
         while (item := pipeline.get(inbox)) is not _END:
             index, seconds, image = item
-            (result,) = model.infer_batch([image], box, run=run)
+            window = planner.decide(next(numbers), pipeline.stop) if planner else None
+            if window is None:
+                (result,) = model.infer_batch([image], box, run=run)
+            else:
+                result = infer_window(run, image, box, window)
             if not pipeline.put(outbox, (index, seconds, image, result)):
                 return
 
     def draw() -> None:
-        turn = 0
+        turn = number = 0
         while (item := pipeline.get(inferred[turn])) is not _END:
             turn = (turn + 1) % len(inferred)
             index, seconds, image, result = item
             people = decode_output(result, threshold)
+            if planner is not None:
+                planner.result(number, people)
+            number += 1
             if smoother is not None:
                 people = smoother.update(people, seconds, (image.shape[1], image.shape[0]))
             planes = to_yuv420(draw_poses(image, people))
@@ -613,7 +634,8 @@ def process_video(
 
     pipeline.spawn("read", read, *decoded)
     for number, (inbox, outbox, run) in enumerate(zip(decoded, inferred, runs, strict=True)):
-        pipeline.spawn(f"infer{number}", partial(infer, inbox, outbox, run), outbox)
+        numbers = itertools.count(number, len(runs))  # the frames this worker is dealt
+        pipeline.spawn(f"infer{number}", partial(infer, inbox, outbox, run, numbers), outbox)
     pipeline.spawn("draw", draw, drawn)
     try:
         while (item := pipeline.get(drawn)) is not _END:
@@ -653,4 +675,5 @@ def process_video(
         seconds=seconds,
         stage_cpu_seconds={**pipeline.cpu_seconds, "encode": time.thread_time() - encode_start},
         backend=model.backend,
+        windows=tuple(planner.decisions) if planner is not None else (),
     )
