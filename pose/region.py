@@ -142,7 +142,7 @@ def _side(needed: float, previous: int | None, full: int, policy: RegionPolicy) 
 
 def _place(low: float, high: float, side: int, full: int) -> int:
     """The first cell of a ``side``-cell span centred on [low, high], inside [0, full)."""
-    start = int(round((low + high - side) / 2))
+    start = round((low + high - side) / 2)
     return min(max(start, 0), full - side)
 
 
@@ -235,11 +235,12 @@ class RegionPlanner:
         window = window_for(needed, grid, self._window, policy)
         if window.cells > policy.max_share * grid[0] * grid[1]:
             return None
-        if previous_thumbnail is not None and current_thumbnail is not None:
-            if previous_thumbnail.shape != current_thumbnail.shape or moving_outside(
-                previous_thumbnail, current_thumbnail, window, policy
-            ):
-                return None
+        if previous_thumbnail is None or current_thumbnail is None:
+            return window  # no motion check
+        if previous_thumbnail.shape != current_thumbnail.shape or moving_outside(
+            previous_thumbnail, current_thumbnail, window, policy
+        ):
+            return None
         return window
 
 
