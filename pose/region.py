@@ -199,6 +199,7 @@ class RegionPlanner:
         self._since_full: int | None = None  # frames since the last full pass
         self._window: Window | None = None
         self._grid: tuple[int, int] | None = None
+        self.last: Window | None = None  # the latest decision
 
     def plan(
         self,
@@ -217,7 +218,7 @@ class RegionPlanner:
         """
         window = self._decide(people, frame_size, grid, previous_thumbnail, current_thumbnail)
         self._grid = grid
-        self._window = window
+        self._window = self.last = window
         self._since_full = 1 if window is None else self._since_full + 1
         return window
 
