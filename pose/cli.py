@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="smooth keypoints across frames (One Euro filter; default: on)",
     )
+    video.add_argument(
+        "--full-frames",
+        action="store_true",
+        help="run the network on every whole frame, not only around the people found",
+    )
     add_common(video)
     return parser
 
@@ -170,6 +175,7 @@ def run_video(args: argparse.Namespace) -> int:
         every=args.every,
         smooth=args.smooth,
         progress=show,
+        **({"regions": None} if args.full_frames else {}),
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)

@@ -290,3 +290,25 @@ def test_policy_rejects_nonsense():
         RegionPolicy(full_every=0)
     with pytest.raises(ValueError):
         LaggedPlanner(lag=0)
+
+
+@pytest.mark.parametrize(("flags", "full"), [((), False), (("--full-frames",), True)])
+def test_cli_video_runs_the_region_path_unless_told_full_frames(monkeypatch, flags, full):
+    from fractions import Fraction
+    from types import SimpleNamespace
+
+    import pose.video
+    from pose.cli import main
+
+    calls = []
+
+    def fake_process_video(source, output, **options):
+        calls.append(options)
+        return SimpleNamespace(
+            frames=(), width=320, height=240, fps=Fraction(10), seconds=1.0,
+            processing_fps=0.0, audio_dropped=False,
+        )  # fmt: skip
+
+    monkeypatch.setattr(pose.video, "process_video", fake_process_video)
+    assert main(["video", "in.mp4", "out.mp4", *flags]) == 0
+    assert ("regions" in calls[0] and calls[0]["regions"] is None) == full
