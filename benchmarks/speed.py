@@ -413,8 +413,7 @@ def region_section(
             "video path, region path": lambda video=video: video(True),
         }
         samples: dict[str, list[float]] = {case: [] for case in cases}
-        for fn in cases.values():
-            fn()  # warm-up: interpreters for the shapes
+        video(True)  # warm-up: interpreters for the shapes the region path uses
         for _ in range(rounds):
             for case, fn in cases.items():
                 samples[case].append(fn())
@@ -440,6 +439,8 @@ def region_section(
         row_figures["grid share"] = float(np.mean(shares)) if shares else 1.0
         row_figures["frames"] = count
         figures[name] = row_figures
+        print_region({name: row_figures}, model.backend)  # each clip as soon as it is done
+        sys.stdout.flush()
     return figures
 
 
@@ -482,15 +483,15 @@ def region_clips(out_dir: Path, frames: list[np.ndarray], count: int) -> dict:
     street = street_clip_frames(count)
     small = small_people_frames(count)
     return {
+        "COCO photos at 60 %, held still (640x480)": (
+            write_frames(small, out_dir / "small.mp4"),
+            small,
+        ),
         f"benchmark clip ({CLIP.name}, 640x480)": (
             write_frames(benchmark, out_dir / "bench.mp4"),
             benchmark,
         ),
         "street clip (street.avi, 640x360)": (write_frames(street, out_dir / "street.mp4"), street),
-        "COCO photos at 60 %, held still (640x480)": (
-            write_frames(small, out_dir / "small.mp4"),
-            small,
-        ),
     }
 
 
@@ -509,7 +510,6 @@ def region_only(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="pose-speed-") as tmp:
         clips = region_clips(Path(tmp), real_frames(), args.frames)
         figures = region_section(original, model, clips, Path(tmp), args.clip_rounds)
-    print_region(figures, MOTION_BACKEND)
     print("\ngoals (issue 17)")
     for label, ok, value in region_goals(figures, peak):
         print(f"  {'met ' if ok else 'MISS'}  {label:<66}{value:>10}")
@@ -907,8 +907,6 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in overlapped.items():
         row(name, f"{value:8.1f} ms", None, f"{value / stage_total:5.1%} of the CPU time")
     row("sum (CPU ms per frame)", f"{stage_total:8.1f} ms")
-
-    print_region(region, MOTION_BACKEND)
 
     process_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
     figures["benchmark_peak_rss_gb"] = process_rss
