@@ -161,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also 3D landmarks per person in --json (off by default: about 15-40 ms per "
         "person per frame on two cores; docs/pose3d.md)",
     )
+    video.add_argument(
+        "--full-frames",
+        action="store_true",
+        help="run the network on every whole frame, not only around the people found",
+    )
     add_common(video)
 
     from pose.sequence import ALIGN_METHODS, DEFAULT_ALIGN, DEFAULT_WINDOW
@@ -294,6 +299,7 @@ def run_video(args: argparse.Namespace) -> int:
         smooth=args.smooth,
         progress=show,
         lift3d=args.lift3d,
+        **({"regions": None} if args.full_frames else {}),
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)

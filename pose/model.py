@@ -246,9 +246,10 @@ class PoseModel:
         with self._lock:
             spare = self._spare_runners
             runners = [spare.pop() for _ in range(min(count, len(spare)))]
-        # Each keeps interpreters for two shapes (a video has one): memory stays bounded
-        # when clips of many sizes pass through a long-running app.
-        runners += [TFLiteRunner(path, 1, max_shapes=2) for _ in range(count - len(runners))]
+        # Each keeps interpreters for six shapes (a video has its full frame's and a few
+        # windows', pose.region): memory stays bounded when clips of many sizes pass
+        # through a long-running app.
+        runners += [TFLiteRunner(path, 1, max_shapes=6) for _ in range(count - len(runners))]
         try:
             yield [runner.run for runner in runners]
         finally:

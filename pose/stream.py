@@ -24,10 +24,11 @@ import cv2
 import numpy as np
 
 from pose.draw import draw_ids, draw_poses
-from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.estimate import DEFAULT_THRESHOLD, decode_output, estimate, resolve_box
 from pose.match import WORST_BELOW, Match, MatchError, match, rank_by_size
-from pose.media import load_frame
+from pose.media import MAX_WORKING_SIDE, load_frame
 from pose.model import PoseModel, motion_model
+from pose.region import RegionPlanner, grid_of, infer_window, thumbnail
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
 from pose.track import PoseTracker
@@ -95,6 +96,10 @@ class WebcamSession:
     smoother: PoseSmoother = field(default_factory=PoseSmoother)
     tracker: PoseTracker = field(default_factory=PoseTracker)
     frames: int = 0
+    # Runs the network only around the people of the previous frame (pose.region); None:
+    # every frame whole.
+    regions: RegionPlanner | None = field(default_factory=RegionPlanner)
+    _last: tuple[tuple[Pose, ...], np.ndarray] | None = None  # (people, thumbnail)
     _arrivals: deque[float] = field(default_factory=lambda: deque(maxlen=RATE_WINDOW))
     _latencies: deque[float] = field(default_factory=lambda: deque(maxlen=RATE_WINDOW))
 
@@ -138,7 +143,7 @@ class WebcamSession:
         frame = load_frame(frame)
         model = model or motion_model()
         real = frame[:, ::-1] if mirrored else frame
-        result = estimate(np.ascontiguousarray(real), size=size, threshold=threshold, model=model)
+        result = self._estimate(np.ascontiguousarray(real), size, threshold, model)
         ids = self.tracker.update(result.people, arrival)
         if smooth:
             size_px = (result.width, result.height)
@@ -164,6 +169,34 @@ class WebcamSession:
             mirrored=mirrored,
             ids=tuple(ids),
         )
+
+    def _estimate(
+        self, real: np.ndarray, size: str | tuple[int, int] | None, threshold: float, model
+    ) -> Estimate:
+        """The people in the real frame: the whole frame, or the window around the
+        previous frame's people that :attr:`regions` chooses."""
+        if self.regions is None or max(real.shape[:2]) > MAX_WORKING_SIDE:
+            return estimate(real, size=size, threshold=threshold, model=model)
+        box = resolve_box(size)
+        height, width = real.shape[:2]
+        grid = grid_of(width, height, box)
+        current = thumbnail(real, grid)
+        people, previous = self._last if self._last is not None else (None, None)
+        window = self.regions.plan(people, (width, height), grid, previous, current)
+        if window is None:
+            result = estimate(real, size=size, threshold=threshold, model=model)
+        else:
+            started = time.perf_counter()
+            output = infer_window(model.run, real, box, window)
+            inferred = time.perf_counter()
+            found = tuple(decode_output(output, threshold))
+            timings = {
+                "model_ms": (inferred - started) * 1000,
+                "decode_ms": (time.perf_counter() - inferred) * 1000,
+            }
+            result = Estimate(people=found, width=width, height=height, timings_ms=timings)
+        self._last = (result.people, current)
+        return result
 
 
 @dataclass(frozen=True)

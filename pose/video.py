@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import logging
 import os
@@ -41,6 +42,7 @@ from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import InputError
 from pose.model import PoseModel, motion_model
 from pose.pose3d import Person3D, add_to_people, get_landmark_model, lift
+from pose.region import DEFAULT_POLICY, LaggedPlanner, RegionPolicy, Window, infer_window
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
 from pose.track import PoseTracker
@@ -160,6 +162,9 @@ class VideoResult:
     backend: str = ""  # the model backend that ran ("int8", "tflite", ...)
     # Source frames that could not be decoded (damaged data); the frame before them is held.
     lost_frames: int = 0
+    # Per processed frame: the window of output cells the network ran on, None for the
+    # full frame (pose.region); empty when the region path was off.
+    windows: tuple[Window | None, ...] = ()
 
     @property
     def audio_dropped(self) -> bool:
@@ -652,6 +657,7 @@ def process_video(
     workers: int = 0,
     progress: ProgressCallback | None = None,
     lift3d: bool = False,
+    regions: RegionPolicy | None = DEFAULT_POLICY,
 ) -> VideoResult:
     """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
 
@@ -667,6 +673,9 @@ def process_video(
     (``total`` is ``None`` when the file does not say how many frames it has). ``lift3d``
     also lifts every person of every processed frame to 3D (:mod:`pose.pose3d`; about 15-40
     ms a person on two cores, in the draw stage: docs/pose3d.md has the cost per frame).
+    (``total`` is ``None`` when the file does not say how many frames it has).
+    ``regions``: run the network only around the people found a few frames earlier, with
+    full-frame passes as :class:`pose.region.RegionPolicy` says (None: every frame whole).
     Raises :class:`InputError` for unusable input; the partial output is removed then.
     """
     box = resolve_box(size)
@@ -696,6 +705,9 @@ def process_video(
     landmark_model = get_landmark_model() if lift3d else None
     if landmark_model is not None:
         landmark_model.load()  # fails (missing model) before any frame is read
+    # Frame n's window comes from frame n - lag's people: one more than the workers, so a
+    # worker rarely waits for the draw stage to decode them.
+    planner = LaggedPlanner(regions, lag=len(runs) + 1) if regions is not None else None
     source_frames = 0  # decoded in all; set by the reader before it ends the queue
     stats = ReadStats()
 
@@ -703,7 +715,7 @@ def process_video(
         nonlocal source_frames
         reader = iter_frames(container, info, every, max_frames, stats)
         first = previous = None  # (H, W, 3) shapes
-        turn = 0
+        turn = number = 0
         try:
             while True:
                 index, seconds, image = next(reader)
@@ -717,26 +729,36 @@ def process_video(
                         log.info("frame %d is %dx%d: letterboxed", index, shape[1], shape[0])
                     image = letterbox(image, first[1], first[0])
                 previous = shape
+                if planner is not None:
+                    planner.frame(number, image, box)
+                number += 1
                 if not pipeline.put(decoded[turn], (index, seconds, image)):
                     return
                 turn = (turn + 1) % len(decoded)
         except StopIteration as end:
             source_frames = end.value
 
-    def infer(inbox: queue.Queue, outbox: queue.Queue, run) -> None:
+    def infer(inbox: queue.Queue, outbox: queue.Queue, run, numbers: Iterator[int]) -> None:
         while (item := pipeline.get(inbox)) is not _END:
             index, seconds, image = item
-            (result,) = model.infer_batch([image], box, run=run)
+            window = planner.decide(next(numbers), pipeline.stop) if planner else None
+            if window is None:
+                (result,) = model.infer_batch([image], box, run=run)
+            else:
+                result = infer_window(run, image, box, window)
             if not pipeline.put(outbox, (index, seconds, image, result)):
                 return
 
     def draw() -> None:
-        turn = 0
+        turn = number = 0
         while (item := pipeline.get(inferred[turn])) is not _END:
             turn = (turn + 1) % len(inferred)
             index, seconds, image, result = item
             people = decode_output(result, threshold)
             ids = tracker.update(people, seconds)
+            if planner is not None:
+                planner.result(number, people)
+            number += 1
             if smoother is not None:
                 size = (image.shape[1], image.shape[0])
                 people = smoother.update(people, seconds, size, ids=ids)
@@ -748,7 +770,8 @@ def process_video(
 
     pipeline.spawn("read", read, *decoded)
     for number, (inbox, outbox, run) in enumerate(zip(decoded, inferred, runs, strict=True)):
-        pipeline.spawn(f"infer{number}", partial(infer, inbox, outbox, run), outbox)
+        numbers = itertools.count(number, len(runs))  # the frames this worker is dealt
+        pipeline.spawn(f"infer{number}", partial(infer, inbox, outbox, run, numbers), outbox)
     pipeline.spawn("draw", draw, drawn)
     try:
         while (item := pipeline.get(drawn)) is not _END:
@@ -789,4 +812,5 @@ def process_video(
         stage_cpu_seconds={**pipeline.cpu_seconds, "encode": time.thread_time() - encode_start},
         backend=model.backend,
         lost_frames=stats.lost,
+        windows=tuple(planner.decisions) if planner is not None else (),
     )
