@@ -65,10 +65,11 @@ def test_each_person_comes_from_the_pass_that_suits_their_size():
     assert fuse_passes([Pass((big_pass,), 1.0), Pass((fitting,), 0.8)], target=300) == [big_pass]
 
 
-def test_people_seen_in_one_pass_only_are_kept_best_first():
+def test_people_seen_in_one_pass_only_are_kept_largest_first():
     left, right, small = person(300, 100, 50, 0.4), person(300, 600, 50, 0.7), person(80, 900, 0)
     fused = fuse_passes([Pass((left, right), 0.8), Pass((right, small), 1.6)], target=250)
-    assert [p.score for p in fused] == [0.7, 0.5, 0.4]
+    # One numbering everywhere: largest first, the better score first between equals.
+    assert [p.score for p in fused] == [0.7, 0.4, 0.5]
     assert len(fused) == 3
 
 

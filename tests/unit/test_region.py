@@ -306,7 +306,7 @@ def test_cli_video_runs_the_region_path_unless_told_full_frames(monkeypatch, fla
         calls.append(options)
         return SimpleNamespace(
             frames=(), width=320, height=240, fps=Fraction(10), seconds=1.0,
-            processing_fps=0.0, audio_dropped=False,
+            processing_fps=0.0, audio_dropped=False, person_ids=lambda: [],
         )  # fmt: skip
 
     monkeypatch.setattr(pose.video, "process_video", fake_process_video)
