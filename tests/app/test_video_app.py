@@ -26,8 +26,13 @@ def test_estimate_video_endpoint(client, clip):
     path = Path(video["video"] if isinstance(video, dict) else video)
     codec, pix_fmt, count, width, height, rate = probe(path)
     assert (codec, pix_fmt, count, width, height, rate) == ("h264", "yuv420p", 6, 320, 240, 10)
-    assert len(json.loads(Path(json_path).read_text())["frames"]) == 6
-    assert Path(csv_path).read_text().startswith("frame,time,person,joint")
+    frames = json.loads(Path(json_path).read_text())["frames"]
+    assert len(frames) == 6
+    # Tracking IDs and joint angles on every person found; the CSV has both columns.
+    people = [person for frame in frames for person in frame["people"]]
+    assert people and all(person["id"] >= 1 and "r_knee" in person["angles"] for person in people)
+    header = Path(csv_path).read_text().splitlines()[0]
+    assert header == "frame,time,person,joint,x,y,confidence,id,angle"
     assert "Annotated 6 frames" in summary
     assert " on the int8 model." in summary  # the video default, built by make setup
 
