@@ -209,15 +209,15 @@ class PoseTracker:
         owner: dict[int, int] = {}  # person index -> track index
         recent = [i for i, t in enumerate(self._tracks) if t.last_seen == previous]
         lost = [i for i, t in enumerate(self._tracks) if t.last_seen != previous]
-        for stage, gate in ((recent, None), (lost, "widened")):
+        for stage, widen in ((recent, False), (lost, True)):
             free = [j for j in range(len(points)) if j not in owner]
             if not stage or not free:
                 continue
-            sub = cost[np.ix_(stage, free)]
             gap = np.array([time - self._tracks[i].last_seen for i in stage])
-            gates = self.params.max_cost + (self.params.gate_growth * gap if gate else 0.0)
-            gates = np.broadcast_to(gates, (len(stage),)).astype(np.float64)
-            for row, col in _assign(sub, gates):
+            gates = np.full(len(stage), self.params.max_cost)
+            if widen:
+                gates += self.params.gate_growth * gap
+            for row, col in _assign(cost[np.ix_(stage, free)], gates):
                 owner[free[col]] = stage[row]
 
         ids = []

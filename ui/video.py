@@ -1,18 +1,23 @@
-"""The Video tab: a clip annotated frame by frame, with per-frame keypoints."""
+"""The Video tab: a clip annotated frame by frame, with per-frame keypoints, tracking IDs and
+a chosen person's joint angles over time."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 
+from pose.angles import ANGLE_NAMES
 from pose.estimate import DEFAULT_THRESHOLD
 from pose.media import InputError, number_input
 from pose.network import DEFAULT_PRESET
 from pose.playable import playable_copy
 from pose.pose3d import Pose3DError
-from pose.video import MAX_EVERY, VideoResult, process_video
+from pose.video import MAX_EVERY, VideoResult, angle_series, process_video, tracked_people
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
 from ui.admission import JobStopped, stop_if_unwanted
@@ -36,7 +41,9 @@ VIDEO_HELP = f"""
 Upload a clip (MP4, MOV, WebM or AVI; clips a browser cannot show are converted for the
 preview) and press **Annotate video**. You get the video back
 with every skeleton drawn (H.264 MP4, plays in any browser) and the keypoints of each frame
-as JSON and CSV. **Limits:** at most {MAX_VIDEO_FRAMES} processed frames and
+as JSON and CSV. Each person keeps an **ID** from frame to frame (drawn above their head, and
+in the JSON and CSV); below the video, pick an ID to plot that person's **joint angles** over
+time. **Limits:** at most {MAX_VIDEO_FRAMES} processed frames and
 {MAX_VIDEO_SECONDS / 60:.0f} minutes per clip; for longer clips process *every Nth frame*
 (each annotated frame is then held until the next). The output keeps the input's size,
 frame rate and duration; **the audio track is dropped**.
@@ -150,6 +157,92 @@ def prepare_video(video: str | None) -> str:
     return gr.skip() if copy is None else str(copy)
 
 
+# --------------------------------------------------------------- angles over time
+
+# Plotted at first: the joints most movements are judged by; the others are a click away.
+DEFAULT_PLOTTED = ["r_knee", "l_knee", "r_hip", "l_hip", "r_elbow", "l_elbow"]
+ANGLE_COLUMNS = ["time", "degrees", "angle"]
+
+
+def read_keypoints(path: str | None) -> dict:
+    """A video's keypoints JSON (as written by :func:`estimate_video`); ``{}`` if unreadable."""
+    if not path:
+        return {}
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def person_choices(payload: dict) -> list[tuple[str, int]]:
+    """Dropdown choices (label, ID) for the people of a video's keypoints, most seen first."""
+    return [
+        (f"ID {person_id} · in {frames} frame{'' if frames == 1 else 's'}", person_id)
+        for person_id, frames in tracked_people(payload)
+    ]
+
+
+def angles_table(payload: dict, person_id: int | None, names: list[str]) -> pd.DataFrame:
+    """Long table (``time`` s, ``degrees``, ``angle`` name) of one person's chosen angles,
+    for the plot; frames where an angle could not be measured are left out."""
+    rows = []
+    if person_id is not None:
+        for _, seconds, angles in angle_series(payload, int(person_id)):
+            for name in names:
+                value = angles.get(name)
+                if value is not None:
+                    rows.append((float(seconds), float(value), name))
+    return pd.DataFrame(rows, columns=ANGLE_COLUMNS)
+
+
+def angles_note(payload: dict, person_id: int | None, names: list[str], table: pd.DataFrame) -> str:
+    """A line under the plot saying why it is empty, if it is."""
+    if not tracked_people(payload):
+        return "Nobody was found in the video, so there are no angles to plot."
+    if person_id is None:
+        return "Choose a person."
+    if not names:
+        return "Choose the angles to plot."
+    if table.empty:
+        return (
+            f"None of these angles of ID {person_id} could be measured: the joints they need "
+            "were not found (for example hips and knees out of the picture). Try others."
+        )
+    return ""
+
+
+def angles_plot(table: pd.DataFrame) -> gr.LinePlot:
+    """The plot's update for ``table``. The browser sets the plot's colours and legend from
+    the first data it gets and keeps them when only the data changes, so a new set of angles
+    would show an old legend; naming the angles in the legend makes it redraw them."""
+    present = [name for name in ANGLE_NAMES if name in set(table["angle"])]
+    return gr.LinePlot(value=table, colors_in_legend=present or None)
+
+
+def show_people(json_path: str | None) -> tuple[gr.Dropdown, gr.LinePlot, str]:
+    """After a video: the people to choose from (the most seen chosen), their angles and a
+    note when there is nothing to plot."""
+    payload = read_keypoints(json_path)
+    choices = person_choices(payload)
+    chosen = choices[0][1] if choices else None
+    table = angles_table(payload, chosen, DEFAULT_PLOTTED)
+    return (
+        gr.Dropdown(choices=choices, value=chosen, interactive=bool(choices)),
+        angles_plot(table),
+        angles_note(payload, chosen, DEFAULT_PLOTTED, table),
+    )
+
+
+def plot_angles(
+    json_path: str | None, person_id: int | None, names: list[str] | None
+) -> tuple[gr.LinePlot, str]:
+    """The chosen person's chosen angles over time, and a note when there is nothing to plot."""
+    payload = read_keypoints(json_path)
+    names = list(names or [])
+    table = angles_table(payload, person_id, names)
+    return angles_plot(table), angles_note(payload, person_id, names, table)
+
+
 def build_video_tab() -> None:
     with gr.Tab("Video"):
         gr.Markdown(VIDEO_HELP)
@@ -185,6 +278,32 @@ def build_video_tab() -> None:
                 with gr.Row():
                     json_file = gr.File(label="Keypoints per frame (JSON)", elem_id="video-json")
                     csv_file = gr.File(label="Keypoints per frame (CSV)", elem_id="video-csv")
+                with gr.Row():
+                    person = gr.Dropdown(
+                        choices=[],
+                        label="Person (the ID drawn in the video)",
+                        interactive=False,
+                        elem_id="video-person",
+                    )
+                    plotted = gr.CheckboxGroup(
+                        list(ANGLE_NAMES),
+                        value=DEFAULT_PLOTTED,
+                        label="Angles to plot",
+                        elem_id="video-angle-names",
+                    )
+                angle_plot = gr.LinePlot(
+                    None,
+                    x="time",
+                    y="degrees",
+                    color="angle",
+                    x_title="time (s)",
+                    y_title="degrees",
+                    color_title="angle",
+                    y_lim=[0, 180],
+                    label="Joint angles over time",
+                    elem_id="video-angles",
+                )
+                angle_note = gr.Markdown(elem_id="video-angles-note")
         outputs = [video_out, json_file, csv_file, summary]
         run_event = run.click(
             estimate_video,
@@ -204,6 +323,20 @@ def build_video_tab() -> None:
             show_progress_on=[summary],
         )
         clear_on_failure(upload_event, [video_in, *outputs], summary)
+        # The plot reads the JSON the video wrote, so /estimate_video keeps its outputs;
+        # programs get the same angles from that JSON.
+        run_event.success(
+            show_people, [json_file], [person, angle_plot, angle_note], api_visibility="private"
+        )
+        for control in (person, plotted):
+            control.input(
+                plot_angles,
+                [json_file, person, plotted],
+                [angle_plot, angle_note],
+                api_visibility="private",
+                # Quick clicks while the plot is redrawn: the last one must win, not be dropped.
+                trigger_mode="always_last",
+            )
         examples = example_videos()
         if examples:
             gr.Examples(examples, inputs=[video_in], label="Example clip")

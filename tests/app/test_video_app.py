@@ -27,10 +27,15 @@ def test_estimate_video_endpoint(client, clip):
     codec, pix_fmt, count, width, height, rate = probe(path)
     assert (codec, pix_fmt, count, width, height, rate) == ("h264", "yuv420p", 6, 320, 240, 10)
     payload = json.loads(Path(json_path).read_text())
-    assert len(payload["frames"]) == 6
+    frames = payload["frames"]
+    assert len(frames) == 6
     assert payload["joints"][:2] == ["nose", "neck"] and len(payload["joints"]) == 18
     assert payload["output"]["model"] == "int8"  # the video default, built by make setup
-    assert Path(csv_path).read_text().startswith("frame,time,person,joint")
+    # Tracking IDs and joint angles on every person found; the CSV has both columns.
+    people = [person for frame in frames for person in frame["people"]]
+    assert people and all(person["id"] >= 1 and "r_knee" in person["angles"] for person in people)
+    header = Path(csv_path).read_text().splitlines()[0]
+    assert header == "frame,time,person,joint,x,y,confidence,id,angle"
     assert Path(json_path).name == f"{clip.stem}-keypoints.json"  # named after the clip
     assert "Annotated 6 frames" in summary and "model" not in summary
 

@@ -36,7 +36,8 @@ from tests.helpers.paths import COCO_DIR
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier facing the camera, 640x425
 CAMERA_SIZE = (640, 480)
 STATUS = re.compile(
-    r"([\d.]+) frames/s · (\d+) ms per frame · (\d+) (?:person|people) · frame (\d+)"
+    r"([\d.]+) frames/s · (\d+) ms per frame · (\d+) (?:person|people)(?: \(IDs? [\d, ]+\))?"
+    r" · frame (\d+)"
 )
 
 

@@ -47,6 +47,24 @@ def make_clip(
     return path
 
 
+def make_walking_clip(path: Path, frames: int = 12, fps: int = 10, step: int = 6) -> Path:
+    """One person, whole body in view: the COCO skier photo (000000000785.jpg, 640x425)
+    cropped to 512x424 and panned ``step`` pixels a frame, as if the camera followed them."""
+    photo = np.asarray(Image.open(COCO_DIR / "000000000785.jpg").convert("RGB"))
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = 512, 424
+        stream.pix_fmt = "yuv420p"
+        for index in range(frames):
+            left = min(index * step, photo.shape[1] - 512)
+            image = np.ascontiguousarray(photo[:424, left : left + 512])
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
 def make_resizing_clip(path: Path, sizes: list[tuple[int, int]], fps: int = 10) -> Path:
     """An MJPEG AVI whose frame ``i`` is the first COCO photo at ``sizes[i]`` (w, h).
 
