@@ -71,7 +71,7 @@ def test_bad_input_gets_a_clear_message(client, clips, attempt, message):
     second = handle_file(str(clips[attempt])) if attempt else None
     with pytest.raises(AppError, match=message.replace("(", r"\(").replace(")", r"\)")):
         client.predict(
-            handle_file(str(clips["reference"])), second, 1, 1, "balanced", 0.1,
+            handle_file(str(clips["stride"])), second, 1, 1, "balanced", 0.1,
             api_name="/compare_videos",
         )  # fmt: skip
 
