@@ -72,7 +72,10 @@ class ClipPoses:
             person=person,
             frames=self.frames,
             total=len(self.frames),
-            ids=self.ids or None,
+            # Followed by size in each frame, not by tracking ID: a track ends where the
+            # person is lost for over a second or the clip is cut, and a repetition clip
+            # made of takes would then keep only one take (tests/model/test_compare_videos).
+            ids=None,
         )
 
 

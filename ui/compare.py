@@ -246,7 +246,7 @@ def build_compare_tab() -> None:
             threshold = threshold_input()
         with gr.Row():
             run = gr.Button("Compare movements", variant="primary", elem_id="compare-run")
-        summary = gr.Markdown(elem_id="compare-summary")
+        summary = gr.Markdown(label="Summary", elem_id="compare-summary")
         with gr.Row():
             with gr.Column():
                 side_by_side = gr.Video(label="Side by side, aligned", elem_id="compare-video")
@@ -291,7 +291,7 @@ def build_compare_tab() -> None:
                 info="In the reference; 0: its end.",
             )
             reps_run = gr.Button("Count repetitions", elem_id="reps-run")
-        reps_summary_out = gr.Markdown(elem_id="reps-summary")
+        reps_summary_out = gr.Markdown(label="Repetitions summary", elem_id="reps-summary")
         reps_table = gr.Dataframe(
             headers=REPS_HEADERS, label="Repetitions in the attempt", elem_id="reps-table"
         )

@@ -43,7 +43,9 @@ def image_summary(
     if not count:
         return "No person found. Try a lower threshold or a larger input size."
     numbers = " Numbered largest first, as in the table." if count > 1 else ""
-    line = f"Found {count} {'person' if count == 1 else 'people'} in {seconds:.1f} s.{numbers}"
+    passes = int(result.timings_ms.get("passes", 1))
+    how = f" ({passes} passes)" if passes > 1 else ""
+    line = f"Found {count} {'person' if count == 1 else 'people'} in {seconds:.1f} s{how}.{numbers}"
     if bodies is not None:
         lifted = sum(body is not None for body in bodies)
         line += f" 3D for {lifted} of {count}" + (
@@ -156,7 +158,7 @@ def build_image_tab() -> None:
             elem_id="image-table",
             elem_classes=["compact-table"],
             # Shares of the width rather than measured text, so all five fit on a phone.
-            column_widths=["14%", "25%", "19%", "19%", "23%"],
+            column_widths=["12%", "22%", "15%", "15%", "19%", "17%"],
         )
         with gr.Row():
             json_file = gr.File(label="Keypoints JSON", elem_id="image-json")

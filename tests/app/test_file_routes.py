@@ -169,7 +169,9 @@ def test_no_temp_files_outside_the_gradio_cache_hold_uploads():
     if not scratch.is_dir():
         pytest.skip("no results written yet")
     names = os.listdir(scratch)
-    assert all(name.startswith(("keypoints-", "annotated-")) for name in names), names
+    assert all(name.startswith(("keypoints-", "annotated-", "side-by-side-")) for name in names), (
+        names
+    )
 
 
 def test_uploads_and_results_are_deleted_from_the_cache(tmp_path):

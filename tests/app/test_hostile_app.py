@@ -216,13 +216,17 @@ def test_sigterm_closes_the_app_and_deletes_its_files(own_app):
 
     url, process, log_path, cache = own_app
     client = Client(url, verbose=False, download_files=False)
+    started = time.time()
     outputs = client.predict(handle_file(str(PHOTO)), "fast", 0.1, api_name="/estimate_image")
     files = [path for path in cache.rglob("*") if path.is_file()]
     returned = [output.get("path") if isinstance(output, dict) else output for output in outputs]
+    # Downloads keep the photo's name, each in a folder of its own in pose-downloads.
+    names = {Path(str(path)).name for path in returned if str(path).endswith((".json", ".csv"))}
+    scratch = Path(tempfile.gettempdir()) / "pose-downloads"
     downloads = [
-        Path(tempfile.gettempdir()) / "pose-downloads" / Path(str(path)).name
-        for path in returned
-        if str(path).endswith((".json", ".csv"))
+        path
+        for path in scratch.rglob("*")
+        if path.is_file() and path.name in names and path.stat().st_mtime >= started - 1
     ]
     assert len(files) >= 3 and len(downloads) == 2 and all(p.exists() for p in downloads)
     process.send_signal(signal.SIGTERM)

@@ -16,7 +16,14 @@ from mcp.client.streamable_http import streamablehttp_client
 from tests.helpers.paths import COCO_DIR, ROOT
 from tests.helpers.server import free_port, stop_process, wait_for
 
-TOOLS = {"estimate_image", "estimate_frame", "estimate_video", "match_images"}
+TOOLS = {
+    "estimate_image",
+    "estimate_frame",
+    "estimate_video",
+    "match_images",
+    "compare_movements",
+    "count_repetitions",
+}
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,10 @@ def test_estimate_image_is_accurate_by_default_and_fast_on_request(client):
         photo, "balanced", 0.1, False, api_name="/estimate_image"
     )
     *_, accurate_json, _, accurate_summary = client.predict(
-        photo, "balanced", 0.1, False, "accurate", api_name="/estimate_image"
+        photo, "balanced", 0.1, False, mode="accurate", api_name="/estimate_image"
     )
     *_, fast_json, _, fast_summary = client.predict(
-        photo, "balanced", 0.1, False, "fast", api_name="/estimate_image"
+        photo, "balanced", 0.1, False, mode="fast", api_name="/estimate_image"
     )
     assert "3 passes" in default_summary and "3 passes" in accurate_summary
     assert "passes" not in fast_summary and "Found" in fast_summary
@@ -45,7 +45,7 @@ def test_match_images_takes_the_mode(client):
 def test_an_unknown_mode_is_refused(client):
     with pytest.raises(Exception, match="slow"):
         client.predict(
-            handle_file(str(PHOTO)), "balanced", 0.1, False, "slow", api_name="/estimate_image"
+            handle_file(str(PHOTO)), "balanced", 0.1, False, mode="slow", api_name="/estimate_image"
         )
 
 
