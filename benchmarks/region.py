@@ -25,6 +25,7 @@ the photo.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -42,7 +43,15 @@ from benchmarks.accuracy import evaluate, to_detections
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import load_image
 from pose.model import BACKENDS, MOTION_BACKEND, PoseModel
-from pose.region import DEFAULT_POLICY, Window, grid_of, infer_window, serial_plan
+from pose.region import (
+    DEFAULT_POLICY,
+    Plan,
+    RegionPolicy,
+    grid_of,
+    infer_windows,
+    plan_cells,
+    serial_plan,
+)
 from pose.types import Pose
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,16 +144,17 @@ def run_both(
     box: tuple[int, int],
     threshold: float,
     lag: int,
-) -> tuple[list[list[Pose]], list[tuple[Window | None, Sequence[Pose]]]]:
-    """(people per full frame, (window, people) per frame of the region path)."""
+    policy: RegionPolicy = DEFAULT_POLICY,
+) -> tuple[list[list[Pose]], list[tuple[Plan, Sequence[Pose]]]]:
+    """(people per full frame, (plan, people) per frame of the region path)."""
     full = [decode_output(model.infer(image, box), threshold) for image in frames]
 
-    def people_of(n: int, image: np.ndarray, window: Window | None) -> list[Pose]:
-        if window is None:
+    def people_of(n: int, image: np.ndarray, plan: Plan) -> list[Pose]:
+        if plan is None:
             return full[n]  # the full pass is the same computation
-        return decode_output(infer_window(model.run, image, box, window), threshold)
+        return decode_output(infer_windows(model.run, image, box, plan), threshold)
 
-    return full, serial_plan(frames, box, people_of, DEFAULT_POLICY, lag)
+    return full, serial_plan(frames, box, people_of, policy, lag)
 
 
 def agreement(
@@ -182,18 +192,18 @@ def summary(
     frames: Sequence[np.ndarray],
     box: tuple[int, int],
     full: list[list[Pose]],
-    region: list[tuple[Window | None, Sequence[Pose]]],
+    region: list[tuple[Plan, Sequence[Pose]]],
     tolerance: float,
 ) -> dict[str, float]:
     """Agreement, share of full passes and mean share of the grid run over ``frames``."""
     shares, tolerances = [], []
-    for image, (window, _) in zip(frames, region, strict=True):
+    for image, (plan, _) in zip(frames, region, strict=True):
         grid = grid_of(image.shape[1], image.shape[0], box)
-        shares.append((window.cells if window else grid[0] * grid[1]) / (grid[0] * grid[1]))
+        shares.append(plan_cells(plan, grid) / (grid[0] * grid[1]))
         tolerances.append(tolerance * image.shape[1] / grid[0])
     figures = agreement(full, [people for _, people in region], tolerances)
     figures["frames"] = len(frames)
-    figures["full_passes"] = sum(window is None for window, _ in region) / len(region)
+    figures["full_passes"] = sum(plan is None for plan, _ in region) / len(region)
     figures["grid_share"] = float(np.mean(shares))
     return figures
 
@@ -221,7 +231,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--backend", choices=BACKENDS, default=MOTION_BACKEND)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument(
+        "--policy",
+        type=policy_of,
+        default=DEFAULT_POLICY,
+        help="the region policy with some fields changed, e.g. grow=0.3,context=5",
+    )
     return parser.parse_args(argv)
+
+
+def policy_of(text: str) -> RegionPolicy:
+    """``"grow=0.3,context=5"`` -> the default :class:`RegionPolicy` with those fields."""
+    fields = {}
+    for item in filter(None, text.split(",")):
+        name, _, value = item.partition("=")
+        default = getattr(DEFAULT_POLICY, name.strip(), None)
+        if default is None:
+            raise argparse.ArgumentTypeError(f"no policy field {name.strip()!r}")
+        fields[name.strip()] = type(default)(value)
+    return dataclasses.replace(DEFAULT_POLICY, **fields)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,14 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, float]] = {}
     print(
         f"region path against full frames: {args.backend}, {args.size}, lag {args.lag}, "
-        f"policy {DEFAULT_POLICY}"
+        f"policy {args.policy}"
     )
     print(
         f"  {'clip':<26}{'frames':>6}{'whole':>8}{'grid':>8}{'people=':>8}"
         f"{'full->r':>9}{'r->full':>9}"
     )
     frames = street_frames(args.frames)
-    full, region = run_both(model, frames, box, args.threshold, args.lag)
+    full, region = run_both(model, frames, box, args.threshold, args.lag, args.policy)
     results["street.avi"] = summary(frames, box, full, region, args.tolerance)
     print_row("street.avi", results["street.avi"])
     with tempfile.TemporaryDirectory(prefix="pose-region-") as tmp:
@@ -253,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
             all_frames: list = []
             detections: dict[str, list[dict]] = {"full": [], "region": []}
             for entry, clip_frames, _ in clips:
-                full, region = run_both(model, clip_frames, box, args.threshold, args.lag)
+                full, region = run_both(
+                    model, clip_frames, box, args.threshold, args.lag, args.policy
+                )
                 for n, (people, (_, found)) in enumerate(zip(full, region, strict=True)):
                     detections["full"] += to_detections(entry["id"] * 1000 + n, people)
                     detections["region"] += to_detections(entry["id"] * 1000 + n, list(found))

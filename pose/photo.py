@@ -121,7 +121,7 @@ def run_pass(
     started = time.perf_counter()
     output = model.infer(image, box)
     if flip:
-        mirrored = model.infer(np.ascontiguousarray(image[:, ::-1]), box)
+        mirrored = model.infer(cv2.flip(np.ascontiguousarray(image), 1), box)
         heatmaps, pafs = unflip_maps(mirrored.heatmaps, mirrored.pafs)
         output = NetOutput(
             heatmaps=(output.heatmaps + heatmaps) / 2,

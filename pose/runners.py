@@ -28,10 +28,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 TFLITE_RUNTIMES = ("litert", "tensorflow")
 RUNTIME_ENV = "POSE_TFLITE_RUNTIME"
-# TFLite needs a fixed input shape per interpreter; images of different aspect ratios give
-# different shapes, so keep the most recently used few. Each holds its own packed weights
-# and activations: about 80 MB at the accurate size (measured), hence only four. A new
-# shape costs about 50-90 ms once (creating and sizing an interpreter).
+# TFLite needs a fixed input shape per interpreter; images of different aspect ratios (and
+# the region path's windows) give different shapes, so keep the most recently used few. Each
+# holds its own packed weights and activations: about 80 MB at the accurate size (measured),
+# hence only four. Creating an interpreter costs 25-60 ms (XNNPACK packs the weights);
+# resizing one to another shape costs 1-2.5 ms and gives bit-identical outputs (measured,
+# int8 and float32), so past the limit the least recently used one is resized.
 MAX_CACHED_SHAPES = 4
 
 
@@ -72,19 +74,28 @@ def interpreter_class(runtime: str | None = None) -> tuple[str, type]:
 
 @dataclass
 class _Interpreter:
-    """One TFLite interpreter sized for one input shape; not thread-safe, hence the lock."""
+    """One TFLite interpreter and the input shape it is sized for; not thread-safe, hence
+    the lock, under which the shape may change (:meth:`TFLiteRunner.run`)."""
 
     interpreter: object
     input_index: int
     output_index: int
     lock: threading.Lock
+    shape: tuple[int, ...]
+
+    def resize(self, shape: tuple[int, ...]) -> None:
+        """Size the interpreter for ``shape`` (call with :attr:`lock` held)."""
+        self.interpreter.resize_tensor_input(self.input_index, list(shape), strict=False)
+        self.interpreter.allocate_tensors()
+        self.shape = shape
 
 
 class TFLiteRunner:
     """Runs a TFLite model with XNNPACK on ``threads`` threads, one interpreter per shape.
 
     Thread-safe: interpreters are created under a lock, kept in an LRU of
-    :data:`MAX_CACHED_SHAPES`, and each is used by one thread at a time.
+    :data:`MAX_CACHED_SHAPES` (a new shape past it takes over the least recently used one),
+    and each is used by one thread at a time.
     """
 
     def __init__(
@@ -118,21 +129,23 @@ class TFLiteRunner:
                 model_content=self._content, num_threads=self.threads
             )
         input_index = interpreter.get_input_details()[0]["index"]
-        interpreter.resize_tensor_input(input_index, list(shape), strict=False)
-        interpreter.allocate_tensors()
         output_index = interpreter.get_output_details()[0]["index"]
-        return _Interpreter(interpreter, input_index, output_index, threading.Lock())
+        entry = _Interpreter(interpreter, input_index, output_index, threading.Lock(), ())
+        entry.resize(shape)
+        return entry
 
     def _get(self, shape: tuple[int, ...]) -> _Interpreter:
+        """The interpreter for ``shape``; it is resized to it in :meth:`run` when taken
+        over from another shape (under its own lock, as a thread may still be using it)."""
         with self._lock:
             entry = self._cache.get(shape)
-            if entry is None:
-                entry = self._create(shape)
-                self._cache[shape] = entry
-                while len(self._cache) > self.max_shapes:
-                    self._cache.popitem(last=False)  # a thread still using it keeps a reference
-            else:
+            if entry is not None:
                 self._cache.move_to_end(shape)
+            elif len(self._cache) >= self.max_shapes:
+                _, entry = self._cache.popitem(last=False)
+                self._cache[shape] = entry
+            else:
+                entry = self._cache[shape] = self._create(shape)
             return entry
 
     @property
@@ -143,8 +156,11 @@ class TFLiteRunner:
     def run(self, batch: np.ndarray) -> np.ndarray:
         """float32 (N, h, w, 3) BGR -> float32 (N, h/8, w/8, 57)."""
         batch = np.ascontiguousarray(batch, dtype=np.float32)
-        entry = self._get(tuple(batch.shape))
+        shape = tuple(batch.shape)
+        entry = self._get(shape)
         with entry.lock, self._invoke_lock:
+            if entry.shape != shape:
+                entry.resize(shape)
             entry.interpreter.set_tensor(entry.input_index, batch)
             entry.interpreter.invoke()
             return entry.interpreter.get_tensor(entry.output_index)  # a copy

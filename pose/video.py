@@ -42,7 +42,7 @@ from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import InputError
 from pose.model import PoseModel, motion_model
 from pose.pose3d import Person3D, add_to_people, get_landmark_model, lift
-from pose.region import DEFAULT_POLICY, LaggedPlanner, RegionPolicy, Window, infer_window
+from pose.region import DEFAULT_POLICY, LaggedPlanner, Plan, RegionPolicy, infer_windows
 from pose.skeleton import Joint
 from pose.smoothing import PoseSmoother
 from pose.track import PoseTracker
@@ -162,9 +162,9 @@ class VideoResult:
     backend: str = ""  # the model backend that ran ("int8", "tflite", ...)
     # Source frames that could not be decoded (damaged data); the frame before them is held.
     lost_frames: int = 0
-    # Per processed frame: the window of output cells the network ran on, None for the
+    # Per processed frame: the windows of output cells the network ran on, None for the
     # full frame (pose.region); empty when the region path was off.
-    windows: tuple[Window | None, ...] = ()
+    windows: tuple[Plan, ...] = ()
 
     @property
     def audio_dropped(self) -> bool:
@@ -705,7 +705,7 @@ def process_video(
     landmark_model = get_landmark_model() if lift3d else None
     if landmark_model is not None:
         landmark_model.load()  # fails (missing model) before any frame is read
-    # Frame n's window comes from frame n - lag's people: one more than the workers, so a
+    # Frame n's windows come from frame n - lag's people: one more than the workers, so a
     # worker rarely waits for the draw stage to decode them.
     planner = LaggedPlanner(regions, lag=len(runs) + 1) if regions is not None else None
     source_frames = 0  # decoded in all; set by the reader before it ends the queue
@@ -741,11 +741,11 @@ def process_video(
     def infer(inbox: queue.Queue, outbox: queue.Queue, run, numbers: Iterator[int]) -> None:
         while (item := pipeline.get(inbox)) is not _END:
             index, seconds, image = item
-            window = planner.decide(next(numbers), pipeline.stop) if planner else None
-            if window is None:
+            plan = planner.decide(next(numbers), pipeline.stop) if planner else None
+            if plan is None:
                 (result,) = model.infer_batch([image], box, run=run)
             else:
-                result = infer_window(run, image, box, window)
+                result = infer_windows(run, image, box, plan)
             if not pipeline.put(outbox, (index, seconds, image, result)):
                 return
 

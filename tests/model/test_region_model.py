@@ -12,7 +12,7 @@ import pytest
 
 from pose.estimate import decode_output, estimate, resolve_box
 from pose.media import load_image
-from pose.region import DEFAULT_POLICY, Window, grid_of, infer_window, serial_plan
+from pose.region import DEFAULT_POLICY, Window, grid_of, infer_windows, plan_cells, serial_plan
 from pose.stream import WebcamSession
 from pose.video import VideoWriter, iter_frames, open_video, process_video
 from tests.helpers.paths import COCO_DIR
@@ -56,17 +56,18 @@ def test_video_runs_windows_and_equals_a_serial_run_of_the_policy(tmp_path, stil
     result = process_video(still_clip, tmp_path / "out.mp4", model=model, workers=2)
     windows = result.windows
     assert len(windows) == len(result.frames) == 14
-    assert windows[0] is None and any(isinstance(w, Window) for w in windows)
+    assert windows[0] is None and any(plan is not None for plan in windows)
+    assert all(isinstance(w, Window) for plan in windows if plan for w in plan)
     box = resolve_box(None)
 
-    def people_of(n, image, window):
-        if window is None:
+    def people_of(n, image, plan):
+        if plan is None:
             return estimate(image, model=model).people
-        return decode_output(infer_window(model.run, image, box, window), 0.1)
+        return decode_output(infer_windows(model.run, image, box, plan), 0.1)
 
     # Two workers: each decision comes from the people three frames back.
     expected = serial_plan(decoded(still_clip), box, people_of, DEFAULT_POLICY, lag=3)
-    assert list(windows) == [window for window, _ in expected]
+    assert list(windows) == [plan for plan, _ in expected]
     for frame, (_, people) in zip(result.frames, expected, strict=True):
         same_people(frame.people, people, 0.05)  # one- and two-thread runners differ by ulps
 
@@ -94,8 +95,8 @@ def test_webcam_runs_windows_after_the_first_frame_and_finds_the_same_person(mod
         live = session.process(frame[:, ::-1], mirrored=True, smooth=False, model=model)
         chosen.append(session.regions.last)
         same_people(live.estimate.people, full, cell / 2)
-    assert chosen[0] is None and all(isinstance(window, Window) for window in chosen[1:])
-    assert chosen[1].cells < 0.7 * 54 * 40
+    assert chosen[0] is None and all(plan is not None for plan in chosen[1:])
+    assert plan_cells(chosen[1], (54, 40)) < 0.7 * 54 * 40
     off = WebcamSession(regions=None)
     live = off.process(frame, mirrored=False, smooth=False, model=model)
     assert len(live.estimate.people) == len(full)

@@ -1,5 +1,6 @@
-"""The region policy (pose.region): windows from poses, quantisation, when to run the full
-frame, cropping on the output grid, and decisions that do not depend on thread timing."""
+"""The region policy (pose.region): windows from poses, grouping, quantisation, motion
+windows, when to run the full frame, cropping on the output grid, and decisions that do not
+depend on thread timing."""
 
 from __future__ import annotations
 
@@ -14,18 +15,23 @@ import pytest
 from pose.network import STRIDE, network_size, preprocess
 from pose.region import (
     LaggedPlanner,
+    Plan,
     RegionPlanner,
     RegionPolicy,
     Window,
     crop_input,
     grid_of,
-    infer_window,
-    moving_outside,
+    group,
+    infer_windows,
+    motion_needs,
+    moving,
     paste,
-    people_cells,
+    people_needs,
+    plan_cells,
     serial_plan,
     thumbnail,
     window_for,
+    windows_for,
 )
 from pose.types import Pose
 
@@ -53,22 +59,44 @@ def test_grid_is_the_network_input_in_cells():
     assert (net_w // STRIDE, net_h // STRIDE) == GRID
 
 
-def test_people_cells_grow_around_every_person_and_none_without_people():
+def test_people_needs_grow_around_each_person_inside_the_grid():
     policy = RegionPolicy(grow=0.5, context=2)
-    assert people_cells([], FRAME, GRID, policy) is None
-    assert people_cells([person(0, 0, 0, 0, joints=0)], FRAME, GRID, policy) is None
+    assert people_needs([], FRAME, GRID, policy) == []
+    assert people_needs([person(0, 0, 0, 0, joints=0)], FRAME, GRID, policy) == []
     cell, cell_h = FRAME[0] / GRID[0], FRAME[1] / GRID[1]  # 11.85 and 12 px
-    left, top, right, bottom = people_cells([person(200, 100, 240, 200)], FRAME, GRID, policy)
+    ((left, top, right, bottom),) = people_needs([person(200, 100, 240, 200)], FRAME, GRID, policy)
     # 100 px tall: 50 px of margin on every side, then two cells of context.
     assert left == pytest.approx(150 / cell - 2)
     assert right == pytest.approx(290 / cell + 2)
     assert top == pytest.approx(50 / cell_h - 2)
     assert bottom == pytest.approx(250 / cell_h + 2)
-    both = people_cells(
-        [person(200, 100, 240, 200), person(500, 300, 520, 340)], FRAME, GRID, policy
-    )
-    assert both[0] == pytest.approx(left) and both[1] == pytest.approx(top)
-    assert both[2] > right and both[3] > bottom
+    two = people_needs([person(200, 100, 240, 200), person(5, 300, 60, 470)], FRAME, GRID, policy)
+    assert len(two) == 2
+    assert two[1][0] == 0 and two[1][3] == GRID[1]  # cut at the grid's left and bottom
+
+
+def test_group_joins_overlapping_or_cheaper_together_and_keeps_far_apart_separate():
+    far = [(0, 0, 10, 10), (40, 25, 50, 35)]
+    assert group(far) == far  # one box around both: 50x35 cells against 200
+    overlapping = [(0, 0, 10, 10), (8, 8, 20, 20)]
+    assert group(overlapping) == [(0, 0, 20, 20)]
+    side_by_side = [(0, 0, 10, 10), (10, 0, 20, 10)]  # touching: 200 cells either way
+    assert group(side_by_side) == [(0, 0, 20, 10)]
+    chain = [(0, 0, 10, 10), (30, 0, 40, 10), (9, 0, 31, 10)]  # the third links the others
+    assert group(chain) == [(0, 0, 40, 10)]
+
+
+def test_windows_for_far_apart_people_are_separate_and_disjoint():
+    policy = RegionPolicy(step=4, minimum=8)
+    windows = windows_for([(1, 1, 11, 15), (40, 20, 50, 38)], GRID, policy=policy)
+    assert len(windows) == 2
+    a, b = windows
+    assert not (a.left < b.right and b.left < a.right and a.top < b.bottom and b.top < a.bottom)
+    assert plan_cells(windows, GRID) < 0.3 * GRID[0] * GRID[1]
+    assert plan_cells(None, GRID) == GRID[0] * GRID[1]
+    # Rounding up may make neighbours overlap: they are joined, never run twice.
+    close = windows_for([(0, 0, 9, 9), (10, 0, 19, 9)], GRID, policy=RegionPolicy(step=8))
+    assert len(close) == 1
 
 
 def test_window_holds_the_need_in_quantised_sides_inside_the_grid():
@@ -102,9 +130,18 @@ def test_planner_full_first_then_windows_then_full_every_n():
     planner = RegionPlanner(policy)
     people = [person(280, 200, 320, 300)]
     decisions = [planner.plan(people, FRAME, GRID, still(), still()) for _ in range(9)]
-    full = [window is None for window in decisions]
+    full = [plan is None for plan in decisions]
     assert full == [True, False, False, False, True, False, False, False, True]
-    assert all(window.cells < 0.6 * GRID[0] * GRID[1] for window in decisions if window)
+    assert all(plan_cells(plan, GRID) < 0.6 * GRID[0] * GRID[1] for plan in decisions if plan)
+
+
+def test_planner_runs_one_window_per_group_of_people():
+    planner = RegionPlanner()
+    people = [person(20, 40, 60, 160), person(560, 300, 600, 420)]
+    planner.plan(people, FRAME, GRID)
+    plan = planner.plan(people, FRAME, GRID, still(), still())
+    assert plan is not None and len(plan) == 2
+    assert plan_cells(plan, GRID) < 0.4 * GRID[0] * GRID[1]
 
 
 @pytest.mark.parametrize(
@@ -121,20 +158,41 @@ def test_planner_runs_the_full_frame(people, why):
     assert planner.plan(people, FRAME, GRID) is None, why
 
 
-def test_motion_outside_the_window_means_a_full_pass_inside_does_not():
+def test_motion_outside_the_windows_gets_a_window_a_changed_picture_a_full_pass():
     planner = RegionPlanner(RegionPolicy(full_every=100))
     people = [person(280, 200, 320, 300)]
     planner.plan(people, FRAME, GRID)
-    window = planner.plan(people, FRAME, GRID, still(), still())
-    assert window is not None
+    plan = planner.plan(people, FRAME, GRID, still(), still())
+    assert plan is not None and len(plan) == 1
+    (window,) = plan
     inside = still()
     inside[window.top + 1 : window.top + 4, window.left + 1 : window.left + 4] += 80
-    assert planner.plan(people, FRAME, GRID, still(), inside) == window
+    assert planner.plan(people, FRAME, GRID, still(), inside) == plan
     entering = still()
     entering[0:3, 0] += 80  # someone at the left border
-    assert planner.plan(people, FRAME, GRID, still(), entering) is None
+    with_motion = planner.plan(people, FRAME, GRID, still(), entering)
+    assert with_motion is not None and len(with_motion) == 2
+    assert any(w.left == 0 and w.top == 0 for w in with_motion)  # a window where it moves
     noise = still() + np.random.default_rng(0).uniform(-5, 5, (GRID[1], GRID[0]))
-    assert planner.plan(people, FRAME, GRID, still(), noise) is not None
+    assert planner.plan(people, FRAME, GRID, still(), noise) == plan
+    cut = still(200.0)  # another picture: people are elsewhere now
+    assert planner.plan(people, FRAME, GRID, still(), cut) is None
+
+
+def test_motion_windows_stay_within_the_budget_largest_first():
+    policy = RegionPolicy(full_every=100, max_share=0.34, grow=0.2, context=4)
+    planner = RegionPlanner(policy)
+    people = [person(280, 200, 320, 300)]
+    planner.plan(people, FRAME, GRID)
+    alone = planner.plan(people, FRAME, GRID, still(), still())
+    busy = still()
+    busy[2:6, 2:6] += 80  # a small patch, top left
+    busy[2:20, 44:52] += 80  # a large patch, top right
+    plan = planner.plan(people, FRAME, GRID, still(), busy)
+    assert plan is not None and plan_cells(plan, GRID) <= 0.34 * GRID[0] * GRID[1]
+    assert plan_cells(plan, GRID) > plan_cells(alone, GRID)
+    assert any(w.right >= 52 for w in plan)  # the large patch was taken first
+    assert not any(w.left <= 2 and w.top <= 2 for w in plan)  # no budget left for the small
 
 
 def test_a_new_frame_size_means_a_full_pass():
@@ -145,14 +203,17 @@ def test_a_new_frame_size_means_a_full_pass():
     assert planner.plan(people, (320, 240), (40, 30)) is None
 
 
-def test_moving_outside_counts_cells_over_the_level():
-    policy = RegionPolicy(motion_level=10, motion_cells=2)
-    window = Window(10, 10, 20, 20)
+def test_motion_needs_are_patches_outside_the_windows_over_the_level():
+    policy = RegionPolicy(motion_level=10, motion_cells=2, context=1)
     changed = still()
     changed[0, 0] += 30
-    assert not moving_outside(still(), changed, window, policy)  # one cell
+    motion = moving(still(), changed, policy)
+    assert motion.sum() == 1 and motion_needs(motion, [], policy) == []  # one cell: noise
     changed[0, 1] += 30
-    assert moving_outside(still(), changed, window, policy)
+    changed[12:15, 12:15] += 30  # inside the window below
+    motion = moving(still(), changed, policy)
+    assert motion_needs(motion, [], policy) == [(11, 11, 16, 16), (0, 0, 3, 2)]  # largest first
+    assert motion_needs(motion, [Window(10, 10, 20, 20)], policy) == [(0, 0, 3, 2)]
 
 
 def test_thumbnail_has_one_grey_pixel_per_cell():
@@ -170,7 +231,7 @@ def test_crop_and_paste_follow_the_output_grid():
     assert crop.shape == (16 * STRIDE, 24 * STRIDE, 3)
     assert crop[0, 0, 0] == net[4 * STRIDE, 8 * STRIDE, 0]
     maps = np.ones((16, 24, 57), np.float32)
-    full = paste(maps, window, GRID)
+    full = paste(maps, window, np.zeros((40, 54, 57), np.float32))
     assert full.shape == (40, 54, 57)
     assert full.sum() == maps.sum() and full[4:20, 8:32].min() == 1
 
@@ -183,18 +244,20 @@ def pool_network(batch: np.ndarray) -> np.ndarray:
     return np.repeat(cells[..., None], 57, axis=3).astype(np.float32)
 
 
-def test_infer_window_gives_the_full_frames_cells_inside_and_zero_outside():
+def test_infer_windows_gives_the_full_frames_cells_inside_and_zero_outside():
     rng = np.random.default_rng(1)
     image = cv2.resize(rng.integers(0, 255, (60, 80, 3), np.uint8), FRAME)
     net_w, net_h = network_size(*FRAME, BOX)
     full = pool_network(preprocess(image, net_w, net_h)[None])[0]
-    window = Window(16, 8, 40, 24)
-    out = infer_window(pool_network, image, BOX, window)
+    windows = (Window(16, 8, 40, 24), Window(0, 30, 8, 40))
+    out = infer_windows(pool_network, image, BOX, windows)
     assert out.heatmaps.shape == (40, 54, 19) and out.pafs.shape == (40, 54, 38)
     assert out.scale == (FRAME[0] / 54, FRAME[1] / 40)
-    inside = np.s_[8:24, 16:40]
-    np.testing.assert_array_equal(out.heatmaps[inside], full[inside][..., :19])
-    assert out.heatmaps[:8].max() == 0 and out.pafs[:, :16].max() == 0
+    for inside in (np.s_[8:24, 16:40], np.s_[30:40, 0:8]):
+        np.testing.assert_array_equal(out.heatmaps[inside], full[inside][..., :19])
+    assert out.heatmaps[:8].max() == 0 and out.pafs[:30, :16].max() == 0
+    with pytest.raises(ValueError):
+        infer_windows(pool_network, image, BOX, ())
 
 
 def synthetic_video(count: int = 30) -> list[np.ndarray]:
@@ -210,30 +273,36 @@ def synthetic_video(count: int = 30) -> list[np.ndarray]:
     return frames
 
 
-def fake_people(n: int, image: np.ndarray, window: Window | None) -> list[Pose]:
-    """People found by a stand-in detector: a bright block's box (inside the window only)."""
+def fake_people(n: int, image: np.ndarray, plan: Plan) -> list[Pose]:
+    """People found by a stand-in detector: a bright block's box (only those wholly inside
+    one of the plan's windows)."""
     found = []
     grey = image[:, :, 0] > 128
     boxes = cv2.connectedComponentsWithStats(grey.astype(np.uint8))[2]
     for x, y, w, h, _ in boxes[1:]:
         found.append(person(x, y, x + w, y + h))
-    if window is None:
+    if plan is None:
         return found
     cell_w, cell_h = 640 / GRID[0], 480 / GRID[1]
     return [
         p
         for p in found
-        if window.left * cell_w <= p.bbox()[0] and p.bbox()[2] <= window.right * cell_w
-        and window.top * cell_h <= p.bbox()[1] and p.bbox()[3] <= window.bottom * cell_h
+        if any(
+            w.left * cell_w <= p.bbox()[0] and p.bbox()[2] <= w.right * cell_w
+            and w.top * cell_h <= p.bbox()[1] and p.bbox()[3] <= w.bottom * cell_h
+            for w in plan
+        )
     ]  # fmt: skip
 
 
-def test_the_new_block_is_found_by_a_full_pass_when_it_appears():
+def test_the_new_block_is_found_where_it_moves_when_it_appears():
     frames = synthetic_video()
     results = serial_plan(frames, BOX, fake_people, RegionPolicy(full_every=100), lag=1)
-    assert any(window is not None for window, _ in results[1:17])
-    assert results[17][0] is None  # motion outside the window
-    assert len(results[17][1]) == 2
+    assert all(plan is not None for plan, _ in results[1:27])  # no full frame needed
+    assert all(len(plan) == 1 for plan, _ in results[1:17])
+    assert len(results[17][0]) == 2  # a window where the new block moved in
+    assert len(results[17][1]) == 2  # ... and both blocks found
+    assert all(len(people) == 2 for _, people in results[17:])
 
 
 @pytest.mark.parametrize("lag", [1, 3])
@@ -243,7 +312,7 @@ def test_lagged_planner_decides_as_a_serial_loop_whatever_the_thread_timing(lag)
     expected = serial_plan(frames, BOX, fake_people, policy, lag=lag)
     planner = LaggedPlanner(policy, lag=lag)
     workers = 3
-    inferred: dict[int, tuple[Window | None, list[Pose]]] = {}
+    inferred: dict[int, tuple[Plan, list[Pose]]] = {}
     done = threading.Event()
 
     def reader() -> None:
@@ -254,8 +323,8 @@ def test_lagged_planner_decides_as_a_serial_loop_whatever_the_thread_timing(lag)
         rng = random.Random(first)
         for n in range(first, len(frames), workers):
             time.sleep(rng.uniform(0, 0.003))  # workers run at their own pace
-            window = planner.decide(n)
-            inferred[n] = (window, fake_people(n, frames[n], window))
+            plan = planner.decide(n)
+            inferred[n] = (plan, fake_people(n, frames[n], plan))
 
     def decoder() -> None:  # hands results back in frame order, as the draw stage does
         for n in range(len(frames)):
@@ -271,11 +340,11 @@ def test_lagged_planner_decides_as_a_serial_loop_whatever_the_thread_timing(lag)
     assert done.wait(timeout=20)
     for thread in threads:
         thread.join(timeout=5)
-    assert planner.decisions == [window for window, _ in expected]
-    for n, (window, people) in enumerate(expected):
-        assert inferred[n][0] == window
+    assert planner.decisions == [plan for plan, _ in expected]
+    for n, (plan, people) in enumerate(expected):
+        assert inferred[n][0] == plan
         assert [p.bbox() for p in inferred[n][1]] == [p.bbox() for p in people]
-    assert any(window is not None for window in planner.decisions)
+    assert any(plan is not None for plan in planner.decisions)
 
 
 def test_lagged_planner_stops_waiting_when_told():
