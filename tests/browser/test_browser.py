@@ -14,11 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from pose.media import load_image
 from tests.helpers.browser import (
-    DESKTOP,
     PHONE,
     RESULT_TIMEOUT_MS,
     ROOT,
@@ -36,26 +35,6 @@ from tests.helpers.browser import (
 )
 
 EXAMPLES = ROOT / "examples"
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with sync_playwright() as driver:  # one per module: sync Playwright does not nest
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright):
-    chromium = launch_chromium(playwright)
-    yield chromium
-    chromium.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    page = open_app(browser, app_url, DESKTOP)
-    yield page
-    page.context.close()
 
 
 @pytest.fixture(scope="session")

@@ -13,18 +13,16 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from pose.draw import CHOSEN_BOX, NUMBER_BOX
 from pose.estimate import estimate
 from pose.media import load_image
 from pose.types import number_people
 from tests.helpers.browser import (
-    DESKTOP,
     PHONE,
     RESULT_TIMEOUT_MS,
     ROOT,
-    launch_chromium,
     open_app,
     open_tab,
     screenshot,
@@ -37,21 +35,6 @@ from tests.helpers.paths import COCO_DIR
 EXAMPLES = ROOT / "examples"
 CROWD = COCO_DIR / "000000197388.jpg"  # five skiers
 SKIER = COCO_DIR / "000000000785.jpg"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as driver:
-        chromium = launch_chromium(driver)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    page = open_app(browser, app_url, DESKTOP)
-    yield page
-    page.context.close()
 
 
 def shown_image(page, selector: str) -> np.ndarray:
