@@ -25,19 +25,16 @@ from __future__ import annotations
 
 import argparse
 import base64
-import io
 import json
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -47,6 +44,9 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.load import PHOTOS, PeakSampler, Server
+
+# The hostile media the tests use (tests/helpers/hostile.py), so both try the same inputs.
+from tests.helpers.hostile import claiming, damage_middle, mux_jpegs, png
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 2**20
@@ -64,35 +64,6 @@ def jpeg(width: int, height: int, quality: int = 90, seed: int = 0) -> bytes:
     return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
 
 
-def claiming(data: bytes, width: int, height: int) -> bytes:
-    """A baseline JPEG whose frame header is rewritten to claim ``width`` x ``height``."""
-    patched = bytearray(data)
-    start = patched.find(b"\xff\xc0")
-    struct.pack_into(">HH", patched, start + 5, height, width)
-    return bytes(patched)
-
-
-def png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def mjpeg_clip(path: Path, frames: list[bytes], size: tuple[int, int], fps: int = 10) -> Path:
-    """An AVI of the given JPEG packets (each may have its own size)."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("mjpeg", rate=fps)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuvj420p"
-        for index, data in enumerate(frames):
-            packet = av.Packet(data)
-            packet.stream = stream
-            packet.pts = packet.dts = index
-            packet.time_base = Fraction(1, fps)
-            container.mux(packet)
-    return path
-
-
 def x264_clip(path: Path, frames: int, size: tuple[int, int], fps: int = 10) -> Path:
     photo = cv2.resize(np.asarray(Image.open(PHOTOS[0]).convert("RGB")), size)
     with av.open(str(path), "w") as container:
@@ -105,15 +76,6 @@ def x264_clip(path: Path, frames: int, size: tuple[int, int], fps: int = 10) -> 
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return path
-
-
-def corrupt_middle(source: Path, target: Path, fraction: float = 0.2) -> Path:
-    data = bytearray(source.read_bytes())
-    start = int(len(data) * (0.5 - fraction / 2))
-    end = int(len(data) * (0.5 + fraction / 2))
-    data[start:end] = np.random.default_rng(1).integers(0, 256, end - start, np.uint8).tobytes()
-    target.write_bytes(bytes(data))
-    return target
 
 
 # --------------------------------------------------------------------------- the app
@@ -252,14 +214,15 @@ def section_bad(scratch: Path) -> bool:
     rgba = png(np.zeros((480, 640, 4), np.uint8))
     text = put("notes.jpg", b"not an image at all\n" * 10)
     good = str(PHOTOS[0])
-    grows = mjpeg_clip(
+    grows = mux_jpegs(
         files / "grows-to-5000.avi", [jpeg(64, 64)] * 20 + [jpeg(5000, 5000)] * 2, (64, 64)
     )
-    wide = mjpeg_clip(
+    wide = mux_jpegs(
         files / "grows-to-6000x1000.avi", [jpeg(64, 64)] * 20 + [jpeg(6000, 1000)] * 2, (64, 64)
     )
     clean = x264_clip(files / "clean.mp4", 60, (320, 240))
-    damaged = corrupt_middle(clean, files / "middle-corrupt.mp4")
+    # A copy with its middle fifth overwritten with noise.
+    damaged = damage_middle(shutil.copyfile(clean, files / "middle-corrupt.mp4"), seed=1)
 
     server = launch(scratch / "app-bad")
     rows: list[tuple[str, str, str, float, float]] = []

@@ -46,14 +46,23 @@ def png(array: np.ndarray) -> bytes:
 def mjpeg_clip(path: Path, sizes: list[tuple[int, int]], fps: int = 10) -> Path:
     """An MJPEG AVI whose frame ``i`` is ``sizes[i]`` (w, h): JPEGs muxed as packets, so
     each carries its own size (as in a spliced clip)."""
+    frames = []
+    for index, (width, height) in enumerate(sizes):
+        image = np.full((height, width, 3), (index * 9) % 256, np.uint8)
+        cv2.circle(image, (width // 2, height // 2), min(width, height) // 3, (250, 40, 40), -1)
+        frames.append(cv2.imencode(".jpg", image)[1].tobytes())
+    return mux_jpegs(path, frames, sizes[0], fps)
+
+
+def mux_jpegs(path: Path, frames: list[bytes], size: tuple[int, int], fps: int = 10) -> Path:
+    """An MJPEG AVI of the given JPEG files as its packets, undecoded: each frame keeps its
+    own size whatever ``size`` (w, h) the stream's header claims."""
     with av.open(str(path), "w") as container:
         stream = container.add_stream("mjpeg", rate=fps)
-        stream.width, stream.height = sizes[0]
+        stream.width, stream.height = size
         stream.pix_fmt = "yuvj420p"
-        for index, (width, height) in enumerate(sizes):
-            image = np.full((height, width, 3), (index * 9) % 256, np.uint8)
-            cv2.circle(image, (width // 2, height // 2), min(width, height) // 3, (250, 40, 40), -1)
-            packet = av.Packet(cv2.imencode(".jpg", image)[1].tobytes())
+        for index, data in enumerate(frames):
+            packet = av.Packet(data)
             packet.stream = stream
             packet.pts = packet.dts = index
             packet.time_base = Fraction(1, fps)
