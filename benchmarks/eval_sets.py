@@ -15,18 +15,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import EVAL_DIR
 from pose.skeleton import COCO_KEYPOINTS, OPENPOSE_FOR_COCO, Joint
 from pose.types import Pose
-
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 
 J = Joint
 # COCO's per-keypoint OKS sigmas (cocoapi), in COCO-17 order.

@@ -43,12 +43,12 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from benchmarks.common import ROOT
 from benchmarks.load import PHOTOS, PeakSampler, Server
 
 # The hostile media the tests use (tests/helpers/hostile.py), so both try the same inputs.
 from tests.helpers.hostile import claiming, damage_middle, mux_jpegs, png
 
-ROOT = Path(__file__).resolve().parents[1]
 MB = 2**20
 DOWNLOADS = Path(tempfile.gettempdir()) / "pose-downloads"
 GENERIC = ("verbose error reporting", "Queue is full", "Connection errored", "Error\n")

@@ -45,6 +45,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.common import DEMO, STREET
 from pose.match import MatchError, match
 from pose.sequence import (
     ALIGN_METHODS,
@@ -59,10 +60,6 @@ from pose.skeleton import Joint
 from pose.types import Pose
 from pose.video import VideoWriter, iter_frames, open_video, process_video
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-STREET = EVAL_DIR / "video" / "street.avi"
-DEMO = EVAL_DIR / "video" / "demo.mp4"
 WINDOWS = (None, 0.1, 0.3)
 
 
