@@ -25,6 +25,7 @@ from tests.helpers.browser import (
     UPDATE_SCREENSHOTS,
     fake_camera_args,
     launch_chromium,
+    no_sideways_scroll,
     open_app,
     open_tab,
     screenshot,
@@ -136,9 +137,7 @@ def test_phone_layout_has_no_sideways_scroll(browser, app_url, shots):
         upload(page, "image-input", EXAMPLES / "cameraman.jpg")
         page.get_by_role("button", name="Estimate").click()
         expect(page.locator("#image-summary")).to_contain_text("Found", timeout=RESULT_TIMEOUT_MS)
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = no_sideways_scroll(page)
         assert overflow <= 1, f"page is {overflow}px wider than a {PHONE['width']}px phone"
         # Columns stack on a phone: the result sits below the input, not beside it.
         photo = page.locator("#image-input").bounding_box()
@@ -147,9 +146,7 @@ def test_phone_layout_has_no_sideways_scroll(browser, app_url, shots):
         snap(page, "phone", shots)
         for tab in ("Video", "Webcam", "Match"):
             open_tab(page, tab)
-            overflow = page.evaluate(
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
+            overflow = no_sideways_scroll(page)
             assert overflow <= 1, f"the {tab} tab is {overflow}px too wide for a phone"
     finally:
         page.context.close()

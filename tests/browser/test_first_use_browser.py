@@ -23,6 +23,7 @@ from tests.helpers.browser import (
     PHONE,
     RESULT_TIMEOUT_MS,
     ROOT,
+    no_sideways_scroll,
     open_app,
     open_tab,
     screenshot,
@@ -189,12 +190,6 @@ def test_api_page_names_everything_and_hides_the_stream(page, app_url):
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory):
     return screenshot_folder(tmp_path_factory.mktemp("phone"))
-
-
-def no_sideways_scroll(page) -> int:
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
 
 
 def clipped_tables(page) -> list[str]:

@@ -76,6 +76,13 @@ def upload(page, elem_id: str, path: str | os.PathLike) -> None:
     page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
 
 
+def no_sideways_scroll(page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0 or 1: nothing to scroll)."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
 def screenshot_folder(temporary: Path) -> Path:
     """Where screenshots go: ``temporary`` (so a test run leaves the git tree clean), or the
     committed docs/screenshots/ the README shows when POSE_UPDATE_SCREENSHOTS is set (not 0)."""
