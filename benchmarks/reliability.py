@@ -24,8 +24,6 @@ the bad-input table crashed (a generic error) or a check in another section fail
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import os
 import shutil
 import signal
@@ -46,8 +44,16 @@ from PIL import Image
 from benchmarks.common import ROOT
 from benchmarks.load import PHOTOS, PeakSampler, Server
 
-# The hostile media the tests use (tests/helpers/hostile.py), so both try the same inputs.
-from tests.helpers.hostile import claiming, damage_middle, mux_jpegs, png
+# The tests' hostile media and Gradio HTTP helpers (tests/helpers/hostile.py): one copy,
+# so the benchmark and the tests try the same inputs the same way.
+from tests.helpers.hostile import (
+    claiming,
+    damage_middle,
+    mux_jpegs,
+    png,
+    read_call,
+    stream_webcam_frame,
+)
 
 MB = 2**20
 DOWNLOADS = Path(tempfile.gettempdir()) / "pose-downloads"
@@ -136,60 +142,19 @@ def raw_call(server: Server, path: str) -> str:
         messages = [item.get("message") for item in detail] if isinstance(detail, list) else detail
         raise RuntimeError(f"HTTP {start.status_code}: {messages}")
     event_id = start.json()["event_id"]
-    event = payload = ""
-    with httpx.stream(
-        "GET", server.url + f"gradio_api/call/estimate_image/{event_id}", timeout=120
-    ) as response:
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                payload = line.split(":", 1)[1].strip()
+    event, payload = read_call(server.url + f"gradio_api/call/estimate_image/{event_id}")
     if event == "error":
         raise RuntimeError(payload or "Error")
     return payload[:100]
 
 
 def stream_frame(server: Server, frame: bytes, mime: str = "image/jpeg") -> str:
-    """Send one frame to the webcam stream as a browser does; the first message back."""
-    config = httpx.get(server.url + "config", timeout=30).json()
-    index = next(
-        number
-        for number, dependency in enumerate(config["dependencies"])
-        if dependency.get("api_name") == "stream_webcam"
-    )
-    dependency = config["dependencies"][index]
-    session = f"bench{time.monotonic_ns()}"
-    url = f"data:{mime};base64," + base64.b64encode(frame).decode()
-    image = {"url": url, "path": None, "meta": {"_type": "gradio.FileData"}}
-    data = [image, None, True, "balanced", 0.1, None, True][: len(dependency["inputs"])]
-    body = {
-        "data": data,
-        "fn_index": dependency.get("id", index),
-        "session_hash": session,
-        "trigger_id": dependency["targets"][0][0],
-        "event_data": None,
-    }
-    joined = httpx.post(server.url + "gradio_api/queue/join", json=body, timeout=30)
-    if joined.status_code != 200:
-        raise RuntimeError(f"HTTP {joined.status_code} {joined.text[:100]}")
-    event_id = joined.json()["event_id"]
-    try:
-        with httpx.stream(
-            "GET", server.url + f"gradio_api/queue/data?session_hash={session}", timeout=120
-        ) as response:
-            for line in response.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[5:])
-                if message.get("msg") in ("process_streaming", "process_completed"):
-                    output = message.get("output", {})
-                    if not message.get("success", True) or "error" in output:
-                        raise RuntimeError(output.get("error"))
-                    return "frame annotated"
-    finally:
-        httpx.post(server.url + f"gradio_api/stream/{event_id}/close", timeout=10)
-    raise RuntimeError("no answer")
+    """Send one frame to the webcam stream as a browser does; what the first answer says."""
+    message = stream_webcam_frame(server.url, frame, mime, size="balanced")
+    output = message.get("output", {})
+    if not message.get("success", True) or "error" in output:
+        raise RuntimeError(output.get("error"))
+    return "frame annotated"
 
 
 # --------------------------------------------------------------------------- sections

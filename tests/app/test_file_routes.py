@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.helpers.bad_inputs import encoded, photo_array
+from tests.helpers.hostile import read_call
 from tests.helpers.paths import COCO_DIR, ROOT
 from tests.helpers.server import stop_process
 
@@ -115,16 +116,7 @@ def call_raw(app_url: str, api_name: str, data: list) -> tuple[str, str]:
         return "refused", start.text
     start.raise_for_status()
     event_id = start.json()["event_id"]
-    event = payload = ""
-    with httpx.stream(
-        "GET", f"{app_url}gradio_api/call/{api_name}/{event_id}", timeout=120
-    ) as response:
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                payload = line.split(":", 1)[1].strip()
-    return event, payload
+    return read_call(f"{app_url}gradio_api/call/{api_name}/{event_id}")
 
 
 @pytest.mark.parametrize(
