@@ -244,6 +244,21 @@ class SetScore:
     labeled: int
 
 
+def mean_scores(rows: Sequence[Sequence[SetScore]]) -> list[SetScore]:
+    """Each set's score averaged over ``rows`` (one list per run, the sets in the same
+    order), people found rounded to a whole number."""
+    return [
+        SetScore(
+            first.name,
+            first.metric,
+            float(np.mean([row[i].value for row in rows])),
+            round(float(np.mean([row[i].found for row in rows]))),
+            first.labeled,
+        )
+        for i, first in enumerate(rows[0])
+    ]
+
+
 def score_set(item: EvalSet, photos: Sequence[Photo], results: dict[int, Sequence[Pose]]):
     """Score detections (image id -> people, best first) on one set."""
     rows = {pid: [detection_rows(p) for p in results.get(pid, ())] for pid in _ids(photos)}
