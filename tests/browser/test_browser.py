@@ -23,6 +23,7 @@ from tests.helpers.browser import (
     ROOT,
     SCREENSHOTS,
     UPDATE_SCREENSHOTS,
+    estimate_on_image_tab,
     fake_camera_args,
     launch_chromium,
     no_sideways_scroll,
@@ -133,10 +134,7 @@ def test_non_image_upload_shows_the_reason(page, tmp_path):
 def test_phone_layout_has_no_sideways_scroll(browser, app_url, shots):
     page = open_app(browser, app_url, PHONE)
     try:
-        open_tab(page, "Image")
-        upload(page, "image-input", EXAMPLES / "cameraman.jpg")
-        page.get_by_role("button", name="Estimate").click()
-        expect(page.locator("#image-summary")).to_contain_text("Found", timeout=RESULT_TIMEOUT_MS)
+        estimate_on_image_tab(page, EXAMPLES / "cameraman.jpg")
         overflow = no_sideways_scroll(page)
         assert overflow <= 1, f"page is {overflow}px wider than a {PHONE['width']}px phone"
         # Columns stack on a phone: the result sits below the input, not beside it.

@@ -23,6 +23,7 @@ from tests.helpers.browser import (
     PHONE,
     RESULT_TIMEOUT_MS,
     ROOT,
+    estimate_on_image_tab,
     no_sideways_scroll,
     open_app,
     open_tab,
@@ -203,10 +204,7 @@ def clipped_tables(page) -> list[str]:
 def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
     page = open_app(browser, app_url, PHONE)
     try:
-        open_tab(page, "Image")
-        upload(page, "image-input", EXAMPLES / "cameraman.jpg")
-        page.get_by_role("button", name="Estimate").click()
-        expect(page.locator("#image-summary")).to_contain_text("Found", timeout=RESULT_TIMEOUT_MS)
+        estimate_on_image_tab(page, EXAMPLES / "cameraman.jpg")
         assert no_sideways_scroll(page) <= 1
         assert clipped_tables(page) == []
         screenshot(page, "phone-image", shots)
