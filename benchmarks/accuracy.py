@@ -212,16 +212,7 @@ def main_sets(args: argparse.Namespace, params: DecodeParams) -> int:
             print(set_header(scores))
         print(set_table(f"{box[0]}x{box[1]}", scores), flush=True)
     if len(rows) > 1:
-        mean = [
-            eval_sets.SetScore(
-                s.name,
-                s.metric,
-                float(np.mean([row[i].value for row in rows])),
-                round(float(np.mean([row[i].found for row in rows]))),
-                s.labeled,
-            )
-            for i, s in enumerate(rows[0])
-        ]
+        mean = eval_sets.mean_scores(rows)
         print(set_table(f"mean of {len(rows)} sizes", mean))
         rows.append(mean)
     print(f"time per photo: median {np.median(times):.0f} ms per megapixel ({len(times)} photos)")

@@ -23,28 +23,13 @@ import datetime
 import json
 import logging
 import os
-import platform
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import EVAL_DIR, cpu_model
 from pose.batch import BatchSettings, find_inputs, local_runner, run_batch
 from pose.model import get_model
-
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown CPU"
-    for line in out.splitlines():
-        if line.startswith("Model name:"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def main() -> None:

@@ -15,18 +15,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import EVAL_DIR
 from pose.skeleton import COCO_KEYPOINTS, OPENPOSE_FOR_COCO, Joint
 from pose.types import Pose
-
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 
 J = Joint
 # COCO's per-keypoint OKS sigmas (cocoapi), in COCO-17 order.
@@ -245,6 +242,21 @@ class SetScore:
     value: float
     found: int
     labeled: int
+
+
+def mean_scores(rows: Sequence[Sequence[SetScore]]) -> list[SetScore]:
+    """Each set's score averaged over ``rows`` (one list per run, the sets in the same
+    order), people found rounded to a whole number."""
+    return [
+        SetScore(
+            first.name,
+            first.metric,
+            float(np.mean([row[i].value for row in rows])),
+            round(float(np.mean([row[i].found for row in rows]))),
+            first.labeled,
+        )
+        for i, first in enumerate(rows[0])
+    ]
 
 
 def score_set(item: EvalSet, photos: Sequence[Photo], results: dict[int, Sequence[Pose]]):

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+from benchmarks.common import EVAL_DIR, ROOT
+
 PHOTOS = sorted((EVAL_DIR / "coco").glob("*.jpg"))
 
 

@@ -13,30 +13,18 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import sys
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 import pose.model
 from benchmarks import eval_sets
+from benchmarks.common import cpu_model
 from pose.media import load_image
 from pose.model import get_model
 from pose.photo import estimate_photo
-
-
-def cpu_name() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        text = ""
-    for line in text.splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def one_megapixel(image: np.ndarray) -> np.ndarray:
@@ -75,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                 times[mode].append((time.perf_counter() - started) * 1000)
                 cpu[mode].append((time.process_time() - started_cpu) * 1000)
     load = max(load, os.getloadavg()[0])
-    print(f"{cpu_name()}, {os.cpu_count()} cores, load average up to {load:.1f}")
+    print(f"{cpu_model()}, {os.cpu_count()} cores, load average up to {load:.1f}")
     print(f"{len(photos)} photos at 1 megapixel, {args.rounds} rounds, {model.backend} backend")
     print("medians per photo:  wall ms   CPU ms (all threads)")
     for mode, label in (("fast", "fast (one pass)"), ("accurate", "accurate")):

@@ -99,16 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 }  # fmt: skip
                 row.append(eval_sets.score_set(item, photos, results))
             rows.append(row)
-        return [
-            eval_sets.SetScore(
-                first.name,
-                first.metric,
-                float(np.mean([row[i].value for row in rows])),
-                round(float(np.mean([row[i].found for row in rows]))),
-                first.labeled,
-            )
-            for i, first in enumerate(rows[0])
-        ]
+        return eval_sets.mean_scores(rows)
 
     fast = score("fast", ACCURATE)
     print(f"{len(steps)} box size(s) per row: balanced {list(steps)} px")

@@ -23,15 +23,14 @@ import datetime
 import logging
 import math
 import os
-import platform
 import statistics
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import EVAL_DIR, cpu_model
 from pose.estimate import estimate
 from pose.match import match, match_joints3d
 from pose.media import load_image
@@ -48,8 +47,6 @@ from pose.procrustes import pa_mpjpe
 from pose.skeleton import Joint
 from pose.types import Pose
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 DIR_3D = EVAL_DIR / "3d"
 
 # The twelve limb joints, OpenPose-18 order.
@@ -239,17 +236,6 @@ def video_cost(path: Path, every: int) -> None:
     )
 
 
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    except OSError:
-        out = ""
-    for line in out.splitlines():
-        if line.startswith("Model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="balanced", help="OpenPose input size (preset)")
@@ -267,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     frames = load_frames()
     print(
         f"3D pose on {len(frames)} frames of {DIR_3D}, "
-        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {cpu_name()}, "
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {cpu_model()}, "
         f"{os.cpu_count()} cores"
     )
     print("PA-MPJPE (mm, 12 limb joints):")

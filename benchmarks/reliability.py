@@ -24,20 +24,15 @@ the bad-input table crashed (a generic error) or a check in another section fail
 from __future__ import annotations
 
 import argparse
-import base64
-import io
-import json
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -46,9 +41,20 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from benchmarks.common import ROOT
 from benchmarks.load import PHOTOS, PeakSampler, Server
 
-ROOT = Path(__file__).resolve().parents[1]
+# The tests' hostile media and Gradio HTTP helpers (tests/helpers/hostile.py): one copy,
+# so the benchmark and the tests try the same inputs the same way.
+from tests.helpers.hostile import (
+    claiming,
+    damage_middle,
+    mux_jpegs,
+    png,
+    read_call,
+    stream_webcam_frame,
+)
+
 MB = 2**20
 DOWNLOADS = Path(tempfile.gettempdir()) / "pose-downloads"
 GENERIC = ("verbose error reporting", "Queue is full", "Connection errored", "Error\n")
@@ -64,35 +70,6 @@ def jpeg(width: int, height: int, quality: int = 90, seed: int = 0) -> bytes:
     return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
 
 
-def claiming(data: bytes, width: int, height: int) -> bytes:
-    """A baseline JPEG whose frame header is rewritten to claim ``width`` x ``height``."""
-    patched = bytearray(data)
-    start = patched.find(b"\xff\xc0")
-    struct.pack_into(">HH", patched, start + 5, height, width)
-    return bytes(patched)
-
-
-def png(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def mjpeg_clip(path: Path, frames: list[bytes], size: tuple[int, int], fps: int = 10) -> Path:
-    """An AVI of the given JPEG packets (each may have its own size)."""
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("mjpeg", rate=fps)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuvj420p"
-        for index, data in enumerate(frames):
-            packet = av.Packet(data)
-            packet.stream = stream
-            packet.pts = packet.dts = index
-            packet.time_base = Fraction(1, fps)
-            container.mux(packet)
-    return path
-
-
 def x264_clip(path: Path, frames: int, size: tuple[int, int], fps: int = 10) -> Path:
     photo = cv2.resize(np.asarray(Image.open(PHOTOS[0]).convert("RGB")), size)
     with av.open(str(path), "w") as container:
@@ -105,15 +82,6 @@ def x264_clip(path: Path, frames: int, size: tuple[int, int], fps: int = 10) -> 
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return path
-
-
-def corrupt_middle(source: Path, target: Path, fraction: float = 0.2) -> Path:
-    data = bytearray(source.read_bytes())
-    start = int(len(data) * (0.5 - fraction / 2))
-    end = int(len(data) * (0.5 + fraction / 2))
-    data[start:end] = np.random.default_rng(1).integers(0, 256, end - start, np.uint8).tobytes()
-    target.write_bytes(bytes(data))
-    return target
 
 
 # --------------------------------------------------------------------------- the app
@@ -174,60 +142,19 @@ def raw_call(server: Server, path: str) -> str:
         messages = [item.get("message") for item in detail] if isinstance(detail, list) else detail
         raise RuntimeError(f"HTTP {start.status_code}: {messages}")
     event_id = start.json()["event_id"]
-    event = payload = ""
-    with httpx.stream(
-        "GET", server.url + f"gradio_api/call/estimate_image/{event_id}", timeout=120
-    ) as response:
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                payload = line.split(":", 1)[1].strip()
+    event, payload = read_call(server.url + f"gradio_api/call/estimate_image/{event_id}")
     if event == "error":
         raise RuntimeError(payload or "Error")
     return payload[:100]
 
 
 def stream_frame(server: Server, frame: bytes, mime: str = "image/jpeg") -> str:
-    """Send one frame to the webcam stream as a browser does; the first message back."""
-    config = httpx.get(server.url + "config", timeout=30).json()
-    index = next(
-        number
-        for number, dependency in enumerate(config["dependencies"])
-        if dependency.get("api_name") == "stream_webcam"
-    )
-    dependency = config["dependencies"][index]
-    session = f"bench{time.monotonic_ns()}"
-    url = f"data:{mime};base64," + base64.b64encode(frame).decode()
-    image = {"url": url, "path": None, "meta": {"_type": "gradio.FileData"}}
-    data = [image, None, True, "balanced", 0.1, None, True][: len(dependency["inputs"])]
-    body = {
-        "data": data,
-        "fn_index": dependency.get("id", index),
-        "session_hash": session,
-        "trigger_id": dependency["targets"][0][0],
-        "event_data": None,
-    }
-    joined = httpx.post(server.url + "gradio_api/queue/join", json=body, timeout=30)
-    if joined.status_code != 200:
-        raise RuntimeError(f"HTTP {joined.status_code} {joined.text[:100]}")
-    event_id = joined.json()["event_id"]
-    try:
-        with httpx.stream(
-            "GET", server.url + f"gradio_api/queue/data?session_hash={session}", timeout=120
-        ) as response:
-            for line in response.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[5:])
-                if message.get("msg") in ("process_streaming", "process_completed"):
-                    output = message.get("output", {})
-                    if not message.get("success", True) or "error" in output:
-                        raise RuntimeError(output.get("error"))
-                    return "frame annotated"
-    finally:
-        httpx.post(server.url + f"gradio_api/stream/{event_id}/close", timeout=10)
-    raise RuntimeError("no answer")
+    """Send one frame to the webcam stream as a browser does; what the first answer says."""
+    message = stream_webcam_frame(server.url, frame, mime, size="balanced")
+    output = message.get("output", {})
+    if not message.get("success", True) or "error" in output:
+        raise RuntimeError(output.get("error"))
+    return "frame annotated"
 
 
 # --------------------------------------------------------------------------- sections
@@ -252,14 +179,15 @@ def section_bad(scratch: Path) -> bool:
     rgba = png(np.zeros((480, 640, 4), np.uint8))
     text = put("notes.jpg", b"not an image at all\n" * 10)
     good = str(PHOTOS[0])
-    grows = mjpeg_clip(
+    grows = mux_jpegs(
         files / "grows-to-5000.avi", [jpeg(64, 64)] * 20 + [jpeg(5000, 5000)] * 2, (64, 64)
     )
-    wide = mjpeg_clip(
+    wide = mux_jpegs(
         files / "grows-to-6000x1000.avi", [jpeg(64, 64)] * 20 + [jpeg(6000, 1000)] * 2, (64, 64)
     )
     clean = x264_clip(files / "clean.mp4", 60, (320, 240))
-    damaged = corrupt_middle(clean, files / "middle-corrupt.mp4")
+    # A copy with its middle fifth overwritten with noise.
+    damaged = damage_middle(shutil.copyfile(clean, files / "middle-corrupt.mp4"), seed=1)
 
     server = launch(scratch / "app-bad")
     rows: list[tuple[str, str, str, float, float]] = []

@@ -45,6 +45,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.common import DEMO, STREET
 from pose.match import MatchError, match
 from pose.sequence import (
     ALIGN_METHODS,
@@ -59,10 +60,6 @@ from pose.skeleton import Joint
 from pose.types import Pose
 from pose.video import VideoWriter, iter_frames, open_video, process_video
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-STREET = EVAL_DIR / "video" / "street.avi"
-DEMO = EVAL_DIR / "video" / "demo.mp4"
 WINDOWS = (None, 0.1, 0.3)
 
 
@@ -160,23 +157,32 @@ def frame_error(steps: np.ndarray, reference: PoseSequence, source: np.ndarray) 
     return float(np.abs(reference.frames[steps[:, 0]] - source[steps[:, 1]]).mean())
 
 
-def arms_raised(keypoints: np.ndarray, angle: float = 120.0) -> np.ndarray:
-    """Both arms turned up about the shoulders by ``angle`` degrees (a different movement)."""
+def turn_limbs(
+    keypoints: np.ndarray, limbs: tuple[tuple[Joint, Joint, Joint, float], ...], angle: float
+) -> np.ndarray:
+    """``keypoints`` with each limb (root, middle, end joint, sign) turned about its root by
+    ``angle`` degrees times its sign (opposite signs keep a left/right pair symmetric)."""
     out = keypoints.copy()
-    for shoulder, elbow, wrist, sign in (
-        (Joint.R_SHOULDER, Joint.R_ELBOW, Joint.R_WRIST, 1.0),
-        (Joint.L_SHOULDER, Joint.L_ELBOW, Joint.L_WRIST, -1.0),
-    ):
+    for root, middle, end, sign in limbs:
         theta = math.radians(angle) * sign
         rotation = np.array(
             [[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]]
         )
-        centre = out[..., shoulder, None, :2]
-        for joint in (elbow, wrist):
+        centre = out[..., root, None, :2]
+        for joint in (middle, end):
             out[..., joint, :2] = ((out[..., joint, None, :2] - centre) @ rotation.T)[
                 ..., 0, :
             ] + centre[..., 0, :]
     return out
+
+
+def arms_raised(keypoints: np.ndarray, angle: float = 120.0) -> np.ndarray:
+    """Both arms turned up about the shoulders by ``angle`` degrees (a different movement)."""
+    arms = (
+        (Joint.R_SHOULDER, Joint.R_ELBOW, Joint.R_WRIST, 1.0),
+        (Joint.L_SHOULDER, Joint.L_ELBOW, Joint.L_WRIST, -1.0),
+    )
+    return turn_limbs(keypoints, arms, angle)
 
 
 def table(rows: list[list[str]]) -> None:
@@ -225,21 +231,11 @@ def alignment_section(reference: PoseSequence, camera: PoseSequence, rng) -> Non
 
 def spread_legs(keypoints: np.ndarray, angle: float = 35.0) -> np.ndarray:
     """Both legs turned outwards about the hips by ``angle`` degrees."""
-    out = keypoints.copy()
-    for hip, knee, ankle, sign in (
+    legs = (
         (Joint.R_HIP, Joint.R_KNEE, Joint.R_ANKLE, 1.0),
         (Joint.L_HIP, Joint.L_KNEE, Joint.L_ANKLE, -1.0),
-    ):
-        theta = math.radians(angle) * sign
-        rotation = np.array(
-            [[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]]
-        )
-        centre = out[..., hip, None, :2]
-        for joint in (knee, ankle):
-            out[..., joint, :2] = ((out[..., joint, None, :2] - centre) @ rotation.T)[
-                ..., 0, :
-            ] + centre[..., 0, :]
-    return out
+    )
+    return turn_limbs(keypoints, legs, angle)
 
 
 def edited(sequence: PoseSequence, keypoints: np.ndarray, name: str) -> PoseSequence:

@@ -39,8 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import platform
 import tempfile
 import time
 from collections.abc import Sequence
@@ -50,10 +48,9 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from benchmarks.common import EVAL_DIR, cpu_model
 from pose.track import PoseTracker, TrackerParams, _assign, body_height, match_cost
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 SOURCE = EVAL_DIR / "video" / "street.avi"
 REFERENCE = Path(__file__).resolve().parent / "data" / "street_tracks.json"
 MATCH_GATE = 0.25  # body heights between a person found and a reference anchor
@@ -205,16 +202,6 @@ def render(folder: Path, frames: Frames, indices, ids, labels, every_png: int) -
             cv2.imwrite(str(folder / f"frame{index:03d}.png"), image[:, :, ::-1])
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def settings(frame_seconds: float) -> dict[str, TrackerParams]:
     """The tracker, and the tracker with one of its parts taken out, to show what each
     brings; ``frame_seconds`` apart, "no wait" keeps a lost track for one frame only."""
@@ -235,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     reference = load_reference()
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {cpu_name()}")
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {cpu_model()}")
     print(f"{SOURCE.name}: reference of {len(reference)} people, "
           f"{sum(len(r) for r in reference.values())} person-frames")  # fmt: skip
     header = f"{'frames':>8} {'setting':<24} {'IDs':>4} {'switches':>8} {'frag.':>5} "

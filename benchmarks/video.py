@@ -36,6 +36,7 @@ import av
 import cv2
 import numpy as np
 
+from benchmarks.common import DEMO
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.model import get_model
@@ -43,17 +44,13 @@ from pose.network import DEFAULT_PRESET, model_path, network_size
 from pose.skeleton import DRAWN_LIMBS
 from pose.video import VideoWriter, iter_frames, open_video, process_video
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-SOURCE = EVAL_DIR / "video" / "demo.mp4"
-
 BASELINE_SIZE = (368, 368)  # the original script's default network input
 BASELINE_THRESHOLD = 0.1
 
 
 def make_clip(path: Path, frames: int) -> tuple[int, int]:
     """Loop the demo clip's frames into ``frames`` frames of H.264 at 25 fps; return (w, h)."""
-    with av.open(str(SOURCE)) as container:
+    with av.open(str(DEMO)) as container:
         images = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
     # Ping-pong through the clip so the motion stays continuous.
     order = images + images[-2:0:-1]

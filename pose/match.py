@@ -42,8 +42,8 @@ are those of the first pose (the reference).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -352,22 +352,21 @@ def match(
     if not 0.0 <= max_rotation <= 180.0:
         raise ValueError(f"max_rotation must be 0 to 180 degrees, not {max_rotation}.")
     result = _match_one(first, second, method, max_rotation)
-    if mirror:
-        try:
-            swapped = _match_one(first, mirrored(second), method, max_rotation)
-        except MatchError:
-            swapped = None
-        if swapped is not None and swapped.similarity > result.similarity:
-            return Match(
-                similarity=swapped.similarity,
-                method=swapped.method,
-                joints=swapped.joints,
-                breakdown=swapped.breakdown,
-                mirrored=True,
-                rotation=swapped.rotation,
-                aligned=swapped.aligned,
-            )
-    return result
+    if not mirror:
+        return result
+    return _better_of_mirrored(
+        result, lambda: _match_one(first, mirrored(second), method, max_rotation)
+    )
+
+
+def _better_of_mirrored(result: Match, match_mirrored: Callable[[], Match]) -> Match:
+    """``result``, or the match of the left/right-swapped second pose (``match_mirrored``)
+    marked ``mirrored`` when it scores higher."""
+    try:
+        swapped = match_mirrored()
+    except MatchError:  # the swapped pose shares too few joints: the plain match stands
+        return result
+    return replace(swapped, mirrored=True) if swapped.similarity > result.similarity else result
 
 
 def _match_one(first: Pose, second: Pose, method: str, max_rotation: float) -> Match:
@@ -770,22 +769,11 @@ def match_joints3d(
         if joints.shape != (NUM_JOINTS, 4):
             raise ValueError(f"{name} pose must be (18, 4) 3D joints, got {joints.shape}")
     result = _match_one_3d(first, second, first_pixels)
-    if mirror:
-        try:
-            swapped = _match_one_3d(first, mirrored_joints3d(second), first_pixels)
-        except MatchError:
-            swapped = None
-        if swapped is not None and swapped.similarity > result.similarity:
-            return Match(
-                similarity=swapped.similarity,
-                method=METHOD_3D,
-                joints=swapped.joints,
-                breakdown=swapped.breakdown,
-                mirrored=True,
-                rotation=swapped.rotation,
-                aligned=swapped.aligned,
-            )
-    return result
+    if not mirror:
+        return result
+    return _better_of_mirrored(
+        result, lambda: _match_one_3d(first, mirrored_joints3d(second), first_pixels)
+    )
 
 
 def _match_one_3d(first: np.ndarray, second: np.ndarray, first_pixels: Pose | None) -> Match:

@@ -8,9 +8,6 @@ and friends select by tier; helpers shared by tests live in ``tests/helpers``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +15,8 @@ import pytest
 from PIL import Image
 
 from tests.helpers.clips import make_clip
-from tests.helpers.paths import ROOT, coco_ground_truth
-from tests.helpers.server import free_port, stop_process, wait_for
+from tests.helpers.paths import coco_ground_truth
+from tests.helpers.server import launched_app
 
 TIERS = ("unit", "model", "app", "browser")
 
@@ -63,19 +60,8 @@ def empty_photo(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> str:
     """Launch the real app (``python app.py``) on a free port; yield its URL."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("app") / "app.log"
-    env = dict(os.environ, POSE_PORT=str(port), POSE_HOST="127.0.0.1")
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(url, process)
+    with launched_app(tmp_path_factory.mktemp("app") / "app.log") as (url, _):
         yield url
-    finally:
-        stop_process(process)
 
 
 @pytest.fixture(scope="session")

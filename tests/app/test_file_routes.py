@@ -15,8 +15,9 @@ import httpx
 import pytest
 
 from tests.helpers.bad_inputs import encoded, photo_array
+from tests.helpers.hostile import read_call
 from tests.helpers.paths import COCO_DIR, ROOT
-from tests.helpers.server import stop_process
+from tests.helpers.server import launched_app
 
 PASSWD = "/etc/passwd"
 SECRET_MARKERS = (b"root:", b"PATH=", b"import gradio", b"Openpose")
@@ -115,16 +116,7 @@ def call_raw(app_url: str, api_name: str, data: list) -> tuple[str, str]:
         return "refused", start.text
     start.raise_for_status()
     event_id = start.json()["event_id"]
-    event = payload = ""
-    with httpx.stream(
-        "GET", f"{app_url}gradio_api/call/{api_name}/{event_id}", timeout=120
-    ) as response:
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                payload = line.split(":", 1)[1].strip()
-    return event, payload
+    return read_call(f"{app_url}gradio_api/call/{api_name}/{event_id}")
 
 
 @pytest.mark.parametrize(
@@ -177,30 +169,16 @@ def test_no_temp_files_outside_the_gradio_cache_hold_uploads():
 def test_uploads_and_results_are_deleted_from_the_cache(tmp_path):
     """delete_cache really empties Gradio's cache: a second app, sweeping every second, with
     its own cache folder; an upload and its results are gone a few seconds later."""
-    import subprocess
-    import sys
     import time
 
     from gradio_client import Client, handle_file
 
-    from tests.helpers.server import free_port, wait_for
-
     cache = tmp_path / "cache"
-    port = free_port()
-    env = dict(
-        os.environ,
-        POSE_PORT=str(port),
-        POSE_HOST="127.0.0.1",
+    with launched_app(
+        tmp_path / "app.log",
         POSE_DELETE_CACHE="1,5",  # sweep every second, files older than 5 s
         GRADIO_TEMP_DIR=str(cache),
-    )
-    with (tmp_path / "app.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        wait_for(url, process)
+    ) as (url, _):
         photo = tmp_path / "private-upload.jpg"
         photo.write_bytes((COCO_DIR / "000000040083.jpg").read_bytes())
         client = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
@@ -223,5 +201,3 @@ def test_uploads_and_results_are_deleted_from_the_cache(tmp_path):
             time.sleep(0.5)
         assert ours() == []
         client.close()
-    finally:
-        stop_process(process)

@@ -4,7 +4,6 @@ of departed clients stopped, and a clean stop that deletes the app's files."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import pytest
 from tests.helpers.clips import make_clip
 from tests.helpers.hostile import claiming, damage_middle, jpeg, png, stream_webcam_frame
 from tests.helpers.paths import COCO_DIR, ROOT
-from tests.helpers.server import free_port, stop_process, wait_for
+from tests.helpers.server import launched_app
 
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier
 
@@ -99,26 +98,11 @@ def own_app(tmp_path_factory):
     """An app of our own (we read its log and stop it), with small upload budgets and its
     own Gradio cache; yields (url, process, log path, cache folder)."""
     folder = tmp_path_factory.mktemp("own-app")
-    port = free_port()
-    env = dict(
-        os.environ,
-        POSE_PORT=str(port),
-        POSE_HOST="127.0.0.1",
-        GRADIO_TEMP_DIR=str(folder / "cache"),
-        POSE_UPLOAD_FILES="12",
-    )
     log_path = folder / "app.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(url, process)
-        yield url, process, log_path, folder / "cache"
-    finally:
-        if process.poll() is None:
-            stop_process(process)
+    cache = folder / "cache"
+    env = {"GRADIO_TEMP_DIR": str(cache), "POSE_UPLOAD_FILES": "12"}
+    with launched_app(log_path, **env) as (url, process):
+        yield url, process, log_path, cache
 
 
 def test_one_session_cannot_fill_the_queue(own_app, tmp_path):

@@ -2,33 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.helpers.paths import ROOT
-from tests.helpers.server import free_port, stop_process, wait_for
-
-
-@contextlib.contextmanager
-def running_app(env: dict, port: int, log_path: Path):
-    """``python app.py`` with ``env`` added, serving on ``port``; yields the process."""
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"],
-            cwd=ROOT,
-            env=dict(os.environ, **env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/", process)
-        yield process
-    finally:
-        stop_process(process)
+from tests.helpers.server import free_port, running_app, wait_for
 
 
 def read_until(log_path: Path, text: str, seconds: float = 30) -> str:

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
-import subprocess
-import sys
 
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 
-from tests.helpers.paths import COCO_DIR, ROOT
-from tests.helpers.server import free_port, stop_process, wait_for
+from tests.helpers.paths import COCO_DIR
+from tests.helpers.server import launched_app
 
 TOOLS = {
     "estimate_image",
@@ -29,18 +26,9 @@ TOOLS = {
 @pytest.fixture(scope="module")
 def mcp_url(tmp_path_factory) -> str:
     """Launch ``python app.py`` with POSE_MCP=1 on a free port; yield its MCP endpoint."""
-    port = free_port()
     log_path = tmp_path_factory.mktemp("mcp-app") / "app.log"
-    env = dict(os.environ, POSE_PORT=str(port), POSE_HOST="127.0.0.1", POSE_MCP="1")
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/", process)
-        yield f"http://127.0.0.1:{port}/gradio_api/mcp/"
-    finally:
-        stop_process(process)
+    with launched_app(log_path, POSE_MCP="1") as (url, _):
+        yield url + "gradio_api/mcp/"
 
 
 def with_session(url: str, work):

@@ -14,18 +14,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from pose.media import load_image
 from tests.helpers.browser import (
-    DESKTOP,
     PHONE,
     RESULT_TIMEOUT_MS,
     ROOT,
     SCREENSHOTS,
     UPDATE_SCREENSHOTS,
+    estimate_on_image_tab,
     fake_camera_args,
     launch_chromium,
+    no_sideways_scroll,
     open_app,
     open_tab,
     screenshot,
@@ -36,26 +37,6 @@ from tests.helpers.browser import (
 )
 
 EXAMPLES = ROOT / "examples"
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with sync_playwright() as driver:  # one per module: sync Playwright does not nest
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright):
-    chromium = launch_chromium(playwright)
-    yield chromium
-    chromium.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    page = open_app(browser, app_url, DESKTOP)
-    yield page
-    page.context.close()
 
 
 @pytest.fixture(scope="session")
@@ -153,13 +134,8 @@ def test_non_image_upload_shows_the_reason(page, tmp_path):
 def test_phone_layout_has_no_sideways_scroll(browser, app_url, shots):
     page = open_app(browser, app_url, PHONE)
     try:
-        open_tab(page, "Image")
-        upload(page, "image-input", EXAMPLES / "cameraman.jpg")
-        page.get_by_role("button", name="Estimate").click()
-        expect(page.locator("#image-summary")).to_contain_text("Found", timeout=RESULT_TIMEOUT_MS)
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        estimate_on_image_tab(page, EXAMPLES / "cameraman.jpg")
+        overflow = no_sideways_scroll(page)
         assert overflow <= 1, f"page is {overflow}px wider than a {PHONE['width']}px phone"
         # Columns stack on a phone: the result sits below the input, not beside it.
         photo = page.locator("#image-input").bounding_box()
@@ -168,9 +144,7 @@ def test_phone_layout_has_no_sideways_scroll(browser, app_url, shots):
         snap(page, "phone", shots)
         for tab in ("Video", "Webcam", "Match"):
             open_tab(page, tab)
-            overflow = page.evaluate(
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
+            overflow = no_sideways_scroll(page)
             assert overflow <= 1, f"the {tab} tab is {overflow}px too wide for a phone"
     finally:
         page.context.close()

@@ -13,18 +13,18 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from pose.draw import CHOSEN_BOX, NUMBER_BOX
 from pose.estimate import estimate
 from pose.media import load_image
 from pose.types import number_people
 from tests.helpers.browser import (
-    DESKTOP,
     PHONE,
     RESULT_TIMEOUT_MS,
     ROOT,
-    launch_chromium,
+    estimate_on_image_tab,
+    no_sideways_scroll,
     open_app,
     open_tab,
     screenshot,
@@ -37,21 +37,6 @@ from tests.helpers.paths import COCO_DIR
 EXAMPLES = ROOT / "examples"
 CROWD = COCO_DIR / "000000197388.jpg"  # five skiers
 SKIER = COCO_DIR / "000000000785.jpg"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as driver:
-        chromium = launch_chromium(driver)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    page = open_app(browser, app_url, DESKTOP)
-    yield page
-    page.context.close()
 
 
 def shown_image(page, selector: str) -> np.ndarray:
@@ -208,12 +193,6 @@ def shots(tmp_path_factory):
     return screenshot_folder(tmp_path_factory.mktemp("phone"))
 
 
-def no_sideways_scroll(page) -> int:
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-
-
 def clipped_tables(page) -> list[str]:
     return page.evaluate(
         """() => [...document.querySelectorAll('.compact-table .virtual-table-viewport')]
@@ -225,10 +204,7 @@ def clipped_tables(page) -> list[str]:
 def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
     page = open_app(browser, app_url, PHONE)
     try:
-        open_tab(page, "Image")
-        upload(page, "image-input", EXAMPLES / "cameraman.jpg")
-        page.get_by_role("button", name="Estimate").click()
-        expect(page.locator("#image-summary")).to_contain_text("Found", timeout=RESULT_TIMEOUT_MS)
+        estimate_on_image_tab(page, EXAMPLES / "cameraman.jpg")
         assert no_sideways_scroll(page) <= 1
         assert clipped_tables(page) == []
         screenshot(page, "phone-image", shots)

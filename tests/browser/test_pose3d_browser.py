@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.helpers.browser import (
-    DESKTOP,
     RESULT_TIMEOUT_MS,
     ROOT,
-    launch_chromium,
-    open_app,
     open_tab,
     screenshot,
     screenshot_folder,
@@ -22,15 +18,6 @@ from tests.helpers.browser import (
 )
 
 EXAMPLES = ROOT / "examples"
-
-
-@pytest.fixture(scope="module")
-def page(app_url):
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = open_app(browser, app_url, DESKTOP)
-        yield page
-        browser.close()
 
 
 def camera_eye(page) -> dict:

@@ -76,6 +76,23 @@ def upload(page, elem_id: str, path: str | os.PathLike) -> None:
     page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
 
 
+def estimate_on_image_tab(page, path: str | os.PathLike) -> None:
+    """On the Image tab, upload ``path``, press Estimate and wait for the summary."""
+    from playwright.sync_api import expect  # here, so importing this module needs no Playwright
+
+    open_tab(page, "Image")
+    upload(page, "image-input", path)
+    page.get_by_role("button", name="Estimate").click()
+    expect(page.locator("#image-summary")).to_contain_text("Found", timeout=RESULT_TIMEOUT_MS)
+
+
+def no_sideways_scroll(page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0 or 1: nothing to scroll)."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
 def screenshot_folder(temporary: Path) -> Path:
     """Where screenshots go: ``temporary`` (so a test run leaves the git tree clean), or the
     committed docs/screenshots/ the README shows when POSE_UPDATE_SCREENSHOTS is set (not 0)."""

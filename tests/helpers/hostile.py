@@ -1,6 +1,7 @@
 """Hostile media made at test time (issue 20): JPEGs that claim more than they hold, MJPEG
-clips whose frames change size, clips with damaged middles, and the webcam stream driven
-over Gradio's HTTP protocol (gradio_client cannot call a stream)."""
+clips whose frames change size, clips with damaged middles, and Gradio's plain HTTP
+protocol: a call's event stream read to its end, and the webcam stream (gradio_client cannot
+call a stream). benchmarks/reliability.py uses them too."""
 
 from __future__ import annotations
 
@@ -46,14 +47,23 @@ def png(array: np.ndarray) -> bytes:
 def mjpeg_clip(path: Path, sizes: list[tuple[int, int]], fps: int = 10) -> Path:
     """An MJPEG AVI whose frame ``i`` is ``sizes[i]`` (w, h): JPEGs muxed as packets, so
     each carries its own size (as in a spliced clip)."""
+    frames = []
+    for index, (width, height) in enumerate(sizes):
+        image = np.full((height, width, 3), (index * 9) % 256, np.uint8)
+        cv2.circle(image, (width // 2, height // 2), min(width, height) // 3, (250, 40, 40), -1)
+        frames.append(cv2.imencode(".jpg", image)[1].tobytes())
+    return mux_jpegs(path, frames, sizes[0], fps)
+
+
+def mux_jpegs(path: Path, frames: list[bytes], size: tuple[int, int], fps: int = 10) -> Path:
+    """An MJPEG AVI of the given JPEG files as its packets, undecoded: each frame keeps its
+    own size whatever ``size`` (w, h) the stream's header claims."""
     with av.open(str(path), "w") as container:
         stream = container.add_stream("mjpeg", rate=fps)
-        stream.width, stream.height = sizes[0]
+        stream.width, stream.height = size
         stream.pix_fmt = "yuvj420p"
-        for index, (width, height) in enumerate(sizes):
-            image = np.full((height, width, 3), (index * 9) % 256, np.uint8)
-            cv2.circle(image, (width // 2, height // 2), min(width, height) // 3, (250, 40, 40), -1)
-            packet = av.Packet(cv2.imencode(".jpg", image)[1].tobytes())
+        for index, data in enumerate(frames):
+            packet = av.Packet(data)
             packet.stream = stream
             packet.pts = packet.dts = index
             packet.time_base = Fraction(1, fps)
@@ -72,10 +82,26 @@ def damage_middle(path: Path, fraction: float = 0.2, seed: int = 0) -> Path:
     return path
 
 
-def stream_webcam_frame(app_url: str, frame: bytes, mime: str = "image/jpeg") -> dict:
+def read_call(url: str, timeout: float = 120) -> tuple[str, str]:
+    """Read a Gradio call's event stream (``.../gradio_api/call/NAME/EVENT_ID``) to its end;
+    return its last event's name ("complete", "error", ...) and the last data line."""
+    event = payload = ""
+    with httpx.stream("GET", url, timeout=timeout) as response:
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                payload = line.split(":", 1)[1].strip()
+    return event, payload
+
+
+def stream_webcam_frame(
+    app_url: str, frame: bytes, mime: str = "image/jpeg", size: str = "fast"
+) -> dict:
     """Send one frame to the launched app's webcam stream as a browser does (join the queue
-    with a ``data:`` URL frame, read the event stream) and return the first answer:
-    ``{"msg": "process_streaming" | "process_completed", "success": ..., "output": ...}``."""
+    with a ``data:`` URL frame, read the event stream) at model ``size``, and return the
+    first answer: ``{"msg": "process_streaming" | "process_completed", "success": ...,
+    "output": ...}``. A refused join raises RuntimeError with the HTTP status."""
     config = httpx.get(app_url + "config", timeout=30).json()
     index, dependency = next(
         (number, dependency)
@@ -86,7 +112,7 @@ def stream_webcam_frame(app_url: str, frame: bytes, mime: str = "image/jpeg") ->
     url = f"data:{mime};base64," + base64.b64encode(frame).decode()
     image = {"url": url, "path": None, "meta": {"_type": "gradio.FileData"}}
     # frame, session state, smooth, size, threshold, reference state, either side
-    data = [image, None, True, "fast", 0.1, None, True][: len(dependency["inputs"])]
+    data = [image, None, True, size, 0.1, None, True][: len(dependency["inputs"])]
     body = {
         "data": data,
         "fn_index": dependency.get("id", index),
@@ -95,7 +121,8 @@ def stream_webcam_frame(app_url: str, frame: bytes, mime: str = "image/jpeg") ->
         "event_data": None,
     }
     joined = httpx.post(app_url + "gradio_api/queue/join", json=body, timeout=30)
-    joined.raise_for_status()
+    if joined.status_code != 200:
+        raise RuntimeError(f"HTTP {joined.status_code} {joined.text[:100]}")
     event_id = joined.json()["event_id"]
     try:
         with httpx.stream(

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.helpers.paths import ROOT
 
 
 def free_port() -> int:
@@ -35,3 +42,34 @@ def stop_process(process: subprocess.Popen) -> None:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@contextlib.contextmanager
+def running_app(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen]:
+    """``python app.py`` with ``env`` added, its output in ``log_path``, serving on ``port``
+    (which ``env`` names, in the app's or Gradio's variables); yields the process once it
+    answers and stops it after, unless it has exited already."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "app.py"],
+            cwd=ROOT,
+            env=dict(os.environ, **env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", process)
+        yield process
+    finally:
+        if process.poll() is None:
+            stop_process(process)
+
+
+@contextlib.contextmanager
+def launched_app(log_path: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """:func:`running_app` on a free loopback port with ``env`` added; yields (its URL, the
+    process)."""
+    port = free_port()
+    env = {"POSE_PORT": str(port), "POSE_HOST": "127.0.0.1", **env}
+    with running_app(env, port, log_path) as process:
+        yield f"http://127.0.0.1:{port}/", process
