@@ -28,7 +28,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -40,6 +39,7 @@ import cv2
 import numpy as np
 
 from benchmarks.accuracy import evaluate, to_detections
+from benchmarks.common import COCO_DIR, STREET
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
 from pose.media import load_image
 from pose.model import BACKENDS, MOTION_BACKEND, PoseModel
@@ -54,10 +54,6 @@ from pose.region import (
 )
 from pose.types import Pose
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-STREET = EVAL_DIR / "video" / "street.avi"
-COCO_DIR = EVAL_DIR / "coco"
 COCO_JSON = COCO_DIR / "test_coco.json"
 PAN_STEP = 4  # pixels a frame
 SMALL_SCALE = 0.6

@@ -47,6 +47,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.common import COCO_DIR, DEMO, EVAL_DIR, ROOT, STREET, cpu_model
 from pose.draw import draw_poses
 from pose.estimate import DEFAULT_THRESHOLD, decode_output, estimate
 from pose.model import MOTION_BACKEND, PoseModel
@@ -63,9 +64,7 @@ from pose.runners import TFLiteRunner, cpu_has_bf16
 from pose.skeleton import DRAWN_LIMBS
 from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = Path(os.environ.get("POSE_EVAL_DIR", ROOT.parent / "shared" / "eval"))
-CLIP = EVAL_DIR / "video" / "demo.mp4"
+CLIP = DEMO
 PHOTO = EVAL_DIR / "coco" / "000000196141.jpg"
 FRAME_SIZE = (640, 480)
 ORIGINAL_BLOB = (432, 368)  # the original script's --width/--height, at our balanced size
@@ -75,22 +74,7 @@ GOALS = {"video_ratio": 5.0, "webcam_ms": 40.0, "app_rss_gb": 1.5, "cold_start_s
 # peak (8x at about 470 GF/s, 5x at about 200; in between, on the line through the two), and
 # a webcam frame within 25 ms.
 REGION_GOALS = {"peaks": ((200.0, 5.0), (470.0, 8.0)), "webcam_ms": 25.0}
-STREET = EVAL_DIR / "video" / "street.avi"
-COCO_DIR = EVAL_DIR / "coco"
 REGION_FRAMES = 90
-
-
-def cpu_model() -> str:
-    """The CPU's name as the kernel reports it (``lscpu``'s "Model name")."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or "unknown CPU"
 
 
 def video_goal(peak_gflops: float) -> float:
