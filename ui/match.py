@@ -6,7 +6,10 @@ number or by clicking on them, or leaves 0 for the pair that matches best.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+from collections import OrderedDict
 
 import gradio as gr
 import numpy as np
@@ -98,11 +101,54 @@ def person_number(value: float | None, label: str) -> int:
     return int(number_input(value, f"The person number in {label}", 0, 999, whole=True))
 
 
+class PeopleCache:
+    """The people found in the last few photos, by file and photo mode.
+
+    Compare finds the people of the photos whose previews found them a moment before; in
+    the accurate mode that is three passes a photo, so Compare would take twice as long as
+    it needs. Only keypoints are kept, never pixels. A file is known by its path, size and
+    modification time: Gradio names an upload's file after its content's hash.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._people: OrderedDict[tuple, tuple[Pose, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(path: str, mode: str) -> tuple:
+        stat = os.stat(path)
+        return (os.path.realpath(path), stat.st_size, stat.st_mtime_ns, mode)
+
+    def get(self, key: tuple) -> tuple[Pose, ...] | None:
+        with self._lock:
+            if key in self._people:
+                self._people.move_to_end(key)
+            return self._people.get(key)
+
+    def put(self, key: tuple, people: tuple[Pose, ...]) -> None:
+        with self._lock:
+            self._people[key] = people
+            self._people.move_to_end(key)
+            while len(self._people) > self.size:
+                self._people.popitem(last=False)
+
+
+PEOPLE = PeopleCache()
+
+
 def find_people(path: str, mode: str = DEFAULT_MODE) -> tuple[np.ndarray, list[Pose]]:
     """The photo's pixels and its people in numbering order (largest first), found in the
-    photo ``mode`` (the preview and Compare use the same, so the numbers agree)."""
-    pixels = load_image(path)
-    return pixels, number_people(estimate_photo(pixels, mode or DEFAULT_MODE).people)
+    photo ``mode`` (the preview and Compare use the same, so the numbers agree); people
+    found for the same file and mode a moment before are reused (:class:`PeopleCache`)."""
+    mode = mode or DEFAULT_MODE
+    pixels = load_image(path)  # checks the file first, whatever is cached
+    key = PeopleCache.key(path, mode)
+    people = PEOPLE.get(key)
+    if people is None:
+        people = tuple(number_people(estimate_photo(pixels, mode).people))
+        PEOPLE.put(key, people)
+    return pixels, list(people)
 
 
 def match_images(
