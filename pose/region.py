@@ -70,6 +70,9 @@ class RegionPolicy:
     # its own while the windows stay within ``max_share``, largest patches first ...
     motion_level: float = 12.0
     motion_cells: int = 3
+    # At most this many patches are tried (each is placed among the windows: a noisy
+    # picture with hundreds of small patches must not cost more than the network saves).
+    motion_patches: int = 16
     # ... and when this share of all cells moves, the picture has changed (a cut, a jump,
     # a fast pan): people are no longer where they were, so the full frame runs.
     scene_change: float = 0.3
@@ -266,8 +269,8 @@ def motion_needs(
     motion: np.ndarray, covered: Sequence[Window], policy: RegionPolicy = DEFAULT_POLICY
 ) -> list[Need]:
     """Patches of moving cells (bool (rows, columns)) outside the ``covered`` windows, of
-    ``policy.motion_cells`` or more cells each, largest first, each with
-    ``policy.context`` cells around it."""
+    ``policy.motion_cells`` or more cells each, the ``policy.motion_patches`` largest,
+    largest first, each with ``policy.context`` cells around it."""
     outside = motion.astype(np.uint8)
     for window in covered:
         outside[window.top : window.bottom, window.left : window.right] = 0
@@ -275,7 +278,7 @@ def motion_needs(
     patches = sorted(
         (stats[k] for k in range(1, count) if stats[k][4] >= policy.motion_cells),
         key=lambda patch: -patch[4],
-    )
+    )[: policy.motion_patches]
     grid = (motion.shape[1], motion.shape[0])
     margin = policy.context
     return [

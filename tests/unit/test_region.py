@@ -214,6 +214,11 @@ def test_motion_needs_are_patches_outside_the_windows_over_the_level():
     motion = moving(still(), changed, policy)
     assert motion_needs(motion, [], policy) == [(11, 11, 16, 16), (0, 0, 3, 2)]  # largest first
     assert motion_needs(motion, [Window(10, 10, 20, 20)], policy) == [(0, 0, 3, 2)]
+    speckled = still()
+    speckled[::4, ::4] += 30  # hundreds of one-cell patches ...
+    speckled[1::4, ::4] += 30  # ... of two cells each
+    few = RegionPolicy(motion_level=10, motion_cells=2, motion_patches=5)
+    assert len(motion_needs(moving(still(), speckled, few), [], few)) == 5
 
 
 def test_thumbnail_has_one_grey_pixel_per_cell():
