@@ -159,13 +159,17 @@ def cautious_tracklets(frames: Frames, gate: float = 0.2) -> list[list[int]]:
     return pieces
 
 
-def detect(every: int = 1) -> tuple[Frames, list[float], list[int], list[list[int]], float, str]:
-    """People found in street.avi by the video path: keypoints, times, source frame numbers,
-    the video path's own IDs, its wall seconds per frame, and the model backend."""
+def detect(
+    every: int = 1, full_frames: bool = False
+) -> tuple[Frames, list[float], list[int], list[list[int]], float, str]:
+    """People found in street.avi by the video path (``full_frames``: without the region
+    path): keypoints, times, source frame numbers, the video path's own IDs, its wall
+    seconds per frame, and the model backend."""
     from pose.video import process_video
 
+    options = {"regions": None} if full_frames else {}
     with tempfile.TemporaryDirectory() as folder:
-        result = process_video(SOURCE, Path(folder) / "street.mp4", every=every)
+        result = process_video(SOURCE, Path(folder) / "street.mp4", every=every, **options)
     frames = [[p.keypoints.astype(np.float64) for p in f.people] for f in result.frames]
     return (
         frames,
@@ -219,6 +223,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--render", type=Path, help="write frames with IDs to this folder")
     parser.add_argument("--every-png", type=int, default=8, help="render every Nth frame")
     parser.add_argument("--pieces", action="store_true", help="print the cautious pieces")
+    parser.add_argument(
+        "--full-frames", action="store_true", help="every frame whole (no region path)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     reference = load_reference()
@@ -229,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
     header += f"{'takeovers':>9} {'matched':>7} {'tracker ms/frame':>16} {'model ms/frame':>14}"
     print(header)
     for every in (1, 2, 3):
-        frames, times, indices, video_ids, model_seconds, backend = detect(every)
+        frames, times, indices, video_ids, model_seconds, backend = detect(every, args.full_frames)
         labels = reference_labels(frames, reference, indices)
         frame_seconds = (times[-1] - times[0]) / max(len(times) - 1, 1)
         for name, params in settings(frame_seconds).items():
@@ -252,7 +259,8 @@ def main(argv: list[str] | None = None) -> None:
                     spans.setdefault(label, []).append(indices[number])
             for label, seen in spans.items():
                 print(f"piece {label}: frames {seen[0]}-{seen[-1]} ({len(seen)})")
-    print(f"model backend: {backend}; the model time is the whole video path's wall time")
+    path = "full frames" if args.full_frames else "the region path"
+    print(f"model backend: {backend}, {path}; the model time is the whole video path's wall time")
 
 
 if __name__ == "__main__":

@@ -255,9 +255,11 @@ def windows_for(
 
 def thumbnail(image: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     """RGB uint8 (H, W, 3) -> float32 (rows, columns) grey, one pixel per grid cell."""
-    # Grey first: the area resize then reads one channel, not three (0.37 against 0.61 ms
-    # at 640x480, every frame; values within one level of the other order).
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    # Each cell is the mean of a 4x4 bilinear sample of it, not of all its pixels: 0.06
+    # against 1.4 ms on a 1280x720 frame (in the reader, every frame), values within 0.4
+    # levels on average, 98 % of cells moving or not alike (street.avi, measured).
+    sample = cv2.resize(image, (grid[0] * 4, grid[1] * 4), interpolation=cv2.INTER_LINEAR)
+    grey = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY)
     return cv2.resize(grey, grid, interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
