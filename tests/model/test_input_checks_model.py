@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import pose.video
+import pose.video_read
 from pose.media import InputError
 from pose.stream import WebcamSession
 from pose.video import process_video
@@ -41,7 +41,7 @@ def test_a_session_refuses_a_huge_frame_before_the_model_runs(model):
 
 
 def test_a_video_growing_past_the_limit_stops_cleanly(tmp_path, model, monkeypatch):
-    monkeypatch.setattr(pose.video, "MAX_SIDE", 100)
+    monkeypatch.setattr(pose.video_read, "MAX_SIDE", 100)
     path = mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 12 + [(160, 40)] * 2)
     output = tmp_path / "out.mp4"
     with pytest.raises(InputError, match=r"frame 13 is 160x40 pixels"):

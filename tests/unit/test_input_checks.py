@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-import pose.video
+import pose.video_read
 from pose.media import (
     MAX_FRAME_BYTES,
     InputError,
@@ -169,7 +169,7 @@ def test_whole_numbers_and_long_inputs_are_cut_in_the_message():
 def test_a_frame_beyond_the_side_limit_midway_is_refused(tmp_path, monkeypatch):
     """Issue 20, item 3: the limit was checked on the first frame only. (Limits lowered so
     the clip stays small; the code path is the same.)"""
-    monkeypatch.setattr(pose.video, "MAX_SIDE", 100)
+    monkeypatch.setattr(pose.video_read, "MAX_SIDE", 100)
     path = mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 5 + [(160, 40)] * 2)
     container, info = open_video(path)
     with container, pytest.raises(InputError, match=r"frame 6 is 160x40 pixels; the limit is 100"):
@@ -178,7 +178,7 @@ def test_a_frame_beyond_the_side_limit_midway_is_refused(tmp_path, monkeypatch):
 
 def test_a_frame_beyond_the_pixel_limit_is_refused_by_the_decoder(tmp_path, monkeypatch):
     """Frames over MAX_FRAME_PIXELS never reach memory: FFmpeg refuses them (max_pixels)."""
-    monkeypatch.setattr(pose.video, "MAX_FRAME_PIXELS", 64 * 48)
+    monkeypatch.setattr(pose.video_read, "MAX_FRAME_PIXELS", 64 * 48)
     path = mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 5 + [(96, 96)] * 2)
     container, info = open_video(path)
     seen = []

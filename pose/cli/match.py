@@ -1,0 +1,102 @@
+"""``pose match IMAGE1 IMAGE2``: how alike the poses in two images are, in percent."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from pose.cli.common import add_common, add_mode, command, photo_mode
+
+
+def add_parser(sub) -> None:
+    """The ``match`` subcommand's arguments, on ``sub`` (argparse's subparsers)."""
+    from pose.match import ALL_METHODS, DEFAULT_MAX_ROTATION, DEFAULT_METHOD
+
+    match = sub.add_parser("match", help="how alike are the poses in two images, in percent")
+    match.add_argument("image1", help="the reference image")
+    match.add_argument("image2", help="the image compared with it")
+    match.add_argument(
+        "--method",
+        choices=ALL_METHODS,
+        default=DEFAULT_METHOD,
+        help=f"similarity method (default: {DEFAULT_METHOD}; see docs/matching.md); 3d "
+        "compares 3D poses, whatever the camera's viewpoint (docs/pose3d.md)",
+    )
+    match.add_argument(
+        "--mirror", action="store_true", help="also try the left/right-swapped second pose"
+    )
+    match.add_argument(
+        "--max-rotation",
+        type=float,
+        default=DEFAULT_MAX_ROTATION,
+        help=f"largest in-plane rotation to align, degrees (default: {DEFAULT_MAX_ROTATION:g})",
+    )
+    match.add_argument(
+        "--person1", type=int, default=1, help="person in image 1, largest = 1; 0 = best pair"
+    )
+    match.add_argument(
+        "--person2", type=int, default=1, help="person in image 2, largest = 1; 0 = best pair"
+    )
+    match.add_argument("--overlay", help="write the two aligned skeletons to this image file")
+    match.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_mode(match)
+    add_common(match)
+
+
+@command("match")
+def run_match(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    from pose.match import DEFAULT_METHOD, METHOD_3D, choose_pair, match
+    from pose.media import load_image
+    from pose.overlay import draw_overlay
+    from pose.photo import estimate_photo
+    from pose.pose3d import lift_one
+
+    mode = photo_mode(args)
+
+    images = [load_image(path) for path in (args.image1, args.image2)]
+    people = [
+        estimate_photo(image, mode, size=args.size, threshold=args.threshold).people
+        for image in images
+    ]
+    counts = [len(found) for found in people]
+    labels = tuple(
+        f"{label} ({os.path.basename(path)})"
+        for label, path in (("image 1", args.image1), ("image 2", args.image2))
+    )
+    # The 3D method lifts only the chosen pair; a pair left to the app is chosen in 2D.
+    lifting = args.method == METHOD_3D
+    pairing = choose_pair(
+        people[0], people[1], args.person1, args.person2,
+        DEFAULT_METHOD if lifting else args.method, args.mirror, labels, args.max_rotation,
+    )  # fmt: skip
+    chosen = [people[0][pairing.person1 - 1], people[1][pairing.person2 - 1]]
+    result = pairing.result
+    if lifting:
+        bodies = [lift_one(image, person, label) for image, person, label in zip(
+            images, chosen, labels, strict=True)]  # fmt: skip
+        result = match(bodies[0], bodies[1], METHOD_3D, args.mirror, args.max_rotation)
+    if args.overlay:
+        aligned = result.aligned if result.aligned is not None else chosen[1]
+        Image.fromarray(
+            draw_overlay(chosen[0], aligned, result.worst(3, below=70.0), mirrored=result.mirrored)
+        ).save(args.overlay)
+    if args.json:
+        payload = result.to_dict()
+        payload.update(person1=pairing.person1, person2=pairing.person2, auto=pairing.auto)
+        payload.update(people1=counts[0], people2=counts[1])
+        print(json.dumps(payload))
+        return 0
+    print(
+        f"similarity {result.similarity:.1f} %: {result.verdict} ({result.method}, "
+        f"{len(result.joints)} {'angles' if result.method == 'angles' else 'joints'}"
+        f"{', mirrored' if result.mirrored else ''})"
+    )
+    print("worst joints:")
+    for item in result.breakdown[:3]:
+        print(
+            f"  {item.joint.label:<11} {item.difference:8.3f} {result.unit:<9} {item.score:5.1f} %"
+        )
+    return 0
