@@ -437,6 +437,7 @@ class LaggedPlanner:
         self._decisions: dict[int, Plan] = {}
         self._next = 0  # the next frame to decide
         self.decisions: list[Plan] = []  # every decision, in frame order
+        self.shares: list[float] = []  # the share of its grid each decision runs
 
     def frame(self, number: int, image: np.ndarray, box: tuple[int, int]) -> None:
         """Register frame ``number`` (0-based, in order): its size, grid and thumbnail."""
@@ -475,6 +476,7 @@ class LaggedPlanner:
         plan = self._planner.plan(people, size, grid, previous[2] if previous else None, current)
         self._decisions[n] = plan
         self.decisions.append(plan)
+        self.shares.append(plan_cells(plan, grid) / (grid[0] * grid[1]))
         self._frames.pop(n - 1, None)
         self._people.pop(base, None)
         self._next = n + 1

@@ -25,6 +25,7 @@ import itertools
 import logging
 import os
 import queue
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -278,4 +279,5 @@ def process_video(
         backend=model.backend,
         lost_frames=stats.lost,
         windows=tuple(planner.decisions) if planner is not None else (),
+        network_share=statistics.fmean(planner.shares) if planner and planner.shares else 1.0,
     )

@@ -75,6 +75,9 @@ class VideoResult:
     # Per processed frame: the windows of output cells the network ran on, None for the
     # full frame (pose.region); empty when the region path was off.
     windows: tuple[Plan, ...] = ()
+    # The mean share of the network input's cells the network ran on per frame (1.0: every
+    # frame whole).
+    network_share: float = 1.0
 
     @property
     def audio_dropped(self) -> bool:

@@ -71,6 +71,13 @@ def video_summary(result: VideoResult, seconds: float | None = None) -> str:
         f"{float(result.fps):.3g} fps, people found in {found}. "
         f"Took {waited:.1f} s ({len(result.frames) / max(waited, 1e-6):.1f} frames/s)."
     ]
+    windowed = sum(plan is not None for plan in result.windows)
+    if windowed:
+        lines.append(
+            f"The network looked only around the people on {windowed} of "
+            f"{len(result.frames)} frames (the others whole): "
+            f"{result.network_share:.0%} of the picture on average."
+        )
     if result.lost_frames:
         lines.append(
             f"{result.lost_frames} frames of the source could not be decoded (damaged data) "

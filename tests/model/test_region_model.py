@@ -16,6 +16,7 @@ from pose.region import DEFAULT_POLICY, Window, grid_of, infer_windows, plan_cel
 from pose.stream import WebcamSession
 from pose.video import VideoWriter, iter_frames, open_video, process_video
 from tests.helpers.paths import COCO_DIR
+from ui.video import video_summary
 
 FRAME = (640, 480)
 
@@ -57,6 +58,11 @@ def test_video_runs_windows_and_equals_a_serial_run_of_the_policy(tmp_path, stil
     windows = result.windows
     assert len(windows) == len(result.frames) == 14
     assert windows[0] is None and any(plan is not None for plan in windows)
+    grid = grid_of(result.width, result.height, resolve_box(None))
+    shares = [plan_cells(plan, grid) / (grid[0] * grid[1]) for plan in windows]
+    assert result.network_share == pytest.approx(np.mean(shares)) and result.network_share < 0.9
+    windowed = sum(plan is not None for plan in windows)
+    assert f"around the people on {windowed} of 14 frames" in video_summary(result)
     assert all(isinstance(w, Window) for plan in windows if plan for w in plan)
     box = resolve_box(None)
 
