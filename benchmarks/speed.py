@@ -369,7 +369,6 @@ def region_section(
     """Per clip: frames/s of the original loop, the video path on full frames and on the
     region path (interleaved rounds), the share of the grid the region path ran, and the
     webcam frame (pose.stream, every frame of the clip in turn) in ms, full and region."""
-    from pose.region import grid_of, plan_cells
     from pose.video import process_video
 
     figures: dict[str, dict[str, float]] = {}
@@ -384,11 +383,7 @@ def region_section(
             result = process_video(clip, output, size="balanced", model=model, **options)
             elapsed = time.perf_counter() - started
             if regions:
-                grid = grid_of(result.width, result.height, PRESETS["balanced"])
-                cells = grid[0] * grid[1]
-                shares.append(
-                    float(np.mean([plan_cells(plan, grid) / cells for plan in result.windows]))
-                )
+                shares.append(result.network_share)
             return count / elapsed
 
         cases = {
