@@ -16,7 +16,14 @@ def test_live_match_in_the_browser(app_url, tmp_path):
     from playwright.sync_api import sync_playwright
 
     from pose.media import load_image
-    from tests.helpers.browser import launch_chromium, open_app, open_tab, upload, write_y4m
+    from tests.helpers.browser import (
+        launch_chromium,
+        open_app,
+        open_tab,
+        start_webcam_stream,
+        upload,
+        write_y4m,
+    )
 
     photo = load_image(PHOTO_A)  # 640x425: letterbox to a webcam's 640x480
     frame = np.full((480, 640, 3), 114, np.uint8)
@@ -36,9 +43,7 @@ def test_live_match_in_the_browser(app_url, tmp_path):
             upload(page, "webcam-reference", PHOTO_A)
             info = page.locator("#webcam-reference-info")
             info.get_by_text("Reference pose:").wait_for(timeout=90_000)
-            webcam = page.locator("#webcam-input")
-            webcam.get_by_text("Click to Access Webcam").click()
-            webcam.get_by_role("button", name="capture photo").click()
+            start_webcam_stream(page)
             score = page.locator("#webcam-match")
             deadline = time.monotonic() + 90
             text = ""

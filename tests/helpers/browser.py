@@ -143,4 +143,11 @@ def start_webcam_stream(page) -> None:
     """On the Webcam tab: allow the camera, then press Record so frames stream to the app."""
     webcam = page.locator("#webcam-input")
     webcam.get_by_text("Click to Access Webcam").click()
+    # Record pressed before the camera delivers its first frame is lost on a busy machine
+    # (seen once: no frame reached the app in 90 s), so wait for the preview to play.
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#webcam-input video');"
+        " return v !== null && v.readyState >= 2; }",
+        timeout=60_000,
+    )
     webcam.get_by_role("button", name="capture photo").click()  # labelled "Record"
