@@ -20,9 +20,9 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from pose.media import prune_old_files
-from pose.model import ensure_model
-from pose.network import ModelFetchError
+from pose.media.images import prune_old_files
+from pose.network.registry import ensure_model
+from pose.network.spec import ModelFetchError
 from ui.admission import UploadBudget, admit_jobs
 from ui.lifecycle import TRIM_EVERY_S, serve_until_stopped, trim_malloc_forever
 

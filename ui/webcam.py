@@ -6,14 +6,14 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from pose.draw import draw_numbered_poses
-from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.body.types import Pose
 from pose.match import pick_person, rank_by_size
-from pose.media import load_image
-from pose.network import DEFAULT_PRESET
-from pose.overlay import draw_numbered
-from pose.stream import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, match_live
-from pose.types import Pose
+from pose.media.images import load_image
+from pose.network.spec import DEFAULT_PRESET
+from pose.output.draw import draw_numbered_poses
+from pose.output.overlay import draw_numbered
+from pose.photo.estimate import DEFAULT_THRESHOLD, estimate
+from pose.video.live import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, match_live
 from ui.components import (
     cached_image_output,
     checked_threshold,
@@ -25,7 +25,7 @@ from ui.components import (
     user_error,
 )
 
-# The preview is mirrored like a selfie camera; the handler un-mirrors (see pose.stream).
+# The preview is mirrored like a selfie camera; the handler un-mirrors (see pose.video.live).
 WEBCAM_MIRROR = True
 WEBCAM_TIME_LIMIT = 120  # seconds per stream: a stream holds a worker while it runs
 WEBCAM_STREAMS = 2  # simultaneous streams; two cores cannot serve more at a useful rate
@@ -71,7 +71,7 @@ def live_match(
     live: LiveFrame, reference: Pose | None, either_side: bool = True
 ) -> tuple[np.ndarray, str]:
     """The frame to display and the live similarity to ``reference`` as Markdown (see
-    pose.stream.match_live); without a reference, the frame unchanged and ""."""
+    pose.video.live.match_live); without a reference, the frame unchanged and ""."""
     if reference is None:
         return live.display, ""
     found = match_live(live, reference, either_side)

@@ -15,10 +15,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from pose.draw import CHOSEN_BOX, NUMBER_BOX
-from pose.estimate import estimate
-from pose.media import load_image
-from pose.types import number_people
+from pose.body.types import number_people
+from pose.media.images import load_image
+from pose.output.draw import CHOSEN_BOX, NUMBER_BOX
+from pose.photo.estimate import estimate
 from tests.helpers.browser import (
     PHONE,
     RESULT_TIMEOUT_MS,
