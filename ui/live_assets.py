@@ -26,8 +26,18 @@ from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.browser import LIVE_INPUT, live_model_path
+from pose.draw import ID_COLORS
+from pose.match import WORST_BELOW
+from pose.match.constants import (
+    DEFAULT_MAX_ROTATION,
+    MIN_SHARED_JOINTS,
+    NORMALIZED_TOLERANCE,
+    ROBUST_ITERATIONS,
+    ROBUST_SCALE,
+)
+from pose.match.result import VERDICTS
 from pose.paf import DEFAULT_PARAMS
-from pose.skeleton import JOINT_COLORS, LIMBS, NUM_JOINTS, PAF_CHANNELS, Joint
+from pose.skeleton import DRAWN_LIMBS, JOINT_COLORS, LIMBS, MIRROR, NUM_JOINTS, PAF_CHANNELS, Joint
 
 PREFIX = "/live/"
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,15 +56,25 @@ _TYPES = {
 
 def live_spec() -> dict:
     """The decoder's tables and settings as the page reads them (``/live/spec.json``)."""
-    limb_colors = [list(JOINT_COLORS[b]) for _, b in LIMBS]
     return {
         "joints": [joint.label for joint in Joint],
         "numJoints": NUM_JOINTS,
         "limbs": [[int(a), int(b)] for a, b in LIMBS],
         "pafChannels": [list(pair) for pair in PAF_CHANNELS],
         "params": asdict(DEFAULT_PARAMS),
+        "mirror": [int(joint) for joint in MIRROR],
+        "drawnLimbs": [[int(a), int(b)] for a, b in DRAWN_LIMBS],
         "jointColors": [list(color) for color in JOINT_COLORS],
-        "limbColors": limb_colors,
+        "idColors": [list(color) for color in ID_COLORS],
+        "match": {
+            "tolerance": NORMALIZED_TOLERANCE,
+            "robustScale": ROBUST_SCALE,
+            "iterations": ROBUST_ITERATIONS,
+            "maxRotation": DEFAULT_MAX_ROTATION,
+            "minShared": MIN_SHARED_JOINTS,
+            "worstBelow": WORST_BELOW,
+            "verdicts": [[floor, words] for floor, words in VERDICTS],
+        },
         "input": {"width": LIVE_INPUT[0], "height": LIVE_INPUT[1], "order": "BGR"},
     }
 
