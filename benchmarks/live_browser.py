@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\nCPU: {cpu_model()}, {os.cpu_count()} cores; load average before the end "
         f"{os.getloadavg()[0]:.1f} (browser and server share these cores)"
     )
+    print(f"server idle: {idle:.2f} CPU s in {args.seconds:.0f} s (subtracted below)")
     print(
         f"{'mode':8} {'pages':>5} {'frames/s per page':>18} {'ms/frame':>9} "
         f"{'server CPU s/viewer-min':>24} {'Chromium CPU s':>15}  back end"
