@@ -1,8 +1,9 @@
 // Runs the page's decoder (web/live/decode.js) on the shared test vectors in node:
 // `node tests/helpers/live_decode.mjs VECTORS.json` prints, per frame, the people found
-// ({name, people: [{score, keypoints}]}) as JSON. See tests/helpers/live_vectors.py.
+// ({name, people: [{score, keypoints}], numbered: the people's indices in numbering
+// order}) as JSON. See tests/helpers/live_vectors.py.
 import { readFileSync } from "node:fs";
-import { decodeMulti } from "../../web/live/decode.js";
+import { decodeMulti, numberPeople } from "../../web/live/decode.js";
 
 const vectors = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const results = vectors.frames.map((frame) => {
@@ -10,6 +11,6 @@ const results = vectors.frames.map((frame) => {
   const output = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const people = decodeMulti(output, frame.height, frame.width, frame.channels, frame.scale,
     vectors.threshold, vectors.spec);
-  return { name: frame.name, people };
+  return { name: frame.name, people, numbered: numberPeople(people).map((p) => people.indexOf(p)) };
 });
 process.stdout.write(JSON.stringify(results));

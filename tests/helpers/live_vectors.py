@@ -24,6 +24,7 @@ from pose.estimate import DEFAULT_THRESHOLD
 from pose.media import load_image
 from pose.model import get_model
 from pose.paf import decode_multi
+from pose.types import number_people
 from tests.helpers.paths import COCO_DIR
 from ui.live_assets import live_spec
 
@@ -59,6 +60,10 @@ def frame_vector(frame: np.ndarray, box: tuple[int, int], name: str) -> dict:
         "output": base64.b64encode(np.ascontiguousarray(maps).tobytes()).decode("ascii"),
         "people": [
             {"score": person.score, "keypoints": person.keypoints.tolist()} for person in people
+        ],
+        # The people's indices in numbering order (largest first, number_people).
+        "numbered": [
+            next(i for i, p in enumerate(people) if p is q) for q in number_people(people)
         ],
     }
 

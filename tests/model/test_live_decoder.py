@@ -63,6 +63,7 @@ def test_js_decoder_finds_the_python_decoders_people(vectors):
             assert np.allclose(want_kp[:, 2], got_kp[:, 2], atol=1e-3)
             assert got["score"] == pytest.approx(want["score"], abs=1e-3)
             total += 1
+        assert result["numbered"] == frame["numbered"], f"{frame['name']}: other numbering"
     # The vectors must exercise grouping: several frames with more than one person.
     assert total >= 10
     assert sum(len(f["people"]) > 1 for f in data["frames"]) >= 3

@@ -184,6 +184,22 @@ export function assemble(peaks, output, height, width, channels, spec) {
 }
 
 /**
+ * People in the order they are numbered everywhere (pose.types.number_people): largest
+ * first by the area of their found joints' box, equal areas by score. The live view numbers
+ * people by track ID instead; the order matters to whoever takes "person 1".
+ */
+export function numberPeople(people) {
+  const area = ({ keypoints }) => {
+    const shown = keypoints.filter((p) => p[2] > 0);
+    if (!shown.length) return 0;
+    const xs = shown.map((p) => p[0]), ys = shown.map((p) => p[1]);
+    return (Math.max(...xs) - Math.min(...xs)) * (Math.max(...ys) - Math.min(...ys));
+  };
+  // Stable, so exact ties keep the decoder's order, as Python's sorted does.
+  return people.map((p) => [area(p), p]).sort((a, b) => b[0] - a[0] || b[1].score - a[1].score).map(([, p]) => p);
+}
+
+/**
  * Every person in one network output, best first.
  * scale: [sx, sy] cell size in pixels; offset: [ox, oy] added to pixels (a crop's origin).
  * Returns [{keypoints: [[x, y, conf] x numJoints] (conf 0: not found), score}].
