@@ -11,6 +11,8 @@ but the reference photo's upload and its one event.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -79,7 +81,8 @@ def test_in_browser_mode_draws_skeletons_without_sending_frames(fake_camera, app
             wait_frames(page, 5)
             state = live_state(page)
             assert not state["error"], state["error"]
-            assert state["backend"] == "LiteRT.js, WASM, 2 threads"
+            # Isolated, so WASM threads: one per core (up to 4), at least two.
+            assert re.fullmatch(r"LiteRT\.js, WASM, [2-4] threads", state["backend"]), state
             first = state["frames"]
             page.wait_for_timeout(3000)
             state = live_state(page)
