@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pose.media import load_image  # noqa: E402
+from pose.media.images import load_image  # noqa: E402
 from tests.helpers.browser import (  # noqa: E402
     fake_camera_args,
     launch_chromium,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pose.network import tflite_path
+from pose.network.spec import tflite_path
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def with_input_size(content: bytes, width: int, height: int) -> bytes:
     import flatbuffers
     from ai_edge_litert import schema_py_generated as schema
 
-    from pose.runners import interpreter_class
+    from pose.network.runners import interpreter_class
 
     _, interpreter_type = interpreter_class()
     interpreter = interpreter_type(model_content=content)

@@ -26,7 +26,15 @@ from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.browser import LIVE_INPUT, live_model_path
-from pose.draw import ID_COLORS
+from pose.body.skeleton import (
+    DRAWN_LIMBS,
+    JOINT_COLORS,
+    LIMBS,
+    MIRROR,
+    NUM_JOINTS,
+    PAF_CHANNELS,
+    Joint,
+)
 from pose.match import WORST_BELOW
 from pose.match.constants import (
     DEFAULT_MAX_ROTATION,
@@ -36,8 +44,8 @@ from pose.match.constants import (
     ROBUST_SCALE,
 )
 from pose.match.result import VERDICTS
-from pose.paf import DEFAULT_PARAMS
-from pose.skeleton import DRAWN_LIMBS, JOINT_COLORS, LIMBS, MIRROR, NUM_JOINTS, PAF_CHANNELS, Joint
+from pose.output.draw import ID_COLORS
+from pose.photo.paf import DEFAULT_PARAMS
 
 PREFIX = "/live/"
 ROOT = Path(__file__).resolve().parents[1]

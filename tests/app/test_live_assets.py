@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from pose.paf import DEFAULT_PARAMS
-from pose.skeleton import LIMBS
+from pose.body.skeleton import LIMBS
+from pose.photo.paf import DEFAULT_PARAMS
 
 
 def test_pages_are_cross_origin_isolated(app_url):

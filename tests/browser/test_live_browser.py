@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from pose.estimate import estimate
-from pose.skeleton import Joint
+from pose.body.skeleton import Joint
+from pose.photo.estimate import estimate
 from tests.browser.test_webcam_browser import PHOTO, camera_frame
 from tests.helpers.browser import (
     RESULT_TIMEOUT_MS,

@@ -3,7 +3,7 @@
 ``python -m tests.helpers.live_vectors OUT.json`` (or :func:`write_vectors`) runs the int8
 network on eval photos letterboxed to a webcam's 640x480, at the page's live input size and
 at the server's balanced size, and writes each raw output (float32, base64) with the Python
-decoder's people (:func:`pose.paf.decode_multi`) and the decoder's tables and settings
+decoder's people (:func:`pose.photo.paf.decode_multi`) and the decoder's tables and settings
 (``ui.live_assets.live_spec``, what the page reads from /live/spec.json). The JavaScript
 decoder runs on the same outputs (tests/helpers/live_decode.mjs), so the test compares
 decoders, not networks. Written at test time into a temporary folder (a few MB): never
@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from models.browser import LIVE_INPUT
-from pose.estimate import DEFAULT_THRESHOLD
-from pose.media import load_image
-from pose.model import get_model
-from pose.paf import decode_multi
-from pose.types import number_people
+from pose.body.types import number_people
+from pose.media.images import load_image
+from pose.network.registry import get_model
+from pose.photo.estimate import DEFAULT_THRESHOLD
+from pose.photo.paf import decode_multi
 from tests.helpers.paths import COCO_DIR
 from ui.live_assets import live_spec
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from models.browser import LIVE_INPUT, build_live_model, with_input_size
-from pose.network import tflite_path
-from pose.runners import interpreter_class
+from pose.network.runners import interpreter_class
+from pose.network.spec import tflite_path
 from tests.helpers.live_vectors import write_vectors
 from tests.helpers.paths import ROOT
 

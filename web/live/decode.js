@@ -1,10 +1,10 @@
-// Network output -> people, in the page: the JavaScript twin of pose/paf.py's decode_multi.
+// Network output -> people, in the page: the JavaScript twin of pose/photo/paf.py's decode_multi.
 //
 // One specification, two implementations: the tables (limbs, PAF channels) and the settings
 // come from the server's /live/spec.json (ui/live_assets.py reads them from pose.skeleton and
 // pose.paf.DEFAULT_PARAMS), and tests/model/test_live_decoder.py runs this file in node on
 // network outputs of eval photos and checks its people against the Python decoder's.
-// Step for step as pose/paf.py: heatmap peaks (3x3 local maxima, parabola sub-cell offsets,
+// Step for step as pose/photo/paf.py: heatmap peaks (3x3 local maxima, parabola sub-cell offsets,
 // strongest first), each limb's candidate pairs scored by the PAF line integral, greedy
 // one-to-one matching best first, chaining along the skeleton tree, then the people filter.
 //

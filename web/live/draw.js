@@ -1,4 +1,4 @@
-// Skeletons on the live view, as pose/draw.py draws them on the server: limbs in their end
+// Skeletons on the live view, as pose/output/draw.py draws them on the server: limbs in their end
 // joint's colour, joints as discs (sizes from the frame's diagonal), white rings on the
 // joints that differ most from a reference, and each person's ID on a tag in the ID's colour.
 // The view is mirrored like a selfie camera; keypoints are in the real (un-mirrored) frame.

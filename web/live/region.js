@@ -1,4 +1,4 @@
-// Where in the frame the network looks: the page's form of the region idea (pose/region/).
+// Where in the frame the network looks: the page's form of the region idea (pose/video/region/).
 // The network's input is small (192x144), so a whole 640x480 frame shows a person small;
 // once people are found, the next frame's input is cut around them (their joints' box plus
 // a margin, at the input's aspect, never smaller than a third of the frame), so they fill

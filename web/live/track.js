@@ -1,9 +1,9 @@
-// Stable IDs and steady joints across live frames, in the page: pose/track.py's and
-// pose/smoothing.py's rules in a lighter form (a person is a {keypoints: [[x, y, conf] x 18]}
+// Stable IDs and steady joints across live frames, in the page: pose/video/track.py's and
+// pose/video/smoothing.py's rules in a lighter form (a person is a {keypoints: [[x, y, conf] x 18]}
 // in frame pixels; conf 0 = not found; times in seconds).
 //
 // Tracking: each track predicts its joints at its measured speed; people are assigned to
-// tracks cheapest first (greedy instead of pose/track.py's Hungarian assignment: a webcam
+// tracks cheapest first (greedy instead of pose/video/track.py's Hungarian assignment: a webcam
 // holds one to a few people, where both choose the same pairs) by the mean joint distance in
 // body heights, within 0.3 body heights for tracks seen last frame and a gate widening by
 // 0.3 per second lost for the others; anyone left starts a new ID; tracks end after 1 s.
@@ -13,7 +13,7 @@
 const TRACK = { maxCost: 0.3, gateGrowth: 0.3, newJointCost: 0.5, maxAge: 1.0, memory: 0.5,
   velocityWeight: 0.5, maxSpeed: 3.0 };
 const EURO = { minCutoff: 1.0, beta: 5.0, dCutoff: 1.0 };
-// (joint, joint, fraction of standing height): pose/track.py's _BODY_RATIOS.
+// (joint, joint, fraction of standing height): pose/video/track.py's _BODY_RATIOS.
 const BODY_RATIOS = [[1, 8, 0.30], [1, 11, 0.30], [8, 9, 0.245], [11, 12, 0.245],
   [9, 10, 0.246], [12, 13, 0.246], [2, 3, 0.186], [5, 6, 0.186], [3, 4, 0.146],
   [6, 7, 0.146], [1, 2, 0.129], [1, 5, 0.129], [1, 0, 0.11]];
@@ -68,7 +68,7 @@ export class Tracker {
         });
         if (!shared) return;
         const cost = (distance + TRACK.newJointCost * fresh) / (shared + fresh);
-        // Tracks seen in the previous frame are served first, as pose/track.py's stage 1.
+        // Tracks seen in the previous frame are served first, as pose/video/track.py's stage 1.
         if (cost <= gate) pairs.push({ cost, row, col, recent: track.lastSeen === previous });
       });
     });
