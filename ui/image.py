@@ -78,11 +78,13 @@ def estimate_image(
         image: the photo (JPEG, PNG, WebP, BMP, GIF or TIFF).
         size: model input size preset: "fast", "balanced" or "accurate".
         threshold: minimum joint confidence, 0 to 1; weaker joints are left out.
-        largest_only: keep only person 1, the largest.
+        largest_only: keep only person 1, the largest (people are numbered by the area of
+            the box around their found joints, largest first).
         lift3d: also each person's 3D landmarks (BlazePose GHUM, metres): the JSON file
             then gives every person "landmarks3d", 33 x [x, y, z, visibility].
-        mode: "accurate" (default: three passes fused, better on small, large and
-            dark people, about 4x the time) or "fast" (one pass).
+        mode: the photo mode, "accurate" (default: the multi-pass mode, three passes
+            fused, better on small, large and dark people, about 4x the time) or "fast"
+            (one pass).
 
     Returns:
         the image with each skeleton and its person number drawn; the keypoint table
