@@ -106,11 +106,13 @@ def test_match_shows_numbered_people_on_upload_picks_by_click_and_clears_on_erro
     expect(page.locator("#match-found-2")).to_contain_text("1 person", timeout=RESULT_TIMEOUT_MS)
     assert has_colour(shown_image(page, "#match-people-1 img"), NUMBER_BOX, at_least=200)
 
-    # Compare with the defaults: the best-matching pair, and the result says which.
+    # Compare with the defaults: the largest, and whoever stands at the same place; the
+    # result says who, and the tab says the rule.
+    expect(panel).to_contain_text("whoever stands at the same place in image 2")
     score = page.locator("#match-score")
     panel.get_by_role("button", name="Compare").click()
-    expect(score).to_contain_text("The pair that matches best", timeout=RESULT_TIMEOUT_MS)
-    expect(score).to_contain_text("%")
+    expect(score).to_contain_text("the one at the same place", timeout=RESULT_TIMEOUT_MS)
+    expect(score).to_contain_text("Compared person 1 of 5 in image 1")
 
     # Click on person 2 of the crowd: the field takes the number, the preview marks them.
     people = number_people(estimate(load_image(CROWD)).people)

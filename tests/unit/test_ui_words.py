@@ -51,7 +51,10 @@ def test_api_info_carries_the_docstring_descriptions():
         "How hard to try, 0 to 1: a description that goes on past the end of its line, as "
         "long ones do.",
     ]
-    assert "strength: how hard to try, 0 to 1: a description that goes" in one_line_args(
-        "Do.\n\nArgs:\n    strength: how hard to try, 0 to 1: a description that goes\n"
-        "        on.\n\nReturns:\n    x\n"
-    ).split("\n")[3]
+    assert (
+        "strength: how hard to try, 0 to 1: a description that goes"
+        in one_line_args(
+            "Do.\n\nArgs:\n    strength: how hard to try, 0 to 1: a description that goes\n"
+            "        on.\n\nReturns:\n    x\n"
+        ).split("\n")[3]
+    )
