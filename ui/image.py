@@ -19,6 +19,7 @@ from pose.plot3d import figure_from_json
 from pose.pose3d import Person3D, Pose3DError, lift
 from pose.types import Estimate
 from ui.components import (
+    busy_button,
     cached_image_output,
     checked_threshold,
     clear_on_failure,
@@ -26,7 +27,9 @@ from ui.components import (
     example_images,
     fail,
     image_path_input,
+    output_file,
     photo_mode_input,
+    progress_reporter,
     size_input,
     threshold_input,
     user_error,
@@ -71,6 +74,7 @@ def estimate_image(
     largest_only: bool = False,
     lift3d: bool = False,
     mode: str = DEFAULT_MODE,
+    progress: gr.Progress = gr.Progress(),
 ) -> tuple[str, list[list], str, str, str]:
     """Find every person in an image; people are numbered largest first everywhere.
 
@@ -98,8 +102,9 @@ def estimate_image(
     try:
         pixels = load_image(image)
         result = estimate_photo(
-            pixels, mode or DEFAULT_MODE, size, threshold, largest_only=largest_only
-        )
+            pixels, mode or DEFAULT_MODE, size, threshold, largest_only=largest_only,
+            progress=progress_reporter(progress, "Finding people, pass by pass", "passes"),
+        )  # fmt: skip
         bodies = lift(pixels, result.people, timings=result.timings_ms) if lift3d else None
     except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
@@ -151,7 +156,8 @@ def build_image_tab() -> None:
             with gr.Column():
                 image_out = cached_image_output(label="Skeletons", elem_id="image-output")
                 # The label names this output "summary" for API clients (it is not shown).
-                summary = gr.Markdown(label="Summary", elem_id="image-summary")
+                # Tall enough for the progress bar, its pass count and the time left.
+                summary = gr.Markdown(label="Summary", elem_id="image-summary", min_height=72)
         view = gr.Plot(label="3D view (drag to turn)", visible=False, elem_id="image-3d-view")
         table = gr.Dataframe(
             headers=TABLE_HEADERS,
@@ -163,16 +169,19 @@ def build_image_tab() -> None:
             column_widths=["12%", "22%", "15%", "15%", "19%", "17%"],
         )
         with gr.Row():
-            json_file = gr.File(label="Keypoints JSON", elem_id="image-json")
-            csv_file = gr.File(label="Keypoints CSV", elem_id="image-csv")
+            json_file = output_file(label="Keypoints JSON", elem_id="image-json")
+            csv_file = output_file(label="Keypoints CSV", elem_id="image-csv")
         outputs = [image_out, table, json_file, csv_file, summary]
-        run_event = run.click(
-            estimate_image,
-            [image_in, size, threshold, largest_only, lift3d, mode],
-            outputs,
-            api_name="estimate_image",
-            concurrency_limit=2,
-            show_progress_on=[summary],  # one place for progress and errors, not five
+        run_event = busy_button(
+            run,
+            lambda trigger: trigger.then(
+                estimate_image,
+                [image_in, size, threshold, largest_only, lift3d, mode],
+                outputs,
+                api_name="estimate_image",
+                concurrency_limit=2,
+                show_progress_on=[summary],  # one place for progress and errors, not five
+            ),
         )
         run_event.then(show_view, [json_file, lift3d], view, api_visibility="private")
         clear_on_failure(run_event, [*outputs, view], summary)
@@ -186,6 +195,13 @@ def build_image_tab() -> None:
             concurrency_limit=4,
         )
         clear_on_failure(upload_event, [image_in, *outputs], summary)
+        # A new photo: the last photo's skeletons, table, downloads and 3D view go.
+        upload_event.success(
+            lambda: [None] * len(outputs) + [gr.update(value=None, visible=False)],
+            None,
+            [*outputs, view],
+            api_visibility="private",
+        )
         examples = example_images()
         if examples:
             # Lazy caching: nothing runs at start-up (a Space caches eagerly by default);

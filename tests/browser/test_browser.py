@@ -95,16 +95,16 @@ def test_image_tab_upload_shows_skeleton_table_and_downloads(page, shots):
     snap(page, "image", shots)
 
 
-def test_image_tab_photo_mode_is_accurate_until_fast_is_picked(page):
+def test_image_tab_photo_mode_is_multi_pass_until_single_is_picked(page):
     open_tab(page, "Image")
     mode = page.locator("#image-mode")
-    expect(mode.get_by_label("Accurate: three passes fused")).to_be_checked()
+    expect(mode.get_by_label("Multi-pass: three passes fused")).to_be_checked()
     upload(page, "image-input", EXAMPLES / "astronaut.jpg")
     expect(page.locator("#image-input img")).to_be_visible()
     page.get_by_role("button", name="Estimate").click()
     summary = page.locator("#image-summary")
     expect(summary).to_contain_text("3 passes", timeout=RESULT_TIMEOUT_MS)
-    mode.get_by_label("Fast: one pass").check()
+    mode.get_by_label("Single pass").check()
     page.get_by_role("button", name="Estimate").click()
     # The fast result replaces the accurate one: one pass, so no passes are counted.
     expect(summary).not_to_contain_text("passes", timeout=RESULT_TIMEOUT_MS)
