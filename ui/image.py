@@ -165,8 +165,9 @@ def build_image_tab() -> None:
             wrap=True,
             elem_id="image-table",
             elem_classes=["compact-table"],
-            # Shares of the width rather than measured text, so all five fit on a phone.
-            column_widths=["12%", "22%", "15%", "15%", "19%", "17%"],
+            # Shares of the width rather than measured text, so all six fit a phone whole:
+            # "person", "r_shoulder", "1690.9" and "confidence" each on one line.
+            column_widths=["14%", "23%", "13%", "13%", "22%", "15%"],
         )
         with gr.Row():
             json_file = output_file(label="Keypoints JSON", elem_id="image-json")

@@ -52,9 +52,10 @@ STATE_SESSIONS = 256
 # broken mid-word read "pe rs on", "1690 .9").
 CSS = """
 @media (max-width: 600px) {
-  .compact-table th, .compact-table td { padding: 3px 3px !important; }
+  .compact-table th, .compact-table td { padding: 2px 1px !important; }
+  .compact-table .cell-wrap { padding: 2px !important; }
   .compact-table .cell-wrap, .compact-table .header {
-    font-size: 11px !important; white-space: nowrap !important;
+    font-size: 10px !important; white-space: nowrap !important;
     overflow-wrap: normal !important; word-break: keep-all !important;
   }
   .compact-table .cell-menu-button { display: none !important; }

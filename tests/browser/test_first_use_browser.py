@@ -203,12 +203,34 @@ def clipped_tables(page) -> list[str]:
     )
 
 
+def broken_cells(page, selector: str) -> list[str]:
+    """The texts of the table's header and body cells shown on more than one line, or cut."""
+    return page.evaluate(
+        """selector => [...document.querySelectorAll(
+                selector + ' .cell-wrap, ' + selector + ' .header')]
+            .filter(e => e.offsetParent && e.innerText.trim())
+            .filter(e => {
+                const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+                for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                    if (!n.textContent.trim()) continue;
+                    const r = document.createRange(); r.selectNodeContents(n);
+                    if (r.getClientRects().length > 1) return true;  // wrapped
+                }
+                return e.scrollWidth > e.clientWidth + 1;  // cut off
+            })
+            .map(e => e.innerText)""",
+        selector,
+    )
+
+
 def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
     page = open_app(browser, app_url, PHONE)
     try:
         estimate_on_image_tab(page, EXAMPLES / "cameraman.jpg")
         assert no_sideways_scroll(page) <= 1
         assert clipped_tables(page) == []
+        # Every header and cell on one line: no word or number broken ("pe rs on").
+        assert broken_cells(page, "#image-table") == []
         screenshot(page, "phone-image", shots)
 
         # The intro's pointer works on a phone too: the footer keeps its API link.
@@ -220,6 +242,12 @@ def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
 
         webcam = open_tab(page, "Webcam")
         assert no_sideways_scroll(page) <= 1
+        # The status line wraps rather than cutting its end off at 390 px.
+        status = page.locator("#webcam-status textarea")
+        expect(status).to_have_count(1)
+        status.evaluate("t => { t.value = 'frame 12 · 2 people · 48 ms a frame · int8 model"
+                        " · reference: person 1, 14 of 18 joints found'; }")  # fmt: skip
+        assert status.evaluate("t => t.scrollWidth <= t.clientWidth + 1")
         live = page.locator("#webcam-output").bounding_box()
         first_control = webcam.get_by_text("Smooth keypoints").first.bounding_box()
         assert live["y"] < first_control["y"]  # the live view before the controls
