@@ -223,6 +223,24 @@ def test_video_tab_result_plays(page, shots):
     snap(page, "video", shots)
 
 
+def test_compare_tab_scores_an_example_clip_against_itself(page, shots):
+    """The screenshot of the Compare videos tab, from a redistributable clip (the movement
+    tests in test_compare_browser.py use eval clips, which are not committed)."""
+    open_tab(page, "Compare videos")
+    clip = EXAMPLES / "astronaut_pan.mp4"
+    for elem_id in ("compare-reference", "compare-attempt"):
+        upload(page, elem_id, clip)
+        page.locator(f"#{elem_id} video").first.wait_for(timeout=30_000)
+    page.locator("#compare-run").click()
+    summary = page.locator("#compare-summary")
+    expect(summary).to_contain_text("aligned pairs", timeout=RESULT_TIMEOUT_MS)
+    assert _percent(summary.inner_text()) > 95  # the same movement
+    expect(page.locator("#compare-timeline").locator("canvas, svg").first).to_be_visible(
+        timeout=30_000
+    )
+    snap(page, "compare", shots)
+
+
 def test_webcam_tab_streams_the_example_photo(playwright, app_url, tmp_path, shots):
     """The screenshot of the Webcam tab, fed by a fake camera showing a redistributable photo
     (tests/browser/test_webcam_browser.py checks the stream itself in depth)."""

@@ -265,5 +265,9 @@ def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
         method = page.locator("#match-method input").first
         assert method.evaluate("i => i.scrollWidth <= i.clientWidth + 1")
         screenshot(page, "phone-match", shots)
+
+        open_tab(page, "Compare videos")
+        assert no_sideways_scroll(page) <= 1
+        screenshot(page, "phone-compare", shots)
     finally:
         page.context.close()
