@@ -366,9 +366,13 @@ def build_compare_tab() -> None:
                 show_progress_on=[summary],
             )
             clear_on_failure(checked, [clip, *outputs, reps_summary_out, reps_table], summary)
-            checked.success(
+            # A new clip: the results of the clips before go, at once (outside the queue, so
+            # a run started right after the upload is never wiped).
+            clip.upload(
                 lambda: [None] * (len(outputs) + len(reps_outputs)),
                 None,
                 [*outputs, *reps_outputs],
                 api_visibility="private",
+                queue=False,
+                show_progress="hidden",
             )

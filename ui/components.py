@@ -199,7 +199,13 @@ def busy_button(button: gr.Button, event_of):
     event = event_of(disabled)
     # Gradio skips a failed event's ``then``: enable again on success and on failure.
     for after in (event.success, event.failure):
-        after(lambda: gr.Button(interactive=True), None, button, api_visibility="private")
+        after(
+            lambda: gr.Button(interactive=True),
+            None,
+            button,
+            api_visibility="private",
+            queue=False,  # at once, not behind other users' jobs in the queue
+        )
     return event
 
 

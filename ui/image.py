@@ -196,12 +196,15 @@ def build_image_tab() -> None:
             concurrency_limit=4,
         )
         clear_on_failure(upload_event, [image_in, *outputs], summary)
-        # A new photo: the last photo's skeletons, table, downloads and 3D view go.
-        upload_event.success(
+        # A new photo: the last photo's skeletons, table, downloads and 3D view go. At once,
+        # outside the queue, so an Estimate pressed right after the upload is never wiped.
+        image_in.upload(
             lambda: [None] * len(outputs) + [gr.update(value=None, visible=False)],
             None,
             [*outputs, view],
             api_visibility="private",
+            queue=False,
+            show_progress="hidden",
         )
         examples = example_images()
         if examples:

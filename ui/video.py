@@ -348,13 +348,16 @@ def build_video_tab() -> None:
             show_progress_on=[summary],
         )
         clear_on_failure(upload_event, [video_in, *outputs], summary)
-        # A new clip: the last clip's results and people no longer apply.
         upload_event.failure(no_people, None, people_outputs, api_visibility="private")
-        upload_event.success(
+        # A new clip: the last clip's results and people no longer apply. Cleared at once,
+        # outside the queue, so a run started right after the upload is never wiped by it.
+        video_in.upload(
             lambda: [None] * len(outputs) + list(no_people()),
             None,
             [*outputs, *people_outputs],
             api_visibility="private",
+            queue=False,
+            show_progress="hidden",
         )
         # The plot reads the JSON the video wrote, so /estimate_video keeps its outputs;
         # programs get the same angles from that JSON.

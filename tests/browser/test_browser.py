@@ -200,7 +200,9 @@ def test_video_tab_result_plays(page, shots):
     open_tab(page, "Video")
     upload(page, "video-input", EXAMPLES / "astronaut_pan.mp4")
     page.get_by_role("button", name="Annotate video").click()
-    expect(page.locator("#video-summary")).to_contain_text("20 frames", timeout=RESULT_TIMEOUT_MS)
+    expect(page.locator("#video-summary")).to_contain_text(
+        "Annotated 20 frames", timeout=RESULT_TIMEOUT_MS
+    )
     video = page.locator("#video-output video")
     expect(video).to_be_attached()
     state = video.evaluate(
