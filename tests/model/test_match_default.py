@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from pose.match import choose_pair, rank_by_size
-from pose.media import load_image
-from pose.photo import estimate_photo
+from pose.media.images import load_image
+from pose.photo.modes import estimate_photo
 from tests.helpers.paths import COCO_DIR, EVAL_DIR
 
 # (photo, photo mode): a group whose largest person changes in its 70 % copy (the largest
