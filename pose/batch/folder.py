@@ -247,6 +247,8 @@ def to_coco(records: Iterable[dict]) -> list[dict]:
             results.append(
                 {
                     "image_id": record["image_id"],
+                    # The file's name too, so pose eval joins any dataset's ids by name.
+                    **({"file_name": Path(record["file"]).name} if "file" in record else {}),
                     "category_id": PERSON_CATEGORY,
                     "keypoints": coco_keypoints(person),
                     "bbox": coco_bbox(person),
