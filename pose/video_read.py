@@ -19,7 +19,7 @@ import av
 import cv2
 import numpy as np
 
-from pose.media import InputError
+from pose.media import InputError, check_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,7 @@ def open_video(path: str | os.PathLike) -> tuple[av.container.InputContainer, Vi
     """
     file = Path(path)
     name = file.name
-    if not file.is_file():
-        raise InputError(f"File not found: {name}.")
+    check_regular_file(file, "a video file")
     if file.stat().st_size == 0:
         raise InputError(f"{name} is empty (0 bytes). Please upload a video.")
     try:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from pose.media import not_a_file
+
 log = logging.getLogger("app")
 
 # Set once a stop has begun: running jobs check it (ui.fairness.should_stop) and end early.
@@ -42,6 +44,8 @@ def track(path: str | os.PathLike) -> str:
 
 
 def _remove(path: Path, keep_dirs: set[Path]) -> bool:
+    if not_a_file(path) not in (None, "missing"):  # a folder a request named: never deleted
+        return False
     try:
         path.unlink()
     except FileNotFoundError:
