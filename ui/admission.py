@@ -17,6 +17,7 @@ source is the reference, and tests in tests/app cover each hook.
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import json
 import logging
@@ -24,6 +25,7 @@ import os
 import secrets
 import threading
 import time
+import typing
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 
@@ -195,6 +197,33 @@ def mcp_caller(headers) -> tuple[str, str] | None:
     return headers.get(MCP_CLIENT_HEADER, "") or "", headers.get(MCP_ADDRESS_HEADER, "") or ""
 
 
+EVENT_DATA_MISSING = "This event needs the data of a click or selection (event_data)."
+
+
+def event_data_keys(fn) -> set[str] | None:
+    """The ``event_data`` keys a handler's EventData parameter reads (Gradio builds it from
+    the request before the handler runs, and a missing key failed there with a logged
+    traceback); None when the handler takes no event data."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # a handler without resolvable hints takes no EventData we know of
+        return None
+    for hint in hints.values():
+        if inspect.isclass(hint) and issubclass(hint, gr.EventData):
+            return {"index", "value"} if issubclass(hint, gr.SelectData) else set()
+    return None
+
+
+def event_data_refusal(fn, event_data: object) -> str | None:
+    """:data:`EVENT_DATA_MISSING` when ``fn`` needs event data that ``event_data`` lacks."""
+    keys = event_data_keys(fn) if fn is not None else None
+    if keys is None:
+        return None
+    if not isinstance(event_data, dict) or not keys <= event_data.keys():
+        return EVENT_DATA_MISSING
+    return None
+
+
 def admit_jobs(
     demo: gr.Blocks, per_session: int = JOBS_PER_SESSION, per_address: int = JOBS_PER_ADDRESS
 ) -> None:
@@ -229,6 +258,8 @@ def admit_jobs(
             # Gradio would fail with a KeyError and log a traceback quoting the number.
             return False, "There is no event with that number.", "error"
         refusal = file_refusal(body.data)
+        if refusal is None and body.fn_index is not None:
+            refusal = event_data_refusal(demo.fns[body.fn_index].fn, body.event_data)
         if refusal is not None:
             log.info("job refused: a file argument is not an uploaded file")
             return False, _validation_error(refusal), "validator_error"

@@ -164,7 +164,7 @@ class SideDoors:
         if root and path.startswith(root):
             path = path[len(root) :]
         if CLOSED.match(path):
-            log.info("refused a call on a closed route")
+            log.debug("refused a call on a closed route")  # a flood must not fill the log
             await _answer(send, 404, CLOSED_MESSAGE)
             return
         called = CALL.match(path)
