@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -123,6 +124,51 @@ def open_video(path: str | os.PathLike) -> tuple[av.container.InputContainer, Vi
     return container, info
 
 
+# JPEG start-of-frame markers (baseline, progressive, lossless, ...): not DHT, JPG or DAC.
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def jpeg_frame_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) a JPEG (an MJPEG packet) says it has, from its start-of-frame
+    header; None when there is none. Reads the markers only, never the picture."""
+    index = 2 if data[:2] == b"\xff\xd8" else 0
+    while index + 9 <= len(data):
+        if data[index] != 0xFF:
+            return None
+        marker = data[index + 1]
+        if marker in _SOF_MARKERS:
+            height, width = struct.unpack_from(">HH", data, index + 5)
+            return width, height
+        if marker == 0xFF:  # fill byte before a marker
+            index += 1
+            continue
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # markers without a length
+            index += 2
+            continue
+        index += 2 + struct.unpack_from(">H", data, index + 2)[0]
+    return None
+
+
+def avi_header_size(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(width, height) an AVI's video stream header claims (its BITMAPINFOHEADER), or None.
+
+    FFmpeg replaces it with the first decoded frame's size while probing, so a header
+    claiming 16000x16000 over small JPEGs passed the side limit, and its frames, decoded as
+    fields of a picture that is not there, came out half "damaged" (issue 28).
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    found = head.find(b"strf")
+    if found < 0 or len(head) < found + 20:
+        return None
+    width, height = struct.unpack_from("<ii", head, found + 12)
+    return abs(width), abs(height)
+
+
+def _over_limit(width: int, height: int) -> bool:
+    return max(width, height) > MAX_SIDE or width * height > MAX_FRAME_PIXELS
+
+
 def _check(container, name: str) -> VideoInfo:
     if container.format.name == "image2" or container.format.name.endswith("_pipe"):
         raise InputError(f"{name} is a still image, not a video. Use the Image tab for photos.")
@@ -132,6 +178,12 @@ def _check(container, name: str) -> VideoInfo:
     if stream.codec_context is None or not stream.codec_context.width:
         raise InputError(f"{name} uses a video codec we cannot decode. Use H.264, VP9 or AV1.")
     info = _describe(container, stream, name)
+    claimed = avi_header_size(container.name) if container.format.name == "avi" else None
+    if claimed and _over_limit(*claimed):
+        raise InputError(
+            f"{name}: its header says {claimed[0]}x{claimed[1]} pixels; the limit is "
+            f"{MAX_SIDE} pixels a side. Please re-encode the video at a smaller size."
+        )
     if max(info.width, info.height) > MAX_SIDE:
         raise InputError(
             f"{name} is {info.width}x{info.height} pixels; the limit is {MAX_SIDE} pixels a side."
@@ -233,6 +285,17 @@ def _decode(container, stream, name: str, stats: ReadStats) -> Iterator:
             try:
                 yield from packet.decode()
             except av.InvalidDataError as exc:
+                # FFmpeg's MJPEG decoder answers a frame over max_pixels as invalid data:
+                # a JPEG claiming 16000x16000 is refused for its size, not counted damaged.
+                claimed = (
+                    jpeg_frame_size(bytes(packet)) if stream.codec_context.name == "mjpeg" else None
+                )
+                if claimed and _over_limit(*claimed):
+                    raise InputError(
+                        f"{name}: frame {stats.decoded + 1} says it is {claimed[0]}x{claimed[1]} "
+                        f"pixels; the limit is {MAX_SIDE} pixels a side for every frame, not "
+                        "just the first. Please re-encode the video at a smaller size."
+                    ) from None
                 log.info("skipped a damaged packet: %s", exc)  # CLI: one line
             except av.ArgumentError:
                 # The decoder refused the frame's size (max_pixels above): it was fine

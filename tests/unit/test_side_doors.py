@@ -14,7 +14,8 @@ import pytest
 
 from pose.cli.common import one_line
 from pose.media import InputError, check_regular_file, load_image, not_a_file
-from pose.video_read import open_video
+from pose.video_read import iter_frames, open_video
+from tests.helpers.hostile import claiming, jpeg, mux_jpegs
 from ui.admission import (
     FOREIGN_PATH,
     MCP_ADDRESS_HEADER,
@@ -129,3 +130,22 @@ def test_one_line_escapes_what_would_start_a_new_line():
     forged = one_line("failed: a\nfailed: b.png: not an image\r\x1b[2K\u2028é")
     assert "\n" not in forged and "\r" not in forged and "\x1b" not in forged
     assert forged == "failed: a\\nfailed: b.png: not an image\\r\\x1b[2K\\u2028é"
+
+
+def _read_all(path):
+    container, info = open_video(path)
+    with container:
+        return list(iter_frames(container, info))
+
+
+def test_a_video_header_claiming_16000_pixels_a_side_is_refused(tmp_path):
+    """Issue 28, item 6: annotated anyway, with 3 "damaged" frames."""
+    small = [jpeg(64, 64)] * 5
+    header = mux_jpegs(tmp_path / "header.avi", small, (16000, 16000))
+    with pytest.raises(InputError, match=r"its header says 16000x16000 pixels; the limit is 4096"):
+        open_video(header)
+    claims = [jpeg(64, 64)] * 2 + [claiming(jpeg(64, 64), 16000, 16000)] * 3
+    frames = mux_jpegs(tmp_path / "frames.avi", claims, (64, 64))
+    with pytest.raises(InputError, match=r"frame 3 says it is 16000x16000 pixels; the limit"):
+        _read_all(frames)
+    assert len(_read_all(mux_jpegs(tmp_path / "fine.avi", small, (64, 64)))) == 5
