@@ -34,6 +34,11 @@ MAX_SIDE = 4096
 # decoder itself refuses frames over MAX_SIDE x MAX_SIDE pixels (FFmpeg's max_pixels), so
 # a 16000x16000 frame is never allocated (768 MB as RGB).
 MAX_FRAME_PIXELS = MAX_SIDE * MAX_SIDE
+# Pixels decoded per video (frames x width x height; every frame is decoded, also with
+# 'every Nth frame'): a 4096x4096 clip of 900 frames (15,100 MP) held the only video
+# worker for 149 s and took the server to 2.3 GB (issue 28). 4,000 MP is a minute of
+# 1080p at 30 frames/s, 16 s of 4K; 0 turns the budget off.
+MAX_MEGAPIXELS = float(os.environ.get("POSE_MAX_VIDEO_MEGAPIXELS", 4000))
 MAX_EVERY = 100
 DEFAULT_FPS = Fraction(25)
 
@@ -188,11 +193,38 @@ def _check(container, name: str) -> VideoInfo:
         raise InputError(
             f"{name} is {info.width}x{info.height} pixels; the limit is {MAX_SIDE} pixels a side."
         )
+    check_pixel_budget(info)
     if info.duration is not None and info.duration > MAX_SECONDS:
         raise InputError(
             f"{name} lasts {info.duration:.0f} s; the limit is {MAX_SECONDS:.0f} s. Please trim it."
         )
     return info
+
+
+def pixel_budget_refusal(
+    name: str, frames: int, width: int, height: int, limit: float, more: bool = False
+) -> str:
+    """The message for a clip over :data:`MAX_MEGAPIXELS`, with what would fit (``more``:
+    counted while decoding, the clip holds at least ``frames``)."""
+    fits = int(limit * 1e6 // max(1, width * height))
+    return (
+        f"{name} {'has more than' if more else 'is'} {frames} frames of {width}x{height} pixels, "
+        f"{frames * width * height / 1e6:,.0f} megapixels to decode; the limit is "
+        f"{limit:,.0f} megapixels a video (about {fits} frames at this size). "
+        "Please trim it or re-encode it at a smaller size."
+    )
+
+
+def check_pixel_budget(info: VideoInfo, limit: float | None = None) -> None:
+    """InputError when the frames the header counts are over ``limit`` megapixels
+    (default :data:`MAX_MEGAPIXELS`)."""
+    limit = MAX_MEGAPIXELS if limit is None else limit
+    if limit <= 0 or not info.frames:
+        return
+    if info.frames * info.width * info.height > limit * 1e6:
+        raise InputError(
+            pixel_budget_refusal(info.name, info.frames, info.width, info.height, limit)
+        )
 
 
 def probe_video(path: str | os.PathLike) -> VideoInfo:
@@ -335,9 +367,17 @@ def iter_frames(
     # flight. Decoding has its own pipeline thread and is cheap next to the model.
     produced = 0
     decoded = 0
+    pixels = 0  # decoded so far: the header's frame count may be missing or wrong
     for index, frame in enumerate(_decode(container, stream, info.name, stats)):
         check_frame_size(frame.width, frame.height, index, info.name)
         decoded = stats.decoded = index + 1
+        pixels += frame.width * frame.height
+        if MAX_MEGAPIXELS > 0 and pixels > MAX_MEGAPIXELS * 1e6:
+            raise InputError(
+                pixel_budget_refusal(
+                    info.name, decoded, frame.width, frame.height, MAX_MEGAPIXELS, more=True
+                )
+            )
         if index % every:
             continue
         if produced >= max_frames:

@@ -149,3 +149,21 @@ def test_a_video_header_claiming_16000_pixels_a_side_is_refused(tmp_path):
     with pytest.raises(InputError, match=r"frame 3 says it is 16000x16000 pixels; the limit"):
         _read_all(frames)
     assert len(_read_all(mux_jpegs(tmp_path / "fine.avi", small, (64, 64)))) == 5
+
+
+def test_a_video_over_the_pixel_budget_is_refused_with_the_limit(tmp_path, monkeypatch):
+    """Issue 28, item 5: a 4096x4096 clip of 900 frames held the only video worker for
+    149 s. Here the budget is shrunk to 1 MP so that a small clip shows the rule."""
+    import pose.video_read as video_read
+
+    clip = mux_jpegs(tmp_path / "clip.avi", [jpeg(240, 320)] * 20, (320, 240))
+    monkeypatch.setattr(video_read, "MAX_MEGAPIXELS", 1.0)
+    with pytest.raises(InputError) as refused:
+        open_video(clip)
+    assert str(refused.value) == (
+        "clip.avi is 20 frames of 320x240 pixels, 2 megapixels to decode; the limit is 1 "
+        "megapixels a video (about 13 frames at this size). Please trim it or re-encode it "
+        "at a smaller size."
+    )
+    monkeypatch.setattr(video_read, "MAX_MEGAPIXELS", 0)  # off
+    assert len(_read_all(clip)) == 20
