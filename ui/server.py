@@ -182,7 +182,12 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
     except ModelFetchError as exc:
         raise SystemExit(f"error: {exc}") from None
     if TRIM_EVERY_S > 0:
-        threading.Thread(target=trim_malloc_forever, name="trim-malloc", daemon=True).start()
+        threading.Thread(
+            target=trim_malloc_forever,
+            kwargs={"demo": demo},
+            name="trim-malloc",
+            daemon=True,
+        ).start()
     # api_open=False: Gradio itself refuses queued events on the direct /run and /api
     # routes; ui.doors closes those routes for the rest and queues every event.
     # Uploads, results and data: files brought in by MCP calls: readable by this user only.
