@@ -66,7 +66,13 @@ def _networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
 # The proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated.
 # None by default: a peer's X-Forwarded-For is ignored, whatever its address (issue 28: a
 # private-address peer's forged entries got one client 33 jobs against the cap of 16).
-TRUSTED_PROXIES = _networks(os.environ.get("POSE_TRUSTED_PROXIES", ""))
+# On a Hugging Face Space the container is reached only through Hugging Face's proxy, from
+# its private network: 10.0.0.0/8 is trusted there unless POSE_TRUSTED_PROXIES says else
+# (docs/reliability.md, docs/hosting.md).
+SPACE_PROXIES = "10.0.0.0/8"
+TRUSTED_PROXIES = _networks(
+    os.environ.get("POSE_TRUSTED_PROXIES", SPACE_PROXIES if os.environ.get("SPACE_ID") else "")
+)
 
 
 def is_local(address: str) -> bool:

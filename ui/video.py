@@ -20,6 +20,7 @@ from pose.pose3d import Pose3DError
 from pose.video import MAX_EVERY, VideoResult, angle_series, process_video, tracked_people
 from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
+from pose.video_read import MAX_MEGAPIXELS
 from ui.admission import JobStopped, stop_if_unwanted
 from ui.components import (
     cache_path,
@@ -44,7 +45,8 @@ with every skeleton drawn (H.264 MP4, plays in any browser) and the keypoints of
 as JSON and CSV. Each person keeps an **ID** from frame to frame (drawn above their head, and
 in the JSON and CSV); below the video, pick an ID to plot that person's **joint angles** over
 time. **Limits:** at most {MAX_VIDEO_FRAMES} processed frames and
-{MAX_VIDEO_SECONDS / 60:.0f} minutes per clip; for longer clips process *every Nth frame*
+{MAX_VIDEO_SECONDS / 60:.0f} minutes per clip, {MAX_MEGAPIXELS:,.0f} megapixels of frames in all
+(a minute of 1080p); for longer clips process *every Nth frame*
 (each annotated frame is then held until the next). The output keeps the input's size,
 frame rate and duration; **the audio track is dropped**.
 """
