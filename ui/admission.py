@@ -5,11 +5,13 @@ Gradio's queue has one size for everyone (``queue(max_size=...)``): 40 calls fro
 client filled it and every other user read "Queue is full". Here each Gradio session (a
 page load, or one ``gradio_client.Client``) may have :data:`JOBS_PER_SESSION` jobs waiting
 or running, and each network address :data:`JOBS_PER_ADDRESS` (people behind one router
-share an address, so this one is generous). Uploads are budgeted per address too. The
-machine's own loopback address has no per-address limits: it is the local user. A job
+share an address, so this one is generous; an address comes from X-Forwarded-For only
+when the peer is a proxy named in POSE_TRUSTED_PROXIES, and an MCP client's session and
+address come from ui.mcp_bridge). Uploads are budgeted per address too. The machine's own
+loopback address has no per-address limits: it is the local user. A job
 whose client has disconnected is stopped by its handler (:func:`client_gone`). A job whose
-file arguments name paths on the server's disk is refused with a message saying how to
-upload (Gradio refused those too, but with a generic error).
+file arguments name paths on the server's disk, or anything in the upload folder that is not
+a regular file, is refused with a message saying how to upload (:func:`file_refusal`).
 
 These hook into Gradio 6.31 internals (``Queue.push``, ``Event.alive``); the installed
 source is the reference, and tests in tests/app cover each hook.
