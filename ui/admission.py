@@ -205,6 +205,13 @@ def mcp_caller(headers) -> tuple[str, str] | None:
     return headers.get(MCP_CLIENT_HEADER, "") or "", headers.get(MCP_ADDRESS_HEADER, "") or ""
 
 
+def is_light(block_fn) -> bool:
+    """An event left at Gradio's default concurrency: loading an example, clearing outputs,
+    picking a person (every event that runs the model sets a concurrency limit of its
+    own). These were called outside the queue before issue 28 and cost no share."""
+    return getattr(block_fn, "concurrency_limit", None) == "default"
+
+
 EVENT_DATA_MISSING = "This event needs the data of a click or selection (event_data)."
 
 
@@ -271,13 +278,18 @@ def admit_jobs(
         if refusal is not None:
             log.info("job refused: a file argument is not an uploaded file")
             return False, _validation_error(refusal), "validator_error"
-        session = session_of(body.session_hash, request)
+        # Light events (the page's own bookkeeping) wait in the queue but take no share of
+        # the session: an example click, or a person picked, must not cost a job.
+        light = body.fn_index is not None and is_light(demo.fns[body.fn_index])
+        session = None if light else session_of(body.session_hash, request)
         address = address_of(request)
         current = jobs()
         by_session = admitting[f"s:{session}"] + sum(
             1
             for e in current
-            if session is not None and session_of(e.session_hash, e.request) == session
+            if session is not None
+            and not is_light(e.fn)
+            and session_of(e.session_hash, e.request) == session
         )
         by_address = admitting[f"a:{address}"] + sum(
             1 for e in current if address_of(e.request) == address
