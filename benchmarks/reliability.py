@@ -1,7 +1,7 @@
 """Reliability against a hostile or careless public (issue 20), through the launched app.
 
-    .venv/bin/python -m benchmarks.reliability [--sections bad,flood,memory,stop,fault]
-                                               [--flood 40] [--large 6]
+    .venv/bin/python -m benchmarks.reliability [--sections bad,flood,memory,stop,fault,doors]
+                                               [--flood 40] [--large 6] [--direct 12]
 
 Launches ``python app.py`` on loopback with its own Gradio cache (benchmarks/load.py's
 Server) for each section and prints one table per section:
@@ -16,6 +16,9 @@ Server) for each section and prints one table per section:
 - **stop**: uploads and results on disk, then SIGTERM (and SIGINT): files left, exit status.
 - **fault**: the server paused with SIGSTOP for 5 s in the middle of a request, then SIGCONT:
   does that request finish, and the next one.
+- **doors**: the side doors of issue 28 (benchmarks/reliability_doors.py): direct calls,
+  the stream route, the cache sweep, MCP clients, a large video; RSS peak and at rest, the
+  other user's latency during each, files left after the sweep and after SIGINT.
 
 Timings are noisy on a shared machine: compare within one run. Exit status 1 if a row of
 the bad-input table crashed (a generic error) or a check in another section failed.
@@ -43,6 +46,7 @@ from PIL import Image
 
 from benchmarks.common import ROOT
 from benchmarks.load import PHOTOS, PeakSampler, Server
+from benchmarks.reliability_doors import section_doors
 
 # The tests' hostile media and Gradio HTTP helpers (tests/helpers/hostile.py): one copy,
 # so the benchmark and the tests try the same inputs the same way.
@@ -412,9 +416,10 @@ def section_fault(scratch: Path) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sections", default="bad,flood,memory,stop,fault")
+    parser.add_argument("--sections", default="bad,flood,memory,stop,fault,doors")
     parser.add_argument("--flood", type=int, default=40, help="jobs the flooder sends")
     parser.add_argument("--large", type=int, default=6, help="40 MP photos per batch")
+    parser.add_argument("--direct", type=int, default=12, help="doors: direct calls at once")
     parser.add_argument("--app-root", type=Path, default=ROOT, help="checkout whose app runs")
     args = parser.parse_args()
     global APP_ROOT
@@ -432,6 +437,7 @@ def main() -> int:
         "memory": lambda: section_memory(scratch, args.large),
         "stop": lambda: section_stop(scratch),
         "fault": lambda: section_fault(scratch),
+        "doors": lambda: section_doors(scratch, launch, x264_clip, args.direct),
     }
     passed = True
     try:

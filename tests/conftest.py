@@ -58,9 +58,18 @@ def empty_photo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> str:
-    """Launch the real app (``python app.py``) on a free port; yield its URL."""
-    with launched_app(tmp_path_factory.mktemp("app") / "app.log") as (url, _):
+def app_log(tmp_path_factory) -> Path:
+    """Where the session's launched app (:func:`app_url`) writes its log."""
+    return tmp_path_factory.mktemp("app") / "app.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(app_log) -> str:
+    """Launch the real app (``python app.py``) on a free port, with a Gradio cache of its
+    own; yield its URL. (In the shared /tmp/gradio, another app on the machine stopping
+    deleted this one's uploads: files there are named by their content.)"""
+    cache = app_log.parent / "gradio-cache"
+    with launched_app(app_log, GRADIO_TEMP_DIR=str(cache)) as (url, _):
         yield url
 
 

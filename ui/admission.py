@@ -5,11 +5,13 @@ Gradio's queue has one size for everyone (``queue(max_size=...)``): 40 calls fro
 client filled it and every other user read "Queue is full". Here each Gradio session (a
 page load, or one ``gradio_client.Client``) may have :data:`JOBS_PER_SESSION` jobs waiting
 or running, and each network address :data:`JOBS_PER_ADDRESS` (people behind one router
-share an address, so this one is generous). Uploads are budgeted per address too. The
-machine's own loopback address has no per-address limits: it is the local user. A job
+share an address, so this one is generous; an address comes from X-Forwarded-For only
+when the peer is a proxy named in POSE_TRUSTED_PROXIES, and an MCP client's session and
+address come from ui.mcp_bridge). Uploads are budgeted per address too. The machine's own
+loopback address has no per-address limits: it is the local user. A job
 whose client has disconnected is stopped by its handler (:func:`client_gone`). A job whose
-file arguments name paths on the server's disk is refused with a message saying how to
-upload (Gradio refused those too, but with a generic error).
+file arguments name paths on the server's disk, or anything in the upload folder that is not
+a regular file, is refused with a message saying how to upload (:func:`file_refusal`).
 
 These hook into Gradio 6.31 internals (``Queue.push``, ``Event.alive``); the installed
 source is the reference, and tests in tests/app cover each hook.
@@ -17,18 +19,23 @@ source is the reference, and tests in tests/app cover each hook.
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import json
 import logging
 import os
+import secrets
 import threading
 import time
+import typing
 from collections import Counter, defaultdict, deque
+from collections.abc import Iterator
 
 import gradio as gr
 from gradio import utils as gradio_utils
 from gradio.context import LocalContext
 
+from pose.media.images import not_a_file
 from ui.lifecycle import STOPPING
 
 log = logging.getLogger("app")
@@ -45,6 +52,31 @@ UPLOAD_FILES = int(os.environ.get("POSE_UPLOAD_FILES", 60))
 UPLOAD_PATH = "/gradio_api/upload"
 
 
+def _networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for item in text.replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            log.warning("POSE_TRUSTED_PROXIES: %r is not an address or network; ignored", item)
+    return tuple(networks)
+
+
+# The proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated.
+# None by default: a peer's X-Forwarded-For is ignored, whatever its address (issue 28: a
+# private-address peer's forged entries got one client 33 jobs against the cap of 16).
+# On a Hugging Face Space the container is reached only through Hugging Face's proxy, from
+# its private network: 10.0.0.0/8 is trusted there unless POSE_TRUSTED_PROXIES says else
+# (docs/reliability.md, docs/hosting.md).
+SPACE_PROXIES = "10.0.0.0/8"
+TRUSTED_PROXIES = _networks(
+    os.environ.get("POSE_TRUSTED_PROXIES", SPACE_PROXIES if os.environ.get("SPACE_ID") else "")
+)
+
+
 def is_local(address: str) -> bool:
     """A loopback address: the machine's own user (``python app.py`` on a laptop, tests,
     benchmarks), held to the per-session share only, not to the per-address ones."""
@@ -54,19 +86,30 @@ def is_local(address: str) -> bool:
         return False
 
 
-def client_address(host: str | None, forwarded_for: str | None) -> str:
-    """The address to hold to a share: the peer's, or behind a proxy on a private or
-    loopback address (a Space, a reverse proxy), the last ``X-Forwarded-For`` entry (the
-    one that proxy added). A public peer's X-Forwarded-For is ignored: it could send a new
-    one with every request to dodge the caps."""
-    host = host or "unknown"
-    if not forwarded_for:
-        return host
+def _trusted(address: str, trusted) -> bool:
     try:
-        behind_proxy = ipaddress.ip_address(host).is_private
+        ip = ipaddress.ip_address(address)
     except ValueError:
-        behind_proxy = False
-    return forwarded_for.split(",")[-1].strip() or host if behind_proxy else host
+        return False
+    return any(ip in network for network in trusted)
+
+
+def client_address(host: str | None, forwarded_for: str | None, trusted=None) -> str:
+    """The address to hold to a share: the peer's, unless the peer is one of the
+    ``trusted`` proxies (default :data:`TRUSTED_PROXIES`, from POSE_TRUSTED_PROXIES). Then
+    ``X-Forwarded-For`` is read from the right, past the trusted proxies' own entries, and
+    the first other address is the client (entries further left are the client's to
+    forge). A private peer is no proxy unless named: anyone on the network could send
+    X-Forwarded-For to dodge the caps or pass for the loopback user."""
+    trusted = TRUSTED_PROXIES if trusted is None else trusted
+    host = host or "unknown"
+    if not forwarded_for or not _trusted(host, trusted):
+        return host
+    entries = [entry.strip() for entry in forwarded_for.split(",") if entry.strip()]
+    for entry in reversed(entries):
+        if not _trusted(entry, trusted):
+            return entry
+    return entries[0] if entries else host
 
 
 # --------------------------------------------------------------------------- queued jobs
@@ -101,19 +144,99 @@ FOREIGN_PATH = (
 )
 
 
+def not_a_file_refusal(name: str, kind: str) -> str:
+    return f"{name} is {kind}, not an uploaded file: send the file itself."
+
+
+def _file_paths(data: object) -> Iterator[str]:
+    """Every ``path`` string in a job's ``data`` (FileData dicts, at any depth)."""
+    if isinstance(data, dict):
+        path = data.get("path")
+        if isinstance(path, str):
+            yield path
+        for value in data.values():
+            yield from _file_paths(value)
+    elif isinstance(data, (list, tuple)):
+        for value in data:
+            yield from _file_paths(value)
+
+
 def foreign_paths(data: object, upload_folder: str | None = None) -> int:
     """How many file arguments in a job's ``data`` name a path outside the upload folder
     (Gradio's preprocessing would refuse each with a generic error)."""
     folder = upload_folder or gradio_utils.get_upload_folder()
-    if isinstance(data, dict):
-        path = data.get("path")
-        here = isinstance(path, str) and not gradio_utils.is_in_or_equal(
-            gradio_utils.abspath(path), folder
-        )
-        return int(here) + sum(foreign_paths(value, folder) for value in data.values())
-    if isinstance(data, (list, tuple)):
-        return sum(foreign_paths(value, folder) for value in data)
-    return 0
+    return sum(
+        not gradio_utils.is_in_or_equal(gradio_utils.abspath(path), folder)
+        for path in _file_paths(data)
+    )
+
+
+def file_refusal(data: object, upload_folder: str | None = None) -> str | None:
+    """Why a job's file arguments are refused, or None: a path outside the upload folder
+    (:data:`FOREIGN_PATH`), or inside it something other than a regular file. The upload
+    folder itself or one of its sub-folders, admitted before, was added to Gradio's cache
+    sweep, which then failed on it and never ran again (issue 28); a FIFO or a device is
+    refused for the same reason and because reading it blocks or never ends."""
+    folder = upload_folder or gradio_utils.get_upload_folder()
+    for path in _file_paths(data):
+        if not gradio_utils.is_in_or_equal(gradio_utils.abspath(path), folder):
+            return FOREIGN_PATH
+        kind = not_a_file(path)
+        if kind not in (None, "missing"):  # a missing upload gets Gradio's own answer
+            return not_a_file_refusal(os.path.basename(path.rstrip("/")) or "It", kind)
+    return None
+
+
+# --------------------------------------------------------------------------- MCP callers
+
+# Gradio's MCP server calls the app through one gradio_client on loopback, so every MCP
+# client shared one session and the loopback address. ui.mcp_bridge sends each call with
+# the caller's identity in these headers, signed with a key only this process knows.
+MCP_KEY = secrets.token_hex(16)
+MCP_KEY_HEADER = "x-pose-mcp-key"
+MCP_CLIENT_HEADER = "x-pose-mcp-client"
+MCP_ADDRESS_HEADER = "x-pose-mcp-address"
+
+
+def mcp_caller(headers) -> tuple[str, str] | None:
+    """(client key, address) of an MCP tool call made by ui.mcp_bridge, else None."""
+    if not headers or not secrets.compare_digest(headers.get(MCP_KEY_HEADER, "") or "", MCP_KEY):
+        return None
+    return headers.get(MCP_CLIENT_HEADER, "") or "", headers.get(MCP_ADDRESS_HEADER, "") or ""
+
+
+def is_light(block_fn) -> bool:
+    """An event left at Gradio's default concurrency: loading an example, clearing outputs,
+    picking a person (every event that runs the model sets a concurrency limit of its
+    own). These were called outside the queue before issue 28 and cost no share."""
+    return getattr(block_fn, "concurrency_limit", None) == "default"
+
+
+EVENT_DATA_MISSING = "This event needs the data of a click or selection (event_data)."
+
+
+def event_data_keys(fn) -> set[str] | None:
+    """The ``event_data`` keys a handler's EventData parameter reads (Gradio builds it from
+    the request before the handler runs, and a missing key failed there with a logged
+    traceback); None when the handler takes no event data."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # a handler without resolvable hints takes no EventData we know of
+        return None
+    for hint in hints.values():
+        if inspect.isclass(hint) and issubclass(hint, gr.EventData):
+            return {"index", "value"} if issubclass(hint, gr.SelectData) else set()
+    return None
+
+
+def event_data_refusal(fn, event_data: object) -> str | None:
+    """:data:`EVENT_DATA_MISSING` when ``fn`` needs event data that ``event_data`` lacks."""
+    keys = event_data_keys(fn) if fn is not None else None
+    if keys is None:
+        return None
+    if not isinstance(event_data, dict) or not keys <= event_data.keys():
+        return EVENT_DATA_MISSING
+    return None
 
 
 def admit_jobs(
@@ -134,19 +257,39 @@ def admit_jobs(
         return waiting + [e for job in queue.active_jobs if job for e in job]
 
     def address_of(request) -> str:
-        client = getattr(request, "client", None)
         headers = getattr(request, "headers", {}) or {}
+        caller = mcp_caller(headers)
+        if caller is not None:
+            return caller[1]
+        client = getattr(request, "client", None)
         return client_address(client.host if client else None, headers.get("x-forwarded-for"))
 
+    def session_of(session_hash: str | None, request) -> str | None:
+        caller = mcp_caller(getattr(request, "headers", {}) or {})
+        return f"mcp:{caller[0]}" if caller is not None else session_hash
+
     async def push(body, request, username):
-        if foreign_paths(body.data):
-            log.info("job refused: a file argument named a server path")
-            return False, _validation_error(FOREIGN_PATH), "validator_error"
-        session = body.session_hash
+        if body.fn_index is not None and body.fn_index not in demo.fns:
+            # Gradio would fail with a KeyError and log a traceback quoting the number.
+            return False, "There is no event with that number.", "error"
+        refusal = file_refusal(body.data)
+        if refusal is None and body.fn_index is not None:
+            refusal = event_data_refusal(demo.fns[body.fn_index].fn, body.event_data)
+        if refusal is not None:
+            log.info("job refused: a file argument is not an uploaded file")
+            return False, _validation_error(refusal), "validator_error"
+        # Light events (the page's own bookkeeping) wait in the queue but take no share of
+        # the session: an example click, or a person picked, must not cost a job.
+        light = body.fn_index is not None and is_light(demo.fns[body.fn_index])
+        session = None if light else session_of(body.session_hash, request)
         address = address_of(request)
         current = jobs()
         by_session = admitting[f"s:{session}"] + sum(
-            1 for e in current if session is not None and e.session_hash == session
+            1
+            for e in current
+            if session is not None
+            and not is_light(e.fn)
+            and session_of(e.session_hash, e.request) == session
         )
         by_address = admitting[f"a:{address}"] + sum(
             1 for e in current if address_of(e.request) == address

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -22,6 +23,8 @@ import time
 from pathlib import Path
 
 import gradio as gr
+
+from pose.media.images import not_a_file
 
 log = logging.getLogger("app")
 
@@ -42,6 +45,8 @@ def track(path: str | os.PathLike) -> str:
 
 
 def _remove(path: Path, keep_dirs: set[Path]) -> bool:
+    if not_a_file(path) not in (None, "missing"):  # a folder a request named: never deleted
+        return False
     try:
         path.unlink()
     except FileNotFoundError:
@@ -127,7 +132,36 @@ def trim_malloc() -> bool:
 TRIM_EVERY_S = float(os.environ.get("POSE_TRIM_EVERY_S", 5))
 
 
-def trim_malloc_forever(every_s: float = TRIM_EVERY_S) -> None:
-    """Trim every ``every_s`` seconds (about a millisecond each time at this app's sizes)."""
+# An app with no job waiting or running for this long lets go of the model interpreters
+# kept for large inputs (pose.network.registry.release_idle_memory) before trimming.
+IDLE_RELEASE_S = float(os.environ.get("POSE_IDLE_RELEASE_S", 20))
+
+
+def _busy(demo: gr.Blocks | None) -> bool:
+    queue = getattr(demo, "_queue", None)
+    if queue is None:
+        return False
+    waiting = any(q.queue for q in queue.event_queue_per_concurrency_id.values())
+    return waiting or any(queue.active_jobs)
+
+
+def trim_malloc_forever(every_s: float = TRIM_EVERY_S, demo: gr.Blocks | None = None) -> None:
+    """Trim every ``every_s`` seconds (about a millisecond each time at this app's sizes).
+
+    With ``demo``: once it has been idle for :data:`IDLE_RELEASE_S` after some work, the
+    models' spare interpreters go and Python's garbage is collected first, so memory at
+    rest comes back near where it started instead of staying at the large inputs' level.
+    """
+    from pose.network.registry import release_idle_memory
+
+    last_busy = time.monotonic()
+    released = True
     while not STOPPING.wait(every_s):
+        if _busy(demo):
+            last_busy, released = time.monotonic(), False
+        elif not released and time.monotonic() - last_busy >= IDLE_RELEASE_S:
+            dropped = release_idle_memory()
+            gc.collect()
+            released = True
+            log.info("idle: released %d model interpreters", dropped)
         trim_malloc()

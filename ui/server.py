@@ -24,8 +24,16 @@ from pose.media.images import prune_old_files
 from pose.network.registry import ensure_model
 from pose.network.spec import ModelFetchError
 from ui.admission import UploadBudget, admit_jobs
+from ui.doors import (
+    SideDoors,
+    callable_names,
+    keep_the_sweep_alive,
+    queue_every_event,
+    quiet_input_errors,
+)
 from ui.lifecycle import TRIM_EVERY_S, serve_until_stopped, trim_malloc_forever
 from ui.live_assets import LIVE_HEAD, LiveAssets
+from ui.mcp_bridge import use_pose_mcp_server
 
 # The app's own logger name (not this module's): log lines read "app: ..." as before.
 log = logging.getLogger("app")
@@ -179,8 +187,22 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
     except ModelFetchError as exc:
         raise SystemExit(f"error: {exc}") from None
     if TRIM_EVERY_S > 0:
-        threading.Thread(target=trim_malloc_forever, name="trim-malloc", daemon=True).start()
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+        threading.Thread(
+            target=trim_malloc_forever,
+            kwargs={"demo": demo},
+            name="trim-malloc",
+            daemon=True,
+        ).start()
+    # api_open=False: Gradio itself refuses queued events on the direct /run and /api
+    # routes; ui.doors closes those routes for the rest and queues every event.
+    # Uploads, results and data: files brought in by MCP calls: readable by this user only.
+    os.umask(0o077)
+    if args.mcp:
+        use_pose_mcp_server()  # one session per MCP client, URLs refused (ui.mcp_bridge)
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1, api_open=False)
+    queue_every_event(demo)
+    quiet_input_errors(demo)
+    keep_the_sweep_alive()
     admit_jobs(demo)  # fair shares per session and address; no server paths
     demo.launch(
         server_name=args.host,
@@ -193,8 +215,15 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
         css=CSS,
         head=HEAD + LIVE_HEAD,  # the Webcam tab's in-browser mode (ui/live_assets.py)
         prevent_thread_lock=True,  # so we can check the share link before serving on
-        # Upload space per address; the in-browser live view's files and isolation headers.
-        app_kwargs={"middleware": [Middleware(UploadBudget), Middleware(LiveAssets)]},
+        # Side doors closed (ui.doors), then upload space per address (ui.admission), then the
+        # in-browser live view's files and isolation headers (ui.live_assets).
+        app_kwargs={
+            "middleware": [
+                Middleware(SideDoors, names=callable_names(demo)),
+                Middleware(UploadBudget),
+                Middleware(LiveAssets),
+            ]
+        },
     )
     if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):
         # Gradio prints its own reason above; say plainly what still works.

@@ -14,7 +14,7 @@ import pandas as pd
 from pose.body.angles import ANGLE_NAMES
 from pose.media.images import InputError, number_input
 from pose.media.playable import playable_copy
-from pose.media.video_reader import MAX_EVERY
+from pose.media.video_reader import MAX_EVERY, MAX_MEGAPIXELS
 from pose.media.video_reader import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.media.video_reader import MAX_SECONDS as MAX_VIDEO_SECONDS
 from pose.network.spec import DEFAULT_PRESET
@@ -49,7 +49,8 @@ with every skeleton drawn (H.264 MP4, plays in any browser) and the keypoints of
 as JSON and CSV. Each person keeps an **ID** from frame to frame (drawn above their head, and
 in the JSON and CSV); below the video, pick an ID to plot that person's **joint angles** over
 time. **Limits:** at most {MAX_VIDEO_FRAMES} processed frames and
-{MAX_VIDEO_SECONDS / 60:.0f} minutes per clip; for longer clips process *every Nth frame*
+{MAX_VIDEO_SECONDS / 60:.0f} minutes per clip, {MAX_MEGAPIXELS:,.0f} megapixels of frames in all
+(a minute of 1080p); for longer clips process *every Nth frame*
 (each annotated frame is then held until the next). The output keeps the input's size,
 frame rate and duration; **the audio track is dropped**.
 """

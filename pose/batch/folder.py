@@ -33,7 +33,7 @@ import numpy as np
 
 from pose.body.skeleton import OPENPOSE_FOR_COCO
 from pose.body.types import Pose
-from pose.media.images import InputError
+from pose.media.images import InputError, not_a_file
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +88,17 @@ class BatchSummary:
 # --------------------------------------------------------------------------- inputs
 
 
-def find_inputs(source: str | os.PathLike, videos: bool = False) -> list[Path]:
+def find_inputs(
+    source: str | os.PathLike, videos: bool = False, skipped: list[tuple[Path, str]] | None = None
+) -> list[Path]:
     """The images (and with ``videos`` the videos) a folder, glob or single file names.
 
     A folder gives its files (not its subfolders'), a glob every matching file (``**``
     recurses), both filtered by suffix and sorted by path. A single file is taken as it is,
     whatever its suffix, so that it gets a proper error if it is not an image. Raises
-    :class:`InputError` when nothing is found.
+    :class:`InputError` when nothing is found. Entries named like inputs that are not
+    regular files (folders called ``x.jpg``, FIFOs, devices, symbolic links that loop) are
+    left out and, when ``skipped`` is a list, added to it as (path, what it is).
     """
     text = os.fspath(source)
     suffixes = IMAGE_SUFFIXES | VIDEO_SUFFIXES if videos else IMAGE_SUFFIXES
@@ -103,15 +107,24 @@ def find_inputs(source: str | os.PathLike, videos: bool = False) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        candidates = [entry for entry in path.iterdir() if entry.is_file()]
+        candidates = list(path.iterdir())
     elif _GLOB.search(text):
         candidates = [Path(name) for name in glob.glob(text, recursive=True)]
-        candidates = [entry for entry in candidates if entry.is_file()]
     else:
+        kind = not_a_file(path)
+        if kind not in (None, "missing"):  # a FIFO, a device, a loop: say what it is
+            raise InputError(f"{text} is {kind}, not an image or a folder of images.")
         raise InputError(
             f"Not found: {text} (give a folder, a glob such as 'photos/*.jpg', or a file)."
         )
-    found = sorted(entry for entry in candidates if entry.suffix.lower() in suffixes)
+    named_like_inputs = sorted(entry for entry in candidates if entry.suffix.lower() in suffixes)
+    found = []
+    for entry in named_like_inputs:
+        kind = not_a_file(entry)
+        if kind is None:
+            found.append(entry)
+        elif skipped is not None:
+            skipped.append((entry, kind))
     if not found:
         raise InputError(f"No {kinds} found in {text}.")
     return found

@@ -30,6 +30,7 @@ from pose.cli.common import (
     add_mode,
     command,
     log,
+    one_line,
     photo_mode,
 )
 from pose.cli.compare import add_people, run_compare_videos, run_count_reps
@@ -108,11 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(one_line(f"error: {exc}"), file=sys.stderr)
         return EXIT_INPUT
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(one_line(f"error: {exc}"), file=sys.stderr)
         return EXIT_INPUT
     except RuntimeError as exc:  # model missing or corrupt (ModelFetchError)
-        print(f"error: {exc}", file=sys.stderr)
+        print(one_line(f"error: {exc}"), file=sys.stderr)
         return EXIT_MODEL

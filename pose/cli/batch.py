@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from pose.cli.common import EXIT_SOME_FAILED, add_common, command
+from pose.cli.common import EXIT_SOME_FAILED, add_common, command, one_line
 
 
 def add_parsers(sub) -> None:
@@ -99,7 +100,10 @@ def run_batch_command(args: argparse.Namespace) -> int:
         raise ValueError("--every must be a whole number from 1 to 100.")
     if args.workers is not None and args.workers < 1:
         raise ValueError("--workers must be 1 or more.")
-    paths = find_inputs(args.input, videos=args.videos)
+    skipped: list[tuple[Path, str]] = []
+    paths = find_inputs(args.input, videos=args.videos, skipped=skipped)
+    for path, kind in skipped:
+        print(one_line(f"skipped: {path}: it is {kind}, not a file"), file=sys.stderr)
     settings = BatchSettings(
         size=args.size,
         threshold=args.threshold,
@@ -129,7 +133,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     for name, message in summary.failed:
-        print(f"failed: {name}: {message}", file=sys.stderr)
+        print(one_line(f"failed: {name}: {message}"), file=sys.stderr)
     frames = f", {summary.frames} video frames" if settings.videos else ""
     resumed = f" ({summary.resumed} from the journal)" if summary.resumed else ""
     print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from collections.abc import Callable
 
@@ -75,3 +76,13 @@ def end_progress_line() -> None:
     """Finish the progress line a command left on a terminal, so output starts afresh."""
     if sys.stderr.isatty():
         print(file=sys.stderr)
+
+
+# Line breaks and other control characters (C0, DEL, C1, Unicode line separators).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its control characters written as escapes (``\\n``, ``\\x1b``): a file
+    name holding a line break cannot start a line of its own (a forged ``failed:`` line)."""
+    return _CONTROL.sub(lambda found: repr(found.group())[1:-1], text)

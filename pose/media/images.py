@@ -13,11 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import errno
 import hashlib
 import io
 import logging
 import os
 import re
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -160,6 +162,45 @@ def _jpeg_problem(stream: io.BytesIO | Path, width: int, height: int) -> str | N
     return None
 
 
+def not_a_file(path: str | os.PathLike) -> str | None:
+    """What ``path`` is when it is not a regular file ("a folder", "a named pipe (FIFO)",
+    "a device", ...), "missing" when nothing is there, None for a regular file.
+
+    Checked before anything opens the path: reading a FIFO blocks until a writer comes,
+    /dev/zero never ends, and Gradio's cache sweep stopped for good on a folder.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that loops"
+        return "not readable"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def check_regular_file(path: str | os.PathLike, wanted: str = "a file") -> None:
+    """Raise :class:`InputError` unless ``path`` is a regular file: the message says what
+    it is instead (*zero is a device, not an image file.*), or that it is not there."""
+    kind = not_a_file(path)
+    name = Path(path).name or str(path)
+    if kind == "missing":
+        raise InputError(f"File not found: {name}.")
+    if kind is not None:
+        raise InputError(f"{name} is {kind}, not {wanted}.")
+
+
 def _stream(source: str | os.PathLike | bytes) -> tuple[str, io.BytesIO | Path]:
     """(name for messages, something Pillow can open); refuses missing and empty files."""
     if isinstance(source, bytes):
@@ -168,10 +209,7 @@ def _stream(source: str | os.PathLike | bytes) -> tuple[str, io.BytesIO | Path]:
         return "The upload", io.BytesIO(source)
     path = Path(source)
     name = path.name or "The file"
-    if path.is_dir():
-        raise InputError(f"{name} is a folder, not an image file.")
-    if not path.is_file():
-        raise InputError(f"File not found: {name}.")
+    check_regular_file(path, "an image file")
     if path.stat().st_size == 0:
         raise InputError(f"{name} is empty (0 bytes). Please upload an image.")
     return name, path

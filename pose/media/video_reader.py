@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,7 +20,7 @@ import av
 import cv2
 import numpy as np
 
-from pose.media.images import InputError
+from pose.media.images import InputError, check_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,11 @@ MAX_SIDE = 4096
 # decoder itself refuses frames over MAX_SIDE x MAX_SIDE pixels (FFmpeg's max_pixels), so
 # a 16000x16000 frame is never allocated (768 MB as RGB).
 MAX_FRAME_PIXELS = MAX_SIDE * MAX_SIDE
+# Pixels decoded per video (frames x width x height; every frame is decoded, also with
+# 'every Nth frame'): a 4096x4096 clip of 900 frames (15,100 MP) held the only video
+# worker for 149 s and took the server to 2.3 GB (issue 28). 4,000 MP is a minute of
+# 1080p at 30 frames/s, 16 s of 4K; 0 turns the budget off.
+MAX_MEGAPIXELS = float(os.environ.get("POSE_MAX_VIDEO_MEGAPIXELS", 4000))
 MAX_EVERY = 100
 DEFAULT_FPS = Fraction(25)
 
@@ -105,8 +111,7 @@ def open_video(path: str | os.PathLike) -> tuple[av.container.InputContainer, Vi
     """
     file = Path(path)
     name = file.name
-    if not file.is_file():
-        raise InputError(f"File not found: {name}.")
+    check_regular_file(file, "a video file")
     if file.stat().st_size == 0:
         raise InputError(f"{name} is empty (0 bytes). Please upload a video.")
     try:
@@ -124,6 +129,51 @@ def open_video(path: str | os.PathLike) -> tuple[av.container.InputContainer, Vi
     return container, info
 
 
+# JPEG start-of-frame markers (baseline, progressive, lossless, ...): not DHT, JPG or DAC.
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def jpeg_frame_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) a JPEG (an MJPEG packet) says it has, from its start-of-frame
+    header; None when there is none. Reads the markers only, never the picture."""
+    index = 2 if data[:2] == b"\xff\xd8" else 0
+    while index + 9 <= len(data):
+        if data[index] != 0xFF:
+            return None
+        marker = data[index + 1]
+        if marker in _SOF_MARKERS:
+            height, width = struct.unpack_from(">HH", data, index + 5)
+            return width, height
+        if marker == 0xFF:  # fill byte before a marker
+            index += 1
+            continue
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # markers without a length
+            index += 2
+            continue
+        index += 2 + struct.unpack_from(">H", data, index + 2)[0]
+    return None
+
+
+def avi_header_size(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(width, height) an AVI's video stream header claims (its BITMAPINFOHEADER), or None.
+
+    FFmpeg replaces it with the first decoded frame's size while probing, so a header
+    claiming 16000x16000 over small JPEGs passed the side limit, and its frames, decoded as
+    fields of a picture that is not there, came out half "damaged" (issue 28).
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    found = head.find(b"strf")
+    if found < 0 or len(head) < found + 20:
+        return None
+    width, height = struct.unpack_from("<ii", head, found + 12)
+    return abs(width), abs(height)
+
+
+def _over_limit(width: int, height: int) -> bool:
+    return max(width, height) > MAX_SIDE or width * height > MAX_FRAME_PIXELS
+
+
 def _check(container, name: str) -> VideoInfo:
     if container.format.name == "image2" or container.format.name.endswith("_pipe"):
         raise InputError(f"{name} is a still image, not a video. Use the Image tab for photos.")
@@ -133,15 +183,48 @@ def _check(container, name: str) -> VideoInfo:
     if stream.codec_context is None or not stream.codec_context.width:
         raise InputError(f"{name} uses a video codec we cannot decode. Use H.264, VP9 or AV1.")
     info = _describe(container, stream, name)
+    claimed = avi_header_size(container.name) if container.format.name == "avi" else None
+    if claimed and _over_limit(*claimed):
+        raise InputError(
+            f"{name}: its header says {claimed[0]}x{claimed[1]} pixels; the limit is "
+            f"{MAX_SIDE} pixels a side. Please re-encode the video at a smaller size."
+        )
     if max(info.width, info.height) > MAX_SIDE:
         raise InputError(
             f"{name} is {info.width}x{info.height} pixels; the limit is {MAX_SIDE} pixels a side."
         )
+    check_pixel_budget(info)
     if info.duration is not None and info.duration > MAX_SECONDS:
         raise InputError(
             f"{name} lasts {info.duration:.0f} s; the limit is {MAX_SECONDS:.0f} s. Please trim it."
         )
     return info
+
+
+def pixel_budget_refusal(
+    name: str, frames: int, width: int, height: int, limit: float, more: bool = False
+) -> str:
+    """The message for a clip over :data:`MAX_MEGAPIXELS`, with what would fit (``more``:
+    counted while decoding, the clip holds at least ``frames``)."""
+    fits = int(limit * 1e6 // max(1, width * height))
+    return (
+        f"{name} {'has more than' if more else 'is'} {frames} frames of {width}x{height} pixels, "
+        f"{frames * width * height / 1e6:,.0f} megapixels to decode; the limit is "
+        f"{limit:,.0f} megapixels a video (about {fits} frames at this size). "
+        "Please trim it or re-encode it at a smaller size."
+    )
+
+
+def check_pixel_budget(info: VideoInfo, limit: float | None = None) -> None:
+    """InputError when the frames the header counts are over ``limit`` megapixels
+    (default :data:`MAX_MEGAPIXELS`)."""
+    limit = MAX_MEGAPIXELS if limit is None else limit
+    if limit <= 0 or not info.frames:
+        return
+    if info.frames * info.width * info.height > limit * 1e6:
+        raise InputError(
+            pixel_budget_refusal(info.name, info.frames, info.width, info.height, limit)
+        )
 
 
 def probe_video(path: str | os.PathLike) -> VideoInfo:
@@ -234,6 +317,17 @@ def _decode(container, stream, name: str, stats: ReadStats) -> Iterator:
             try:
                 yield from packet.decode()
             except av.InvalidDataError as exc:
+                # FFmpeg's MJPEG decoder answers a frame over max_pixels as invalid data:
+                # a JPEG claiming 16000x16000 is refused for its size, not counted damaged.
+                claimed = (
+                    jpeg_frame_size(bytes(packet)) if stream.codec_context.name == "mjpeg" else None
+                )
+                if claimed and _over_limit(*claimed):
+                    raise InputError(
+                        f"{name}: frame {stats.decoded + 1} says it is {claimed[0]}x{claimed[1]} "
+                        f"pixels; the limit is {MAX_SIDE} pixels a side for every frame, not "
+                        "just the first. Please re-encode the video at a smaller size."
+                    ) from None
                 log.info("skipped a damaged packet: %s", exc)  # CLI: one line
             except av.ArgumentError:
                 # The decoder refused the frame's size (max_pixels above): it was fine
@@ -273,9 +367,17 @@ def iter_frames(
     # flight. Decoding has its own pipeline thread and is cheap next to the model.
     produced = 0
     decoded = 0
+    pixels = 0  # decoded so far: the header's frame count may be missing or wrong
     for index, frame in enumerate(_decode(container, stream, info.name, stats)):
         check_frame_size(frame.width, frame.height, index, info.name)
         decoded = stats.decoded = index + 1
+        pixels += frame.width * frame.height
+        if MAX_MEGAPIXELS > 0 and pixels > MAX_MEGAPIXELS * 1e6:
+            raise InputError(
+                pixel_budget_refusal(
+                    info.name, decoded, frame.width, frame.height, MAX_MEGAPIXELS, more=True
+                )
+            )
         if index % every:
             continue
         if produced >= max_frames:

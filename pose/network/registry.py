@@ -258,6 +258,18 @@ class PoseModel:
                 room = max(0, self.threads - len(self._spare_runners))
                 self._spare_runners.extend(runners[:room])
 
+    def release_memory(self) -> int:
+        """Let go of what only speeds up the next large request: the spare workers'
+        runners and all but one of the main runner's interpreters (an idle server kept
+        them, hundreds of MB after large photos and videos, issue 28). Returns how many
+        interpreters went; the next request rebuilds what it needs (tens of ms each)."""
+        with self._lock:
+            spare, self._spare_runners = self._spare_runners, []
+        dropped = sum(runner.release(keep=0) for runner in spare)
+        if self._tflite is not None:
+            dropped += self._tflite.release(keep=1)
+        return dropped
+
     def infer(self, image: np.ndarray, box: tuple[int, int] = PRESETS[DEFAULT_PRESET]) -> NetOutput:
         """Run one RGB uint8 image (H, W, 3) fitted in ``box``; return heatmaps and PAFs."""
         return self.infer_batch([image], box)[0]
@@ -338,6 +350,13 @@ def prepare_motion_model() -> None:
 
         _motion_loader = threading.Thread(target=load, name="motion-model", daemon=True)
         _motion_loader.start()
+
+
+def release_idle_memory() -> int:
+    """:meth:`PoseModel.release_memory` on every model made so far; interpreters let go."""
+    with _models_lock:
+        models = list(_models.values())
+    return sum(model.release_memory() for model in models)
 
 
 def motion_model() -> PoseModel:

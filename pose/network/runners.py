@@ -148,6 +148,17 @@ class TFLiteRunner:
                 entry = self._cache[shape] = self._create(shape)
             return entry
 
+    def release(self, keep: int = 1) -> int:
+        """Let go of all but the ``keep`` most recently used interpreters (their tensors
+        are most of a runner's memory: tens of MB each at large inputs); returns how many
+        went. One still running finishes first: the thread holding it keeps it alive."""
+        with self._lock:
+            dropped = 0
+            while len(self._cache) > keep:
+                self._cache.popitem(last=False)
+                dropped += 1
+            return dropped
+
     @property
     def cached_shapes(self) -> list[tuple[int, ...]]:
         with self._lock:

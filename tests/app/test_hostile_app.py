@@ -100,7 +100,14 @@ def own_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("own-app")
     log_path = folder / "app.log"
     cache = folder / "cache"
-    env = {"GRADIO_TEMP_DIR": str(cache), "POSE_UPLOAD_FILES": "12"}
+    env = {
+        "GRADIO_TEMP_DIR": str(cache),
+        "POSE_UPLOAD_FILES": "12",
+        # Uploads "through a proxy" on loopback get their own address (budget test).
+        "POSE_TRUSTED_PROXIES": "127.0.0.1",
+        # Gradio's sweep every 2 s, of files older than 15 s (the sweep test).
+        "POSE_DELETE_CACHE": "2,15",
+    }
     with launched_app(log_path, **env) as (url, process):
         yield url, process, log_path, cache
 
@@ -175,15 +182,18 @@ def test_a_failing_webcam_frame_logs_no_frame_data(own_app):
 
 def test_uploads_are_budgeted_per_address(own_app):
     """Issue 20, item 7: ten 49 MB uploads in 3 s were taken and kept for an hour. (The
-    uploads come "through a proxy" for a client address of their own: a loopback peer's
-    X-Forwarded-For counts, so this budget is not the other tests'.)"""
+    uploads come "through a proxy" for a client address of their own: this app trusts
+    its loopback peer as a proxy, so this budget is not the other tests'.) Issue 28, item
+    4: the entries a client puts in front of the proxy's own are not believed, so forging
+    a new one each time (or 127.0.0.1) does not buy more."""
     url = own_app[0]
     statuses = []
     for number in range(14):
+        forged = "127.0.0.1" if number % 2 else f"10.0.0.{number}"
         response = httpx.post(
             f"{url}gradio_api/upload",
             files={"files": (f"p{number}.jpg", PHOTO.read_bytes(), "image/jpeg")},
-            headers={"X-Forwarded-For": "198.51.100.20"},
+            headers={"X-Forwarded-For": f"{forged}, 198.51.100.20"},
             timeout=30,
         )
         statuses.append(response.status_code)
@@ -191,6 +201,36 @@ def test_uploads_are_budgeted_per_address(own_app):
             assert "Too many uploads from your address: at most 12 files" in response.text
             break
     assert statuses[-1] == 429 and statuses[:-1] == [200] * (len(statuses) - 1)
+
+
+def test_the_upload_folder_as_input_does_not_stop_the_cache_sweep(own_app, tmp_path):
+    """Issue 28, item 2: the upload folder sent as a file argument was admitted; Gradio's
+    sweep then failed on it and never ran again (11 users' files left 45 s later)."""
+    from gradio_client import Client, handle_file
+
+    url, _, log_path, _ = own_app
+    before = len(log_path.read_text())
+    upload = httpx.post(
+        f"{url}gradio_api/upload",
+        files={"files": ("sweep.jpg", PHOTO.read_bytes(), "image/jpeg")},
+        timeout=30,
+    ).json()[0]
+    folder = {"path": str(Path(upload).parent.parent), "meta": {"_type": "gradio.FileData"}}
+    refused = httpx.post(
+        f"{url}gradio_api/call/estimate_image",
+        json={"data": [folder, "fast", 0.1, False]},
+        timeout=30,
+    )
+    assert refused.status_code == 422 and "is a folder" in refused.text
+    client = Client(url, verbose=False, download_files=False)
+    outputs = client.predict(handle_file(str(PHOTO)), "fast", 0.1, api_name="/estimate_image")
+    kept = [Path(o["path"] if isinstance(o, dict) else o) for o in outputs[:1]]
+    assert all(path.exists() for path in kept)
+    deadline = time.monotonic() + 120  # files older than 15 s, swept every 2 s
+    while time.monotonic() < deadline and any(path.exists() for path in kept):
+        time.sleep(1)
+    assert not any(path.exists() for path in kept), "the sweep stopped"
+    assert "Traceback" not in log_path.read_text()[before:]
 
 
 def test_sigterm_closes_the_app_and_deletes_its_files(own_app):

@@ -166,6 +166,20 @@ def test_workers_run_single_threaded_and_are_reused(tflite_model, session_model)
         assert runs == [session_model.run]
 
 
+def test_an_idle_model_lets_go_of_its_spare_interpreters(tflite_model):
+    """Issue 28, item 5: interpreters kept for large inputs held memory at rest."""
+    image = load_image(COCO_DIR / PHOTOS[0])
+    for width, height in [(320, 216), (432, 288)]:
+        tflite_model.run(preprocess(image, width, height)[None])
+    with tflite_model.workers(2) as runs:
+        runs[0](preprocess(image, 320, 216)[None])
+    assert len(tflite_model.tflite.cached_shapes) >= 2 and tflite_model._spare_runners
+    assert tflite_model.release_memory() >= 2
+    assert len(tflite_model.tflite.cached_shapes) == 1 and not tflite_model._spare_runners
+    again = tflite_model.run(preprocess(image, 320, 216)[None])  # rebuilt on demand
+    assert again.shape[-1] == 57
+
+
 def test_missing_or_corrupt_converted_model_is_rebuilt(tmp_path, monkeypatch):
     target = tmp_path / "graph.tflite"
     monkeypatch.setenv("POSE_TFLITE_PATH", str(target))

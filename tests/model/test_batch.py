@@ -22,6 +22,12 @@ def test_batch_runs_a_folder_reports_bad_files_and_eval_scores_it(tmp_path):
     whole = (COCO_DIR / PHOTOS[0]).read_bytes()
     (folder / "cut.jpg").write_bytes(whole[: len(whole) // 3])  # truncated
     (folder / "notes.png").write_text("not an image")
+    # Issue 28: named like images but not files: skipped, and said so.
+    os.mkfifo(folder / "pipe.jpg")
+    (folder / "album.jpg").mkdir()
+    (folder / "loop.png").symlink_to(folder / "loop.png")
+    # A name with a line break tried to forge a "failed:" line of its own.
+    (folder / "x\nfailed: forged.png").write_text("not an image either")
     out = tmp_path / "out" / "results.json"
 
     result = run_cli("batch", str(folder), "--out", str(out), "--videos", "--every", "2",
@@ -29,14 +35,22 @@ def test_batch_runs_a_folder_reports_bad_files_and_eval_scores_it(tmp_path):
 
     assert result.returncode == 4, result.stderr
     failed = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
-    assert len(failed) == 2
+    assert len(failed) == 3
     assert "cut.jpg" in failed[0] and "truncated" in failed[0]
     assert "notes.png" in failed[1] and "not an image" in failed[1]
+    assert "x\\nfailed: forged.png" in failed[2]  # the line break written as \n
+    skipped = sorted(line for line in result.stderr.splitlines() if line.startswith("skipped:"))
+    assert len(skipped) == 3, result.stderr
+    assert "album.jpg: it is a folder" in skipped[0]
+    assert "loop.png: it is a symbolic link that loops" in skipped[1]
+    assert "pipe.jpg: it is a named pipe (FIFO)" in skipped[2]
     assert "Traceback" not in result.stderr
     assert "2 images, 3 video frames" in result.stdout
     native = json.loads(out.read_text())
     files = [os.path.basename(record["file"]) for record in native["inputs"]]
-    assert files == ["000000000785.jpg", "000000040083.jpg", "clip.mp4", "cut.jpg", "notes.png"]
+    assert files[:5] == [
+        "000000000785.jpg", "000000040083.jpg", "clip.mp4", "cut.jpg", "notes.png"
+    ]  # fmt: skip
     photo, _, clip, *_ = native["inputs"]
     assert photo["image_id"] == 1 and len(photo["people"]) >= 1  # ids count: "clip" has none
     assert [frame["frame"] for frame in clip["frames"]] == [0, 2, 4]

@@ -316,7 +316,9 @@ README_FRAGMENTS = [
     "the limit is 50 MP",
     "too many pixels",
     "File not found",
-    "is a folder",
+    "a folder",
+    "a named pipe (FIFO)",
+    "a device",
     "colour mode",
 ]
 
