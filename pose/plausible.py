@@ -51,6 +51,9 @@ _EDGE_B = np.array([int(b) for _, b in EDGES], dtype=np.intp)
 _SHARE = np.array(
     [_MAX_SHARE[limb] for limb in LIMBS] + [share for _, _, share in BRIDGES], dtype=np.float32
 )
+# Joints of the body proper: a part of a split skeleton must hold enough of these to be a
+# person (an arm with an ear, or a head alone, is a piece of someone, not someone).
+_BODY = np.array([joint not in (J.NOSE, J.R_EYE, J.L_EYE, J.R_EAR, J.L_EAR) for joint in J])
 # Limbs that measure the body's height, by kind (a left limb and its right partner are one
 # kind), -1 for the others: the eye and ear limbs are a few pixels long, where one pixel of
 # error is a large share; the shoulder -> ear limbs repeat the head chain; the bridges
@@ -79,8 +82,8 @@ class PlausibleParams:
     body's height, plus ``slack``. The height is the ``rank``-th largest of the heights the
     kinds of body limb give (rank 2: one joined kind cannot raise it). ``slack``: allowance
     for joint error, in heatmap cells (a peak is placed to about a cell; far-away people are
-    a few cells tall). ``min_parts``: parts with fewer joints are dropped (the decoder's
-    own minimum).
+    a few cells tall). ``min_parts``: parts with fewer joints of the body (neck to ankles,
+    the face not counted) are dropped.
     """
 
     factor: float = 2.5
@@ -180,7 +183,8 @@ def check_people(
     ``people``: as the decoder gives them; cell: heatmap cell size in their pixels. Each
     skeleton with a limb too long for the rest (:func:`implausible_limbs`) is cut there;
     each part with at least ``min_parts`` joints is checked again (a part may hold a second
-    joined limb, hidden by the first) and kept as a person, smaller parts are dropped.
+    joined limb, hidden by the first) and kept as a person; parts with fewer body joints (a
+    head, an arm with an ear) are dropped.
     Plausible people keep their place and identity; parts come where their skeleton was.
     """
     if not people:
@@ -202,7 +206,7 @@ def check_people(
                 # The cut limb closed a loop (shoulder -> ear beside the head chain): nothing
                 # came apart, so the skeleton stays as it is.
                 out.append(person)
-            elif count >= params.min_parts:
+            elif int((part[_BODY, 2] > 0).sum()) >= params.min_parts:
                 # Smaller than its skeleton, so this recursion ends.
                 out += check_people([_as_person(part)], cell, params)
     return out

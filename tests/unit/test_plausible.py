@@ -133,16 +133,24 @@ def test_two_bodies_joined_at_the_neck_are_split_into_both():
         assert part.score == pytest.approx(0.8 * part.num_visible / 18)
 
 
-def test_a_head_far_from_its_shoulders_is_split_off():
+def test_a_head_far_from_its_shoulders_is_cut_off():
     body = person(STANDING, 300, 200, 300)
     keypoints = body.keypoints.copy()
     for joint in (J.NOSE, J.R_EYE, J.L_EYE, J.R_EAR, J.L_EAR):
         keypoints[joint, :2] += (250, -150)  # another person's head, up and to the right
-    parts = check_people([Pose(keypoints=keypoints, score=0.8)], CELL)
-    assert len(parts) == 2
-    body_part, head = sorted(parts, key=lambda p: -p.num_visible)
-    assert body_part.num_visible == 13 and not body_part.visible[J.NOSE]
-    assert head.num_visible == 5 and head.visible[J.NOSE]
+    # The head alone (five face joints, no body) is a piece of someone, not a person.
+    (kept,) = check_people([Pose(keypoints=keypoints, score=0.8)], CELL)
+    assert kept.num_visible == 13 and not kept.visible[J.NOSE]
+
+
+def test_an_arm_with_an_ear_cut_off_is_no_person():
+    # Shoulder, elbow, wrist and ear: four joints, but three of the body.
+    body = person(STANDING, 300, 200, 300)
+    keypoints = body.keypoints.copy()
+    for joint in (J.L_SHOULDER, J.L_ELBOW, J.L_WRIST, J.L_EAR):
+        keypoints[joint, :2] += (400, 0)
+    (kept,) = check_people([Pose(keypoints=keypoints, score=0.8)], CELL)
+    assert kept.num_visible == 14 and not kept.visible[J.L_WRIST]
 
 
 def test_tiny_leftovers_are_dropped():
