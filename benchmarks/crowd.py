@@ -32,13 +32,13 @@ import numpy as np
 from benchmarks import eval_sets
 from benchmarks.common import EVAL_DIR, cpu_model
 from benchmarks.tracking import SOURCE, load_reference, reference_labels
-from pose.media import load_image
-from pose.model import get_model
-from pose.network import NetOutput
-from pose.paf import DEFAULT_PARAMS, decode_multi
-from pose.photo import DEFAULT_MODE, MODES, estimate_photo
-from pose.plausible import check_people
-from pose.types import Pose
+from pose.body.types import Pose
+from pose.media.images import load_image
+from pose.network.registry import get_model
+from pose.network.spec import NetOutput
+from pose.photo.modes import DEFAULT_MODE, MODES, estimate_photo
+from pose.photo.paf import DEFAULT_PARAMS, decode_multi
+from pose.photo.plausible import check_people
 
 
 class Recorder:
@@ -121,7 +121,7 @@ def time_check(images: list[np.ndarray], mode: str) -> tuple[list[float], list[f
 def render(folder: Path, frames, people_off, people_on) -> None:
     import cv2
 
-    from pose.draw import draw_numbered_poses
+    from pose.output.draw import draw_numbered_poses
 
     folder.mkdir(parents=True, exist_ok=True)
     for (index, image), off, on in zip(frames, people_off, people_on, strict=True):

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from pose.plausible import (
+from pose.body.skeleton import Joint
+from pose.body.types import Pose, number_people
+from pose.photo.plausible import (
     EDGES,
     body_height,
     check_people,
@@ -11,8 +13,6 @@ from pose.plausible import (
     limb_lengths,
     split_parts,
 )
-from pose.skeleton import Joint
-from pose.types import Pose, number_people
 
 J = Joint
 CELL = 8.0  # image pixels per heatmap cell at a common input size
