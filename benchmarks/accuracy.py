@@ -5,8 +5,10 @@
 
 Without a folder: scores every set of ``../shared/eval`` (:mod:`benchmarks.eval_sets`: COCO by
 COCO AP, the wild sets by AP over the twelve limb joints, MPII by PCKh@0.5) with the given
-options and prints one row per set, the mean over sets, and the time per photo (median, and
-per megapixel). ``--sets`` picks some; ``--jitter`` also repeats the run with the input box
+options and prints one row per set, the mean over sets, a row of each AP set's AP50 and
+false people (detections that match no labeled person at OKS 0.5: skeletons of no one or
+joined from two bodies, and duplicates; their total last), and the time per photo (median,
+and per megapixel). ``--sets`` picks some; ``--jitter`` also repeats the run with the input box
 moved by -16 to +16 pixels (both sides, steps of 8) and prints the mean of the five, since
 single sizes are noisy on sets this small.
 
@@ -171,6 +173,19 @@ def set_table(label: str, scores: Sequence[eval_sets.SetScore]) -> str:
     return f"{label:<26}{cells}{np.mean([s.value for s in scores]):8.3f}"
 
 
+def crowd_table(label: str, scores: Sequence[eval_sets.SetScore]) -> str:
+    """One row under :func:`set_table`'s columns: each AP set's AP50 and its false people
+    (detections matching no labeled person at OKS 0.5), then their totals; "-" on PCKh sets,
+    which label one person per photo."""
+    cells = "".join(
+        f"{s.ap50:7.3f} {s.false_people:>4} " if s.metric == "AP" else f"{'-':>7}      "
+        for s in scores
+    )
+    rated = [s for s in scores if s.metric == "AP"]
+    total = sum(s.false_people for s in rated)
+    return f"{label:<26}{cells}{total:>8}"
+
+
 def set_header(scores: Sequence[eval_sets.SetScore]) -> str:
     names = "".join(f"{s.name + ' ' + s.metric:>13}" for s in scores)
     return f"{'':<26}{names}{'mean':>8}"
@@ -216,11 +231,17 @@ def main_sets(args: argparse.Namespace, params: DecodeParams) -> int:
         mean = eval_sets.mean_scores(rows)
         print(set_table(f"mean of {len(rows)} sizes", mean))
         rows.append(mean)
+    print(crowd_table("AP50, false people", rows[-1]))
     print(f"time per photo: median {np.median(times):.0f} ms per megapixel ({len(times)} photos)")
     if args.json:
         figures = {s.name: s.value for s in rows[-1]}
         figures["mean"] = float(np.mean(list(figures.values())))
-        print(json.dumps({"sets": figures, "ms_per_megapixel": float(np.median(times))}))
+        rated = [s for s in rows[-1] if s.metric == "AP"]
+        extra = {
+            "ap50": {s.name: s.ap50 for s in rated},
+            "false_people": {s.name: s.false_people for s in rated},
+        }
+        print(json.dumps({"sets": figures, "ms_per_megapixel": float(np.median(times)), **extra}))
     return 0
 
 

@@ -6,8 +6,10 @@ Sets with every person labeled (COCO, AI Challenger, CrowdPose, MHP, ExLPose) ar
 COCO-style keypoint AP (pycocotools' COCOeval): COCO on its 17 joints, the wild sets on the
 twelve limb joints every set labels (shoulders, elbows, wrists, hips, knees, ankles), with
 COCO's sigmas for them. MPII labels one person per photo, so it is scored by PCKh@0.5 of the
-detected person that matches it best. :func:`correct_people` counts people found within OKS
-0.5 (MPII: PCKh 0.5), a plainer figure than AP for tests.
+detected person that matches it best. :func:`match_people` counts people found within OKS
+0.5 (MPII: PCKh 0.5), a plainer figure than AP for tests; the detections left over are false
+people (a skeleton of no one, one joined from two bodies, or a second copy of someone found),
+counted on the AP sets, where every person is labeled.
 """
 
 from __future__ import annotations
@@ -235,13 +237,17 @@ def match_people(
 
 @dataclass(frozen=True)
 class SetScore:
-    """A set's figure (AP or PCKh), people found and people labeled (scorable)."""
+    """A set's figure (AP or PCKh), people found and people labeled (scorable); on AP sets
+    also AP50 and ``false_people``: detections that match no labeled person at OKS 0.5
+    (:func:`match_people`). PCKh sets label one person per photo: both stay 0 there."""
 
     name: str
     metric: str
     value: float
     found: int
     labeled: int
+    ap50: float = 0.0
+    false_people: int = 0
 
 
 def mean_scores(rows: Sequence[Sequence[SetScore]]) -> list[SetScore]:
@@ -254,6 +260,8 @@ def mean_scores(rows: Sequence[Sequence[SetScore]]) -> list[SetScore]:
             float(np.mean([row[i].value for row in rows])),
             round(float(np.mean([row[i].found for row in rows]))),
             first.labeled,
+            float(np.mean([row[i].ap50 for row in rows])),
+            round(float(np.mean([row[i].false_people for row in rows]))),
         )
         for i, first in enumerate(rows[0])
     ]
@@ -274,9 +282,10 @@ def score_set(item: EvalSet, photos: Sequence[Photo], results: dict[int, Sequenc
             found += int(best[0] >= 0.5 * labeled_joints)
         return SetScore(item.name, "PCKh", correct / max(total, 1), found, labeled)
     found = sum(match_people(photo.people, rows[photo.image_id]) for photo in photos)
+    false_people = sum(len(people) for people in rows.values()) - found
     scores = {pid: [p.score for p in results.get(pid, ())] for pid in _ids(photos)}
-    value = coco_ap(photos, rows, scores, item.slots)
-    return SetScore(item.name, "AP", value, found, labeled)
+    value, ap50 = coco_stats(photos, rows, scores, item.slots)
+    return SetScore(item.name, "AP", value, found, labeled, ap50, false_people)
 
 
 def _ids(photos: Sequence[Photo]) -> list[int]:
@@ -291,6 +300,16 @@ def coco_ap(
 ) -> float:
     """COCOeval keypoint AP of detections (image id -> (17, 3) rows and scores) against
     ``photos``' people, over the joints in ``slots`` (the others are unlabeled in truth)."""
+    return coco_stats(photos, rows, scores, slots)[0]
+
+
+def coco_stats(
+    photos: Sequence[Photo],
+    rows: dict[int, list[np.ndarray]],
+    scores: dict[int, list[float]],
+    slots: Sequence[int],
+) -> tuple[float, float]:
+    """(AP, AP50) as :func:`coco_ap` computes them; zeros without detections."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
@@ -325,7 +344,7 @@ def coco_ap(
                 }
             )
     if not detections:
-        return 0.0
+        return 0.0, 0.0
     # pycocotools prints progress and its own table; the caller prints one compact table.
     with contextlib.redirect_stdout(io.StringIO()):
         truth = COCO()
@@ -341,4 +360,5 @@ def coco_ap(
         evaluator.evaluate()
         evaluator.accumulate()
         evaluator.summarize()
-    return max(0.0, float(evaluator.stats[0]))  # -1 when nothing is scorable
+    # -1 when nothing is scorable
+    return max(0.0, float(evaluator.stats[0])), max(0.0, float(evaluator.stats[1]))

@@ -14,6 +14,7 @@ from pose.network.registry import PoseModel, get_model
 from pose.network.spec import DEFAULT_PRESET, PRESETS, NetOutput
 from pose.photo.decode import decode_single
 from pose.photo.paf import DEFAULT_PARAMS, DecodeParams, decode_multi, unflip_maps
+from pose.photo.plausible import check_people
 
 DEFAULT_THRESHOLD = 0.1
 
@@ -81,11 +82,16 @@ def decode_output(
 ) -> list[Pose]:
     """Network output -> people in numbering order (largest first, :func:`number_people`).
 
+    Skeletons joined from two bodies are split first (``params.plausible``,
+    :func:`pose.photo.plausible.check_people`): a joined skeleton is large, and would be person 1.
     ``multi_person=False`` is the original script's decode (one global maximum per joint,
     at most one person), kept as the accuracy baseline.
     """
     if multi_person:
         poses = decode_multi(output.heatmaps, output.pafs, output.scale, threshold, params)
+        if params.plausible is not None:
+            cell = float(np.mean(output.scale))  # image pixels per heatmap cell
+            poses = check_people(poses, cell, params.plausible)
     else:
         poses = decode_single(output.heatmaps, output.scale, threshold)
     return number_people(poses)

@@ -23,6 +23,7 @@ from scipy import ndimage
 from pose.body.skeleton import LIMBS, MIRROR, NUM_JOINTS, PAF_CHANNELS
 from pose.body.types import Pose
 from pose.photo.decode import cell_to_pixel
+from pose.photo.plausible import DEFAULT_PLAUSIBLE, PlausibleParams
 
 # The shoulder-ear limbs come last in LIMBS: they duplicate the head chain, so they may
 # attach a missing ear to a person but never start a new person.
@@ -46,6 +47,8 @@ class DecodeParams:
     joint is lower are dropped. ``max_peaks``: candidates kept per joint (strongest first);
     it bounds the decode time when the threshold is near 0 or the input is noise (the limb
     scoring is quadratic in it), and is above the number of people the input sizes resolve.
+    ``plausible``: the check that splits skeletons joined from two bodies before people are
+    numbered (:func:`pose.photo.plausible.check_people`); None turns it off.
     """
 
     upsample: int = 1
@@ -58,6 +61,7 @@ class DecodeParams:
     min_parts: int = 4
     min_mean_score: float = 0.4
     max_peaks: int = 48
+    plausible: PlausibleParams | None = DEFAULT_PLAUSIBLE
 
 
 DEFAULT_PARAMS = DecodeParams()

@@ -34,9 +34,23 @@ def test_accurate_mode_finds_at_least_as_many_correct_people_in_every_set(found_
     assert total["accurate"] > total["fast"]
 
 
-def test_accurate_mode_finds_someone_in_the_dark_photos(found_per_set):
-    assert found_per_set["fast"]["exlpose"].found == 0  # the photos are nearly black
+def test_both_modes_find_someone_in_the_dark_photos(found_per_set):
+    # The photos are nearly black (mean level 0.2-0.3 of 255): unbrightened, the single
+    # pass finds no one there.
+    assert found_per_set["fast"]["exlpose"].found >= 1
     assert found_per_set["accurate"]["exlpose"].found >= 1
+
+
+def test_a_dark_photo_in_fast_mode_is_one_pass_on_a_brightened_copy(model):
+    photo = eval_sets.load_set(eval_sets.SETS[eval_sets.SET_NAMES.index("exlpose")])[0]
+    image = load_image(photo.path)
+    plain = estimate(image, model=model)
+    fast = estimate_photo(image, "fast", model=model)
+    assert "brighten_ms" in fast.timings_ms and "brighten_ms" not in plain.timings_ms
+    points = np.concatenate([p.keypoints[p.visible, :2] for p in fast.people])
+    height, width = image.shape[:2]
+    assert points.min() >= -8 and points[:, 0].max() <= width + 8
+    assert points[:, 1].max() <= height + 8
 
 
 def test_accurate_mode_raises_the_mean_over_sets(found_per_set):
