@@ -181,11 +181,18 @@ class _Piece:
             "end": centres[-1],
             "velocity": _velocity(times[-6:], centres[-6:]),
             "height": float(np.median(heights)),
-            "shape": np.nanmedian(np.array([shape_vector(b) for b in self.bodies]), axis=0)
-            if len(self.bodies)
-            else None,
+            "shape": _median_shape(self.bodies),
             "frames": len(times),
         }
+
+
+def _median_shape(bodies: list[np.ndarray]) -> np.ndarray:
+    """Median body proportions over a track's frames (NaN for a limb never seen)."""
+    shapes = np.array([shape_vector(body) for body in bodies])
+    seen = np.isfinite(shapes).any(axis=0)
+    out = np.full(shapes.shape[1], np.nan)
+    out[seen] = np.nanmedian(shapes[:, seen], axis=0)
+    return out
 
 
 def _velocity(times: np.ndarray, centres: np.ndarray) -> np.ndarray:
