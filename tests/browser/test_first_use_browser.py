@@ -218,7 +218,7 @@ def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
 
         webcam = open_tab(page, "Webcam")
         assert no_sideways_scroll(page) <= 1
-        live = page.locator("#webcam-output").bounding_box()
+        live = page.locator("#webcam-browser-panel").bounding_box()  # the default mode
         first_control = webcam.get_by_text("Smooth keypoints").first.bounding_box()
         assert live["y"] < first_control["y"]  # the live view before the controls
         screenshot(page, "phone-webcam", shots)
