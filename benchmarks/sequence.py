@@ -24,6 +24,10 @@ from those per-frame poses, so the right answer is known:
   an attempt of N copies of it from camera 2, each at its own speed (0.7-1.4x), some with a
   pause, with a held pose between them and one copy with the arms 40 degrees off (the
   weakest); prints the count, the boundary error and the scores;
+- trust (:mod:`benchmarks.sequence_trust`, printed first): every person of a piece of
+  street.avi and demo.mp4 against time-warped and slowed copies of the same pixels, through
+  the model, before and after following one re-joined track; three identical repetitions;
+  angle jumps;
 - speed: aligning and scoring two 10 s, 30 fps clips (300 frames each; the poses looped),
   against a baseline timed in the same run: the same work with one :func:`pose.match.match`
   call per frame pair (measured on a slice, scaled) and a pure-Python DTW loop. Also
@@ -46,6 +50,7 @@ import cv2
 import numpy as np
 
 from benchmarks.common import DEMO, STREET
+from benchmarks.sequence_trust import trust_section
 from pose.body.skeleton import Joint
 from pose.body.types import Pose
 from pose.match import MatchError, match
@@ -471,9 +476,17 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, help="keep per-frame poses in this folder between runs"
     )
+    parser.add_argument(
+        "--trust-only", action="store_true", help="only the trust tables (sequence_trust)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     rng = np.random.default_rng(args.seed)
+    trust_rng = np.random.default_rng(args.seed)  # its own: the other tables keep their draws
+    with tempfile.TemporaryDirectory() as folder:
+        trust_section(args.cache or Path(folder), args.cache, trust_rng, table)
+    if args.trust_only:
+        return
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         started = time.perf_counter()

@@ -29,6 +29,10 @@ anchors (Hungarian assignment, at most 0.25 body heights). Then, as in CLEAR-MOT
 - **fragmentation**: IDs a reference person got beyond their first (pieces they were split into);
 - **takeovers**: IDs that were on more than one reference person (one ID jumping to someone else).
 
+The row "re-joined" is the default tracker's IDs after :func:`pose.video.rejoin.rejoin_ids`
+(pieces of one body and tracks broken by an occlusion joined over the whole clip): the IDs
+compare-videos and count-reps follow a person by.
+
 Prints these for each setting, with the tracker's time per frame next to the model's time per
 frame in the same run (the CPU: ``lscpu``). ``--render DIR`` writes every ``--every-png``-th
 frame with the IDs (white) and reference names (yellow), to check the reference by eye.
@@ -49,6 +53,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from benchmarks.common import EVAL_DIR, cpu_model
+from pose.video.rejoin import rejoin_ids
 from pose.video.track import PoseTracker, TrackerParams, _assign, body_height, match_cost
 
 SOURCE = EVAL_DIR / "video" / "street.avi"
@@ -239,18 +244,26 @@ def main(argv: list[str] | None = None) -> None:
         frames, times, indices, video_ids, model_seconds, backend = detect(every, args.full_frames)
         labels = reference_labels(frames, reference, indices)
         frame_seconds = (times[-1] - times[0]) / max(len(times) - 1, 1)
+        rows: list[tuple[str, list[list[int]], float]] = []
         for name, params in settings(frame_seconds).items():
             ids, seconds = run_tracker(frames, times, params)
             if name == "default" and ids != video_ids:
                 print("  (the video path's IDs differ from the tracker's run here)")
+            rows.append((name, ids, seconds))
+            if name == "default":
+                started = time.perf_counter()
+                joined = rejoin_ids(frames, ids, times)
+                extra = (time.perf_counter() - started) / max(len(frames), 1)
+                rows.append(("re-joined (followed)", joined, seconds + extra))
+            if every == 1 and name == "default" and args.render:
+                render(args.render, frames, indices, ids, labels, args.every_png)
+        for name, ids, seconds in rows:
             result = score(labels, ids)
             print(
                 f"{'1 in ' + str(every):>8} {name:<24} {result.ids:>4} {result.switches:>8} "
                 f"{result.fragmentation:>5} {result.takeovers:>9} {result.matched:>7} "
                 f"{seconds * 1000:>16.2f} {model_seconds * 1000:>14.1f}"
             )
-            if every == 1 and name == "default" and args.render:
-                render(args.render, frames, indices, ids, labels, args.every_png)
         if every == 1 and args.pieces:
             pieces = cautious_tracklets(frames)
             spans: dict[int, list[int]] = {}

@@ -13,6 +13,7 @@ from pose.network.spec import DEFAULT_PRESET
 from pose.photo.estimate import DEFAULT_THRESHOLD
 from pose.sequence import Repetitions, SequenceComparison
 from pose.sequence.compare import compare_videos, count_reps, moment_images
+from pose.sequence.follow import parse_track_ids
 from ui.components import (
     busy_button,
     cache_path,
@@ -37,23 +38,34 @@ like two photos in the Match tab. You get the overall similarity, a timeline of 
 the joints that differ most, the worst moments as both frames side by side, and both clips
 played side by side along the alignment. **Count repetitions** finds each repetition of the
 reference (one repetition, or the part between *start* and *end*) in the attempt and scores
-each; the weakest is flagged. The person in each clip is the most prominent one (2, 3, ...
-pick others). Each clip: at most 900 frames.
+each; the weakest is flagged. The person followed in each clip is the one present longest
+and largest (2, 3, ... pick others), or the one whose tracking ID you enter under *Follow
+tracking IDs* (the IDs the Video tab draws). Each clip: at most 900 frames.
 """
 
 PERSON_INFO = "1 = the most prominent person in the clip."
+TRACK_INFO = (
+    "Empty: the person present longest and largest. One ID for both clips, or two "
+    "(reference, attempt), as the Video tab shows them, e.g. 3 or 3, 5."
+)
 REPS_HEADERS = ["repetition", "start (s)", "end (s)", "frames", "score %", "weakest"]
 TIMELINE_JOINTS = 3
 DIFFER_BELOW = 85.0  # a joint's mean score below this is named in the summary
 
 
-def _options(person1, person2, size, threshold) -> dict:
+def _options(person1, person2, size, threshold, track_ids: str | None = "") -> dict:
     for name, value in (("Person in the reference", person1), ("Person in the attempt", person2)):
         if value is None or float(value) != int(value) or int(value) < 1:
             raise fail(f"{name} must be a whole number from 1.")
+    try:
+        track1, track2 = parse_track_ids(track_ids)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     return {
         "person1": int(person1),
         "person2": int(person2),
+        "track1": track1,
+        "track2": track2,
         "size": size,
         "threshold": float(threshold),
     }
@@ -108,8 +120,21 @@ def comparison_summary(comparison: SequenceComparison) -> str:
         if differ
         else f"Every joint scores {DIFFER_BELOW:.0f} % or more on average."
     )
+    lines.append(followed(ref, att))
     lines += [f"*{note}*" for note in comparison.notes]
     return "\n\n".join(lines)
+
+
+def followed(reference, attempt) -> str:
+    """Which person was followed in each clip (their tracking ID), as a Markdown line."""
+
+    def who(sequence) -> str:
+        return "the largest in each frame" if sequence.track is None else f"ID {sequence.track}"
+
+    return (
+        f"Followed: {who(reference)} in the reference, {who(attempt)} in the attempt "
+        "(another person: *Follow tracking IDs*)."
+    )
 
 
 def timeline_frame(comparison: SequenceComparison) -> pd.DataFrame:
@@ -133,6 +158,7 @@ def compare_movements(
     person2: float = 1,
     size: str = DEFAULT_PRESET,
     threshold: float = DEFAULT_THRESHOLD,
+    track_ids: str | None = "",
     progress: gr.Progress = gr.Progress(),
 ) -> tuple[str, str, pd.DataFrame, list[tuple[np.ndarray, str]], dict, str]:
     """Compare the movement in an attempt clip with a reference clip, aligned in time.
@@ -144,6 +170,8 @@ def compare_movements(
         person2: which person in the attempt, 1 = the most prominent.
         size: model input size preset: "fast", "balanced" or "accurate".
         threshold: minimum joint confidence, 0 to 1.
+        track_ids: tracking IDs to follow: "" (the person present longest and largest),
+            one ID for both clips, or "REF_ID, ATTEMPT_ID"; they override person1/person2.
 
     Returns:
         a summary (Markdown), the side-by-side H.264 video along the alignment, the
@@ -155,7 +183,7 @@ def compare_movements(
     """
     if not reference or not attempt:
         raise fail("Please upload both a reference and an attempt clip.")
-    options = _options(person1, person2, size, threshold)
+    options = _options(person1, person2, size, threshold, track_ids)
     output = new_download(".mp4", prefix="side-by-side-")
     try:
         result = compare_videos(
@@ -191,7 +219,12 @@ def reps_summary(result: Repetitions) -> str:
     lines = [
         f"# {result.count} repetition{'' if result.count == 1 else 's'}",
         f"Scores {min(scores):.0f}-{max(scores):.0f} %, mean {np.mean(scores):.0f} %"
-        + (f" · weakest: repetition {weakest}" if weakest else ""),
+        + (
+            f" · weakest: repetition {weakest}"
+            if weakest
+            else (" · none stands out beyond the measurement's noise" if result.count > 1 else "")
+        ),
+        followed(result.reference, result.attempt),
     ]
     return "\n\n".join(lines)
 
@@ -205,6 +238,7 @@ def count_repetitions(
     person2: float = 1,
     size: str = DEFAULT_PRESET,
     threshold: float = DEFAULT_THRESHOLD,
+    track_ids: str | None = "",
     progress: gr.Progress = gr.Progress(),
 ) -> tuple[str, list[list], dict]:
     """Count and score the repetitions of a reference movement in an attempt clip.
@@ -218,6 +252,8 @@ def count_repetitions(
         person2: which person in the attempt, 1 = the most prominent.
         size: model input size preset: "fast", "balanced" or "accurate".
         threshold: minimum joint confidence, 0 to 1.
+        track_ids: tracking IDs to follow: "" (the person present longest and largest),
+            one ID for both clips, or "REF_ID, ATTEMPT_ID"; they override person1/person2.
 
     Returns:
         a summary (Markdown), one table row per repetition (number, start s, end s,
@@ -226,7 +262,7 @@ def count_repetitions(
     """
     if not reference or not attempt:
         raise fail("Please upload both a reference and an attempt clip.")
-    options = _options(person1, person2, size, threshold)
+    options = _options(person1, person2, size, threshold, track_ids)
     try:
         result = count_reps(
             reference,
@@ -277,6 +313,13 @@ def build_compare_tab() -> None:
                     info=PERSON_INFO,
                     elem_id="compare-person-2",
                 )
+        track_ids = gr.Textbox(
+            "",
+            label="Follow tracking IDs",
+            placeholder="the person present longest and largest",
+            info=TRACK_INFO,
+            elem_id="compare-track-ids",
+        )
         with gr.Accordion("Options", open=False), gr.Row():
             size = size_input()
             threshold = threshold_input()
@@ -311,7 +354,7 @@ def build_compare_tab() -> None:
             run,
             lambda trigger: trigger.then(
                 compare_movements,
-                [reference, attempt, person1, person2, size, threshold],
+                [reference, attempt, person1, person2, size, threshold, track_ids],
                 outputs,
                 api_name="compare_videos",
                 concurrency_limit=1,  # two clips through the model: keep both cores on it
@@ -346,7 +389,7 @@ def build_compare_tab() -> None:
             reps_run,
             lambda trigger: trigger.then(
                 count_repetitions,
-                [reference, attempt, start, end, person1, person2, size, threshold],
+                [reference, attempt, start, end, person1, person2, size, threshold, track_ids],
                 reps_outputs,
                 api_name="count_reps",
                 concurrency_limit=1,

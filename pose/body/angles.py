@@ -136,3 +136,37 @@ def joint_angle_cells(pose: Pose | np.ndarray, digits: int = 1) -> list[float | 
 def pose_angles_json(pose: Pose | np.ndarray, digits: int = 1) -> dict[str, float | None]:
     """:func:`joint_angles` of ``pose``, JSON-ready."""
     return angles_to_json(joint_angles(pose), digits)
+
+
+# Angles over time (the Video tab's plot, comparison tables). The convention: each angle
+# from its fixed joint triple, in [0, 180] as above; a frame where one of its joints is
+# unsure (confidence below UNSURE_BELOW) has no value, and a value that leaves both its
+# neighbours by more than MAX_ANGLE_STEP degrees within MAX_STEP_SECONDS is a misplaced
+# joint, not a movement (an elbow does not fold 150 degrees and back in 40 ms): no value
+# either. Gaps are left, never bridged with a jump.
+UNSURE_BELOW = 0.15
+MAX_ANGLE_STEP = 45.0
+MAX_STEP_SECONDS = 0.1
+
+
+def angle_series(
+    keypoints: np.ndarray,
+    times: np.ndarray,
+    min_confidence: float = UNSURE_BELOW,
+    max_step: float = MAX_ANGLE_STEP,
+) -> np.ndarray:
+    """Angles (T, len(ANGLE_NAMES)) of one person's keypoints (T, 18, 3) at ``times`` (T,)
+    seconds, continuous over time as the convention above says; NaN where left out."""
+    points = _keypoints(keypoints).reshape(-1, NUM_JOINTS, 3).copy()
+    points[points[:, :, 2] < min_confidence, 2] = 0.0
+    angles = angle_array(points)
+    times = np.asarray(times, dtype=np.float64)
+    if len(angles) < 3:
+        return angles
+    before, middle, after = angles[:-2], angles[1:-1], angles[2:]
+    close = (np.diff(times[:-1]) <= MAX_STEP_SECONDS) & (np.diff(times[1:]) <= MAX_STEP_SECONDS)
+    with np.errstate(invalid="ignore"):
+        spike = (np.abs(middle - before) > max_step) & (np.abs(middle - after) > max_step)
+    spike &= close[:, None]
+    angles[1:-1][spike] = np.nan
+    return angles

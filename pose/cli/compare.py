@@ -68,6 +68,23 @@ def add_people(parser: argparse.ArgumentParser) -> None:
         "--person1", type=int, default=1, help="person in the reference, largest = 1"
     )
     parser.add_argument("--person2", type=int, default=1, help="person in the attempt, largest = 1")
+    parser.add_argument(
+        "--person",
+        type=track_ids,
+        metavar="ID[,ID]",
+        help="follow this tracking ID (as the Video tab and `pose video --json` show it) in "
+        "both clips, or REF_ID,ATTEMPT_ID; default: the person present longest and largest",
+    )
+
+
+def track_ids(text: str) -> tuple[int | None, int | None]:
+    """``--person``'s value as (reference ID, attempt ID): :func:`parse_track_ids`."""
+    from pose.sequence.follow import parse_track_ids
+
+    try:
+        return parse_track_ids(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _progress(label: str, done: int, total: int | None) -> None:
@@ -89,6 +106,8 @@ def _run_on_two_videos(
         args.attempt,
         person1=args.person1,
         person2=args.person2,
+        track1=args.person[0] if args.person else None,
+        track2=args.person[1] if args.person else None,
         size=args.size,
         threshold=args.threshold,
         progress=_progress,

@@ -56,7 +56,9 @@ from pose.sequence.repetitions import (
     Repetition,
     Repetitions,
     find_repetitions,
+    repetitions_of_someone,
     segment_repetitions,
+    weakest_repetition,
 )
 from pose.sequence.scoring import (
     DIFFERENT_BELOW,
@@ -99,5 +101,7 @@ __all__ = [
     "dtw",
     "find_repetitions",
     "person_sequence",
+    "repetitions_of_someone",
     "segment_repetitions",
+    "weakest_repetition",
 ]

@@ -9,6 +9,7 @@ and a similarity timeline, as browser-playable H.264 (:class:`pose.media.video_w
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -32,10 +33,13 @@ from pose.sequence import (
     PoseSequence,
     Repetitions,
     SequenceComparison,
+    SequenceError,
     compare_sequences,
     find_repetitions,
     person_sequence,
+    repetitions_of_someone,
 )
+from pose.sequence.follow import follow_person
 from pose.video.stream import PeopleStream, StreamOptions
 
 log = logging.getLogger(__name__)
@@ -56,21 +60,42 @@ class ClipPoses:
     people: tuple[tuple[Pose, ...], ...]
     ids: tuple[tuple[int, ...], ...] = ()  # tracking IDs per frame, when the video path tracks
 
-    def sequence(self, person: int = 1, name: str | None = None) -> PoseSequence:
-        """Person ``person`` through the clip (1 = the most prominent track, or the largest
-        in each frame when untracked: :func:`pose.sequence.person_sequence`)."""
-        return person_sequence(
-            self.people,
-            float(self.info.fps),
-            name or self.info.name,
-            person=person,
-            frames=self.frames,
-            total=len(self.frames),
-            # Followed by size in each frame, not by tracking ID: a track ends where the
-            # person is lost for over a second or the clip is cut, and a repetition clip
-            # made of takes would then keep only one take (tests/model/test_compare_videos).
-            ids=None,
-        )
+    def sequence(
+        self, person: int = 1, name: str | None = None, track: int | None = None
+    ) -> PoseSequence:
+        """One person through the clip: tracking ID ``track``, else the ``person``-th most
+        prominent re-joined track (:func:`pose.sequence.follow.follow_person`). Untracked, or
+        when that track covers too little of a clip made of takes (a cut that re-joining
+        cannot bridge), the ``person``-th largest in each frame."""
+        name = name or self.info.name
+        if any(self.ids):
+            try:
+                fps, total = float(self.info.fps), len(self.frames)
+                return follow_person(self.people, self.ids, fps, self.frames, total, name,
+                                     person=person, track=track)  # fmt: skip
+            except SequenceError:
+                if track is not None:
+                    raise
+        return person_sequence(self.people, float(self.info.fps), name, person=person,
+                               frames=self.frames, total=len(self.frames), ids=None)  # fmt: skip
+
+    def readings(self, person: int = 1, name: str | None = None) -> list[PoseSequence]:
+        """The ways to read "person ``person``" of a tracked clip: the followed track
+        (:meth:`sequence`), then the ``person``-th largest in each frame (a clip of takes
+        cut together, where no track lasts); those that can be read at all."""
+        name = name or self.info.name
+        found = []
+        for tracked in (True, False):
+            with contextlib.suppress(SequenceError):
+                if tracked:
+                    found.append(self.sequence(person, name))
+                else:
+                    fps, total = float(self.info.fps), len(self.frames)
+                    found.append(person_sequence(self.people, fps, name, person=person,
+                                                 frames=self.frames, total=total))  # fmt: skip
+        if not found:
+            return [self.sequence(person, name)]  # raises the followed reading's error
+        return found
 
 
 def clip_poses(
@@ -124,6 +149,8 @@ def compare_videos(
     out: str | os.PathLike | None = None,
     person1: int = 1,
     person2: int = 1,
+    track1: int | None = None,
+    track2: int | None = None,
     size: str | tuple[int, int] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     method: str = DEFAULT_ALIGN,
@@ -132,7 +159,8 @@ def compare_videos(
     progress: Progress | None = None,
 ) -> VideoComparison:
     """Compare the movement of person ``person2`` in ``attempt`` with that of ``person1``
-    in ``reference`` (1 = the largest in each frame); write the side-by-side video to
+    in ``reference`` (1 = the most prominent), or of tracking IDs ``track2`` and ``track1``
+    when given (:meth:`ClipPoses.sequence`); write the side-by-side video to
     ``out`` if given. Raises :class:`pose.sequence.SequenceError` (an ``InputError``) for
     clips that cannot be compared, with a message saying why."""
     poses = []
@@ -141,7 +169,10 @@ def compare_videos(
                                 progress=_stage(progress, label)))  # fmt: skip
     names = [_label(poses[0].info.name, "reference"), _label(poses[1].info.name, "attempt")]
     result = compare_sequences(
-        poses[0].sequence(person1, names[0]), poses[1].sequence(person2, names[1]), method, window
+        poses[0].sequence(person1, names[0], track1),
+        poses[1].sequence(person2, names[1], track2),
+        method,
+        window,
     )
     if out is not None:
         write_side_by_side(reference, attempt, result, out, progress=_stage(progress, "video"))
@@ -156,21 +187,27 @@ def count_reps(
     end: float | None = None,
     person1: int = 1,
     person2: int = 1,
+    track1: int | None = None,
+    track2: int | None = None,
     size: str | tuple[int, int] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     model: PoseModel | None = None,
     progress: Progress | None = None,
 ) -> Repetitions:
     """Count and score the repetitions, in ``attempt``, of the movement in ``reference``
-    (from ``start`` to ``end`` seconds of it, default: all of it)."""
+    (from ``start`` to ``end`` seconds of it, default: all of it); the people followed as
+    in :func:`compare_videos`."""
     poses = []
     for label, path in (("reference", reference), ("attempt", attempt)):
         poses.append(clip_poses(path, size=size, threshold=threshold, model=model,
                                 progress=_stage(progress, label)))  # fmt: skip
-    one = poses[0].sequence(person1, _label(poses[0].info.name, "reference"))
+    one = poses[0].sequence(person1, _label(poses[0].info.name, "reference"), track1)
     if start is not None or end is not None:
         one = one.segment(start, end)
-    return find_repetitions(one, poses[1].sequence(person2, _label(poses[1].info.name, "attempt")))
+    name = _label(poses[1].info.name, "attempt")
+    if track2 is not None or not any(poses[1].ids):
+        return find_repetitions(one, poses[1].sequence(person2, name, track2))
+    return repetitions_of_someone(one, poses[1].readings(person2, name))
 
 
 def _label(name: str, role: str) -> str:

@@ -26,6 +26,13 @@ MIN_REP_EXTENT = 0.5
 # segment_repetitions). Calibrated in benchmarks/sequence.py: copies of a stride from
 # another camera cost 0.13-0.16, a copy with the arms 40 degrees off 0.24, a held pose 0.37.
 REP_REST_COST = 0.25
+# A repetition is called weakest only when it scores below every other by more than the
+# measurement's own noise: twice the standard error of the difference (from each score's
+# spread over blocks of WEAKEST_BLOCK seconds: neighbouring frames are not independent),
+# and at least WEAKEST_MIN_GAP points (identical repetitions through the model differ by
+# a few points: their boundaries and detection noise differ).
+WEAKEST_BLOCK = 0.2
+WEAKEST_MIN_GAP = 3.0
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,8 @@ def find_repetitions(
     ``rest`` (body sizes) and it moves at least :data:`MIN_REP_EXTENT` as much
     as the reference (holding still is rest, however well the pose fits one moment).
     Each repetition is then scored by :func:`compare_sequences` against the reference
-    (the same percent as compare-videos) and the weakest is flagged. No repetition gives a
+    (the same percent as compare-videos) and the weakest is flagged when it is weaker than
+    the others by more than the noise (:func:`weakest_repetition`). No repetition gives a
     count of 0. Raises :class:`SequenceError` when the attempt is shorter than half the
     reference (no repetition could fit).
     """
@@ -184,19 +192,48 @@ def find_repetitions(
                 reference, _rows(attempt, begin, end), window=None, check=False
             )
         found.append((begin, end, result))
-    weakest = min(range(len(found)), key=lambda n: found[n][2].similarity, default=None)
+    weakest = weakest_repetition([result for _, _, result in found], attempt.fps)
     reps = tuple(
         Repetition(
             start=int(attempt.frames[begin]),
             end=int(attempt.frames[end]),
             score=result.similarity,
             fps=attempt.fps,
-            weakest=number == weakest and len(found) > 1,
+            weakest=number == weakest,
             worst=result.worst[:1],
         )
         for number, (begin, end, result) in enumerate(found)
     )
     return Repetitions(reps, reference, attempt, rest)
+
+
+def score_noise(step_similarity: np.ndarray, fps: float) -> float:
+    """Standard error (percent) of a mean similarity from its per-pair values (K,): the
+    spread of the means of blocks of :data:`WEAKEST_BLOCK` seconds over their number."""
+    values = step_similarity[np.isfinite(step_similarity)]
+    size = max(2, round(WEAKEST_BLOCK * fps))
+    blocks = len(values) // size
+    if blocks < 2:
+        return float(np.std(values)) if len(values) else 0.0
+    means = values[: blocks * size].reshape(blocks, size).mean(axis=1)
+    return float(np.std(means, ddof=1) / np.sqrt(blocks))
+
+
+def weakest_repetition(results: list, fps: float) -> int | None:
+    """Index of the repetition to flag as weakest, or None: the lowest score, when it is
+    below every other by more than the noise (:data:`WEAKEST_MIN_GAP`, twice the standard
+    error of the difference of the two scores)."""
+    if len(results) < 2:
+        return None
+    scores = [result.similarity for result in results]
+    order = np.argsort(scores, kind="stable")
+    low, next_low = int(order[0]), int(order[1])
+    noise = np.hypot(
+        score_noise(results[low].step_similarity, fps),
+        score_noise(results[next_low].step_similarity, fps),
+    )
+    gap = scores[next_low] - scores[low]
+    return low if gap > max(WEAKEST_MIN_GAP, 2.0 * noise) else None
 
 
 def _trim(steps: np.ndarray, begin: int) -> tuple[int, int]:
@@ -224,3 +261,22 @@ def _rows(sequence: PoseSequence, first: int, last: int) -> PoseSequence:
         sequence.name,
         sequence.track,
     )
+
+
+def repetitions_of_someone(reference: PoseSequence, readings: list[PoseSequence]) -> Repetitions:
+    """:func:`find_repetitions` on each reading of the attempt's person (the followed track,
+    the largest in each frame), keeping the one that holds the most repetitions (ties: the
+    first, the followed track). Raises the first reading's :class:`SequenceError` when none
+    can be counted."""
+    best, error = None, None
+    for attempt in readings:
+        try:
+            result = find_repetitions(reference, attempt)
+        except SequenceError as exc:
+            error = error or exc
+            continue
+        if best is None or result.count > best.count:
+            best = result
+    if best is None:
+        raise error or SequenceError("No reading of the attempt holds its person.")
+    return best

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from pose.body.angles import joint_angle_cells, pose_angles_json
-from pose.body.skeleton import Joint
+import numpy as np
+
+from pose.body.angles import ANGLE_NAMES, joint_angle_cells, pose_angles_json
+from pose.body.angles import angle_series as continuous_angles
+from pose.body.skeleton import NUM_JOINTS, Joint
 from pose.body.types import JOINT_NAMES, Pose
 from pose.media.video_reader import VideoInfo
 from pose.pose3d.blazepose import Person3D, add_to_people
@@ -168,10 +171,26 @@ def tracked_people(payload: dict) -> list[tuple[int, int]]:
 
 def angle_series(payload: dict, person_id: int) -> list[tuple[int, float, dict]]:
     """(frame, time, angles) of each frame of a video's keypoints JSON where the person with
-    ID ``person_id`` was found, in order; angles as in the JSON (degrees or ``None``)."""
+    ID ``person_id`` was found, in order; angles in degrees or ``None``, continuous over
+    time (:func:`pose.body.angles.angle_series`: unsure joints and one-frame flips left out)."""
     rows = []
+    points = []
     for frame in payload.get("frames", []):
         for person in frame.get("people", []):
             if person.get("id") == person_id:
                 rows.append((frame["frame"], frame["time"], person.get("angles", {})))
-    return rows
+                points.append(person.get("keypoints"))
+                break
+    try:
+        keypoints = np.asarray(points, dtype=np.float64).reshape(len(points), NUM_JOINTS, 3)
+    except (TypeError, ValueError):
+        return rows  # a hand-made JSON without keypoints: its own angles as they are
+    series = continuous_angles(keypoints, np.array([time for _, time, _ in rows]))
+    return [
+        (index, time, dict(zip(ANGLE_NAMES, map(_degrees, values), strict=True)))
+        for (index, time, _), values in zip(rows, series, strict=True)
+    ]
+
+
+def _degrees(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 1)

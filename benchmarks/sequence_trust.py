@@ -1,0 +1,267 @@
+"""Scores a coach can trust: the same footage time-warped, identical repetitions, angles.
+
+Part of ``python -m benchmarks.sequence`` (``--trust-only`` runs this part alone). Every
+clip is built in code from ../shared/eval/video/street.avi and demo.mp4 and run through the
+compare-videos path (:func:`pose.sequence.compare.clip_poses`: the video path, tracking,
+smoothing), so detection noise is real; each attempt frame is an exact copy of a
+reference frame, so the right answer is known: the same movement, 100 % up to that noise.
+
+- **Warped copies**: a 90-frame piece of street.avi (frames 60-149, every person in it)
+  against the same frames time-warped (held, doubled, skipped) and slowed 2x; demo.mp4
+  against itself slowed 3x. Before: the person is the k-th largest in each frame (the
+  old default); after: the k-th most prominent re-joined track (the new default). Every
+  person present in at least half of the piece is compared, matched across the two clips
+  by where they are in the source frame each attempt frame copies.
+- **Worst moments by a change of person**: a worst moment whose two poses are of two
+  different people (each pose named by the reference's own tracks in the source frame).
+- **Identical repetitions**: three pixel-identical copies of one stride with a held pose
+  between; the weakest flagged before (the lowest score, always) and after (only beyond
+  the noise, :func:`pose.sequence.repetitions.weakest_repetition`).
+- **Angle jumps**: elbow and knee angles of each followed person from one frame to the
+  next: jumps over 45 degrees within 0.1 s, before (the raw angles of the k-th largest in
+  each frame) and after (the followed track, :func:`pose.body.angles.angle_series`).
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from benchmarks.common import DEMO, STREET
+from pose.body.angles import ANGLE_NAMES, angle_array, angle_series
+from pose.media.video_reader import iter_frames, open_video
+from pose.media.video_writer import VideoWriter
+from pose.sequence import (
+    SequenceError,
+    compare_sequences,
+    find_repetitions,
+    person_sequence,
+    repetitions_of_someone,
+)
+from pose.sequence.compare import ClipPoses, clip_poses
+from pose.sequence.follow import follow_person
+from pose.video.rejoin import rejoin_ids
+
+PIECE = (60, 149)  # street.avi frames of the 90-frame piece
+JOINTS = [ANGLE_NAMES.index(name) for name in ("r_elbow", "l_elbow", "r_knee", "l_knee")]
+
+
+def read_frames(path: Path, first: int = 0, last: int | None = None) -> list[np.ndarray]:
+    container, info = open_video(path)
+    frames = []
+    try:
+        for index, _, image in iter_frames(container, info):
+            if index >= first:
+                frames.append(image)
+            if last is not None and index >= last:
+                break
+    finally:
+        container.close()
+    return frames
+
+
+def write(path: Path, frames: list[np.ndarray], fps: int) -> Path:
+    with VideoWriter(path, frames[0].shape[1], frames[0].shape[0], fps) as writer:
+        for frame in frames:
+            writer.write(frame)
+    return path
+
+
+def poses(path: Path, cache: Path | None) -> ClipPoses:
+    """The compare-videos path's people of a clip (kept in ``cache`` between runs)."""
+    stored = cache and cache / f"trust-{path.name}.{path.stat().st_size}.pkl"
+    if stored and stored.is_file():
+        return pickle.loads(stored.read_bytes())
+    found = clip_poses(path)
+    if stored:
+        stored.write_bytes(pickle.dumps(found))
+    return found
+
+
+def time_warp(length: int, rng: np.random.Generator) -> np.ndarray:
+    """Attempt frame t shows source frame warp[t]: some held, some doubled, some skipped."""
+    steps = rng.choice([0, 1, 1, 1, 2], size=length)
+    steps[0] = 0
+    return np.minimum(np.cumsum(steps), length - 1)
+
+
+def anchor(keypoints: np.ndarray) -> np.ndarray:
+    return keypoints[keypoints[:, 2] > 0, :2].mean(axis=0)
+
+
+def owner(clip: ClipPoses, joined: list[list[int]], frame: int, keypoints: np.ndarray) -> int:
+    """The reference's re-joined ID of the person nearest ``keypoints`` in ``frame``."""
+    row = clip.frames.index(frame)
+    people = clip.people[row]
+    if not people:
+        return -1
+    distance = [np.linalg.norm(anchor(p.keypoints) - anchor(keypoints)) for p in people]
+    return joined[row][int(np.argmin(distance))]
+
+
+def joined_ids(clip: ClipPoses) -> list[list[int]]:
+    points = [[p.keypoints for p in found] for found in clip.people]
+    return rejoin_ids(points, [list(n) for n in clip.ids], [f / clip.info.fps for f in clip.frames])
+
+
+def sequences(clip: ClipPoses, rank: int, after: bool, track: int | None = None):
+    """Person ``rank`` (or tracking ID ``track``) of a clip, the old way or the new one."""
+    fps, total = float(clip.info.fps), len(clip.frames)
+    if after:
+        return follow_person(
+            clip.people, clip.ids, fps, clip.frames, total, "clip", person=rank, track=track
+        )
+    return person_sequence(clip.people, fps, "clip", person=rank, frames=clip.frames, ids=None)
+
+
+def attempt_track(reference, ref_ids, attempt, att_ids, warp, ref_track) -> int | None:
+    """The attempt's re-joined ID showing the reference's ``ref_track`` (by position in the
+    source frame each attempt frame copies)."""
+    votes: dict[int, int] = {}
+    for row, frame in enumerate(attempt.frames):
+        source = int(warp[frame])
+        if source not in reference.frames:
+            continue
+        for pose, number in zip(attempt.people[row], att_ids[row], strict=True):
+            if owner(reference, ref_ids, source, pose.keypoints) == ref_track:
+                votes[number] = votes.get(number, 0) + 1
+    return max(votes, key=votes.get) if votes else None
+
+
+def changes_of_person(result, reference, ref_ids, warp) -> int:
+    """Worst moments whose two poses belong to two different people of the reference."""
+    count = 0
+    for moment in result.worst:
+        i = int(np.searchsorted(result.reference.frames, moment.reference_frame))
+        j = int(np.searchsorted(result.attempt.frames, moment.attempt_frame))
+        left = owner(reference, ref_ids, moment.reference_frame, result.reference.keypoints[i])
+        right = owner(
+            reference, ref_ids, int(warp[moment.attempt_frame]), result.attempt.keypoints[j]
+        )
+        count += left != right
+    return count
+
+
+def jumps(keypoints: np.ndarray, times: np.ndarray, after: bool) -> tuple[int, int]:
+    """(jumps over 45 degrees within 0.1 s, angle values kept) of elbows and knees."""
+    angles = angle_series(keypoints, times) if after else angle_array(keypoints)
+    angles = angles[:, JOINTS]
+    close = np.diff(times) <= 0.1
+    with np.errstate(invalid="ignore"):
+        big = (np.abs(np.diff(angles, axis=0)) > 45) & close[:, None]
+    return int(big.sum()), int(np.isfinite(angles).sum())
+
+
+def warped_cases(folder: Path, cache: Path | None, rng) -> dict[str, tuple]:
+    """name -> (reference clip poses, attempt clip poses, warp), clips written to ``folder``."""
+    piece = read_frames(STREET, *PIECE)
+    demo = read_frames(DEMO)
+    warp = time_warp(len(piece), rng)
+    made = {
+        "street piece": (piece, 50),
+        "street time-warped": ([piece[k] for k in warp], 50),
+        "street slowed 2x": ([piece[k // 2] for k in range(2 * len(piece))], 50),
+        "demo": (demo, 5),
+        "demo slowed 3x": ([demo[k // 3] for k in range(3 * len(demo))], 5),
+    }
+    clips = {}
+    for name, (frames, fps) in made.items():
+        path = folder / (name.replace(" ", "_") + ".mp4")
+        if not path.is_file():
+            write(path, frames, fps)
+        clips[name] = poses(path, cache)
+    slowed = np.arange(2 * len(piece)) // 2
+    return {
+        "street time-warped": (clips["street piece"], clips["street time-warped"], warp),
+        "street slowed 2x": (clips["street piece"], clips["street slowed 2x"], slowed),
+        "demo slowed 3x": (clips["demo"], clips["demo slowed 3x"], np.arange(3 * len(demo)) // 3),
+    }
+
+
+def warped_section(folder: Path, cache: Path | None, rng) -> list[list[str]]:
+    rows = [["case", "people", "when", "mean %", "lowest %", "lowest pair %", "changes", "jumps"]]
+    for name, (reference, attempt, warp) in warped_cases(folder, cache, rng).items():
+        ref_ids, att_ids = joined_ids(reference), joined_ids(attempt)
+        people = sorted({n for row in ref_ids for n in row})
+        for after in (False, True):
+            scores, lows, changes, jumped, compared = [], [], 0, 0, 0
+            for rank in range(1, len(people) + 1):
+                try:
+                    ref = sequences(reference, rank, after)
+                    track = (
+                        attempt_track(reference, ref_ids, attempt, att_ids, warp, ref.track)
+                        if after
+                        else None
+                    )
+                    att = sequences(attempt, rank, after, track)
+                    result = compare_sequences(ref, att)
+                except SequenceError:
+                    continue  # in under half of the clip: not compared
+                compared += 1
+                scores.append(result.similarity)
+                lows.append(float(np.nanmin(result.step_similarity)))
+                changes += changes_of_person(result, reference, ref_ids, warp)
+                jumped += jumps(ref.keypoints, ref.frames / ref.fps, after)[0]
+            rows.append(
+                [
+                    name,
+                    str(compared),
+                    "after" if after else "before",
+                    f"{np.mean(scores):.1f}" if scores else "-",
+                    f"{min(scores):.1f}" if scores else "-",
+                    f"{min(lows):.0f}" if lows else "-",
+                    str(changes),
+                    str(jumped),
+                ]
+            )
+    return rows
+
+
+def repetition_section(folder: Path, cache: Path | None) -> list[list[str]]:
+    """Three pixel-identical strides, a held pose between, counted and scored."""
+    rows = [["stride", "when", "found", "scores %", "weakest flagged"]]
+    crop = [np.ascontiguousarray(f[:, 380:1100]) for f in read_frames(STREET, 100, 200)]
+    crop = [cv2.resize(f, (360, 360), interpolation=cv2.INTER_AREA) for f in crop]
+    for first, last in ((20, 75), (50, 100)):
+        stride = crop[first : last + 1]
+        hold = [crop[0]] * 15
+        one = folder / f"stride_{first}.mp4"
+        three = folder / f"three_strides_{first}.mp4"
+        if not one.is_file():
+            write(one, stride, 50)
+            write(three, hold + stride + hold + stride + hold + stride + hold, 50)
+        ref, att = poses(one, cache), poses(three, cache)
+        label = f"frames {100 + first}-{100 + last}"
+        for after in (False, True):
+            if after:  # as count-reps reads the attempt
+                result = repetitions_of_someone(sequences(ref, 1, True), att.readings())
+            else:
+                result = find_repetitions(sequences(ref, 1, False), sequences(att, 1, False))
+            scores = [rep.score for rep in result.reps]
+            if after:
+                flagged = next((n for n, rep in enumerate(result.reps) if rep.weakest), None)
+            else:  # the old rule: the lowest score, whatever the gap
+                flagged = int(np.argmin(scores)) if len(scores) > 1 else None
+            rows.append(
+                [
+                    label,
+                    "after" if after else "before",
+                    str(result.count),
+                    " ".join(f"{score:.1f}" for score in scores),
+                    "-" if flagged is None else f"repetition {flagged + 1}",
+                ]
+            )
+    return rows
+
+
+def trust_section(folder: Path, cache: Path | None, rng, table) -> None:
+    """Print both tables (``table`` prints rows of cells)."""
+    print("\n## Trust: the same footage warped, every person (before: k-th largest per frame;")
+    print("## after: k-th most prominent re-joined track); changes = worst moments on two people;")
+    print("## jumps = elbow/knee angle steps over 45 degrees within 0.1 s")
+    table(warped_section(folder, cache, rng))
+    print("\n## Trust: three pixel-identical strides through the model (weakest before/after)")
+    table(repetition_section(folder, cache))
