@@ -44,6 +44,7 @@ import pose.model
 import pose.network
 from benchmarks import eval_sets
 from benchmarks.eval_sets import EVAL_DIR
+from benchmarks.turned import ANGLES
 from pose.estimate import DEFAULT_THRESHOLD, estimate, parse_scales
 from pose.media import load_image
 from pose.model import get_model
@@ -233,20 +234,23 @@ def main_turned(args: argparse.Namespace) -> int:
 
     wanted = args.sets.split(",") if args.sets else list(eval_sets.SET_NAMES)
     methods = args.methods.split(",") if args.methods else list(orientation.DEFAULT_METHODS)
-    unknown = sorted(set(wanted) - set(eval_sets.SET_NAMES)) + sorted(
-        set(methods) - set(orientation.METHODS)
-    )
+    unknown = sorted(set(wanted) - set(eval_sets.SET_NAMES))
     if unknown:
-        print(f"error: unknown set or method {', '.join(unknown)}")
+        print(f"error: unknown set {', '.join(unknown)}")
         return 2
     sets = [item for item in eval_sets.SETS if item.name in wanted]
-    finders = {name: orientation.METHODS[name][1]() for name in methods}
+    try:
+        finders = {name: orientation.finder(name) for name in methods}
+    except (KeyError, ValueError, TypeError) as exc:
+        print(f"error: unknown method or option {exc}: use {', '.join(orientation.METHODS)}")
+        return 2
     print(f"{cpu_model()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     for name in methods:
-        print(f"  {name}: {orientation.METHODS[name][0]}")
+        print(f"  {name}: {orientation.METHODS.get(name, ('a variant',))[0]}")
     started = time.perf_counter()
-    table, times = orientation.score_turned(finders, sets)
-    print(orientation.format_table(table))
+    angles = tuple(int(a) for a in args.angles.split(",")) if args.angles else ANGLES
+    table, times = orientation.score_turned(finders, sets, angles)
+    print(orientation.format_table(table, angles))
     for name in methods:
         print(f"{name}: median {np.median(times[name]):.0f} ms per megapixel", end="; ")
     print(f"total {time.perf_counter() - started:.0f} s")
@@ -311,6 +315,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="every set upright and turned by 90, 180, 270 and 45 degrees, per method",
     )
+    parser.add_argument("--angles", help="with --turned: comma-separated degrees (90,180,270,45)")
     parser.add_argument(
         "--methods", help="with --turned: comma-separated, from benchmarks.orientation.METHODS"
     )

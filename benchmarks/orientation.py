@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,12 +35,109 @@ def _openpose(mode: str) -> Finder:
     return find
 
 
-# name -> (what it is, a function of the options that builds the finder)
+def _blazepose(**changes) -> Finder:
+    """BlazePose alone: the detector and the landmark model, no OpenPose."""
+    from pose.second_opinion import SECOND_OPINION
+    from pose.topdown import with_second_opinion
+
+    options = replace(SECOND_OPINION, **changes)
+
+    def find(image: np.ndarray) -> Sequence[Pose]:
+        return with_second_opinion(image, [], options, threshold=0.1)[0]
+
+    return find
+
+
+def _fused(mode: str, **changes) -> Finder:
+    """OpenPose in ``mode`` with BlazePose's second opinion (FuseOptions ``changes``)."""
+    from pose.photo import estimate_photo
+    from pose.second_opinion import SECOND_OPINION
+    from pose.topdown import with_second_opinion
+
+    options = replace(SECOND_OPINION, **changes)
+
+    def upright(patch: np.ndarray) -> Sequence[Pose]:
+        return estimate_photo(patch, "fast", size=(432, 432)).people
+
+    def find(image: np.ndarray) -> Sequence[Pose]:
+        people = estimate_photo(image, mode).people
+        return with_second_opinion(image, people, options, 0.1, upright)[0]
+
+    return find
+
+
+def _oriented(mode: str, turned_mode: str = "", second: bool = True, **changes) -> Finder:
+    """OpenPose in ``mode`` on the photo and, where the detector says people are turned, on
+    the photo turned back (in ``turned_mode``, default ``mode``); with BlazePose's second
+    opinion unless ``second`` is False."""
+    from pose.oriented import merge_people, people_turned_back, turns_to_read
+    from pose.person_detector import get_detector
+    from pose.photo import estimate_photo
+    from pose.second_opinion import SECOND_OPINION
+    from pose.topdown import with_second_opinion
+
+    options = replace(SECOND_OPINION, **changes)
+    turned_mode = turned_mode or mode
+
+    def find_turned(image: np.ndarray) -> Sequence[Pose]:
+        return estimate_photo(image, turned_mode).people
+
+    def find(image: np.ndarray) -> Sequence[Pose]:
+        detections = get_detector().detect(image)
+        people = estimate_photo(image, mode).people
+        for angle in turns_to_read(detections):
+            people = merge_people(people, people_turned_back(image, angle, find_turned))
+        if not second:
+            return people
+        return with_second_opinion(image, people, options, 0.1, detections=detections)[0]
+
+    return find
+
+
+def _parse_changes(text: str) -> dict:
+    """ "key=value:key=value" -> FuseOptions changes (numbers, booleans, words)."""
+    changes = {}
+    for part in filter(None, text.split(":")):
+        key, value = part.split("=")
+        if value in ("true", "false"):
+            changes[key] = value == "true"
+        else:
+            try:
+                changes[key] = int(value) if value.isdigit() else float(value)
+            except ValueError:
+                changes[key] = value
+    return changes
+
+
+# name -> (what it is, a function that builds the finder)
 METHODS: dict[str, tuple[str, Callable[[], Finder]]] = {
     "fast": ("OpenPose alone, fast mode (one pass)", lambda: _openpose("fast")),
     "accurate": ("OpenPose alone, accurate mode (three passes)", lambda: _openpose("accurate")),
+    "blazepose": ("BlazePose alone (detector + landmark model)", lambda: _blazepose()),
+    "fused": ("OpenPose accurate + BlazePose, fused per joint", lambda: _fused("accurate")),
+    "fused-fast": ("OpenPose fast + BlazePose, fused per joint", lambda: _fused("fast")),
 }
-DEFAULT_METHODS = ("fast", "accurate")
+DEFAULT_METHODS = ("fast", "accurate", "blazepose", "fused")
+
+
+def finder(name: str) -> Finder:
+    """A method of :data:`METHODS`, or "fused:key=value:..." / "fused-fast:..." /
+    "blazepose:..." with FuseOptions changed (for sweeps)."""
+    if name in METHODS:
+        return METHODS[name][1]()
+    base, _, text = name.partition(":")
+    changes = _parse_changes(text)
+    if base == "blazepose":
+        return _blazepose(**changes)
+    if base.startswith("oriented"):
+        # oriented-MODE[-TURNEDMODE][-alone]
+        words = base.split("-")[1:]
+        second = "alone" not in words
+        modes = [w for w in words if w in ("fast", "accurate")] or ["accurate"]
+        return _oriented(modes[0], modes[-1], second, **changes)
+    if base in ("fused", "fused-fast"):
+        return _fused("accurate" if base == "fused" else "fast", **changes)
+    raise KeyError(name)
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,6 @@ SCORE_CLIP = 100.0
 # by IoU > 0.3 are merged.
 MIN_SCORE = 0.5
 MIN_SUPPRESSION = 0.3
-# The crop MediaPipe cuts for the landmark model: the circle's diameter times this.
-ROI_SCALE = 1.25
 
 
 def ssd_anchors(input_size: int = INPUT_SIZE, strides: Sequence[int] = STRIDES) -> np.ndarray:
