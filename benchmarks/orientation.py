@@ -36,60 +36,31 @@ def _openpose(mode: str) -> Finder:
 
 
 def _blazepose(**changes) -> Finder:
-    """BlazePose alone: the detector and the landmark model, no OpenPose."""
+    """BlazePose alone: the detector (on a brightened copy of a dark photo) and the landmark
+    model on each detected person, no OpenPose."""
+    from pose.people import detect
     from pose.second_opinion import SECOND_OPINION
     from pose.topdown import with_second_opinion
 
     options = replace(SECOND_OPINION, **changes)
 
     def find(image: np.ndarray) -> Sequence[Pose]:
-        return with_second_opinion(image, [], options, threshold=0.1)[0]
+        found = detect(image)
+        return with_second_opinion(image, [], options, 0.1, detections=found)[0]
 
     return find
 
 
-def _fused(mode: str, **changes) -> Finder:
-    """OpenPose in ``mode`` with BlazePose's second opinion (FuseOptions ``changes``)."""
-    from pose.photo import estimate_photo
+def _fused(**changes) -> Finder:
+    """The photo path (:func:`pose.people.estimate_people`, accurate) with FuseOptions
+    ``changes``."""
+    from pose.people import estimate_people
     from pose.second_opinion import SECOND_OPINION
-    from pose.topdown import with_second_opinion
 
     options = replace(SECOND_OPINION, **changes)
 
-    def upright(patch: np.ndarray) -> Sequence[Pose]:
-        return estimate_photo(patch, "fast", size=(432, 432)).people
-
     def find(image: np.ndarray) -> Sequence[Pose]:
-        people = estimate_photo(image, mode).people
-        return with_second_opinion(image, people, options, 0.1, upright)[0]
-
-    return find
-
-
-def _oriented(mode: str, turned_mode: str = "", second: bool = True, **changes) -> Finder:
-    """OpenPose in ``mode`` on the photo and, where the detector says people are turned, on
-    the photo turned back (in ``turned_mode``, default ``mode``); with BlazePose's second
-    opinion unless ``second`` is False."""
-    from pose.oriented import merge_people, people_turned_back, turns_to_read
-    from pose.person_detector import get_detector
-    from pose.photo import estimate_photo
-    from pose.second_opinion import SECOND_OPINION
-    from pose.topdown import with_second_opinion
-
-    options = replace(SECOND_OPINION, **changes)
-    turned_mode = turned_mode or mode
-
-    def find_turned(image: np.ndarray) -> Sequence[Pose]:
-        return estimate_photo(image, turned_mode).people
-
-    def find(image: np.ndarray) -> Sequence[Pose]:
-        detections = get_detector().detect(image)
-        people = estimate_photo(image, mode).people
-        for angle in turns_to_read(detections):
-            people = merge_people(people, people_turned_back(image, angle, find_turned))
-        if not second:
-            return people
-        return with_second_opinion(image, people, options, 0.1, detections=detections)[0]
+        return estimate_people(image, "accurate", options=options).people
 
     return find
 
@@ -114,29 +85,22 @@ METHODS: dict[str, tuple[str, Callable[[], Finder]]] = {
     "fast": ("OpenPose alone, fast mode (one pass)", lambda: _openpose("fast")),
     "accurate": ("OpenPose alone, accurate mode (three passes)", lambda: _openpose("accurate")),
     "blazepose": ("BlazePose alone (detector + landmark model)", lambda: _blazepose()),
-    "fused": ("OpenPose accurate + BlazePose, fused per joint", lambda: _fused("accurate")),
-    "fused-fast": ("OpenPose fast + BlazePose, fused per joint", lambda: _fused("fast")),
+    "fused": ("the accurate photo path: OpenPose + turned readings + BlazePose", lambda: _fused()),
 }
-DEFAULT_METHODS = ("fast", "accurate", "blazepose", "fused")
+DEFAULT_METHODS = ("accurate", "blazepose", "fused")
 
 
 def finder(name: str) -> Finder:
-    """A method of :data:`METHODS`, or "fused:key=value:..." / "fused-fast:..." /
-    "blazepose:..." with FuseOptions changed (for sweeps)."""
+    """A method of :data:`METHODS`, or "fused:key=value:..." / "blazepose:key=value:..."
+    with :class:`pose.second_opinion.FuseOptions` changed (for sweeps)."""
     if name in METHODS:
         return METHODS[name][1]()
     base, _, text = name.partition(":")
     changes = _parse_changes(text)
     if base == "blazepose":
         return _blazepose(**changes)
-    if base.startswith("oriented"):
-        # oriented-MODE[-TURNEDMODE][-alone]
-        words = base.split("-")[1:]
-        second = "alone" not in words
-        modes = [w for w in words if w in ("fast", "accurate")] or ["accurate"]
-        return _oriented(modes[0], modes[-1], second, **changes)
-    if base in ("fused", "fused-fast"):
-        return _fused("accurate" if base == "fused" else "fast", **changes)
+    if base == "fused":
+        return _fused(**changes)
     raise KeyError(name)
 
 

@@ -430,6 +430,23 @@ def lift(
     return out
 
 
+def complete_bodies(
+    image: np.ndarray, result, timings: dict[str, float] | None = None
+) -> list[Person3D | None]:
+    """Each person's 3D body of an :class:`pose.types.Estimate`: the one the photo path's
+    landmark run already read (``result.bodies``), else lifted now (:func:`lift`), so no
+    person is read twice."""
+    bodies = list(result.bodies) or [None] * len(result.people)
+    missing = [index for index, body in enumerate(bodies) if body is None]
+    started = time.perf_counter()
+    for index, body in zip(missing, lift(image, [result.people[i] for i in missing]),
+                           strict=True):  # fmt: skip
+        bodies[index] = body
+    if timings is not None:
+        timings["pose3d_ms"] = (time.perf_counter() - started) * 1000
+    return bodies
+
+
 def lift_one(image: np.ndarray, person: Pose, label: str = "the image") -> Person3D:
     """:func:`lift` for one person; a :class:`pose.media.InputError` (a ``ValueError``) when
     too few of their joints were found for a crop."""

@@ -35,20 +35,18 @@ class FuseOptions:
     when they agree. ``blaze_weight``: BlazePose's visibility times this is its confidence
     against OpenPose's heatmap scores. ``keep_alone``: a person only BlazePose found is kept
     when their landmark model presence is at least this. ``min_detection``: the detector's
-    score from which a person gets a crop of their own. ``upright_openpose``: also run
-    OpenPose on the upright crop of people the detector says are turned by at least
-    ``turned`` degrees.
+    score from which a person gets a crop of their own. ``max_turns``: turned readings of
+    the photo by OpenPose at most (:func:`pose.oriented.turns_to_read`; 0: none).
     """
 
     max_people: int = 4
     same: float = 0.3
     min_visibility: float = 0.0
     joints: str = "max"
-    blaze_weight: float = 1.0
+    blaze_weight: float = 0.5
     keep_alone: float = 0.5
     min_detection: float = 0.5
-    upright_openpose: bool = False
-    turned: float = 30.0
+    max_turns: int = 1
 
 
 SECOND_OPINION = FuseOptions()

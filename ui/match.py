@@ -18,7 +18,7 @@ from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import METHOD_3D, WORST_BELOW, Match, Pairing, choose_pair, match, person_at
 from pose.media import load_image, number_input
 from pose.overlay import draw_numbered, draw_overlay
-from pose.photo import DEFAULT_MODE, estimate_photo
+from pose.people import DEFAULT_MODE, estimate_people
 from pose.pose3d import Pose3DError, lift_one
 from pose.types import Pose, number_people
 from ui.components import (
@@ -146,7 +146,7 @@ def find_people(path: str, mode: str = DEFAULT_MODE) -> tuple[np.ndarray, list[P
     key = PeopleCache.key(path, mode)
     people = PEOPLE.get(key)
     if people is None:
-        people = tuple(number_people(estimate_photo(pixels, mode).people))
+        people = tuple(number_people(estimate_people(pixels, mode).people))
         PEOPLE.put(key, people)
     return pixels, list(people)
 

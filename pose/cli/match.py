@@ -51,14 +51,14 @@ def run_match(args: argparse.Namespace) -> int:
     from pose.match import DEFAULT_METHOD, METHOD_3D, choose_pair, match
     from pose.media import load_image
     from pose.overlay import draw_overlay
-    from pose.photo import estimate_photo
+    from pose.people import estimate_people
     from pose.pose3d import lift_one
 
     mode = photo_mode(args)
 
     images = [load_image(path) for path in (args.image1, args.image2)]
     people = [
-        estimate_photo(image, mode, size=args.size, threshold=args.threshold).people
+        estimate_people(image, mode, size=args.size, threshold=args.threshold).people
         for image in images
     ]
     counts = [len(found) for found in people]

@@ -1,0 +1,99 @@
+"""Photos, people whatever their orientation: OpenPose's photo modes with BlazePose's second
+opinion.
+
+:func:`estimate_people` is the photo path of the Image and Match tabs, the API and the
+command line. The accurate mode (the default):
+
+1. BlazePose's person detector reads the photo (brightened first when it is dark, as the
+   accurate mode brightens it for OpenPose): each prominent person's centre, size and
+   rotation (:mod:`pose.person_detector`).
+2. OpenPose's accurate mode reads the photo (:func:`pose.photo.estimate_photo`), and, when
+   the detector says people are turned, the photo turned back so they stand upright
+   (:mod:`pose.oriented`); duplicates are merged.
+3. BlazePose's landmark model reads the :attr:`FuseOptions.max_people` largest people from
+   upright crops; its joints are fused per joint with OpenPose's, and people only it found
+   are kept when it is confident (:mod:`pose.second_opinion`). Its 3D landmarks come from
+   the same run (:attr:`pose.types.Estimate.bodies`).
+
+The fast mode is OpenPose's single pass, unchanged: no detector, no turned reading, no
+second opinion (turned people are mostly missed there). Every parameter was measured on
+every labeled set, upright and turned (``benchmarks.accuracy --turned``, docs/accuracy.md).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from pose.estimate import DEFAULT_THRESHOLD, select_largest
+from pose.model import PoseModel, get_model
+from pose.oriented import merge_people, people_turned_back, turns_to_read
+from pose.photo import ACCURATE, DEFAULT_MODE, MODES, brighten, estimate_photo, is_dark
+from pose.second_opinion import SECOND_OPINION, FuseOptions
+from pose.types import Estimate
+
+__all__ = ["DEFAULT_MODE", "MODES", "estimate_people"]
+
+
+def detect(image: np.ndarray) -> list:
+    """The person detector's people in an RGB uint8 photo (H, W, 3), in its pixels; a dark
+    photo is brightened first (the detector sees no one in the low-light set otherwise)."""
+    from pose.person_detector import get_detector
+
+    if ACCURATE.dark_level > 0 and is_dark(image, ACCURATE.dark_level):
+        image = brighten(image, (image.shape[1], image.shape[0]), ACCURATE.clahe)
+    return get_detector().detect(image)
+
+
+def estimate_people(
+    image: np.ndarray,
+    mode: str = DEFAULT_MODE,
+    size: str | tuple[int, int] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    largest_only: bool = False,
+    model: PoseModel | None = None,
+    options: FuseOptions = SECOND_OPINION,
+) -> Estimate:
+    """Find people in an RGB uint8 photo (H, W, 3); keypoints in the photo's pixels, people
+    numbered largest first. ``mode`` "accurate" (OpenPose's three passes, turned people read
+    upright, BlazePose's second opinion on the ``options.max_people`` largest) or "fast"
+    (OpenPose's single pass). ``timings_ms`` also says how many people the landmark model
+    read (``people_read``) and how many turned readings ran (``turns``)."""
+    if mode not in MODES:
+        raise ValueError(f"Unknown photo mode {mode!r}: use one of {', '.join(MODES)}.")
+    model = model or get_model()
+    if mode == "fast":
+        return estimate_photo(image, mode, size, threshold, largest_only, model=model)
+    from pose.topdown import with_second_opinion
+
+    started = time.perf_counter()
+    detections = detect(image)
+    detected = time.perf_counter()
+    result = estimate_photo(image, mode, size, threshold, model=model)
+    people = list(result.people)
+
+    def find(turned: np.ndarray) -> tuple:
+        return estimate_photo(turned, mode, size, threshold, model=model).people
+
+    turns = turns_to_read(detections, options.min_detection, max_turns=options.max_turns)
+    for angle in turns:
+        upright = people_turned_back(
+            image,
+            angle,
+            lambda turned: estimate_photo(turned, mode, size, threshold, model=model).people,
+        )
+        people = merge_people(people, upright)
+    timings = dict(result.timings_ms)
+    timings["turns"] = float(len(turns))
+    people, bodies = with_second_opinion(
+        image, people, options, threshold, timings=timings, detections=detections
+    )
+    timings["detect_ms"] = (detected - started) * 1000
+    if largest_only and people:
+        largest = select_largest(people)[0]
+        index = next(i for i, person in enumerate(people) if person is largest)
+        people, bodies = [people[index]], [bodies[index]]
+    timings["total_ms"] = (time.perf_counter() - started) * 1000
+    return replace(result, people=tuple(people), bodies=tuple(bodies), timings_ms=timings)
