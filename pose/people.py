@@ -15,16 +15,20 @@ command line. The accurate mode (the default):
    are kept when it is confident (:mod:`pose.second_opinion`). Its 3D landmarks come from
    the same run (:attr:`pose.types.Estimate.bodies`).
 
-The fast mode is OpenPose's single pass, unchanged: no detector, no turned reading, no
-second opinion (turned people are mostly missed there). Every parameter was measured on
-every labeled set, upright and turned (``benchmarks.accuracy --turned``, docs/accuracy.md).
+Without BlazePose's models (missing, and no package index to fetch them from) the accurate
+mode answers with OpenPose alone and logs why. The fast mode is OpenPose's single pass,
+unchanged: no detector, no turned reading, no second opinion (it misses turned people).
+Every parameter was measured on every labeled set, upright and turned
+(``benchmarks.accuracy --turned``, docs/accuracy.md).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 
+import cv2
 import numpy as np
 
 from pose.estimate import DEFAULT_THRESHOLD, select_largest
@@ -36,15 +40,30 @@ from pose.types import Estimate
 
 __all__ = ["DEFAULT_MODE", "MODES", "estimate_people"]
 
+log = logging.getLogger(__name__)
+
+
+# The detector reads a 224-pixel square: a photo is shrunk to this long side first, so a
+# huge (or dark, hence brightened in floating point) photo costs no more than a small one.
+DETECT_SIDE = 1024
+
 
 def detect(image: np.ndarray) -> list:
     """The person detector's people in an RGB uint8 photo (H, W, 3), in its pixels; a dark
     photo is brightened first (the detector sees no one in the low-light set otherwise)."""
     from pose.person_detector import get_detector
 
+    height, width = image.shape[:2]
+    scale = min(1.0, DETECT_SIDE / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
     if ACCURATE.dark_level > 0 and is_dark(image, ACCURATE.dark_level):
-        image = brighten(image, (image.shape[1], image.shape[0]), ACCURATE.clahe)
-    return get_detector().detect(image)
+        small = brighten(image, size, ACCURATE.clahe)
+    elif scale < 1:
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    else:
+        small = image
+    back = np.array([[width / size[0], 0.0, 0.0], [0.0, height / size[1], 0.0]])
+    return [detection.mapped(back) for detection in get_detector().detect(small)]
 
 
 def estimate_people(
@@ -66,10 +85,16 @@ def estimate_people(
     model = model or get_model()
     if mode == "fast":
         return estimate_photo(image, mode, size, threshold, largest_only, model=model)
+    from pose.pose3d import Pose3DError
     from pose.topdown import with_second_opinion
 
     started = time.perf_counter()
-    detections = detect(image)
+    try:
+        detections = detect(image)
+    except Pose3DError as exc:
+        # BlazePose's models are missing and cannot be fetched: OpenPose alone still answers.
+        log.warning("no second opinion: %s", exc)
+        return estimate_photo(image, mode, size, threshold, largest_only, model=model)
     detected = time.perf_counter()
     result = estimate_photo(image, mode, size, threshold, model=model)
     people = list(result.people)
@@ -79,12 +104,8 @@ def estimate_people(
 
     turns = turns_to_read(detections, options.min_detection, max_turns=options.max_turns)
     for angle in turns:
-        upright = people_turned_back(
-            image,
-            angle,
-            lambda turned: estimate_photo(turned, mode, size, threshold, model=model).people,
-        )
-        people = merge_people(people, upright)
+        upright = people_turned_back(image, angle, find)
+        people = merge_people(people, upright, options.same)
     timings = dict(result.timings_ms)
     timings["turns"] = float(len(turns))
     people, bodies = with_second_opinion(
