@@ -93,7 +93,7 @@ def estimate_people(
         detections = detect(image)
     except Pose3DError as exc:
         # BlazePose's models are missing and cannot be fetched: OpenPose alone still answers.
-        log.warning("no second opinion: %s", exc)
+        log.info("no second opinion: %s", exc)
         return estimate_photo(image, mode, size, threshold, largest_only, model=model)
     detected = time.perf_counter()
     result = estimate_photo(image, mode, size, threshold, model=model)
