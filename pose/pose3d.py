@@ -8,9 +8,10 @@ origin between the hips, turned back to the image's orientation: x right, y down
 from the camera) with a visibility each, and the same points in image pixels. Nothing here
 runs unless asked: 2D-only use never loads this model.
 
-MediaPipe's person detector (``pose_detection.tflite``) is not used: the OpenPose graph
-already gives the boxes, and on the 3D eval frames its crops did as well as the crops the
-landmark model proposes itself (docs/pose3d.md).
+For OpenPose's people this module cuts the crops from their joints. The accurate photo mode
+also reads the people BlazePose's own detector finds (``pose.person_detector``), from the
+crops it gives (turned people included), in the same run as their 2D second opinion
+(``pose.topdown``); videos and the webcam lift from OpenPose's joints only.
 
 The model file is ``models/pose_landmark_full.tflite`` (or ``$POSE_BLAZEPOSE_PATH``). When it
 is missing it is fetched by ``python -m models.blazepose`` in a subprocess, so this package
