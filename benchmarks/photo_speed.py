@@ -81,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
     load = max(load, os.getloadavg()[0])
     print(f"{cpu_model()}, {os.cpu_count()} cores, load average up to {load:.1f}")
     print(f"{len(photos)} photos at 1 megapixel, {args.rounds} rounds, {model.backend} backend")
-    print("medians per photo:  wall ms   CPU ms (all threads)")
     labels = {
         "fast": "fast (one pass)",
         "accurate": "OpenPose accurate (three passes)",
