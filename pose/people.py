@@ -31,6 +31,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
+from pose.detection_decode import Detection
 from pose.estimate import DEFAULT_THRESHOLD, select_largest
 from pose.model import PoseModel, get_model
 from pose.oriented import merge_people, people_turned_back, turns_to_read
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 DETECT_SIDE = 1024
 
 
-def detect(image: np.ndarray) -> list:
+def detect(image: np.ndarray) -> list[Detection]:
     """The person detector's people in an RGB uint8 photo (H, W, 3), in its pixels; a dark
     photo is brightened first (the detector sees no one in the low-light set otherwise)."""
     from pose.person_detector import get_detector
