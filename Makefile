@@ -7,8 +7,11 @@ MODEL := models/graph_opt.pb
 TFLITE := models/graph_opt.tflite
 INT8 := models/graph_opt.int8.tflite
 BLAZEPOSE := models/pose_landmark_full.tflite models/pose_detection.tflite
+# The Webcam tab's in-browser mode: the int8 model at the page's input size, and LiteRT.js.
+LIVE_MODEL := models/graph_opt.int8.192x144.tflite
+WEB_VENDOR := web/vendor/.installed
 
-.PHONY: run test test-fast setup model blazepose examples lint format browser screenshots benchmark clean
+.PHONY: run test test-fast setup model blazepose examples web lint format browser screenshots benchmark clean
 
 run: setup
 	$(PY) app.py
@@ -20,7 +23,7 @@ test: setup browser lint
 test-fast: $(STAMP)
 	$(PY) -m pytest tests/unit -q
 
-setup: $(STAMP) $(MODEL) $(TFLITE) $(INT8) $(BLAZEPOSE) examples
+setup: $(STAMP) $(MODEL) $(TFLITE) $(INT8) $(BLAZEPOSE) $(LIVE_MODEL) $(WEB_VENDOR) examples
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +56,33 @@ $(BLAZEPOSE) &: models/blazepose.py | $(STAMP)
 
 blazepose: $(BLAZEPOSE)
 
+# The int8 model with its tensors reshaped to the page's live input (models/browser.py, 2 s).
+$(LIVE_MODEL): $(INT8) models/browser.py
+	$(PY) -m models.browser --force
+
+# LiteRT.js from the npm registry at the versions web/package-lock.json pins, copied into
+# web/vendor/ (gitignored), which the app serves itself (ui/live_assets.py): no CDN at run
+# time. Only the runtime's ES modules and its three WASM builds (threaded, relaxed SIMD,
+# compatible: the page loads one, about 9 MB) are kept. Node and npm come from Debian when
+# missing, as Chromium does.
+$(WEB_VENDOR): web/package.json web/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing nodejs and npm (Debian packages) for the in-browser live view"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf web/vendor && mkdir -p web/vendor/litertjs/core/dist web/vendor/litertjs/core/wasm web/vendor/litertjs/wasm-utils/dist
+	# The runtime imports its helper by package name; browsers without a bundler need a path.
+	sed 's#from "@litertjs/wasm-utils"#from "../../wasm-utils/dist/index.js"#' \
+		web/node_modules/@litertjs/core/dist/index.js > web/vendor/litertjs/core/dist/index.js
+	cp web/node_modules/@litertjs/core/wasm/litert_wasm_threaded_internal.* \
+		web/node_modules/@litertjs/core/wasm/litert_wasm_internal.* \
+		web/node_modules/@litertjs/core/wasm/litert_wasm_compat_internal.* web/vendor/litertjs/core/wasm/
+	cp web/node_modules/@litertjs/wasm-utils/dist/index.js web/vendor/litertjs/wasm-utils/dist/
+	cp web/node_modules/@litertjs/core/LICENSE web/vendor/litertjs/ 2>/dev/null || true
+	touch $(WEB_VENDOR)
+
+web: $(WEB_VENDOR) $(LIVE_MODEL)
+
 # Example inputs are committed; this rebuilds only missing ones (from scikit-image's data).
 examples: | $(STAMP)
 	$(PY) examples/make_examples.py
@@ -82,4 +112,4 @@ benchmark: setup
 	$(PY) -m benchmarks.speed
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache web/node_modules web/vendor

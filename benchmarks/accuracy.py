@@ -13,7 +13,8 @@ per megapixel). ``--sets`` picks some; ``--jitter`` also repeats the run with th
 moved by -16 to +16 pixels (both sides, steps of 8) and prints the mean of the five, since
 single sizes are noisy on sets this small.
 
-With a folder: runs ``pose.estimate.estimate`` on every image of the annotation file twice: with the
+With a folder: runs ``pose.photo.estimate.estimate`` on every image of the annotation file twice:
+with the
 multi-person PAF decoder and with the original single-person argmax decoder, converts the
 OpenPose-18 keypoints to COCO-17 and prints COCOeval's AP, AP50, AP75 and AR for both, plus the
 model and decode time per image measured in the same run.
@@ -40,19 +41,19 @@ from pathlib import Path
 
 import numpy as np
 
-import pose.model
-import pose.network
+import pose.network.registry
+import pose.network.spec
 from benchmarks import eval_sets
 from benchmarks.eval_sets import EVAL_DIR
 from benchmarks.turned import ANGLES
-from pose.estimate import DEFAULT_THRESHOLD, estimate, parse_scales
-from pose.media import load_image
-from pose.model import get_model
-from pose.network import DEFAULT_PRESET
-from pose.paf import DEFAULT_PARAMS, DecodeParams
-from pose.photo import DEFAULT_MODE, MODES
-from pose.skeleton import OPENPOSE_FOR_COCO
-from pose.types import Estimate, Pose
+from pose.body.skeleton import OPENPOSE_FOR_COCO
+from pose.body.types import Estimate, Pose
+from pose.media.images import load_image
+from pose.network.registry import get_model
+from pose.network.spec import DEFAULT_PRESET
+from pose.photo.estimate import DEFAULT_THRESHOLD, estimate, parse_scales
+from pose.photo.modes import DEFAULT_MODE, MODES
+from pose.photo.paf import DEFAULT_PARAMS, DecodeParams
 
 DEFAULT_IMAGES = EVAL_DIR / "coco"
 
@@ -184,7 +185,7 @@ JITTER_STEPS = range(-16, 17, 8)
 
 def main_sets(args: argparse.Namespace, params: DecodeParams) -> int:
     """Every set (or ``--sets``) with the options given; see the module docstring."""
-    from pose.photo import estimate_photo
+    from pose.photo.modes import estimate_photo
 
     wanted = args.sets.split(",") if args.sets else list(eval_sets.SET_NAMES)
     unknown = sorted(set(wanted) - set(eval_sets.SET_NAMES))
@@ -194,7 +195,7 @@ def main_sets(args: argparse.Namespace, params: DecodeParams) -> int:
     sets = [item for item in eval_sets.SETS if item.name in wanted]
     model = get_model()
     model.infer(np.zeros((64, 64, 3), np.uint8), (64, 64))  # load before timing
-    width, height = pose.network.PRESETS.get(args.size) or tuple(
+    width, height = pose.network.spec.PRESETS.get(args.size) or tuple(
         int(v) for v in args.size.lower().split("x")
     )
     steps = JITTER_STEPS if args.jitter else (0,)
@@ -298,7 +299,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sweep", action="store_true", help="also score 9 sizes around the box; print the mean"
     )
-    parser.add_argument("--backend", choices=pose.model.BACKENDS, help="model backend")
+    parser.add_argument("--backend", choices=pose.network.registry.BACKENDS, help="model backend")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument(
         "--mode",
@@ -327,7 +328,7 @@ SWEEP_STEPS = range(-32, 33, 8)
 
 def sweep_sizes(size: str) -> list[str]:
     """Nine "WxH" sizes around ``size`` (a preset or "WxH"), both sides -32..+32 by 8."""
-    width, height = pose.network.PRESETS.get(size) or tuple(int(v) for v in size.split("x"))
+    width, height = pose.network.spec.PRESETS.get(size) or tuple(int(v) for v in size.split("x"))
     return [f"{width + step}x{height + step}" for step in SWEEP_STEPS]
 
 
@@ -347,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     args = parse_args(argv)
     if args.backend:
-        os.environ[pose.model.BACKEND_ENV] = args.backend
+        os.environ[pose.network.registry.BACKEND_ENV] = args.backend
     params = replace(
         DEFAULT_PARAMS, upsample=args.upsample, sigma=args.sigma, min_parts=args.min_parts
     )
@@ -365,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         annotations = found[0]
     scales = parse_scales(args.scales)
     if args.rgb:
-        pose.network.INPUT_ORDER = "RGB"
+        pose.network.spec.INPUT_ORDER = "RGB"
     get_model().infer(np.zeros((64, 64, 3), np.uint8), (64, 64))  # load before timing
     started = time.perf_counter()
     runs = run_set(args.images, annotations, args.size, args.threshold, scales, params, args.flip)
@@ -376,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{count} images from {args.images}, annotations {annotations.name}")
     print(
         f"{get_model().backend} backend, size {args.size}, scales {scales}, flip {args.flip}, "
-        f"{pose.network.INPUT_ORDER} input, "
+        f"{pose.network.spec.INPUT_ORDER} input, "
         f"threshold {args.threshold}, upsample "
         f"{params.upsample}, sigma {params.sigma}, min_parts {params.min_parts}"
     )

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.accuracy_sweep [IMAGE_DIR] [ANNOTATIONS]
 
 Each variant changes one thing from the defaults (balanced size, one scale, BGR input,
-``pose.paf.DEFAULT_PARAMS``, threshold 0.1). Network outputs are cached per (input order,
+``pose.photo.paf.DEFAULT_PARAMS``, threshold 0.1). Network outputs are cached per (input order,
 size, scales), so the decode-only variants cost a few milliseconds per image. Prints AP, AP50,
 AP75, AR and the median decode time per image for each; docs/accuracy.md quotes this table.
 """
@@ -20,14 +20,20 @@ from pathlib import Path
 
 import numpy as np
 
-import pose.model
-import pose.network
+import pose.network.registry
+import pose.network.spec
 from benchmarks.accuracy import DEFAULT_IMAGES, METRICS, PUBLISHED, evaluate, to_detections
-from pose.estimate import DEFAULT_THRESHOLD, decode_output, infer_scales, rescale, working_copy
-from pose.media import load_image
-from pose.network import DEFAULT_PRESET, PRESETS, NetOutput
-from pose.paf import DEFAULT_PARAMS, DecodeParams
-from pose.types import Pose
+from pose.body.types import Pose
+from pose.media.images import load_image
+from pose.network.spec import DEFAULT_PRESET, PRESETS, NetOutput
+from pose.photo.estimate import (
+    DEFAULT_THRESHOLD,
+    decode_output,
+    infer_scales,
+    rescale,
+    working_copy,
+)
+from pose.photo.paf import DEFAULT_PARAMS, DecodeParams
 
 
 @dataclass(frozen=True)
@@ -106,19 +112,19 @@ def sweep(
     images = {}
     for entry in data["images"]:
         images[entry["id"]] = working_copy(load_image(image_dir / entry["file_name"]))
-    model = pose.model.get_model()
+    model = pose.network.registry.get_model()
     cache: dict[tuple, dict[int, NetOutput]] = {}
     for variant in variants():
         key = (variant.order, variant.box, variant.scales, variant.flip)
         if key not in cache:
-            pose.network.INPUT_ORDER = variant.order
+            pose.network.spec.INPUT_ORDER = variant.order
             try:
                 cache[key] = {
                     image_id: infer_scales(model, image, variant.box, variant.scales, variant.flip)
                     for image_id, (image, _) in images.items()
                 }
             finally:
-                pose.network.INPUT_ORDER = "BGR"
+                pose.network.spec.INPUT_ORDER = "BGR"
         detections, decode_ms = [], []
         first = next(iter(cache[key].values()))
         decode_output(first, variant.threshold, variant.multi_person, variant.params)  # warm-up

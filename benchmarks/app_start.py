@@ -19,10 +19,10 @@ from pathlib import Path
 
 from benchmarks.common import EVAL_DIR, ROOT
 from benchmarks.speed_common import CLIP, interleaved, median_ms, row, timed
-from pose.draw import draw_poses
-from pose.estimate import DEFAULT_THRESHOLD, estimate
-from pose.model import PoseModel
-from pose.network import PRESETS
+from pose.network.registry import PoseModel
+from pose.network.spec import PRESETS
+from pose.output.draw import draw_poses
+from pose.photo.estimate import DEFAULT_THRESHOLD, estimate
 
 PHOTO = EVAL_DIR / "coco" / "000000196141.jpg"
 
@@ -106,7 +106,7 @@ def app_figures(
 def handler_ms(model: PoseModel, repeats: int) -> dict[str, float]:
     """Median ms in this process of what the app does for :data:`PHOTO`: the model and
     decode, the whole ``estimate_image`` handler, and the PNG of its answer."""
-    from pose.media import load_image, write_png_atomically
+    from pose.media.images import load_image, write_png_atomically
     from ui.image import estimate_image
 
     png_dir = Path(tempfile.mkdtemp(prefix="pose-speed-png-"))
@@ -142,7 +142,7 @@ def app_section(figures: dict, model: PoseModel, repeats: int) -> dict[str, floa
 
 
 def print_app(app: dict[str, float]) -> None:
-    from pose.media import load_image
+    from pose.media.images import load_image
 
     height, width = load_image(PHOTO).shape[:2]
     print(f"\napp (python app.py, model cached), {PHOTO.name} {width}x{height}")

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.batch [--size balanced] [--rounds 2] [--ray-cpus 2]
 
 Runs every photo in ../shared/eval/photos and ../shared/eval/coco (24 images; ``--repeat``
-times each) through :func:`pose.batch.run_batch`, alternating in each round:
+times each) through :func:`pose.batch.folder.run_batch`, alternating in each round:
 
 - **local**: one process, the process-wide model on every core (loaded before timing);
 - **ray**: a local Ray started once with ``--ray-cpus`` CPUs before timing (its start-up is
@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 from benchmarks.common import EVAL_DIR, cpu_model
-from pose.batch import BatchSettings, find_inputs, local_runner, run_batch
-from pose.model import get_model
+from pose.batch.folder import BatchSettings, find_inputs, local_runner, run_batch
+from pose.network.registry import get_model
 
 
 def main() -> None:
@@ -50,7 +50,7 @@ def main() -> None:
 
     import ray
 
-    from pose.cluster import ray_runner
+    from pose.batch.cluster import ray_runner
 
     photos = find_inputs(EVAL_DIR / "photos") + find_inputs(EVAL_DIR / "coco")
     links = tempfile.TemporaryDirectory()

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import EVAL_DIR
-from pose.skeleton import COCO_KEYPOINTS, OPENPOSE_FOR_COCO, Joint
-from pose.types import Pose
+from pose.body.skeleton import COCO_KEYPOINTS, OPENPOSE_FOR_COCO, Joint
+from pose.body.types import Pose
 
 J = Joint
 # COCO's per-keypoint OKS sigmas (cocoapi), in COCO-17 order.

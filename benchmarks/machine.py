@@ -12,7 +12,7 @@ import logging
 import numpy as np
 
 from benchmarks.speed_common import FRAME_SIZE, cpu_seconds, row, timed
-from pose.network import PRESETS, model_path, network_size, verify
+from pose.network.spec import PRESETS, model_path, network_size, verify
 
 
 def model_flops(net_w: int, net_h: int) -> tuple[float, float | None]:

@@ -31,10 +31,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pose.estimate import estimate  # noqa: E402
+from pose.body.types import Pose  # noqa: E402
 from pose.match import DEFAULT_METHOD, VERDICTS, MatchError, match  # noqa: E402
-from pose.media import load_image  # noqa: E402
-from pose.types import Pose  # noqa: E402
+from pose.media.images import load_image  # noqa: E402
+from pose.photo.estimate import estimate  # noqa: E402
 
 EVAL_DIR = ROOT.parent / "shared" / "eval"
 # Fewer joints than this is a fragment (a hand, a head) rather than a pose worth retrieving.

@@ -20,15 +20,15 @@ import numpy as np
 from benchmarks import eval_sets
 from benchmarks.common import EVAL_DIR
 from benchmarks.turned import ANGLES, turn_image, turn_photo
-from pose.media import load_image
-from pose.types import Pose
+from pose.body.types import Pose
+from pose.media.images import load_image
 
 Finder = Callable[[np.ndarray], Sequence[Pose]]
 
 
 def _openpose(mode: str) -> Finder:
     def find(image: np.ndarray) -> Sequence[Pose]:
-        from pose.photo import estimate_photo
+        from pose.photo.modes import estimate_photo
 
         return estimate_photo(image, mode).people
 
@@ -38,9 +38,9 @@ def _openpose(mode: str) -> Finder:
 def _blazepose(**changes) -> Finder:
     """BlazePose alone: the detector (on a brightened copy of a dark photo) and the landmark
     model on each detected person, no OpenPose."""
-    from pose.people import detect
-    from pose.second_opinion import SECOND_OPINION
-    from pose.topdown import with_second_opinion
+    from pose.pose3d.people import detect
+    from pose.pose3d.second_opinion import SECOND_OPINION
+    from pose.pose3d.topdown import with_second_opinion
 
     options = replace(SECOND_OPINION, **changes)
 
@@ -52,10 +52,10 @@ def _blazepose(**changes) -> Finder:
 
 
 def _fused(**changes) -> Finder:
-    """The photo path (:func:`pose.people.estimate_people`, accurate) with FuseOptions
+    """The photo path (:func:`pose.pose3d.people.estimate_people`, accurate) with FuseOptions
     ``changes``."""
-    from pose.people import estimate_people
-    from pose.second_opinion import SECOND_OPINION
+    from pose.pose3d.people import estimate_people
+    from pose.pose3d.second_opinion import SECOND_OPINION
 
     options = replace(SECOND_OPINION, **changes)
 
@@ -92,7 +92,7 @@ DEFAULT_METHODS = ("accurate", "blazepose", "fused")
 
 def finder(name: str) -> Finder:
     """A method of :data:`METHODS`, or "fused:key=value:..." / "blazepose:key=value:..."
-    with :class:`pose.second_opinion.FuseOptions` changed (for sweeps)."""
+    with :class:`pose.pose3d.second_opinion.FuseOptions` changed (for sweeps)."""
     if name in METHODS:
         return METHODS[name][1]()
     base, _, text = name.partition(":")

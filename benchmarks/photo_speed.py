@@ -22,14 +22,14 @@ import time
 import cv2
 import numpy as np
 
-import pose.model
+import pose.network.registry
 from benchmarks import eval_sets
 from benchmarks.common import cpu_model
-from pose.media import load_image
-from pose.model import get_model
-from pose.people import estimate_people
-from pose.photo import estimate_photo
-from pose.turn import turn_image
+from pose.media.images import load_image
+from pose.media.turn import turn_image
+from pose.network.registry import get_model
+from pose.photo.modes import estimate_photo
+from pose.pose3d.people import estimate_people
 
 
 def one_megapixel(image: np.ndarray) -> np.ndarray:
@@ -44,11 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--backend", choices=pose.model.BACKENDS)
+    parser.add_argument("--backend", choices=pose.network.registry.BACKENDS)
     parser.add_argument("--turned", action="store_true", help="also the photos turned by 90")
     args = parser.parse_args(argv)
     if args.backend:
-        os.environ[pose.model.BACKEND_ENV] = args.backend
+        os.environ[pose.network.registry.BACKEND_ENV] = args.backend
     photos = [
         one_megapixel(load_image(photo.path))
         for item in eval_sets.SETS

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.photo_sweep [--jitter] [--params scales,target,...]
 
-Each row changes one field of ``pose.photo.ACCURATE`` (the defaults) and prints each set's
+Each row changes one field of ``pose.photo.modes.ACCURATE`` (the defaults) and prints each set's
 figure (as ``benchmarks/accuracy.py``), people found / labeled, and the mean over sets. The
 first row is the fast single pass, the second the defaults. ``--jitter`` scores every row at
 five input boxes (balanced -16 to +16 pixels) and prints their mean: one box alone moves
@@ -23,10 +23,10 @@ import numpy as np
 
 from benchmarks import eval_sets
 from benchmarks.accuracy import JITTER_STEPS, set_header, set_table
-from pose.media import load_image
-from pose.model import get_model
-from pose.network import PRESETS, NetOutput
-from pose.photo import ACCURATE, PhotoOptions, estimate_photo
+from pose.media.images import load_image
+from pose.network.registry import get_model
+from pose.network.spec import PRESETS, NetOutput
+from pose.photo.modes import ACCURATE, PhotoOptions, estimate_photo
 
 
 class CachedModel:

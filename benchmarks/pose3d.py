@@ -2,8 +2,8 @@
 
     .venv/bin/python -m benchmarks.pose3d [--size balanced] [--repeat 20]
 
-For each frame: the OpenPose pipeline (``pose.estimate``) finds the people; the person whose
-joints lie nearest the ground truth's 2D joints is lifted to 3D (``pose.pose3d.lift``) and
+For each frame: the OpenPose pipeline (``pose.photo.estimate``) finds the people; the person whose
+joints lie nearest the ground truth's 2D joints is lifted to 3D (``pose.pose3d.blazepose.lift``) and
 scored by PA-MPJPE, in millimetres, on the twelve limb joints both skeletons have
 (shoulders, elbows, wrists, hips, knees, ankles): the prediction is aligned onto the ground
 truth by the best rotation, scale and translation, then the joints' mean distance is taken.
@@ -31,10 +31,13 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import EVAL_DIR, cpu_model
-from pose.estimate import estimate
+from pose.body.skeleton import Joint
+from pose.body.types import Pose
 from pose.match import match, match_joints3d
-from pose.media import load_image
-from pose.pose3d import (
+from pose.match.procrustes import pa_mpjpe
+from pose.media.images import load_image
+from pose.photo.estimate import estimate
+from pose.pose3d.blazepose import (
     Crop,
     Person3D,
     get_landmark_model,
@@ -43,9 +46,6 @@ from pose.pose3d import (
     model_path,
     upright_crop,
 )
-from pose.procrustes import pa_mpjpe
-from pose.skeleton import Joint
-from pose.types import Pose
 
 DIR_3D = EVAL_DIR / "3d"
 
@@ -128,7 +128,7 @@ def limb_points(landmarks3d: np.ndarray) -> np.ndarray:
 
 def truth_joints(frame: Frame) -> np.ndarray:
     """The ground truth as OpenPose-18 3D joints (18, 4): the limb joints and the neck (the
-    shoulders' midpoint, as :attr:`pose.pose3d.Person3D.joints` makes it), visibility 1;
+    shoulders' midpoint, as :attr:`pose.pose3d.blazepose.Person3D.joints` makes it), visibility 1;
     the head's joints, which the sets label differently, visibility 0."""
     joints = np.zeros((len(Joint), 4))
     joints[list(LIMB_JOINTS), :3] = frame.truth3d
@@ -200,7 +200,7 @@ def detector_ms(repeat: int) -> float | None:
     path = model_path().with_name("pose_detection.tflite")
     if not path.is_file():
         return None
-    from pose.runners import interpreter_class
+    from pose.network.runners import interpreter_class
 
     _, interpreter_type = interpreter_class()
     interpreter = interpreter_type(model_path=str(path), num_threads=os.cpu_count() or 2)
@@ -220,7 +220,7 @@ def video_cost(path: Path, every: int) -> None:
     """Wall time per processed frame of ``path`` with and without ``lift3d`` (same run)."""
     import tempfile
 
-    from pose.video import process_video
+    from pose.video.process import process_video
 
     with tempfile.TemporaryDirectory() as tmp:
         runs = {}

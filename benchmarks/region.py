@@ -1,9 +1,9 @@
-"""Does running the network only where people are (pose.region) find what full frames find?
+"""Does running the network only where people are (pose.video.region) find what full frames find?
 
     .venv/bin/python -m benchmarks.region [--frames 205] [--hold 12] [--lag 3] [--json]
 
 Runs each clip twice on the video model (int8 unless ``--backend``): every frame whole, and
-the region policy one frame after another (:func:`pose.region.serial_plan`, deciding from the
+the region policy one frame after another (:func:`pose.video.region.serial_plan`, deciding from the
 people ``--lag`` frames back, as the video path does with its two model workers; the webcam
 decides from the previous frame, ``--lag 1``). Clips:
 
@@ -40,10 +40,11 @@ import numpy as np
 
 from benchmarks.accuracy import evaluate, to_detections
 from benchmarks.common import COCO_DIR, STREET
-from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
-from pose.media import load_image
-from pose.model import BACKENDS, MOTION_BACKEND, PoseModel
-from pose.region import (
+from pose.body.types import Pose
+from pose.media.images import load_image
+from pose.network.registry import BACKENDS, MOTION_BACKEND, PoseModel
+from pose.photo.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
+from pose.video.region import (
     DEFAULT_POLICY,
     Plan,
     RegionPolicy,
@@ -52,7 +53,6 @@ from pose.region import (
     plan_cells,
     serial_plan,
 )
-from pose.types import Pose
 
 COCO_JSON = COCO_DIR / "test_coco.json"
 PAN_STEP = 4  # pixels a frame

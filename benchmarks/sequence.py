@@ -7,7 +7,7 @@ from those per-frame poses, so the right answer is known:
 
 - ``reference`` (camera 1): ../shared/eval/video/street.avi (205 frames, 50 fps) cut to the
   720 x 720 pixels around the two women in its centre, and the largest person in each frame
-  as :func:`pose.video.process_video` finds them: the women hug (frames 0-95, two bodies in
+  as :func:`pose.video.process.process_video` finds them: the women hug (frames 0-95, two bodies in
   one: the detection is unsteady), part (95-130), and one walks towards the camera
   (130-205);
 - ``camera 2``: the same frames seen by another camera (turned 6 degrees, 80 % the size,
@@ -46,7 +46,11 @@ import cv2
 import numpy as np
 
 from benchmarks.common import DEMO, STREET
+from pose.body.skeleton import Joint
+from pose.body.types import Pose
 from pose.match import MatchError, match
+from pose.media.video_reader import iter_frames, open_video
+from pose.media.video_writer import VideoWriter
 from pose.sequence import (
     ALIGN_METHODS,
     PoseSequence,
@@ -56,9 +60,7 @@ from pose.sequence import (
     find_repetitions,
     person_sequence,
 )
-from pose.skeleton import Joint
-from pose.types import Pose
-from pose.video import VideoWriter, iter_frames, open_video, process_video
+from pose.video.process import process_video
 
 WINDOWS = (None, 0.1, 0.3)
 

@@ -9,12 +9,13 @@ One run, on real frames (../shared/eval/video/demo.mp4, centre-cropped to 4:3 an
     time on a 432x368 blob, argmax of each heatmap, lines drawn (no encoding, as the script
     only showed frames); per frame and frames/s over the clip;
 (b) our image path: model + multi-person decode + drawing, one frame, per backend;
-(c) our video path: :func:`pose.video.process_video` (decode, inference, drawing, H.264
+(c) our video path: :func:`pose.video.process.process_video` (decode, inference, drawing, H.264
     encoding overlapped in threads) in frames/s, plus a serial loop of the same steps;
 (d) model-only latency at each input-size preset, per backend and thread count;
 
 each with its ratio to (a) (how many times faster). The region path (issue 17,
-:mod:`pose.region`: the network runs only around the people found) is timed against full frames
+:mod:`pose.video.region`: the network runs only around the people found) is timed against full
+frames
 on three clips, each with the original loop on the same clip as its baseline: the benchmark
 clip, the street clip (../shared/eval/video/street.avi, 640x360) and the COCO eval photos at
 60 % on a grey frame, each held still (``--region-only`` runs just that, the CPU's name and its
@@ -80,12 +81,12 @@ from benchmarks.speed_region import (
     video_goal,
     write_frames,
 )
-from pose.draw import draw_poses
-from pose.estimate import DEFAULT_THRESHOLD, decode_output, estimate
-from pose.model import MOTION_BACKEND, PoseModel
-from pose.network import NUM_HEATMAPS, PRESETS, NetOutput, network_size, preprocess
-from pose.runners import TFLiteRunner, cpu_has_bf16
-from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
+from pose.network.registry import MOTION_BACKEND, PoseModel
+from pose.network.runners import TFLiteRunner, cpu_has_bf16
+from pose.network.spec import NUM_HEATMAPS, PRESETS, NetOutput, network_size, preprocess
+from pose.output.draw import draw_poses
+from pose.photo.estimate import DEFAULT_THRESHOLD, decode_output, estimate
+from pose.video.live import DEFAULT_LIVE_SIZE, WebcamSession, jpeg_data_url
 
 __all__ = [
     "CLIP",
@@ -205,7 +206,8 @@ def print_single(figures: Figures) -> None:
     single_ms, single_best = figures["single_ms"], figures["single_best_ms"]
     base_ms = single_ms["(a) original, one frame"]
     print(
-        "\n(a)/(b) one 640x480 frame, balanced (432x368 box); webcam: pose.stream at its live size"
+        "\n(a)/(b) one 640x480 frame, balanced (432x368 box); "
+        "webcam: pose.video.live at its live size"
     )
     for name, value in single_ms.items():
         note = f"best {single_best[name]:.1f} ms, CPU {figures['single_cpu_ms'][name]:.1f} ms"
@@ -273,7 +275,7 @@ def print_model(figures: Figures) -> None:
 def video_fps(
     clip: Path, out_dir: Path, model: PoseModel, size: str, count: int, **options
 ) -> float:
-    from pose.video import process_video
+    from pose.video.process import process_video
 
     output = out_dir / f"out-{model.backend}-{size}.mp4"
     started = time.perf_counter()
@@ -285,22 +287,22 @@ def video_fps(
 
 
 def with_x264_preset(preset: str, fn: Callable[..., float], *args, **kwargs) -> float:
-    """``fn(*args, **kwargs)`` with pose.video's H.264 encoder at another x264 preset."""
-    from pose import video
+    """``fn(*args, **kwargs)`` with the video writer's H.264 encoder at another x264 preset."""
+    from pose.media.video_writer import ENCODER_OPTIONS
 
-    options = video.ENCODER_OPTIONS["libx264"]
-    video.ENCODER_OPTIONS["libx264"] = {**options, "preset": preset}
+    options = ENCODER_OPTIONS["libx264"]
+    ENCODER_OPTIONS["libx264"] = {**options, "preset": preset}
     try:
         return fn(*args, **kwargs)
     finally:
-        video.ENCODER_OPTIONS["libx264"] = options
+        ENCODER_OPTIONS["libx264"] = options
 
 
 def serial_stages(clip: Path, out_dir: Path, model: PoseModel, size: str) -> dict[str, float]:
     """One thread, no overlap: per-frame median ms of each stage, plus frames/s overall."""
     import av
 
-    from pose.video import VideoWriter, to_yuv420
+    from pose.media.video_writer import VideoWriter, to_yuv420
 
     box = PRESETS[size]
     stages: dict[str, list[float]] = {
@@ -344,8 +346,10 @@ def serial_stages(clip: Path, out_dir: Path, model: PoseModel, size: str) -> dic
 
 
 def pipeline_stages(clip: Path, out_dir: Path, model: PoseModel, size: str) -> dict[str, float]:
-    """CPU ms per frame of each thread of :func:`pose.video.process_video`, workers summed."""
-    from pose.video import process_video
+    """CPU ms per frame of each thread of :func:`pose.video.process.process_video`, workers
+    summed.
+    """
+    from pose.video.process import process_video
 
     result = process_video(clip, out_dir / "stages.mp4", size=size, model=model)
     count = len(result.frames)

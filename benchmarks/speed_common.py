@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from benchmarks.common import DEMO
-from pose.network import model_path
-from pose.skeleton import DRAWN_LIMBS
+from pose.body.skeleton import DRAWN_LIMBS
+from pose.network.spec import model_path
 
 CLIP = DEMO
 FRAME_SIZE = (640, 480)
@@ -86,7 +86,7 @@ def real_frames() -> list[np.ndarray]:
 
 def write_clip(frames: list[np.ndarray], count: int, path: Path) -> Path:
     """``count`` frames (looping ``frames``) as an H.264 mp4 at 25 fps."""
-    from pose.video import VideoWriter
+    from pose.media.video_writer import VideoWriter
 
     with VideoWriter(path, FRAME_SIZE[0], FRAME_SIZE[1], Fraction(25)) as writer:
         for index in range(count):

@@ -1,4 +1,4 @@
-"""The region path (issue 17, :mod:`pose.region`: the network runs only around the people
+"""The region path (issue 17, :mod:`pose.video.region`: the network runs only around the people
 found) against full frames, on three clips, each with the original loop on the same clip as
 its baseline: the benchmark clip, the street clip (../shared/eval/video/street.avi, 640x360)
 and the COCO eval photos at 60 % on a grey frame, each held still.
@@ -33,8 +33,8 @@ from benchmarks.speed_common import (
     row,
     timed,
 )
-from pose.model import MOTION_BACKEND, PoseModel
-from pose.stream import WebcamSession, jpeg_data_url
+from pose.network.registry import MOTION_BACKEND, PoseModel
+from pose.video.live import WebcamSession, jpeg_data_url
 
 # Issue 17's goals: the video path's ratio to the original loop depends on the CPU's float
 # peak (8x at about 470 GF/s, 5x at about 200; in between, on the line through the two), and
@@ -66,7 +66,7 @@ def street_clip_frames(count: int) -> list[np.ndarray]:
 
 def small_people_frames(count: int) -> list[np.ndarray]:
     """The COCO eval photos at 60 % on a grey 640x480 frame, each held still in turn."""
-    from pose.media import load_image
+    from pose.media.images import load_image
 
     stills = []
     for path in sorted(COCO_DIR.glob("*.jpg")):
@@ -82,7 +82,7 @@ def small_people_frames(count: int) -> list[np.ndarray]:
 
 def write_frames(frames: list[np.ndarray], path: Path) -> Path:
     """RGB ``frames`` (all of one size) as an H.264 mp4 at 25 fps."""
-    from pose.video import VideoWriter
+    from pose.media.video_writer import VideoWriter
 
     height, width = frames[0].shape[:2]
     with VideoWriter(path, width, height, Fraction(25)) as writer:
@@ -100,8 +100,8 @@ def region_section(
 ) -> dict[str, dict[str, float]]:
     """Per clip: frames/s of the original loop, the video path on full frames and on the
     region path (interleaved rounds), the share of the grid the region path ran, and the
-    webcam frame (pose.stream, every frame of the clip in turn) in ms, full and region."""
-    from pose.video import process_video
+    webcam frame (pose.video.live, every frame of the clip in turn) in ms, full and region."""
+    from pose.video.process import process_video
 
     figures: dict[str, dict[str, float]] = {}
     for name, (clip, frames) in clips.items():

@@ -2,9 +2,9 @@
 
     .venv/bin/python -m benchmarks.tracking [--render DIR] [--every-png 8]
 
-Runs the video path (:func:`pose.video.process_video`, default settings) on
+Runs the video path (:func:`pose.video.process.process_video`, default settings) on
 ../shared/eval/video/street.avi (205 frames at 50 fps, a panning camera, people crossing and
-hiding each other), then runs :class:`pose.track.PoseTracker` over the found people with
+hiding each other), then runs :class:`pose.video.track.PoseTracker` over the found people with
 several settings and scores each against the reference in ``benchmarks/data/street_tracks.json``.
 
 The reference: seven people, each a list of ``[frame, x, y]`` anchors (the mean of the
@@ -49,7 +49,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from benchmarks.common import EVAL_DIR, cpu_model
-from pose.track import PoseTracker, TrackerParams, _assign, body_height, match_cost
+from pose.video.track import PoseTracker, TrackerParams, _assign, body_height, match_cost
 
 SOURCE = EVAL_DIR / "video" / "street.avi"
 REFERENCE = Path(__file__).resolve().parent / "data" / "street_tracks.json"
@@ -165,7 +165,7 @@ def detect(
     """People found in street.avi by the video path (``full_frames``: without the region
     path): keypoints, times, source frame numbers, the video path's own IDs, its wall
     seconds per frame, and the model backend."""
-    from pose.video import process_video
+    from pose.video.process import process_video
 
     options = {"regions": None} if full_frames else {}
     with tempfile.TemporaryDirectory() as folder:
@@ -186,8 +186,8 @@ def render(folder: Path, frames: Frames, indices, ids, labels, every_png: int) -
     import av
     import cv2
 
-    from pose.draw import draw_poses
-    from pose.types import Pose
+    from pose.body.types import Pose
+    from pose.output.draw import draw_poses
 
     folder.mkdir(parents=True, exist_ok=True)
     position = {index: n for n, index in enumerate(indices)}

@@ -1,6 +1,6 @@
 """Turned copies of the labeled eval photos: the photo and its people turned together.
 
-(The turning itself is :mod:`pose.turn`, shared with the photo path.)
+(The turning itself is :mod:`pose.media.turn`, shared with the photo path.)
 
 No labeled set holds people lying down or upside down, so the accuracy benchmark builds them:
 every photo turned by 90, 180, 270 and 45 degrees (counter-clockwise on screen), the canvas
@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from benchmarks.eval_sets import Person, Photo
-from pose.turn import turn_image, turn_matrix, turn_points
+from pose.media.turn import turn_image, turn_matrix, turn_points
 
 __all__ = ["ANGLES", "turn_image", "turn_matrix", "turn_person", "turn_photo", "turn_points"]
 

@@ -11,7 +11,7 @@ several people) and times, in the same run and on the same clip:
   browsers do not play);
 - ``sequential``: our steps (PyAV decode, the model, PAF decode, drawing, H.264
   encode) one after another in one thread, to show what the pipeline adds;
-- ``pipeline``: :func:`pose.video.process_video`, decode / inference / drawing / encoding
+- ``pipeline``: :func:`pose.video.process.process_video`, decode / inference / drawing / encoding
   overlapped in threads; at the default input size and at
   480x272, which feeds the network about as many pixels as the baseline's 368x368.
 
@@ -37,12 +37,14 @@ import cv2
 import numpy as np
 
 from benchmarks.common import DEMO
-from pose.draw import draw_poses
-from pose.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
-from pose.model import get_model
-from pose.network import DEFAULT_PRESET, model_path, network_size
-from pose.skeleton import DRAWN_LIMBS
-from pose.video import VideoWriter, iter_frames, open_video, process_video
+from pose.body.skeleton import DRAWN_LIMBS
+from pose.media.video_reader import iter_frames, open_video
+from pose.media.video_writer import VideoWriter
+from pose.network.registry import get_model
+from pose.network.spec import DEFAULT_PRESET, model_path, network_size
+from pose.output.draw import draw_poses
+from pose.photo.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
+from pose.video.process import process_video
 
 BASELINE_SIZE = (368, 368)  # the original script's default network input
 BASELINE_THRESHOLD = 0.1

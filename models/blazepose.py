@@ -3,11 +3,11 @@
 Both files ship inside the ``mediapipe==0.10.14`` wheel on the package index (Apache-2.0).
 We download that wheel with pip (only the package registry is needed), extract just the two
 ``.tflite`` members, check their SHA-256 and cache them next to this file. The mediapipe
-package itself is never installed or imported: ``pose.pose3d`` runs the landmark model on
+package itself is never installed or imported: ``pose.pose3d.blazepose`` runs the landmark model on
 LiteRT like the OpenPose graph.
 
 Run ``python -m models.blazepose`` (``make setup`` does) or call :func:`ensure_models`.
-``pose.pose3d`` starts this module in a subprocess when the landmark model is missing, so
+``pose.pose3d.blazepose`` starts this module in a subprocess when the landmark model is missing, so
 the runtime never imports anything from ``models/``.
 """
 

@@ -2,10 +2,11 @@
 
 ``models/graph_opt.tflite``: TensorFlow's own converter
 (``tf.compat.v1.lite.TFLiteConverter.from_frozen_graph``), float32, no quantisation: the same
-graph, run faster by TFLite's XNNPACK delegate (the default backend of :mod:`pose.model`).
+graph, run faster by TFLite's XNNPACK delegate (the default backend of
+:mod:`pose.network.registry`).
 ``models/graph_opt.int8.tflite`` (``--int8``): the int8 variant of :mod:`models.quantize`
 for the "int8" backend, calibrated on the example media in ``examples/``, with a stamp of
-:func:`pose.network.int8_recipe` beside it. The app runs this module in a child process when
+:func:`pose.network.spec.int8_recipe` beside it. The app runs this module in a child process when
 a file is missing or stale; ``make setup`` builds both ahead.
 
     .venv/bin/python -m models.convert [--force] [--int8]
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pose.network import (
+from pose.network.spec import (
     CONVERT_SHAPE,
     INPUT_TENSOR,
     OUTPUT_TENSOR,
@@ -180,7 +181,7 @@ def convert_to_tflite(graph_path: Path, destination: Path, quantize: str | None 
 def build_tflite(graph_path: Path | None = None, rebuild: bool = False, int8: bool = False) -> Path:
     """Path of the converted (``int8``: int8) model, converting the graph in this process
     when the file is missing, ``rebuild`` is set, or an int8 model is stale (built by other
-    code than today's, :func:`pose.network.int8_recipe`)."""
+    code than today's, :func:`pose.network.spec.int8_recipe`)."""
     graph_path = Path(graph_path) if graph_path else model_path()
     target = tflite_path(graph_path, int8)
     current = target.is_file() and target.stat().st_size > 0

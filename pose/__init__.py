@@ -3,7 +3,7 @@
 Importing this package is cheap: TensorFlow loads on the first inference.
 """
 
-from pose.skeleton import LIMBS, Joint
-from pose.types import Estimate, Pose
+from pose.body.skeleton import LIMBS, Joint
+from pose.body.types import Estimate, Pose
 
 __all__ = ["LIMBS", "Estimate", "Joint", "Pose"]

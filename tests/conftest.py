@@ -36,7 +36,7 @@ def coco() -> dict[str, list[dict]]:
 
 @pytest.fixture(scope="session")
 def model():
-    from pose.model import get_model
+    from pose.network.registry import get_model
 
     return get_model()
 

@@ -8,10 +8,10 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from pose.compare import compare_videos, count_reps, moment_images
-from pose.estimate import DEFAULT_THRESHOLD
-from pose.network import DEFAULT_PRESET
+from pose.network.spec import DEFAULT_PRESET
+from pose.photo.estimate import DEFAULT_THRESHOLD
 from pose.sequence import Repetitions, SequenceComparison
+from pose.sequence.compare import compare_videos, count_reps, moment_images
 from ui.components import (
     new_download,
     size_input,

@@ -16,11 +16,11 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 
 from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES
-from pose.estimate import DEFAULT_THRESHOLD
-from pose.media import InputError, number_input, write_png_atomically
-from pose.network import DEFAULT_PRESET, PRESETS
-from pose.people import DEFAULT_MODE as DEFAULT_PHOTO_MODE
-from pose.stream import jpeg_data_url
+from pose.media.images import InputError, number_input, write_png_atomically
+from pose.network.spec import DEFAULT_PRESET, PRESETS
+from pose.photo.estimate import DEFAULT_THRESHOLD
+from pose.pose3d.people import DEFAULT_MODE as DEFAULT_PHOTO_MODE
+from pose.video.live import jpeg_data_url
 from ui.lifecycle import track
 from ui.server import DOWNLOADS, prune_downloads
 
@@ -40,7 +40,7 @@ def image_path_input(**kwargs) -> gr.Image:
     """An image input whose handler receives the uploaded file's path undecoded.
 
     gr.Image decodes uploads itself and answers a bad file with a generic error; we
-    validate in ``pose.media`` instead, so the user reads what is wrong. (Overriding the
+    validate in ``pose.media.images`` instead, so the user reads what is wrong. (Overriding the
     instance's preprocess avoids a component subclass, which Gradio would register.)
     """
     component = gr.Image(type="filepath", **kwargs)
@@ -52,7 +52,7 @@ def video_path_input(**kwargs) -> gr.Video:
     """A video upload whose handler receives the file's path as uploaded.
 
     gr.Video would try to convert formats with ffmpeg; we read any format with PyAV in
-    ``pose.video`` and give the real error for a bad file (see image_path_input).
+    ``pose.video.process`` and give the real error for a bad file (see image_path_input).
     """
     component = gr.Video(sources=["upload"], **kwargs)
     component.preprocess = lambda payload: None if payload is None else payload.path
@@ -65,7 +65,7 @@ def live_frame_input(**kwargs) -> gr.Image:
 
     gr.Image would decode every frame itself, before any check: a 12000x12000 JPEG frame
     was processed for 47 s, and a grey frame failed with a generic error. The handler
-    checks frames with ``pose.media.load_frame``, as the Image tab checks uploads.
+    checks frames with ``pose.media.images.load_frame``, as the Image tab checks uploads.
     """
     component = gr.Image(sources=["webcam"], streaming=True, type="numpy", **kwargs)
 
@@ -125,7 +125,7 @@ def size_input(
 
 def checked_by_handler(component: gr.Slider | gr.Number) -> gr.Slider | gr.Number:
     """Pass a number input's value to the handler as sent, which checks it with
-    ``pose.media.number_input`` (see checked_threshold).
+    ``pose.media.images.number_input`` (see checked_threshold).
 
     Gradio's own check of a Slider or Number fails on a value that is not a number ("abc"
     from an API client) with a generic error, and logs the value.

@@ -9,15 +9,15 @@ from pathlib import Path
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from pose.draw import draw_numbered_poses
-from pose.estimate import DEFAULT_THRESHOLD
-from pose.export import TABLE_HEADERS, table_rows, to_csv, to_json
-from pose.media import load_image, write_png_atomically
-from pose.network import DEFAULT_PRESET
-from pose.people import DEFAULT_MODE, estimate_people
-from pose.plot3d import figure_from_json
-from pose.pose3d import Person3D, Pose3DError, complete_bodies
-from pose.types import Estimate
+from pose.body.types import Estimate
+from pose.media.images import load_image, write_png_atomically
+from pose.network.spec import DEFAULT_PRESET
+from pose.output.draw import draw_numbered_poses
+from pose.output.export import TABLE_HEADERS, table_rows, to_csv, to_json
+from pose.photo.estimate import DEFAULT_THRESHOLD
+from pose.pose3d.blazepose import Person3D, Pose3DError, complete_bodies
+from pose.pose3d.people import DEFAULT_MODE, estimate_people
+from pose.pose3d.plot import figure_from_json
 from ui.components import (
     cached_image_output,
     checked_threshold,

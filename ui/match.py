@@ -14,13 +14,13 @@ from collections import OrderedDict
 import gradio as gr
 import numpy as np
 
+from pose.body.types import Pose, number_people
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.match import METHOD_3D, WORST_BELOW, Match, Pairing, choose_pair, match, person_at
-from pose.media import load_image, number_input
-from pose.overlay import draw_numbered, draw_overlay
-from pose.people import DEFAULT_MODE, estimate_people
-from pose.pose3d import Pose3DError, lift_one
-from pose.types import Pose, number_people
+from pose.media.images import load_image, number_input
+from pose.output.overlay import draw_numbered, draw_overlay
+from pose.pose3d.blazepose import Pose3DError, lift_one
+from pose.pose3d.people import DEFAULT_MODE, estimate_people
 from ui.components import (
     cached_image_output,
     checked_by_handler,

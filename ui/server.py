@@ -20,11 +20,12 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from pose.media import prune_old_files
-from pose.model import ensure_model
-from pose.network import ModelFetchError
+from pose.media.images import prune_old_files
+from pose.network.registry import ensure_model
+from pose.network.spec import ModelFetchError
 from ui.admission import UploadBudget, admit_jobs
 from ui.lifecycle import TRIM_EVERY_S, serve_until_stopped, trim_malloc_forever
+from ui.live_assets import LIVE_HEAD, LiveAssets
 
 # The app's own logger name (not this module's): log lines read "app: ..." as before.
 log = logging.getLogger("app")
@@ -186,9 +187,10 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
         theme=gr.themes.Soft(),
         mcp_server=args.mcp,  # GRADIO_MCP_SERVER is read by parse_args like POSE_MCP
         css=CSS,
-        head=HEAD,
+        head=HEAD + LIVE_HEAD,  # the Webcam tab's in-browser mode (ui/live_assets.py)
         prevent_thread_lock=True,  # so we can check the share link before serving on
-        app_kwargs={"middleware": [Middleware(UploadBudget)]},  # upload space per address
+        # Upload space per address; the in-browser live view's files and isolation headers.
+        app_kwargs={"middleware": [Middleware(UploadBudget), Middleware(LiveAssets)]},
     )
     if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):
         # Gradio prints its own reason above; say plainly what still works.

@@ -11,15 +11,17 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from pose.angles import ANGLE_NAMES
-from pose.estimate import DEFAULT_THRESHOLD
-from pose.media import InputError, number_input
-from pose.network import DEFAULT_PRESET
-from pose.playable import playable_copy
-from pose.pose3d import Pose3DError
-from pose.video import MAX_EVERY, VideoResult, angle_series, process_video, tracked_people
-from pose.video import MAX_FRAMES as MAX_VIDEO_FRAMES
-from pose.video import MAX_SECONDS as MAX_VIDEO_SECONDS
+from pose.body.angles import ANGLE_NAMES
+from pose.media.images import InputError, number_input
+from pose.media.playable import playable_copy
+from pose.media.video_reader import MAX_EVERY
+from pose.media.video_reader import MAX_FRAMES as MAX_VIDEO_FRAMES
+from pose.media.video_reader import MAX_SECONDS as MAX_VIDEO_SECONDS
+from pose.network.spec import DEFAULT_PRESET
+from pose.photo.estimate import DEFAULT_THRESHOLD
+from pose.pose3d.blazepose import Pose3DError
+from pose.video.process import process_video
+from pose.video.result import VideoResult, angle_series, tracked_people
 from ui.admission import JobStopped, stop_if_unwanted
 from ui.components import (
     cache_path,

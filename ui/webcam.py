@@ -3,17 +3,19 @@ reference photo's pose, and the per-frame endpoint for programs."""
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 import numpy as np
 
-from pose.draw import draw_numbered_poses
-from pose.estimate import DEFAULT_THRESHOLD, estimate
+from pose.body.types import Pose
 from pose.match import pick_person, rank_by_size
-from pose.media import load_image
-from pose.network import DEFAULT_PRESET
-from pose.overlay import draw_numbered
-from pose.stream import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, match_live
-from pose.types import Pose
+from pose.media.images import load_image
+from pose.network.spec import DEFAULT_PRESET
+from pose.output.draw import draw_numbered_poses
+from pose.output.overlay import draw_numbered
+from pose.photo.estimate import DEFAULT_THRESHOLD, estimate
+from pose.video.live import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, match_live
 from ui.components import (
     cached_image_output,
     checked_threshold,
@@ -24,19 +26,30 @@ from ui.components import (
     threshold_input,
     user_error,
 )
+from ui.live_assets import live_assets_ready
 
-# The preview is mirrored like a selfie camera; the handler un-mirrors (see pose.stream).
+# The preview is mirrored like a selfie camera; the handler un-mirrors (see pose.video.live).
 WEBCAM_MIRROR = True
 WEBCAM_TIME_LIMIT = 120  # seconds per stream: a stream holds a worker while it runs
 WEBCAM_STREAMS = 2  # simultaneous streams; two cores cannot serve more at a useful rate
 
+# Where the live skeletons are computed: in the page (LiteRT.js, web/live/) or on the server.
+IN_BROWSER = "In this browser"
+ON_SERVER = "On the server"
+WHERE_INFO = (
+    "In this browser: the network runs in this page and no camera frame leaves your device "
+    "(faster, and the server is free for others). On the server: each frame is sent to the "
+    "app and comes back drawn, the fallback for browsers that cannot run the network."
+)
+
 WEBCAM_HELP = f"""
-Click **Click to Access Webcam**, allow the camera, then press **Record** to start the live
-view (nothing is recorded: frames are processed in memory and never stored). Each frame
-comes back with the skeletons drawn, with the live frame rate and the time per
-frame. **Smoothing** (One Euro filter) steadies jittery joints. Browsers give the camera only
-to HTTPS or localhost pages. A stream runs for at most {WEBCAM_TIME_LIMIT} s at a time and
-then rejoins the queue, so others waiting get a turn.
+**In this browser** (the default where the browser can run the network): press **Start
+camera** and allow the camera; the skeletons are computed in this page and no frame leaves
+your device. **On the server** (the fallback): click **Click to Access Webcam**, allow the
+camera, then press **Record**; each frame is processed in the app's memory and never stored,
+and a stream runs for at most {WEBCAM_TIME_LIMIT} s at a time before it rejoins the queue, so
+others waiting get a turn. Both show the frame rate and the time per frame; **Smoothing** (One
+Euro filter) steadies jittery joints. Browsers give the camera only to HTTPS or localhost pages.
 """
 
 LIVE_MATCH_HELP = (
@@ -71,7 +84,7 @@ def live_match(
     live: LiveFrame, reference: Pose | None, either_side: bool = True
 ) -> tuple[np.ndarray, str]:
     """The frame to display and the live similarity to ``reference`` as Markdown (see
-    pose.stream.match_live); without a reference, the frame unchanged and ""."""
+    pose.video.live.match_live); without a reference, the frame unchanged and ""."""
     if reference is None:
         return live.display, ""
     found = match_live(live, reference, either_side)
@@ -146,6 +159,21 @@ def estimate_frame(
     return draw_numbered_poses(pixels, result.people), result.to_dict()
 
 
+def reference_for_page(reference: Pose | None) -> str:
+    """The reference pose as the page's live matching reads it (web/live/live.js): its
+    keypoints in a data attribute, ``[[x, y, score] x 18]`` in the photo's pixels."""
+    if reference is None:
+        return '<div data-pose=""></div>'
+    points = json.dumps([[round(float(v), 2) for v in row] for row in reference.keypoints])
+    return f"<div data-pose='{points}'></div>"
+
+
+def show_mode(where: str) -> tuple[dict, dict]:
+    """Show the in-browser panel or the server's stream, as ``where`` says."""
+    browser = where == IN_BROWSER
+    return gr.update(visible=browser), gr.update(visible=not browser)
+
+
 def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
     """The Webcam tab's reference-photo controls; returns (either side, reference pose)."""
     with gr.Accordion("Match a reference pose", open=False):
@@ -154,13 +182,18 @@ def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
             label="Reference photo", sources=["upload", "clipboard"], elem_id="webcam-reference"
         )
         either_side = gr.Checkbox(
-            True, label="Either side", info="Also accept the left/right-swapped pose."
+            True,
+            label="Either side",
+            info="Also accept the left/right-swapped pose.",
+            elem_id="webcam-either-side",
         )
         info = gr.Markdown(elem_id="webcam-reference-info")
         skeleton = cached_image_output(
             label="Reference skeleton", elem_id="webcam-reference-skeleton", buttons=[]
         )
     pose_state = gr.State(None)  # the reference Pose, per browser session
+    # The in-browser mode matches in the page: it reads the reference's keypoints here.
+    for_page = gr.HTML(reference_for_page(None), elem_id="webcam-reference-pose", padding=False)
     photo.change(
         set_webcam_reference,
         [photo],
@@ -169,16 +202,27 @@ def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
         # Browser plumbing (it fills per-session state); programs match with /match_images.
         api_visibility="undocumented",
         concurrency_limit=2,
-    )
+    ).then(reference_for_page, [pose_state], [for_page], api_visibility="private")
     return either_side, pose_state
 
 
 def build_webcam_tab() -> None:
     with gr.Tab("Webcam"):
         gr.Markdown(WEBCAM_HELP)
+        in_browser = live_assets_ready()
+        where = gr.Radio(
+            [IN_BROWSER, ON_SERVER],
+            value=IN_BROWSER if in_browser else ON_SERVER,
+            label="Where the skeletons are computed",
+            info=WHERE_INFO if in_browser else WHERE_INFO + " (Not built here: `make setup`.)",
+            elem_id="webcam-where",
+        )
+        gr.Markdown(elem_id="webcam-where-note")  # the page says why it fell back
         # The camera and the live view come first, so on a phone they are not below
         # every control.
-        with gr.Row():
+        with gr.Column(visible=in_browser, elem_id="webcam-browser-panel") as browser_panel:
+            gr.HTML('<div id="live-root"></div>', padding=False)  # web/live/live.js fills it
+        with gr.Row(visible=not in_browser, elem_id="webcam-server-panel") as server_panel:
             with gr.Column():
                 camera = live_frame_input(
                     label="Webcam",
@@ -194,17 +238,21 @@ def build_webcam_tab() -> None:
                     label="Status", interactive=False, max_lines=1, elem_id="webcam-status"
                 )
                 live_score = gr.Markdown(label="Live similarity", elem_id="webcam-match")
+        where.change(show_mode, [where], [browser_panel, server_panel], api_visibility="private")
         with gr.Row():
             with gr.Column():
                 smooth = gr.Checkbox(
                     value=True,
                     label="Smooth keypoints",
                     info="One Euro filter: steadier joints, little lag",
+                    elem_id="webcam-smooth",
                 )
                 size = size_input(
-                    DEFAULT_LIVE_SIZE, "'balanced' keeps up on two cores; 'fast' on fewer."
+                    DEFAULT_LIVE_SIZE,
+                    "On the server: 'balanced' keeps up on two cores; 'fast' on fewer.",
                 )
                 threshold = threshold_input()
+                threshold.elem_id = "webcam-threshold"
             with gr.Column():
                 either_side, reference_pose = build_live_match_inputs()
         session = gr.State(None)  # one WebcamSession per browser session

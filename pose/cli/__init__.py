@@ -36,7 +36,7 @@ from pose.cli.compare import add_people, run_compare_videos, run_count_reps
 from pose.cli.estimate import run_estimate
 from pose.cli.match import run_match
 from pose.cli.video import run_video
-from pose.model import BACKEND_ENV
+from pose.network.registry import BACKEND_ENV
 
 __all__ = [
     "COMMANDS",
@@ -96,7 +96,7 @@ def silence_native_stderr() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from pose.media import InputError
+    from pose.media.images import InputError
 
     args = build_parser().parse_args(argv)
     if args.backend:  # read when the process-wide model is created, on first use

@@ -89,9 +89,9 @@ class _Progress:
 def run_batch_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pose.batch import BatchSettings, find_inputs, journal_path, local_runner, run_batch
-    from pose.estimate import resolve_box
-    from pose.model import resolve_backend
+    from pose.batch.folder import BatchSettings, find_inputs, journal_path, local_runner, run_batch
+    from pose.network.registry import resolve_backend
+    from pose.photo.estimate import resolve_box
 
     resolve_box(args.size)  # a bad --size fails now, not once per file
     if not 1 <= args.every <= 100:
@@ -109,7 +109,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
     if args.ray is None:
         runner = local_runner(settings)
     else:
-        from pose.cluster import ray_runner
+        from pose.batch.cluster import ray_runner
 
         runner = ray_runner(settings, address=args.ray or None, workers=args.workers)
     progress = _Progress()
@@ -141,7 +141,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
 
 @command("eval")
 def run_eval(args: argparse.Namespace) -> int:
-    from pose.evaluate import evaluate
+    from pose.batch.evaluate import evaluate
 
     stats = evaluate(args.results, args.annotations)
     if args.json:

@@ -8,9 +8,9 @@ import logging
 import sys
 from collections.abc import Callable
 
-from pose.estimate import DEFAULT_THRESHOLD
-from pose.model import BACKENDS
-from pose.network import DEFAULT_PRESET, PRESETS
+from pose.network.registry import BACKENDS
+from pose.network.spec import DEFAULT_PRESET, PRESETS
+from pose.photo.estimate import DEFAULT_THRESHOLD
 
 log = logging.getLogger("pose")
 

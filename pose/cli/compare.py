@@ -138,7 +138,7 @@ def _print_reps(result) -> None:
 
 @command("compare-videos")
 def run_compare_videos(args: argparse.Namespace) -> int:
-    from pose.compare import compare_videos
+    from pose.sequence.compare import compare_videos
 
     return _run_on_two_videos(
         args,
@@ -152,6 +152,6 @@ def run_compare_videos(args: argparse.Namespace) -> int:
 
 @command("count-reps")
 def run_count_reps(args: argparse.Namespace) -> int:
-    from pose.compare import count_reps
+    from pose.sequence.compare import count_reps
 
     return _run_on_two_videos(args, count_reps, _print_reps, start=args.start, end=args.end)

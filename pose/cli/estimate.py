@@ -38,10 +38,10 @@ def add_parser(sub) -> None:
 def run_estimate(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from pose.draw import draw_poses
-    from pose.estimate import estimate, parse_scales
-    from pose.media import load_image
-    from pose.people import estimate_people
+    from pose.media.images import load_image
+    from pose.output.draw import draw_poses
+    from pose.photo.estimate import estimate, parse_scales
+    from pose.pose3d.people import estimate_people
 
     mode = photo_mode(args)
     scales = parse_scales(args.scales)
@@ -61,13 +61,13 @@ def run_estimate(args: argparse.Namespace) -> int:
         )
     lifted = []
     if args.lift3d:
-        from pose.pose3d import complete_bodies
+        from pose.pose3d.blazepose import complete_bodies
 
         lifted = complete_bodies(image, result)
     if args.out:
         Image.fromarray(draw_poses(image, result.people)).save(args.out)
     if args.json:
-        from pose.export import estimate_dict
+        from pose.output.export import estimate_dict
 
         print(json.dumps(estimate_dict(result, lifted)))
     else:

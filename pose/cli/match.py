@@ -49,10 +49,10 @@ def run_match(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from pose.match import DEFAULT_METHOD, METHOD_3D, choose_pair, match
-    from pose.media import load_image
-    from pose.overlay import draw_overlay
-    from pose.people import estimate_people
-    from pose.pose3d import lift_one
+    from pose.media.images import load_image
+    from pose.output.overlay import draw_overlay
+    from pose.pose3d.blazepose import lift_one
+    from pose.pose3d.people import estimate_people
 
     mode = photo_mode(args)
 

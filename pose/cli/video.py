@@ -45,8 +45,8 @@ def run_video(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     # Looked up when the command runs: the video stack loads only for it, and tests replace
-    # pose.video.process_video.
-    from pose.video import process_video
+    # pose.video.process.process_video.
+    from pose.video.process import process_video
 
     def show(done: int, total: int | None) -> None:
         if sys.stderr.isatty():

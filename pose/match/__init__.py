@@ -1,4 +1,4 @@
-"""How alike are two poses? Pure functions over two :class:`pose.types.Pose` objects.
+"""How alike are two poses? Pure functions over two :class:`pose.body.types.Pose` objects.
 
 Five methods, each returning a :class:`Match` (similarity in percent, the joints used, a
 per-joint breakdown with the worst joints first):
@@ -29,7 +29,7 @@ per-joint breakdown with the worst joints first):
     for comparison. **Invariant to nothing**: the same pose elsewhere in the frame or in a
     photo of another size scores lower.
 ``3d``
-    Two 3D poses (:mod:`pose.pose3d`) aligned by the best rotation about any axis, scale
+    Two 3D poses (:mod:`pose.pose3d.blazepose`) aligned by the best rotation about any axis, scale
     and translation, scored per joint as ``normalized`` does (:mod:`pose.match.match3d`).
     **Invariant to** position, size and the camera's viewpoint.
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pose.body.skeleton import MIRROR, Joint
+from pose.body.types import Pose
 from pose.match.constants import _EPS, MIN_SHARED_JOINTS, ROBUST_ITERATIONS, ROBUST_SCALE
 from pose.match.result import MatchError
-from pose.skeleton import MIRROR, Joint
-from pose.types import Pose
 
 
 def mirrored(pose: Pose) -> Pose:

@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 
+from pose.body.skeleton import Joint
+from pose.body.types import Pose
 from pose.match.align import _align
 from pose.match.constants import _EPS, MIN_SHARED_ANGLES
 from pose.match.result import JointDifference, Match, MatchError, worst_first
-from pose.skeleton import Joint
-from pose.types import Pose
 
 # An angle this far off (degrees) scores 0 in ``angles``.
 ANGLE_TOLERANCE = 90.0

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from pose.body.skeleton import NUM_JOINTS
 from pose.match.align import _fit_similarity
 from pose.match.constants import (
     _EPS,
@@ -16,7 +17,6 @@ from pose.match.constants import (
     NORMALIZED_TOLERANCE,
     ROBUST_ITERATIONS,
 )
-from pose.skeleton import NUM_JOINTS
 
 
 def normalized_scores(

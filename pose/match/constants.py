@@ -3,10 +3,11 @@ joints a comparison needs, the rotation bound and the robust refits of the align
 
 from __future__ import annotations
 
-# The methods that compare two 2D poses (:class:`pose.types.Pose`).
+# The methods that compare two 2D poses (:class:`pose.body.types.Pose`).
 METHODS: tuple[str, ...] = ("normalized", "oks", "angles", "classic")
 DEFAULT_METHOD = "normalized"
-# ``3d`` compares two 3D poses (:class:`pose.pose3d.Person3D`) (:mod:`pose.match.match3d`).
+# ``3d`` compares two 3D poses (:class:`pose.pose3d.blazepose.Person3D`)
+# (:mod:`pose.match.match3d`).
 METHOD_3D = "3d"
 ALL_METHODS: tuple[str, ...] = (*METHODS, METHOD_3D)
 

@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
+from pose.body.types import Pose
 from pose.match.align import _align, _shared_joints, mirrored
 from pose.match.angles import _match_angles
 from pose.match.constants import ALL_METHODS, DEFAULT_MAX_ROTATION, DEFAULT_METHOD, METHOD_3D
 from pose.match.match3d import match_people3d
 from pose.match.methods import _match_classic, _match_normalized, _match_oks
 from pose.match.result import Match, _better_of_mirrored
-from pose.pose3d import Person3D
-from pose.types import Pose
+from pose.pose3d.blazepose import Person3D
 
 
 def match(
@@ -23,8 +23,9 @@ def match(
 ) -> Match:
     """Compare ``second`` with ``first`` (the reference) by ``method`` (see :mod:`pose.match`).
 
-    The 2D methods take two :class:`Pose`; ``"3d"`` takes two :class:`pose.pose3d.Person3D`
-    (:func:`pose.pose3d.lift` makes them) and ignores ``max_rotation``: any rotation is
+    The 2D methods take two :class:`Pose`; ``"3d"`` takes two
+    :class:`pose.pose3d.blazepose.Person3D`
+    (:func:`pose.pose3d.blazepose.lift` makes them) and ignores ``max_rotation``: any rotation is
     allowed, which is what makes it viewpoint-invariant (:mod:`pose.match.match3d`).
 
     ``mirror=True`` also tries the left/right-swapped ``second`` and keeps the better fit
@@ -38,7 +39,7 @@ def match(
     if method == METHOD_3D:
         return match_people3d(first, second, mirror)
     if not (isinstance(first, Pose) and isinstance(second, Pose)):
-        raise ValueError(f"The {method} method compares two 2D poses (pose.types.Pose).")
+        raise ValueError(f"The {method} method compares two 2D poses (pose.body.types.Pose).")
     if not 0.0 <= max_rotation <= 180.0:
         raise ValueError(f"max_rotation must be 0 to 180 degrees, not {max_rotation}.")
     result = _match_one(first, second, method, max_rotation)

@@ -1,4 +1,5 @@
-"""The ``3d`` method: two people's 3D joints (:attr:`pose.pose3d.Person3D.joints`, (18, 4):
+"""The ``3d`` method: two people's 3D joints (:attr:`pose.pose3d.blazepose.Person3D.joints`, (18,
+4):
 x, y, z metres, visibility) compared after the best rotation about any axis, so the score
 does not depend on where each camera stood.
 
@@ -16,6 +17,8 @@ import math
 
 import numpy as np
 
+from pose.body.skeleton import MIRROR, NUM_JOINTS, Joint
+from pose.body.types import Pose
 from pose.match.constants import (
     _EPS,
     METHOD_3D,
@@ -24,11 +27,9 @@ from pose.match.constants import (
     ROBUST_ITERATIONS,
     ROBUST_SCALE,
 )
+from pose.match.procrustes import fit_similarity
 from pose.match.result import JointDifference, Match, MatchError, _better_of_mirrored, worst_first
-from pose.pose3d import Person3D
-from pose.procrustes import fit_similarity
-from pose.skeleton import MIRROR, NUM_JOINTS, Joint
-from pose.types import Pose
+from pose.pose3d.blazepose import Person3D
 
 # A joint the model gives less visibility than this in either pose is left out: BlazePose
 # still places hidden joints, but those places are guesses.
@@ -148,11 +149,12 @@ def project_like(
 
 
 def match_people3d(first: Person3D, second: Person3D, mirror: bool = False) -> Match:
-    """:func:`match_joints3d` for two lifted people (:func:`pose.pose3d.lift`); the aligned
+    """:func:`match_joints3d` for two lifted people (:func:`pose.pose3d.blazepose.lift`); the
+    aligned
     second pose is drawn into the first person's image."""
     if not (isinstance(first, Person3D) and isinstance(second, Person3D)):
         raise ValueError(
             "The 3d method compares two 3D poses: lift both people first "
-            "(pose.pose3d.lift; on the command line, --method 3d does)."
+            "(pose.pose3d.blazepose.lift; on the command line, --method 3d does)."
         )
     return match_joints3d(first.joints, second.joints, mirror, first.pixels)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from pose.body.skeleton import NUM_JOINTS, OPENPOSE_FOR_COCO, Joint
+from pose.body.types import Pose
 from pose.match.align import _Alignment
 from pose.match.constants import _EPS, NORMALIZED_TOLERANCE
 from pose.match.result import JointDifference, Match, worst_first
-from pose.skeleton import NUM_JOINTS, OPENPOSE_FOR_COCO, Joint
-from pose.types import Pose
 
 # Pixel scale of the original formula.
 CLASSIC_SCALE = 200.0

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pose.body.types import Pose, number_people
 from pose.match.constants import DEFAULT_MAX_ROTATION, DEFAULT_METHOD
 from pose.match.dispatch import match
 from pose.match.result import Match, MatchError
-from pose.types import Pose, number_people
 
 
 def rank_by_size(people: Sequence[Pose]) -> list[Pose]:
-    """People in numbering order, largest first (:func:`pose.types.number_people`)."""
+    """People in numbering order, largest first (:func:`pose.body.types.number_people`)."""
     return number_people(people)
 
 

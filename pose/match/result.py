@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from pose.body.skeleton import MIRROR, Joint
+from pose.body.types import Pose
 from pose.match.constants import METHOD_3D
-from pose.media import InputError
-from pose.skeleton import MIRROR, Joint
-from pose.types import Pose
+from pose.media.images import InputError
 
 # Joints scoring below this (percent) are the ones named and ringed as differing most
 # (at most three), by the app and the CLI.
@@ -36,7 +36,7 @@ _UNITS = {
 class MatchError(InputError):
     """Two poses cannot be compared: no person, or too few joints found in both.
 
-    A subclass of :class:`pose.media.InputError` (a ``ValueError``), so the app shows the
+    A subclass of :class:`pose.media.images.InputError` (a ``ValueError``), so the app shows the
     message to the user and the CLI prints it and exits with status 2.
     """
 

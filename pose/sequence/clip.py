@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pose.body.skeleton import NUM_JOINTS
+from pose.body.types import Pose
 from pose.match import MIN_SHARED_JOINTS, rank_by_size
-from pose.media import InputError
-from pose.skeleton import NUM_JOINTS
-from pose.types import Pose
+from pose.media.images import InputError
 
 # A person must be found in at least this share of a clip's frames to be compared:
 # below it the "movement" is mostly guesswork.
@@ -118,7 +118,7 @@ def person_sequence(
     """The sequence of one person from the people found in each frame.
 
     ``people[t]`` are the people of frame ``frames[t]`` (default: t). With tracking IDs
-    (``ids[t]`` for ``people[t]``, as :mod:`pose.track` gives them), ``person`` ranks the
+    (``ids[t]`` for ``people[t]``, as :mod:`pose.video.track` gives them), ``person`` ranks the
     tracks by their summed size over the clip (1 = the most prominent: large and present
     longest) and the sequence follows that track; without them, ``person`` is a rank by
     size in each frame (1 = the largest there, as in the Match tab), which may jump to

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pose.body.skeleton import NUM_JOINTS, Joint
 from pose.match import (
     DEFAULT_MAX_ROTATION,
     MIN_SHARED_JOINTS,
@@ -19,7 +20,6 @@ from pose.match import (
 from pose.sequence.clip import PoseSequence, SequenceError
 from pose.sequence.costs import DEFAULT_ALIGN, cost_matrix
 from pose.sequence.warping import DEFAULT_WINDOW, dtw
-from pose.skeleton import NUM_JOINTS, Joint
 
 # compare_sequences aligns whole clips; one clip lasting more than this many times the
 # other is more likely a different take than a slower one.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from gradio_client import handle_file
 
-from pose.video import probe_video
+from pose.media.video_reader import probe_video
 from tests.helpers.movement import REP_SPANS, WARP, movement_clips
 
 

@@ -67,4 +67,4 @@ def test_starts_as_a_space_would_run_it(tmp_path):
         assert f"http://127.0.0.1:{port}" in output
         assert "at first use" in output  # Gradio's words for lazy example caching
         assert "Caching examples" not in output  # eager caching would say this
-        assert "pose.model" not in output, "a model ran before anyone asked"
+        assert "pose.network.registry" not in output, "a model ran before anyone asked"

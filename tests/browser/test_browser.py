@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from pose.media import load_image
+from pose.media.images import load_image
 from tests.helpers.browser import (
     PHONE,
     RESULT_TIMEOUT_MS,

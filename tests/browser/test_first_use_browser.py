@@ -15,10 +15,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from pose.draw import CHOSEN_BOX, NUMBER_BOX
-from pose.estimate import estimate
-from pose.media import load_image
-from pose.types import number_people
+from pose.body.types import number_people
+from pose.media.images import load_image
+from pose.output.draw import CHOSEN_BOX, NUMBER_BOX
+from pose.photo.estimate import estimate
 from tests.helpers.browser import (
     PHONE,
     RESULT_TIMEOUT_MS,
@@ -218,7 +218,7 @@ def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
 
         webcam = open_tab(page, "Webcam")
         assert no_sideways_scroll(page) <= 1
-        live = page.locator("#webcam-output").bounding_box()
+        live = page.locator("#webcam-browser-panel").bounding_box()  # the default mode
         first_control = webcam.get_by_text("Smooth keypoints").first.bounding_box()
         assert live["y"] < first_control["y"]  # the live view before the controls
         screenshot(page, "phone-webcam", shots)

@@ -15,7 +15,7 @@ def test_live_match_in_the_browser(app_url, tmp_path):
 
     from playwright.sync_api import sync_playwright
 
-    from pose.media import load_image
+    from pose.media.images import load_image
     from tests.helpers.browser import (
         launch_chromium,
         open_app,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pose.video import (
+from pose.video.process import (
     process_video,
 )
 

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from pose.estimate import estimate
-from pose.media import load_image
-from pose.skeleton import JOINT_COLORS, MIRROR, Joint
+from pose.body.skeleton import JOINT_COLORS, MIRROR, Joint
+from pose.media.images import load_image
+from pose.photo.estimate import estimate
 from tests.helpers.browser import (
     fake_camera_args,
     launch_chromium,

@@ -139,8 +139,17 @@ def fake_camera_args(y4m: str | os.PathLike) -> list[str]:
     ]
 
 
+def choose_server_mode(page) -> None:
+    """On the Webcam tab: compute the skeletons on the server (the page's default is the
+    in-browser mode where it can run, ui/webcam.py), and wait for its camera to show."""
+    page.locator("#webcam-where").get_by_text("On the server", exact=True).click()
+    page.locator("#webcam-input").wait_for(state="visible", timeout=30_000)
+
+
 def start_webcam_stream(page) -> None:
-    """On the Webcam tab: allow the camera, then press Record so frames stream to the app."""
+    """On the Webcam tab: choose the server mode, allow the camera, then press Record so
+    frames stream to the app."""
+    choose_server_mode(page)
     webcam = page.locator("#webcam-input")
     webcam.get_by_text("Click to Access Webcam").click()
     # Record pressed before the camera delivers its first frame is lost on a busy machine

@@ -13,7 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pose.video import VideoWriter, iter_frames, open_video
+from pose.media.video_reader import iter_frames, open_video
+from pose.media.video_writer import VideoWriter
 from tests.helpers.paths import EVAL_DIR
 
 STREET = EVAL_DIR / "video" / "street.avi"

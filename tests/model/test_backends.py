@@ -11,11 +11,17 @@ import numpy as np
 import pytest
 
 from models.convert import build_tflite, convert_to_tflite
-from pose.estimate import estimate
-from pose.media import load_image
-from pose.model import BACKENDS, DEFAULT_BACKEND, PoseModel, ensure_tflite, resolve_backend
-from pose.network import PRESETS, model_path, network_size, preprocess
-from pose.runners import TFLITE_RUNTIMES, TFLiteRunner, cpu_has_bf16
+from pose.media.images import load_image
+from pose.network.registry import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    PoseModel,
+    ensure_tflite,
+    resolve_backend,
+)
+from pose.network.runners import TFLITE_RUNTIMES, TFLiteRunner, cpu_has_bf16
+from pose.network.spec import PRESETS, model_path, network_size, preprocess
+from pose.photo.estimate import estimate
 from tests.helpers.paths import COCO_DIR
 
 PHOTOS = ["000000000785.jpg", "000000196141.jpg"]  # one skier; a portrait-shaped group
@@ -75,7 +81,7 @@ def test_tflite_backend_runs_without_importing_tensorflow(tflite_model):
     ensure_tflite()
     code = (
         "import sys, numpy as np\n"
-        "from pose.model import PoseModel\n"
+        "from pose.network.registry import PoseModel\n"
         "out = PoseModel(backend='tflite').run(np.full((1, 64, 64, 3), 127.0, np.float32))\n"
         "print(out.shape, 'tensorflow' in sys.modules)\n"
     )
@@ -176,7 +182,7 @@ def test_missing_converted_model_is_built_without_tensorflow_in_process(tmp_path
     target = tmp_path / "fresh.tflite"
     code = (
         "import sys, numpy as np\n"
-        "from pose.model import PoseModel\n"
+        "from pose.network.registry import PoseModel\n"
         "out = PoseModel(backend='tflite').run(np.full((1, 64, 64, 3), 127.0, np.float32))\n"
         "print(out.shape, 'tensorflow' in sys.modules)\n"
     )

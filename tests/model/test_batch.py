@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from pose.batch import BatchSettings, find_inputs, journal_path, local_runner, run_batch
+from pose.batch.folder import BatchSettings, find_inputs, journal_path, local_runner, run_batch
 from tests.helpers.cli import run_cli
 from tests.helpers.paths import COCO_DIR, VIDEO_PATH
 

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-import pose.video
+import pose.video.process
 from pose.cli import main
 from tests.helpers.cli import run_cli
 from tests.helpers.paths import COCO_DIR
@@ -116,7 +116,7 @@ def test_video_smooths_by_default_like_the_app(monkeypatch, capsys, flags, smoot
             person_ids=list,
         )
 
-    monkeypatch.setattr(pose.video, "process_video", fake_process_video)
+    monkeypatch.setattr(pose.video.process, "process_video", fake_process_video)
     assert main(["video", "in.mp4", "out.mp4", *flags]) == 0
     assert [options["smooth"] for options in calls] == [smooth]
     assert "wrote out.mp4" in capsys.readouterr().out

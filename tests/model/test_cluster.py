@@ -5,8 +5,8 @@ import json
 import numpy as np
 import ray
 
-from pose.batch import BatchSettings, find_inputs, local_runner, run_batch
-from pose.cluster import ray_runner
+from pose.batch.cluster import ray_runner
+from pose.batch.folder import BatchSettings, find_inputs, local_runner, run_batch
 from tests.helpers.paths import COCO_DIR
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pose.video import probe_video
+from pose.media.video_reader import probe_video
 from tests.helpers.cli import run_cli
 from tests.helpers.movement import REP_SPANS, SIDE, WARP, movement_clips
 
@@ -83,7 +83,7 @@ def test_not_a_video_exits_with_one_line(clips, tmp_path):
 
 
 def test_worst_moments_as_pictures_of_both_frames(clips):
-    from pose.compare import compare_videos, moment_images
+    from pose.sequence.compare import compare_videos, moment_images
 
     result = compare_videos(clips["stride"], clips["stride"])
     assert result.comparison.similarity > 99  # the clip against itself

@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import pose.video_read
-from pose.media import InputError
-from pose.stream import WebcamSession
-from pose.video import process_video
+import pose.media.video_reader
+from pose.media.images import InputError
+from pose.video.live import WebcamSession
+from pose.video.process import process_video
 from tests.helpers.hostile import claiming, jpeg, mjpeg_clip
 
 
 @pytest.mark.parametrize("form", ["grey-array", "rgba-array", "grey-png", "jpeg"])
 def test_a_session_takes_live_frames_in_any_form(model, form):
-    """Issue 20, item 1: a grey frame failed with an IndexError inside pose.stream."""
+    """Issue 20, item 1: a grey frame failed with an IndexError inside pose.video.live."""
     grey = np.full((48, 64), 120, np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(grey).save(buffer, "PNG")
@@ -41,7 +41,7 @@ def test_a_session_refuses_a_huge_frame_before_the_model_runs(model):
 
 
 def test_a_video_growing_past_the_limit_stops_cleanly(tmp_path, model, monkeypatch):
-    monkeypatch.setattr(pose.video_read, "MAX_SIDE", 100)
+    monkeypatch.setattr(pose.media.video_reader, "MAX_SIDE", 100)
     path = mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 12 + [(160, 40)] * 2)
     output = tmp_path / "out.mp4"
     with pytest.raises(InputError, match=r"frame 13 is 160x40 pixels"):

@@ -54,11 +54,11 @@ def test_live_matching_in_the_webcam_stream(monkeypatch):
     # Live frames run on the same model as the reference here (otherwise on int8 once it is
     # loaded): the same photo must then score 100 %.
     monkeypatch.setenv("POSE_BACKEND", "tflite")
-    from pose.estimate import estimate
+    from pose.body.skeleton import Joint
+    from pose.body.types import Pose
     from pose.match import pick_person, rank_by_size
-    from pose.media import load_image
-    from pose.skeleton import Joint
-    from pose.types import Pose
+    from pose.media.images import load_image
+    from pose.photo.estimate import estimate
 
     photo = load_image(PHOTO_A)
     reference = pick_person(rank_by_size(estimate(photo).people))

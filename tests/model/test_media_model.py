@@ -1,12 +1,12 @@
-"""pose.media with the real model: a large photo is downscaled and keypoints map back."""
+"""pose.media.images with the real model: a large photo is downscaled and keypoints map back."""
 
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image
 
-from pose import media
-from pose.media import (
+from pose.media import images as media
+from pose.media.images import (
     load_image,
 )
 from tests.helpers.paths import COCO_DIR
@@ -14,7 +14,7 @@ from tests.helpers.paths import COCO_DIR
 
 def test_large_photo_is_downscaled_and_keypoints_map_back(model):
     """A real eval photo upscaled past MAX_WORKING_SIDE: keypoints come back in its pixels."""
-    from pose.estimate import estimate
+    from pose.photo.estimate import estimate
 
     original = load_image(COCO_DIR / "000000000785.jpg")  # 640x425, one skier
     factor = 7  # 4480x2975: above the 4096 working side, below the pixel limit

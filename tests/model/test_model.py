@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from pose.estimate import estimate, infer_scales
-from pose.media import load_image
-from pose.network import network_size, preprocess
-from pose.skeleton import OPENPOSE_FOR_COCO
+from pose.body.skeleton import OPENPOSE_FOR_COCO
+from pose.media.images import load_image
+from pose.network.spec import network_size, preprocess
+from pose.photo.estimate import estimate, infer_scales
 from tests.helpers.paths import COCO_DIR
 
 

@@ -6,10 +6,10 @@ import pytest
 
 from benchmarks import eval_sets
 from benchmarks.turned import turn_image, turn_photo
-from pose.media import load_image
-from pose.people import estimate_people
-from pose.photo import estimate_photo
-from pose.pose3d import complete_bodies
+from pose.media.images import load_image
+from pose.photo.modes import estimate_photo
+from pose.pose3d.blazepose import complete_bodies
+from pose.pose3d.people import estimate_people
 from tests.helpers.paths import EVAL_DIR
 
 COCO = next(item for item in eval_sets.SETS if item.name == "coco")

@@ -6,8 +6,8 @@ import pytest
 
 from benchmarks import eval_sets
 from benchmarks.turned import turn_image, turn_photo
-from pose.media import load_image
-from pose.person_detector import get_detector
+from pose.media.images import load_image
+from pose.pose3d.person_detector import get_detector
 from tests.helpers.paths import EVAL_DIR
 
 MPII = next(item for item in eval_sets.SETS if item.name == "mpii")

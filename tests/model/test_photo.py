@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from benchmarks import eval_sets
-from pose.estimate import estimate
-from pose.media import load_image
-from pose.photo import estimate_photo
+from pose.media.images import load_image
+from pose.photo.estimate import estimate
+from pose.photo.modes import estimate_photo
 from tests.helpers.paths import COCO_DIR, EVAL_DIR
 
 

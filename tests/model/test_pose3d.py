@@ -17,13 +17,19 @@ from benchmarks.pose3d import (
     turn,
 )
 from models import blazepose
-from pose.estimate import estimate
-from pose.landmarks import NUM_LANDMARKS, OPENPOSE_SOURCES, Landmark
+from pose.body.landmarks import NUM_LANDMARKS, OPENPOSE_SOURCES, Landmark
+from pose.body.skeleton import Joint
 from pose.match import match, match_joints3d
-from pose.media import load_image
-from pose.pose3d import Pose3DError, ensure_model_file, get_landmark_model, lift, model_path
-from pose.procrustes import fit_similarity, pa_mpjpe
-from pose.skeleton import Joint
+from pose.match.procrustes import fit_similarity, pa_mpjpe
+from pose.media.images import load_image
+from pose.photo.estimate import estimate
+from pose.pose3d.blazepose import (
+    Pose3DError,
+    ensure_model_file,
+    get_landmark_model,
+    lift,
+    model_path,
+)
 from tests.helpers.cli import run_cli
 from tests.helpers.paths import COCO_DIR, ROOT, VIDEO_PATH
 
@@ -126,7 +132,7 @@ def test_3d_for_several_people_and_none_when_too_few_joints():
     assert lift(image, []) == []
     empty = people[0].keypoints.copy()
     empty[3:, 2] = 0.0
-    from pose.types import Pose
+    from pose.body.types import Pose
 
     assert lift(image, [Pose(empty)]) == [None]
 
@@ -192,7 +198,7 @@ def test_3d_method_in_match_takes_lifted_people(lifted):
 
 
 def test_video_3d_per_frame_is_off_by_default(tmp_path):
-    from pose.video import process_video
+    from pose.video.process import process_video
 
     plain = process_video(VIDEO_PATH, tmp_path / "plain.mp4")
     assert all("landmarks3d" not in p for f in plain.to_dict()["frames"] for p in f["people"])

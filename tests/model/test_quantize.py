@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 
 import models.convert
-import pose.model
+import pose.network.registry
 from models.convert import EXAMPLES, augment, build_tflite, calibration_images
-from pose.estimate import estimate
-from pose.media import load_image
-from pose.model import PoseModel, ensure_tflite
-from pose.network import (
+from pose.media.images import load_image
+from pose.network.registry import PoseModel, ensure_tflite
+from pose.network.spec import (
     INT8_RECIPE_SOURCES,
     MODELS_DIR,
     int8_recipe,
@@ -20,6 +19,7 @@ from pose.network import (
     preprocess,
     recipe_stamp,
 )
+from pose.photo.estimate import estimate
 from tests.helpers.paths import COCO_DIR
 from tests.model.test_model import joints_within_tolerance
 
@@ -147,7 +147,9 @@ def test_int8_model_from_other_quantisation_code_is_rebuilt(
     # Stand-ins for the child process, or the conversion itself (about 80 s); both succeed.
     if side == "runtime":
         monkeypatch.setattr(
-            pose.model, "_convert_in_subprocess", lambda *args: builds.append(args) or target
+            pose.network.registry,
+            "_convert_in_subprocess",
+            lambda *args: builds.append(args) or target,
         )
         assert ensure_tflite(model_path(), int8=True) == target
     else:

@@ -1,4 +1,4 @@
-"""The region path (pose.region) on the real model: videos and webcam frames run windows
+"""The region path (pose.video.region) on the real model: videos and webcam frames run windows
 around the people, find what full frames find, and the worker pool's results equal a serial
 run of the same policy."""
 
@@ -10,11 +10,20 @@ import cv2
 import numpy as np
 import pytest
 
-from pose.estimate import decode_output, estimate, resolve_box
-from pose.media import load_image
-from pose.region import DEFAULT_POLICY, Window, grid_of, infer_windows, plan_cells, serial_plan
-from pose.stream import WebcamSession
-from pose.video import VideoWriter, iter_frames, open_video, process_video
+from pose.media.images import load_image
+from pose.media.video_reader import iter_frames, open_video
+from pose.media.video_writer import VideoWriter
+from pose.photo.estimate import decode_output, estimate, resolve_box
+from pose.video.live import WebcamSession
+from pose.video.process import process_video
+from pose.video.region import (
+    DEFAULT_POLICY,
+    Window,
+    grid_of,
+    infer_windows,
+    plan_cells,
+    serial_plan,
+)
 from tests.helpers.paths import COCO_DIR
 from ui.video import video_summary
 

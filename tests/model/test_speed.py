@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from benchmarks.speed import FRAME_SIZE, Original, model_flops, real_frames
-from pose.media import load_image
+from pose.media.images import load_image
 from tests.helpers.paths import COCO_DIR
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import pose.model
-from pose.draw import draw_ids, draw_poses
-from pose.estimate import estimate
-from pose.media import load_image
-from pose.model import MOTION_BACKEND, PoseModel, get_model, motion_model
-from pose.skeleton import Joint
-from pose.stream import DEFAULT_LIVE_SIZE, WebcamSession, mirror_x
+import pose.network.registry
+from pose.body.skeleton import Joint
+from pose.media.images import load_image
+from pose.network.registry import MOTION_BACKEND, PoseModel, get_model, motion_model
+from pose.output.draw import draw_ids, draw_poses
+from pose.photo.estimate import estimate
+from pose.video.live import DEFAULT_LIVE_SIZE, WebcamSession, mirror_x
 from tests.helpers.paths import COCO_DIR
 
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier, facing the camera
@@ -83,16 +83,16 @@ def test_live_frames_and_videos_run_on_int8_once_it_is_built(monkeypatch):
     monkeypatch.delenv("POSE_BACKEND", raising=False)
     assert MOTION_BACKEND == "int8"
     started = []
-    monkeypatch.setattr(pose.model, "prepare_motion_model", lambda: started.append(True))
-    monkeypatch.setattr(pose.model, "int8_is_built", lambda graph_path=None: False)
+    monkeypatch.setattr(pose.network.registry, "prepare_motion_model", lambda: started.append(True))
+    monkeypatch.setattr(pose.network.registry, "int8_is_built", lambda graph_path=None: False)
     unloaded = PoseModel(backend="int8")
-    monkeypatch.setattr(pose.model, "_models", {"int8": unloaded, "tflite": get_model()})
+    monkeypatch.setattr(pose.network.registry, "_models", {"int8": unloaded, "tflite": get_model()})
     assert motion_model() is get_model()  # still building: the float32 default serves
     assert started  # ... and the build has begun in the background
     monkeypatch.undo()
     monkeypatch.delenv("POSE_BACKEND", raising=False)
     int8 = get_model("int8")
-    assert pose.model.int8_is_built()  # make setup built it
+    assert pose.network.registry.int8_is_built()  # make setup built it
     assert motion_model() is int8  # built: used at once, loaded on the first frame
     live = WebcamSession().process(load_image(PHOTO), mirrored=False, smooth=False)
     assert int8.ready and live.estimate.people  # the skier, found by the int8 model

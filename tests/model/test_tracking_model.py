@@ -9,8 +9,10 @@ import av
 import pytest
 
 from benchmarks.tracking import SOURCE, load_reference, reference_labels, score
-from pose.angles import ANGLE_NAMES
-from pose.video import VideoWriter, angle_series, process_video, tracked_people
+from pose.body.angles import ANGLE_NAMES
+from pose.media.video_writer import VideoWriter
+from pose.video.process import process_video
+from pose.video.result import angle_series, tracked_people
 
 FRAMES = 60  # 1.2 s: people walk, the camera pans, the blue-jacket woman's detection splits
 

@@ -9,11 +9,8 @@ import av
 import numpy as np
 import pytest
 
-from pose.video import (
-    iter_frames,
-    open_video,
-    process_video,
-)
+from pose.media.video_reader import iter_frames, open_video
+from pose.video.process import process_video
 from tests.helpers.cli import run_cli
 from tests.helpers.clips import make_clip, make_resizing_clip, probe, timeline
 from tests.helpers.paths import VIDEO_PATH
@@ -42,8 +39,8 @@ def test_process_video_frames_size_rate_and_keypoints(tmp_path, clip):
 def test_frames_come_back_in_order_from_the_model_workers(tmp_path, clip):
     # The model stage deals frames in turn to one worker per core; each frame's people must
     # still be that frame's. The clip's frames are different photos, so a swap shows.
-    from pose.estimate import estimate
-    from pose.model import get_model
+    from pose.network.registry import get_model
+    from pose.photo.estimate import estimate
 
     model = get_model()
     with model.workers() as runs:

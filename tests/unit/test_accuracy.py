@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from benchmarks.accuracy import evaluate, to_coco_keypoints, to_detections
-from pose.skeleton import OPENPOSE_FOR_COCO
-from pose.types import Pose
+from pose.body.skeleton import OPENPOSE_FOR_COCO
+from pose.body.types import Pose
 from tests.helpers.paths import COCO_DIR
 
 ANNOTATIONS = COCO_DIR / "test_coco.json"

@@ -1,4 +1,4 @@
-"""pose.angles on poses built in code (no model)."""
+"""pose.body.angles on poses built in code (no model)."""
 
 import json
 import math
@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from pose.angles import ANGLE_NAMES, angle_array, joint_angles, pose_angles_json
-from pose.skeleton import Joint
-from pose.types import Pose
+from pose.body.angles import ANGLE_NAMES, angle_array, joint_angles, pose_angles_json
+from pose.body.skeleton import Joint
+from pose.body.types import Pose
 
 # Upright, facing the camera (x right, y down): right arm straight out to the side at
 # shoulder height, left arm down with the elbow bent 90 degrees forward-in-image, legs

@@ -1,4 +1,6 @@
-"""pose.batch and pose.evaluate without the model: inputs, ids, COCO, journal, COCOeval."""
+"""pose.batch.folder and pose.batch.evaluate without the model: inputs, ids, COCO, journal,
+COCOeval.
+"""
 
 import json
 import socket
@@ -6,7 +8,8 @@ import socket
 import numpy as np
 import pytest
 
-from pose.batch import (
+from pose.batch.evaluate import STAT_NAMES, detections_for, evaluate
+from pose.batch.folder import (
     BatchSettings,
     assign_image_ids,
     coco_bbox,
@@ -19,10 +22,9 @@ from pose.batch import (
     run_batch,
     to_coco,
 )
-from pose.evaluate import STAT_NAMES, detections_for, evaluate
-from pose.media import InputError
-from pose.skeleton import Joint
-from pose.types import Pose
+from pose.body.skeleton import Joint
+from pose.body.types import Pose
+from pose.media.images import InputError
 from tests.helpers.paths import COCO_DIR
 
 ANNOTATIONS = COCO_DIR / "test_coco.json"
@@ -170,7 +172,7 @@ def test_eval_refuses_files_that_are_not_results_or_annotations(tmp_path):
 
 
 def test_a_ray_address_that_does_not_answer_fails_at_once_with_one_clear_line():
-    from pose.cluster import check_reachable
+    from pose.batch.cluster import check_reachable
 
     check_reachable(None)  # a local Ray will be started: nothing to check
     check_reachable("auto")

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from pose.decode import cell_to_pixel, decode_single
-from pose.skeleton import Joint
+from pose.body.skeleton import Joint
+from pose.photo.decode import cell_to_pixel, decode_single
 
 
 def gaussian_heatmaps(peaks: dict[int, tuple[float, float, float]], shape=(32, 40)) -> np.ndarray:

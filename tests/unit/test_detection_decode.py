@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from pose.detection_decode import (
+from pose.pose3d.detection_decode import (
     ANCHORS,
     INPUT_SIZE,
     NUM_ANCHORS,
@@ -16,7 +16,7 @@ from pose.detection_decode import (
     ssd_anchors,
     weighted_nms,
 )
-from pose.person_detector import letterbox
+from pose.pose3d.person_detector import letterbox
 
 
 def test_anchors_follow_the_models_output_order():

@@ -1,8 +1,8 @@
 import numpy as np
 
-from pose.draw import DrawSpec, draw_poses
-from pose.skeleton import JOINT_COLORS, Joint
-from pose.types import Pose
+from pose.body.skeleton import JOINT_COLORS, Joint
+from pose.body.types import Pose
+from pose.output.draw import DrawSpec, draw_poses
 
 
 def two_joint_pose(score_b: float = 0.9) -> Pose:
@@ -53,7 +53,7 @@ def test_highlighted_joint_gets_a_white_ring():
 
 
 def test_ids_are_written_on_their_colour_above_the_person():
-    from pose.draw import draw_ids, id_color
+    from pose.output.draw import draw_ids, id_color
 
     image = np.zeros((120, 160, 3), np.uint8)
     keypoints = np.zeros((18, 3), np.float32)

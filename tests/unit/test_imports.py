@@ -51,7 +51,8 @@ def import_graph() -> dict[str, set[str]]:
         targets = set()
         for name in imported_names(module, path):
             parts = name.split(".")
-            # `import pose.model` or `from pose.model import X`: the longest known prefix.
+            # `import pose.network.registry` or `from pose.network.registry import X`: the longest
+            # known prefix.
             for end in range(len(parts), 0, -1):
                 candidate = ".".join(parts[:end])
                 if candidate in modules:
@@ -87,7 +88,13 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
 
 def test_the_project_has_no_import_cycle():
     graph = import_graph()
-    assert {"app", "ui.server", "pose.model", "pose.network", "models.convert"} <= set(graph)
+    assert {
+        "app",
+        "ui.server",
+        "pose.network.registry",
+        "pose.network.spec",
+        "models.convert",
+    } <= set(graph)
     cycle = find_cycle(graph)
     assert not cycle, "import cycle: " + " -> ".join(cycle)
 
@@ -102,10 +109,62 @@ def test_the_runtime_never_imports_the_build_side():
 
 
 def test_the_build_side_uses_the_runtime_spec():
-    assert "pose.network" in import_graph()["models.convert"]
+    assert "pose.network.spec" in import_graph()["models.convert"]
 
 
 def test_a_cycle_is_found():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert find_cycle(graph) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == []
+
+
+# pose/'s groups from the ground floor up (docs/development.md): a group imports only groups
+# before it in this list, so the house has floors and no import runs back up.
+POSE_GROUPS = (
+    "body",
+    "media",
+    "network",
+    "photo",
+    "pose3d",
+    "output",
+    "match",
+    "video",
+    "sequence",
+    "batch",
+    "cli",
+)
+
+
+def group_of(module: str) -> str | None:
+    """``pose.video.region.planner`` -> ``video``; ``pose`` and ``pose.__main__`` -> None."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "pose" and len(parts) > 2 else None
+
+
+def rank(group: str) -> int:
+    return POSE_GROUPS.index(group)
+
+
+def test_pose_groups_import_only_groups_below_them():
+    graph = import_graph()
+    grouped = {group_of(module) for module in graph} - {None}
+    assert grouped == set(POSE_GROUPS), (
+        "a group was added or removed: update POSE_GROUPS and the docs"
+    )
+    upward = []
+    for module, targets in graph.items():
+        source = group_of(module)
+        for target in targets:
+            destination = group_of(target)
+            if (
+                source
+                and destination
+                and POSE_GROUPS.index(destination) > POSE_GROUPS.index(source)
+            ):
+                upward.append(f"{module} -> {target}")
+    assert not upward, upward
+
+
+def test_pose_modules_sit_in_groups():
+    top_level = sorted(path.name for path in (ROOT / "pose").glob("*.py"))
+    assert top_level == ["__init__.py", "__main__.py"]

@@ -10,8 +10,8 @@ import av
 import numpy as np
 import pytest
 
-import pose.video_read
-from pose.media import (
+import pose.media.video_reader
+from pose.media.images import (
     MAX_FRAME_BYTES,
     InputError,
     data_url_bytes,
@@ -19,7 +19,7 @@ from pose.media import (
     load_image,
     number_input,
 )
-from pose.video import ReadStats, iter_frames, open_video
+from pose.media.video_reader import ReadStats, iter_frames, open_video
 from tests.helpers.hostile import claiming, jpeg, mjpeg_clip, png
 
 # ----------------------------------------------------------------------- JPEG truncation
@@ -91,7 +91,7 @@ def test_a_huge_live_frame_is_refused_from_its_header():
     ids=["grey", "grey1", "rgba", "float", "uint16", "bool"],
 )
 def test_live_frames_in_any_array_form_become_rgb(frame):
-    """Issue 20, item 1: a grey frame gave an IndexError in pose.stream."""
+    """Issue 20, item 1: a grey frame gave an IndexError in pose.video.live."""
     rgb = load_frame(frame)
     assert rgb.shape == (48, 64, 3) and rgb.dtype == np.uint8
     assert rgb.flags.c_contiguous
@@ -169,7 +169,7 @@ def test_whole_numbers_and_long_inputs_are_cut_in_the_message():
 def test_a_frame_beyond_the_side_limit_midway_is_refused(tmp_path, monkeypatch):
     """Issue 20, item 3: the limit was checked on the first frame only. (Limits lowered so
     the clip stays small; the code path is the same.)"""
-    monkeypatch.setattr(pose.video_read, "MAX_SIDE", 100)
+    monkeypatch.setattr(pose.media.video_reader, "MAX_SIDE", 100)
     path = mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 5 + [(160, 40)] * 2)
     container, info = open_video(path)
     with container, pytest.raises(InputError, match=r"frame 6 is 160x40 pixels; the limit is 100"):
@@ -178,7 +178,7 @@ def test_a_frame_beyond_the_side_limit_midway_is_refused(tmp_path, monkeypatch):
 
 def test_a_frame_beyond_the_pixel_limit_is_refused_by_the_decoder(tmp_path, monkeypatch):
     """Frames over MAX_FRAME_PIXELS never reach memory: FFmpeg refuses them (max_pixels)."""
-    monkeypatch.setattr(pose.video_read, "MAX_FRAME_PIXELS", 64 * 48)
+    monkeypatch.setattr(pose.media.video_reader, "MAX_FRAME_PIXELS", 64 * 48)
     path = mjpeg_clip(tmp_path / "grows.avi", [(64, 48)] * 5 + [(96, 96)] * 2)
     container, info = open_video(path)
     seen = []

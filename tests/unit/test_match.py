@@ -1,4 +1,4 @@
-"""pose.match and pose.overlay on synthetic poses (no model)."""
+"""pose.match and pose.output.overlay on synthetic poses (no model)."""
 
 import json
 import math
@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 
+from pose.body.skeleton import MIRROR, Joint
+from pose.body.types import Pose
 from pose.match import (
     ANGLES,
     METHODS,
@@ -19,10 +21,8 @@ from pose.match import (
     rank_by_size,
     verdict,
 )
-from pose.media import InputError
-from pose.overlay import FIRST_COLOR, SECOND_COLOR, WORST_COLOR, draw_numbered, draw_overlay
-from pose.skeleton import MIRROR, Joint
-from pose.types import Pose
+from pose.media.images import InputError
+from pose.output.overlay import FIRST_COLOR, SECOND_COLOR, WORST_COLOR, draw_numbered, draw_overlay
 
 # A person facing the camera with the right arm raised and the left arm down, in pixels
 # (x right, y down): asymmetric, so its mirror image is a different pose.

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from benchmarks.pose3d import load_frames, project, truth_joints, turn
+from pose.body.skeleton import MIRROR, Joint
+from pose.body.types import Pose
 from pose.match import (
     ALL_METHODS,
     METHODS,
@@ -15,10 +17,8 @@ from pose.match import (
     match_joints3d,
     mirrored_joints3d,
 )
-from pose.media import InputError
-from pose.pose3d import Crop, crop_for, hips_below, upright_crop
-from pose.skeleton import MIRROR, Joint
-from pose.types import Pose
+from pose.media.images import InputError
+from pose.pose3d.blazepose import Crop, crop_for, hips_below, upright_crop
 from tests.unit.test_procrustes import rotation_about
 
 

@@ -1,4 +1,6 @@
-"""pose.media: every bad input gets its own message; awkward but valid images are converted."""
+"""pose.media.images: every bad input gets its own message; awkward but valid images are
+converted.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from pose import media
-from pose.media import (
+from pose.media import images as media
+from pose.media.images import (
     MAX_PIXELS,
     MIN_SIDE,
     InputError,
@@ -88,8 +90,8 @@ def test_pixel_limit_is_the_documented_default():
 def test_truncated_images_are_never_decoded_partially():
     """Pillow's switch stays off: our code never sets it (gradio does not either)."""
     importlib.import_module("pose.cli")
-    importlib.import_module("pose.estimate")
-    importlib.import_module("pose.video")
+    importlib.import_module("pose.photo.estimate")
+    importlib.import_module("pose.video.process")
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
     sources = [
@@ -97,7 +99,7 @@ def test_truncated_images_are_never_decoded_partially():
         *(path for d in ("pose", "ui", "models") for path in ROOT.glob(f"{d}/**/*.py")),
     ]
     for path in sources:
-        assert "LOAD_TRUNCATED_IMAGES" not in path.read_text() or path.name == "media.py"
+        assert "LOAD_TRUNCATED_IMAGES" not in path.read_text() or path.name == "images.py"
 
 
 def test_only_photo_formats_are_tried(tmp_path):
@@ -269,8 +271,9 @@ def test_media_logs_nothing_about_user_files(tmp_path, caplog):
 
 
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
-# pose/model.py never sees a user's file (only arrays); it logs its own graph files' paths.
-LOG_EXEMPT_FILES = {"model.py"}
+# pose/network/registry.py never sees a user's file (only arrays); it logs its own graph files'
+# paths.
+LOG_EXEMPT_FILES = {"registry.py"}
 
 
 def test_no_logging_call_formats_user_media():

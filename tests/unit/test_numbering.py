@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from pose.draw import CHOSEN_BOX, NUMBER_BOX, draw_numbered_poses, draw_numbers
+from pose.body.skeleton import Joint
+from pose.body.types import JOINT_NAMES, Estimate, Pose, number_people
 from pose.match import MatchError, choose_pair, person_at
-from pose.skeleton import Joint
-from pose.types import JOINT_NAMES, Estimate, Pose, number_people
+from pose.output.draw import CHOSEN_BOX, NUMBER_BOX, draw_numbered_poses, draw_numbers
 
 
 def standing(x: float, y: float, height: float, score: float = 0.9, arms: float = 0.0) -> Pose:

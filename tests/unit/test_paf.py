@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from pose.decode import cell_to_pixel
-from pose.paf import (
+from pose.body.skeleton import LIMBS, MIRROR, NUM_JOINTS, PAF_CHANNELS, Joint
+from pose.photo.decode import cell_to_pixel
+from pose.photo.paf import (
     DecodeParams,
     _local_max,
     decode_multi,
@@ -15,7 +16,6 @@ from pose.paf import (
     score_limbs,
     unflip_maps,
 )
-from pose.skeleton import LIMBS, MIRROR, NUM_JOINTS, PAF_CHANNELS, Joint
 
 SHAPE = (48, 64)
 

@@ -1,10 +1,10 @@
-"""Browser previews of uploaded videos (pose.playable) on clips made here."""
+"""Browser previews of uploaded videos (pose.media.playable) on clips made here."""
 
 import av
 import pytest
 
-from pose.media import InputError
-from pose.playable import playable_copy
+from pose.media.images import InputError
+from pose.media.playable import playable_copy
 from tests.helpers.clips import make_clip
 
 

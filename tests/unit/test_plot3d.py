@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from pose.landmarks import CONNECTIONS, LANDMARK_COLORS, Landmark
-from pose.plot3d import figure_3d, figure_from_json, scene_offsets
-from pose.pose3d import Crop, Person3D
-from pose.skeleton import JOINT_COLORS, Joint
+from pose.body.landmarks import CONNECTIONS, LANDMARK_COLORS, Landmark
+from pose.body.skeleton import JOINT_COLORS, Joint
+from pose.pose3d.blazepose import Crop, Person3D
+from pose.pose3d.plot import figure_3d, figure_from_json, scene_offsets
 
 
 def person(hip_x_pixels: float, pixels_per_metre: float = 200.0) -> Person3D:

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from pose.procrustes import fit_similarity, pa_mpjpe
+from pose.match.procrustes import fit_similarity, pa_mpjpe
 
 
 def rotation_about(axis, degrees: float) -> np.ndarray:

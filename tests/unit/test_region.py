@@ -1,4 +1,4 @@
-"""The region policy (pose.region): windows from poses, grouping, quantisation, motion
+"""The region policy (pose.video.region): windows from poses, grouping, quantisation, motion
 windows, when to run the full frame, cropping on the output grid, and decisions that do not
 depend on thread timing."""
 
@@ -12,8 +12,9 @@ import cv2
 import numpy as np
 import pytest
 
-from pose.network import STRIDE, network_size, preprocess
-from pose.region import (
+from pose.body.types import Pose
+from pose.network.spec import STRIDE, network_size, preprocess
+from pose.video.region import (
     LaggedPlanner,
     Plan,
     RegionPlanner,
@@ -33,7 +34,6 @@ from pose.region import (
     window_for,
     windows_for,
 )
-from pose.types import Pose
 
 BOX = (432, 368)
 FRAME = (640, 480)  # (width, height): network input 432x320, grid 54x40
@@ -371,7 +371,7 @@ def test_cli_video_runs_the_region_path_unless_told_full_frames(monkeypatch, fla
     from fractions import Fraction
     from types import SimpleNamespace
 
-    import pose.video
+    import pose.video.process
     from pose.cli import main
 
     calls = []
@@ -383,6 +383,6 @@ def test_cli_video_runs_the_region_path_unless_told_full_frames(monkeypatch, fla
             processing_fps=0.0, audio_dropped=False, person_ids=lambda: [],
         )  # fmt: skip
 
-    monkeypatch.setattr(pose.video, "process_video", fake_process_video)
+    monkeypatch.setattr(pose.video.process, "process_video", fake_process_video)
     assert main(["video", "in.mp4", "out.mp4", *flags]) == 0
     assert ("regions" in calls[0] and calls[0]["regions"] is None) == full

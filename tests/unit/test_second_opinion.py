@@ -4,9 +4,12 @@ and which turned copies of a photo OpenPose reads."""
 import numpy as np
 import pytest
 
-from pose.detection_decode import Detection
-from pose.oriented import merge_people, people_turned_back, snap, turns_to_read
-from pose.second_opinion import (
+from pose.body.skeleton import Joint
+from pose.body.types import Pose
+from pose.media.turn import turn_points
+from pose.pose3d.detection_decode import Detection
+from pose.pose3d.oriented import merge_people, people_turned_back, snap, turns_to_read
+from pose.pose3d.second_opinion import (
     FuseOptions,
     blaze_pose,
     fuse_joints,
@@ -14,9 +17,6 @@ from pose.second_opinion import (
     person_score,
     plan_crops,
 )
-from pose.skeleton import Joint
-from pose.turn import turn_points
-from pose.types import Pose
 
 J = Joint
 
@@ -140,7 +140,7 @@ def test_people_read_on_the_turned_back_photo_come_back_to_the_photos_pixels():
         keypoints[J.NECK] = (10, 20, 0.9)
         return [Pose(keypoints=keypoints, score=0.5)]
 
-    from pose.turn import turn_matrix
+    from pose.media.turn import turn_matrix
 
     people = people_turned_back(image, 90, find)
     assert seen["shape"][:2] == (100, 60)  # turned by -90: the canvas is upright

@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pytest
 
+from pose.body.skeleton import Joint
+from pose.body.types import Pose
 from pose.match import (
     MatchError,
     _fit_similarity,
@@ -27,8 +29,6 @@ from pose.sequence import (
     person_sequence,
     segment_repetitions,
 )
-from pose.skeleton import Joint
-from pose.types import Pose
 
 
 def figure(arms: float, knees: float = 0.0, x: float = 200.0, y: float = 100.0, size: float = 1.0):

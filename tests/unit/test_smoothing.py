@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pose.smoothing import OneEuroParams, PoseSmoother, one_euro_step, smoothing_factor
-from pose.types import Pose
+from pose.body.types import Pose
+from pose.video.smoothing import OneEuroParams, PoseSmoother, one_euro_step, smoothing_factor
 
 FPS = 10.0
 

@@ -8,11 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-import pose.model
-from pose.model import motion_model
-from pose.skeleton import MIRROR, Joint
-from pose.stream import LiveFrame, jpeg_data_url, match_live
-from pose.types import Estimate, Pose
+import pose.network.registry
+from pose.body.skeleton import MIRROR, Joint
+from pose.body.types import Estimate, Pose
+from pose.network.registry import motion_model
+from pose.video.live import LiveFrame, jpeg_data_url, match_live
 
 
 def test_jpeg_data_url_round_trips_in_memory():
@@ -37,10 +37,10 @@ def test_live_output_is_an_in_memory_data_url():
 
 def test_an_explicit_backend_wins_over_the_motion_default(monkeypatch):
     monkeypatch.setenv("POSE_BACKEND", "session")
-    assert pose.model.motion_backend() == "session"
+    assert pose.network.registry.motion_backend() == "session"
     assert motion_model().backend == "session"
     monkeypatch.delenv("POSE_BACKEND")
-    assert pose.model.motion_backend() == "int8"
+    assert pose.network.registry.motion_backend() == "int8"
 
 
 # A person standing in the left part of a 300x240 frame (real, un-mirrored pixels).

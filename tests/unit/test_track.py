@@ -1,11 +1,13 @@
-"""pose.track on people built in code (no model): crossings, occlusions, new and lost tracks."""
+"""pose.video.track on people built in code (no model): crossings, occlusions, new and lost
+tracks.
+"""
 
 import numpy as np
 import pytest
 
-from pose.skeleton import Joint
-from pose.track import PoseTracker, TrackerParams, body_height, match_cost
-from pose.types import Pose
+from pose.body.skeleton import Joint
+from pose.body.types import Pose
+from pose.video.track import PoseTracker, TrackerParams, body_height, match_cost
 
 # A standing person in body heights: x right from the body's centre line, y down from the
 # top of the head (OpenPose-18 joints; the eyes and ears are left out).

@@ -8,19 +8,17 @@ import av
 import numpy as np
 import pytest
 
-from pose.media import InputError
-from pose.video import (
-    VideoWriter,
+from pose.media.images import InputError
+from pose.media.video_reader import (
     check_frame_budget,
-    even_size,
     iter_frames,
     letterbox,
     open_video,
     probe_video,
-    process_video,
-    to_yuv420,
     upright,
 )
+from pose.media.video_writer import VideoWriter, even_size, to_yuv420
+from pose.video.process import process_video
 from tests.helpers.clips import make_clip, make_resizing_clip, probe, timeline
 from tests.helpers.paths import COCO_DIR
 

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 
-from pose.types import Pose
-from pose.video import FrameKeypoints, angle_series, tracked_people
+from pose.body.types import Pose
+from pose.video.result import FrameKeypoints, angle_series, tracked_people
 
 
 def standing(x: float) -> Pose:

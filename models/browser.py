@@ -1,0 +1,94 @@
+"""The network for the Webcam tab's in-browser mode: the int8 model with a small fixed input.
+
+LiteRT.js compiles a model for the input shape stored in the file (it has no call to resize
+an input as the Python interpreter does), and the converted models store 432x368. This
+writes a copy of ``graph_opt.int8.tflite`` whose tensors all have the shapes they take at
+:data:`LIVE_INPUT`: the weights and the operators are the same bytes, only the shapes
+change. The shapes are the ones the Python interpreter computes after resizing the input,
+so the copy runs exactly the graph the server runs at that size.
+
+Why 192x144 and int8: in this machine's headless Chromium (WASM, 2 threads) the int8 graph
+took about 50 ms a frame at 192x144 against 160 ms at 432x368 (float32: 70-110 ms and
+190 ms); the page crops the frame around the people it found (the region idea), so a small
+input still sees a person large. ``python -m models.browser`` (``make setup``) writes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from pose.network.spec import tflite_path
+
+log = logging.getLogger(__name__)
+
+LIVE_INPUT = (192, 144)  # (width, height), multiples of 8, the camera's 4:3
+
+
+def live_model_path(size: tuple[int, int] = LIVE_INPUT) -> Path:
+    """Where the browser's model is written: beside the int8 model, its size in the name."""
+    source = tflite_path(int8=True)
+    return source.with_name(f"{source.stem}.{size[0]}x{size[1]}.tflite")
+
+
+def with_input_size(content: bytes, width: int, height: int) -> bytes:
+    """A TFLite flatbuffer ``content`` with input (1, height, width, 3) and every tensor of
+    its main graph reshaped to match; weights and operators unchanged."""
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
+
+    from pose.network.runners import interpreter_class
+
+    _, interpreter_type = interpreter_class()
+    interpreter = interpreter_type(model_content=content)
+    (source_input,) = interpreter.get_input_details()
+    interpreter.resize_tensor_input(source_input["index"], [1, height, width, 3])
+    interpreter.allocate_tensors()
+    shapes = {
+        detail["index"]: np.asarray(detail["shape"], np.int32)
+        for detail in interpreter.get_tensor_details()
+    }
+    model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
+    for index, tensor in enumerate(model.subgraphs[0].tensors):
+        shape = shapes.get(index)
+        # Weights keep their shapes (they do not change with the input); only activations,
+        # whose rank matches, take the shape the interpreter computed.
+        if shape is None or tensor.shape is None or len(tensor.shape) != len(shape):
+            continue
+        tensor.shape = shape
+        if tensor.shapeSignature is not None:
+            tensor.shapeSignature = shape
+    builder = flatbuffers.Builder(len(content) + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def build_live_model(size: tuple[int, int] = LIVE_INPUT, rebuild: bool = False) -> Path:
+    """Write :func:`live_model_path` from the int8 model unless it is newer than that."""
+    source, target = tflite_path(int8=True), live_model_path(size)
+    if not source.is_file():
+        raise FileNotFoundError(f"{source} is missing: run `make setup` (models.convert --int8)")
+    if not rebuild and target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
+        return target
+    content = with_input_size(source.read_bytes(), *size)
+    temporary = target.with_suffix(".partial")
+    temporary.write_bytes(content)
+    temporary.replace(target)
+    log.info("wrote %s (%d bytes, input %dx%d)", target, len(content), *size)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    build_live_model(rebuild=args.force)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

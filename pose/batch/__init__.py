@@ -1,0 +1,1 @@
+"""Whole folders: inputs, journal and results, COCO scoring, a Ray cluster."""

@@ -1,0 +1,151 @@
+"""What the Webcam tab's in-browser mode needs from the server: its files and two headers.
+
+:class:`LiveAssets` is ASGI middleware. It serves, under :data:`PREFIX`, a fixed list of
+files: the page's own modules (``web/live/*.js``, committed), LiteRT.js as ``make setup``
+copied it from the npm registry (``web/vendor/``, gitignored), the int8 model at the page's
+input size (``models/browser.py``) and ``spec.json``, the decoder's tables and settings read
+from :mod:`pose` so the page decodes by the same numbers as the server. Nothing else: a path
+not in the list is a 404 whatever ``../`` it carries.
+
+It also makes every page cross-origin isolated (``Cross-Origin-Opener-Policy: same-origin``
+and ``Cross-Origin-Embedder-Policy: credentialless``): WASM threads need
+``SharedArrayBuffer``, which browsers give only to isolated pages, and two threads run the
+network 1.5-2x as fast as one here. ``credentialless`` rather than ``require-corp`` keeps
+cross-origin resources without CORP headers loading (a Space's fonts), only without cookies;
+a browser that does not know it is simply not isolated and the page runs one thread.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from dataclasses import asdict
+from pathlib import Path
+
+from starlette.responses import FileResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from models.browser import LIVE_INPUT, live_model_path
+from pose.body.skeleton import (
+    DRAWN_LIMBS,
+    JOINT_COLORS,
+    LIMBS,
+    MIRROR,
+    NUM_JOINTS,
+    PAF_CHANNELS,
+    Joint,
+)
+from pose.match import WORST_BELOW
+from pose.match.constants import (
+    DEFAULT_MAX_ROTATION,
+    MIN_SHARED_JOINTS,
+    NORMALIZED_TOLERANCE,
+    ROBUST_ITERATIONS,
+    ROBUST_SCALE,
+)
+from pose.match.result import VERDICTS
+from pose.output.draw import ID_COLORS
+from pose.photo.paf import DEFAULT_PARAMS
+
+PREFIX = "/live/"
+ROOT = Path(__file__).resolve().parents[1]
+WEB = ROOT / "web"
+VENDOR = WEB / "vendor" / "litertjs"
+ISOLATION_HEADERS = (
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-embedder-policy", b"credentialless"),
+)
+_TYPES = {
+    ".js": "text/javascript",
+    ".wasm": "application/wasm",
+    ".tflite": "application/octet-stream",
+}
+
+
+def live_spec() -> dict:
+    """The decoder's tables and settings as the page reads them (``/live/spec.json``)."""
+    return {
+        "joints": [joint.label for joint in Joint],
+        "numJoints": NUM_JOINTS,
+        "limbs": [[int(a), int(b)] for a, b in LIMBS],
+        "pafChannels": [list(pair) for pair in PAF_CHANNELS],
+        "params": asdict(DEFAULT_PARAMS),
+        "mirror": [int(joint) for joint in MIRROR],
+        "drawnLimbs": [[int(a), int(b)] for a, b in DRAWN_LIMBS],
+        "jointColors": [list(color) for color in JOINT_COLORS],
+        "idColors": [list(color) for color in ID_COLORS],
+        "match": {
+            "tolerance": NORMALIZED_TOLERANCE,
+            "robustScale": ROBUST_SCALE,
+            "iterations": ROBUST_ITERATIONS,
+            "maxRotation": DEFAULT_MAX_ROTATION,
+            "minShared": MIN_SHARED_JOINTS,
+            "worstBelow": WORST_BELOW,
+            "verdicts": [[floor, words] for floor, words in VERDICTS],
+        },
+        "input": {"width": LIVE_INPUT[0], "height": LIVE_INPUT[1], "order": "BGR"},
+    }
+
+
+def asset_table() -> dict[str, Path]:
+    """URL path under :data:`PREFIX` -> file, for every file that may be served."""
+    table = {f"app/{path.name}": path for path in sorted((WEB / "live").glob("*.js"))}
+    table["model.tflite"] = live_model_path()
+    for sub in ("core/dist", "core/wasm", "wasm-utils/dist"):
+        for path in sorted((VENDOR / sub).glob("*")):
+            if path.suffix in (".js", ".wasm"):
+                table[f"litertjs/{sub}/{path.name}"] = path
+    return table
+
+
+def live_assets_ready() -> bool:
+    """True when ``make setup`` built what the in-browser mode loads (runtime and model)."""
+    table = asset_table()
+    return (
+        table["model.tflite"].is_file()
+        and "litertjs/core/dist/index.js" in table
+        and "litertjs/core/wasm/litert_wasm_internal.wasm" in table
+    )
+
+
+class LiveAssets:
+    """ASGI middleware: serves :func:`asset_table` under :data:`PREFIX` and adds
+    :data:`ISOLATION_HEADERS` to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.spec = json.dumps(live_spec()).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def isolated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *ISOLATION_HEADERS]}
+            await send(message)
+
+        path = scope.get("path", "")
+        if not path.startswith(PREFIX):
+            await self.app(scope, receive, isolated)
+            return
+        name = path[len(PREFIX) :]
+        if name == "spec.json":
+            response: Response = Response(self.spec, media_type="application/json")
+        else:
+            file = asset_table().get(name)
+            if file is None or not file.is_file():
+                response = Response("Not found", status_code=404, media_type="text/plain")
+            else:
+                media = _TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]
+                # The runtime and model change only with `make setup`; the page's own
+                # modules are small and change with the code: revalidate those.
+                cache = "no-cache" if name.startswith("app/") else "public, max-age=3600"
+                response = FileResponse(file, media_type=media, headers={"Cache-Control": cache})
+        await response(scope, receive, isolated)
+
+
+# The page's module, loaded on every page (it waits for the Webcam tab's live view to
+# appear); a relative address so the app works under a proxy's path too.
+LIVE_HEAD = '<script type="module" src="live/app/live.js"></script>'

@@ -1,0 +1,60 @@
+// The pose network in the page: LiteRT.js (served by the app from web/vendor/, no CDN)
+// running live/model.tflite, the int8 graph at the page's input size (models/browser.py).
+//
+// Back end: WebGPU when the browser offers an adapter and the model compiles fully for it,
+// else WASM (XNNPACK) with one thread per core, up to 4, when the page is cross-origin
+// isolated (ui/live_assets.py sends the headers; threads need SharedArrayBuffer), else one.
+
+const BASE = new URL("../", import.meta.url); // .../live/
+
+/** Whether this browser can run the in-browser mode at all (WebAssembly with SIMD). */
+export function supported() {
+  try {
+    // The smallest module using a v128 instruction: i32.const 0; i8x16.splat; drop.
+    const simd = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+      10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+    return typeof WebAssembly === "object" && WebAssembly.validate(simd) &&
+      !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Load the runtime and the model. Returns {run(Float32Array (1, h, w, 3) BGR 0-255) ->
+ * Promise<Float32Array (1, h/8, w/8, 57)>, backend: a name for the status line}.
+ */
+export async function loadNetwork(spec) {
+  const litert = await import(new URL("litertjs/core/dist/index.js", BASE).href);
+  const threads = self.crossOriginIsolated === true;
+  const runtime = await litert.loadLiteRt(new URL("litertjs/core/wasm/", BASE).href, threads ? { threads: true } : {});
+  const bytes = new Uint8Array(await (await fetch(new URL("model.tflite", BASE))).arrayBuffer());
+  const count = threads ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2)) : 1;
+  let model = null, backend = "";
+  if (navigator.gpu && (await navigator.gpu.requestAdapter().catch(() => null))) {
+    try {
+      model = await runtime.loadAndCompile(bytes, { accelerator: "webgpu" });
+      backend = "LiteRT.js, WebGPU";
+    } catch { model = null; }
+  }
+  if (!model) {
+    model = await runtime.loadAndCompile(bytes, { accelerator: "wasm", cpuOptions: { numThreads: count } });
+    backend = `LiteRT.js, WASM, ${count} thread${count > 1 ? "s" : ""}`;
+  }
+  const { width, height } = spec.input;
+  const run = async (input) => {
+    const tensor = new litert.Tensor(input, [1, height, width, 3]);
+    try {
+      const outputs = await model.run([tensor]);
+      try {
+        const out = outputs[0].accelerator === "wasm" || !outputs[0].moveTo ? outputs[0] : await outputs[0].moveTo("wasm");
+        return out.toTypedArray().slice();
+      } finally {
+        outputs.forEach((o) => o.delete());
+      }
+    } finally {
+      tensor.delete();
+    }
+  };
+  return { run, backend };
+}
