@@ -96,7 +96,8 @@ browser:
 # Refresh the README's screenshots in docs/screenshots/ (a plain test run writes them to a
 # temporary folder, so `make test` leaves the git tree clean).
 screenshots: setup browser
-	POSE_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_browser.py -q
+	POSE_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_browser.py \
+		tests/browser/test_first_use_browser.py tests/browser/test_pose3d_browser.py -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

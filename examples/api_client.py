@@ -81,8 +81,8 @@ def match_images(client: Client) -> dict:
         handle_file(str(PAIR[1])),
         "normalized",  # method: normalized, oks, angles or classic
         False,  # mirror: also try the left/right-swapped pose
-        1,  # person in image 1 (1 = the largest)
-        1,  # person in image 2
+        0,  # person in image 1: 0 = the default, the largest (1 = the largest, 2, ...)
+        0,  # person in image 2: 0 = whoever stands where that person stands
         api_name="/match_images",
     )
     return {

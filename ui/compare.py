@@ -8,12 +8,20 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
+from pose.media.playable import playable_copy
 from pose.network.spec import DEFAULT_PRESET
 from pose.photo.estimate import DEFAULT_THRESHOLD
 from pose.sequence import Repetitions, SequenceComparison
 from pose.sequence.compare import compare_videos, count_reps, moment_images
 from ui.components import (
+    busy_button,
+    cache_path,
+    clear_on_failure,
+    download_stem,
+    fail,
     new_download,
+    output_file,
+    progress_reporter,
     size_input,
     threshold_input,
     user_error,
@@ -42,7 +50,7 @@ DIFFER_BELOW = 85.0  # a joint's mean score below this is named in the summary
 def _options(person1, person2, size, threshold) -> dict:
     for name, value in (("Person in the reference", person1), ("Person in the attempt", person2)):
         if value is None or float(value) != int(value) or int(value) < 1:
-            raise gr.Error(f"{name} must be a whole number from 1.", print_exception=False)
+            raise fail(f"{name} must be a whole number from 1.")
     return {
         "person1": int(person1),
         "person2": int(person2),
@@ -52,16 +60,34 @@ def _options(person1, person2, size, threshold) -> dict:
 
 
 def _progress_callback(progress: gr.Progress):
+    """A ``report(stage, done, total)`` callback: each stage's bar, frames done and time
+    left (:func:`ui.components.progress_reporter`), restarted when the stage changes."""
     labels = {
         "reference": "Finding poses in the reference",
         "attempt": "Finding poses in the attempt",
         "video": "Drawing the side-by-side video",
     }
+    current: dict[str, object] = {}
 
     def report(stage: str, done: int, total: int | None) -> None:
-        progress((done, total), desc=labels.get(stage, stage), unit="frames")
+        if current.get("stage") != stage:
+            current.update(stage=stage, show=progress_reporter(progress, labels.get(stage, stage)))
+        current["show"](done, total)
 
     return report
+
+
+def check_clip(video: str | None) -> None:
+    """Refuse an unusable clip as soon as it is uploaded (an empty file, a photo, ...), with
+    the message the comparison would give, in the summary; a clip a browser cannot show is
+    swapped for an H.264 copy so the preview plays (as on the Video tab)."""
+    if not video:
+        return gr.skip()
+    try:
+        copy = playable_copy(video, cache_path(f"{download_stem(video, 'clip')}.mp4"))
+    except ValueError as exc:  # InputError included
+        raise user_error(exc) from None
+    return gr.skip() if copy is None else str(copy)
 
 
 def comparison_summary(comparison: SequenceComparison) -> str:
@@ -128,7 +154,7 @@ def compare_movements(
         JSON file.
     """
     if not reference or not attempt:
-        raise gr.Error("Please upload both a reference and an attempt clip.", print_exception=False)
+        raise fail("Please upload both a reference and an attempt clip.")
     options = _options(person1, person2, size, threshold)
     output = new_download(".mp4", prefix="side-by-side-")
     try:
@@ -199,7 +225,7 @@ def count_repetitions(
         "end" frames and "score" percent, "weakest").
     """
     if not reference or not attempt:
-        raise gr.Error("Please upload both a reference and an attempt clip.", print_exception=False)
+        raise fail("Please upload both a reference and an attempt clip.")
     options = _options(person1, person2, size, threshold)
     try:
         result = count_reps(
@@ -234,19 +260,30 @@ def build_compare_tab() -> None:
             with gr.Column():
                 reference = video_path_input(label="Reference clip", elem_id="compare-reference")
                 person1 = gr.Number(
-                    1, label="Person in the reference", precision=0, minimum=1, info=PERSON_INFO
+                    1,
+                    label="Person in the reference",
+                    precision=0,
+                    minimum=1,
+                    info=PERSON_INFO,
+                    elem_id="compare-person-1",
                 )
             with gr.Column():
                 attempt = video_path_input(label="Attempt clip", elem_id="compare-attempt")
                 person2 = gr.Number(
-                    1, label="Person in the attempt", precision=0, minimum=1, info=PERSON_INFO
+                    1,
+                    label="Person in the attempt",
+                    precision=0,
+                    minimum=1,
+                    info=PERSON_INFO,
+                    elem_id="compare-person-2",
                 )
         with gr.Accordion("Options", open=False), gr.Row():
             size = size_input()
             threshold = threshold_input()
         with gr.Row():
             run = gr.Button("Compare movements", variant="primary", elem_id="compare-run")
-        summary = gr.Markdown(label="Summary", elem_id="compare-summary")
+        # One place for progress, the result and any error; tall enough for the bar.
+        summary = gr.Markdown(label="Summary", elem_id="compare-summary", min_height=72)
         with gr.Row():
             with gr.Column():
                 side_by_side = gr.Video(label="Side by side, aligned", elem_id="compare-video")
@@ -268,14 +305,20 @@ def build_compare_tab() -> None:
         )
         with gr.Accordion("Result as JSON", open=False):
             result_json = gr.JSON(label="Result")
-            result_file = gr.File(label="Download (JSON)")
-        run.click(
-            compare_movements,
-            [reference, attempt, person1, person2, size, threshold],
-            [summary, side_by_side, timeline, worst, result_json, result_file],
-            api_name="compare_videos",
-            concurrency_limit=1,  # two clips through the model: keep both cores on it
+            result_file = output_file(label="Download (JSON)")
+        outputs = [summary, side_by_side, timeline, worst, result_json, result_file]
+        run_event = busy_button(
+            run,
+            lambda trigger: trigger.then(
+                compare_movements,
+                [reference, attempt, person1, person2, size, threshold],
+                outputs,
+                api_name="compare_videos",
+                concurrency_limit=1,  # two clips through the model: keep both cores on it
+                show_progress_on=[summary],
+            ),
         )
+        clear_on_failure(run_event, outputs, summary)
         gr.Markdown("### Repetitions")
         with gr.Row():
             start = gr.Number(
@@ -291,15 +334,45 @@ def build_compare_tab() -> None:
                 info="In the reference; 0: its end.",
             )
             reps_run = gr.Button("Count repetitions", elem_id="reps-run")
-        reps_summary_out = gr.Markdown(label="Repetitions summary", elem_id="reps-summary")
+        reps_summary_out = gr.Markdown(
+            label="Repetitions summary", elem_id="reps-summary", min_height=72
+        )
         reps_table = gr.Dataframe(
             headers=REPS_HEADERS, label="Repetitions in the attempt", elem_id="reps-table"
         )
         reps_json = gr.JSON(label="Repetitions as JSON", visible=False)
-        reps_run.click(
-            count_repetitions,
-            [reference, attempt, start, end, person1, person2, size, threshold],
-            [reps_summary_out, reps_table, reps_json],
-            api_name="count_reps",
-            concurrency_limit=1,
+        reps_outputs = [reps_summary_out, reps_table, reps_json]
+        reps_event = busy_button(
+            reps_run,
+            lambda trigger: trigger.then(
+                count_repetitions,
+                [reference, attempt, start, end, person1, person2, size, threshold],
+                reps_outputs,
+                api_name="count_reps",
+                concurrency_limit=1,
+                show_progress_on=[reps_summary_out],
+            ),
         )
+        clear_on_failure(reps_event, reps_outputs, reps_summary_out)
+        # A clip that cannot be used is refused on upload, in the summary, and the results
+        # of the clips before it go.
+        for clip in (reference, attempt):
+            checked = clip.upload(
+                check_clip,
+                [clip],
+                [clip],
+                api_visibility="private",
+                concurrency_limit=1,
+                show_progress_on=[summary],
+            )
+            clear_on_failure(checked, [clip, *outputs, reps_summary_out, reps_table], summary)
+            # A new clip: the results of the clips before go, at once (outside the queue, so
+            # a run started right after the upload is never wiped).
+            clip.upload(
+                lambda: [None] * (len(outputs) + len(reps_outputs)),
+                None,
+                [*outputs, *reps_outputs],
+                api_visibility="private",
+                queue=False,
+                show_progress="hidden",
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,9 +28,11 @@ from ui.server import DOWNLOADS, prune_downloads
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
 SIZE_CHOICES = [(f"{name} ({w}x{h})", name) for name, (w, h) in PRESETS.items()]
+# Named apart from the Input size presets ("fast", "balanced", "accurate"): two controls
+# both offering "accurate" read as one choice made twice. The values stay the API's.
 PHOTO_MODE_CHOICES = [
-    ("Accurate: three passes fused", "accurate"),
-    ("Fast: one pass", "fast"),
+    ("Multi-pass: three passes fused", "accurate"),
+    ("Single pass", "fast"),
 ]
 
 
@@ -140,9 +143,8 @@ def photo_mode_input(**kwargs) -> gr.Radio:
         PHOTO_MODE_CHOICES,
         value=DEFAULT_PHOTO_MODE,
         label="Photo mode",
-        info="Accurate finds more people, small, large, turned or in the dark, and asks "
-        "BlazePose for a second opinion on the 4 largest (about 5x the time); fast is one "
-        "OpenPose pass.",
+        info="Multi-pass finds more people, small, large, turned or in the dark, with "
+        "BlazePose's second opinion on the 4 largest (about 5x the time).",
         **kwargs,
     )
 
@@ -159,6 +161,59 @@ def threshold_input() -> gr.Slider:
             info="Joints below this confidence are hidden.",
         )
     )
+
+
+# ------------------------------------------------------------------ progress
+
+
+def time_left(done: int, total: int | None, elapsed: float) -> str:
+    """How long the rest will take at the pace so far, for a progress line: "about 35 s
+    left"; "" before the first step is done or without a total."""
+    if not total or done <= 0 or done >= total:
+        return ""
+    left = elapsed * (total - done) / done
+    if left >= 90:
+        return f"about {left / 60:.0f} min left"
+    return f"about {max(left, 1):.0f} s left"
+
+
+def progress_reporter(progress: gr.Progress, desc: str, unit: str = "frames"):
+    """A ``report(done, total)`` callback that shows ``desc``, the bar with ``done``/``total``
+    ``unit`` and the time left (:func:`time_left`) in Gradio's progress display."""
+    started = time.perf_counter()
+
+    def report(done: int, total: int | None) -> None:
+        left = time_left(done, total, time.perf_counter() - started)
+        progress((done, total), desc=f"{desc}, {left}" if left else desc, unit=unit)
+
+    return report
+
+
+def busy_button(button: gr.Button, event_of):
+    """Disable ``button`` while the event ``event_of(trigger)`` runs, and enable it again
+    after, whether it worked or failed: a second press cannot queue the same job twice, and
+    the page shows that something is under way. Returns the event (for its API name and
+    failure handlers)."""
+    disabled = button.click(
+        lambda: gr.Button(interactive=False), None, button, queue=False, api_visibility="private"
+    )
+    event = event_of(disabled)
+    # Gradio skips a failed event's ``then``: enable again on success and on failure.
+    for after in (event.success, event.failure):
+        after(
+            lambda: gr.Button(interactive=True),
+            None,
+            button,
+            api_visibility="private",
+            queue=False,  # at once, not behind other users' jobs in the queue
+        )
+    return event
+
+
+def output_file(**kwargs) -> gr.File:
+    """A download box: not an upload target ("Drop File Here" would invite uploads into an
+    output), empty until a result fills it."""
+    return gr.File(interactive=False, **kwargs)
 
 
 # ------------------------------------------------------------------ errors and downloads

@@ -19,6 +19,7 @@ from pose.pose3d.blazepose import Person3D, Pose3DError, complete_bodies
 from pose.pose3d.people import DEFAULT_MODE, estimate_people
 from pose.pose3d.plot import figure_from_json
 from ui.components import (
+    busy_button,
     cached_image_output,
     checked_threshold,
     clear_on_failure,
@@ -26,7 +27,9 @@ from ui.components import (
     example_images,
     fail,
     image_path_input,
+    output_file,
     photo_mode_input,
+    progress_reporter,
     size_input,
     threshold_input,
     user_error,
@@ -86,6 +89,7 @@ def estimate_image(
     largest_only: bool = False,
     lift3d: bool = False,
     mode: str = DEFAULT_MODE,
+    progress: gr.Progress = gr.Progress(),
 ) -> tuple[str, list[list], str, str, str]:
     """Find every person in an image; people are numbered largest first everywhere.
 
@@ -93,11 +97,13 @@ def estimate_image(
         image: the photo (JPEG, PNG, WebP, BMP, GIF or TIFF).
         size: model input size preset: "fast", "balanced" or "accurate".
         threshold: minimum joint confidence, 0 to 1; weaker joints are left out.
-        largest_only: keep only person 1, the largest.
+        largest_only: keep only person 1, the largest (people are numbered by the area of
+            the box around their found joints, largest first).
         lift3d: also each person's 3D landmarks (BlazePose GHUM, metres): the JSON file
             then gives every person "landmarks3d", 33 x [x, y, z, visibility].
-        mode: "accurate" (default: three passes fused, better on small, large and
-            dark people, about 4x the time) or "fast" (one pass).
+        mode: the photo mode, "accurate" (default: the multi-pass mode, three passes
+            fused, better on small, large and dark people, about 4x the time) or "fast"
+            (one pass).
 
     Returns:
         the image with each skeleton and its person number drawn; the keypoint table
@@ -111,8 +117,9 @@ def estimate_image(
     try:
         pixels = load_image(image)
         result = estimate_people(
-            pixels, mode or DEFAULT_MODE, size, threshold, largest_only=largest_only
-        )
+            pixels, mode or DEFAULT_MODE, size, threshold, largest_only=largest_only,
+            progress=progress_reporter(progress, "Finding people, pass by pass", "passes"),
+        )  # fmt: skip
         # The accurate mode read the largest people with the landmark model already: their
         # 3D comes from that run; only the others are lifted here.
         bodies = complete_bodies(pixels, result, timings=result.timings_ms) if lift3d else None
@@ -166,7 +173,8 @@ def build_image_tab() -> None:
             with gr.Column():
                 image_out = cached_image_output(label="Skeletons", elem_id="image-output")
                 # The label names this output "summary" for API clients (it is not shown).
-                summary = gr.Markdown(label="Summary", elem_id="image-summary")
+                # Tall enough for the progress bar, its pass count and the time left.
+                summary = gr.Markdown(label="Summary", elem_id="image-summary", min_height=72)
         view = gr.Plot(label="3D view (drag to turn)", visible=False, elem_id="image-3d-view")
         table = gr.Dataframe(
             headers=TABLE_HEADERS,
@@ -174,20 +182,24 @@ def build_image_tab() -> None:
             wrap=True,
             elem_id="image-table",
             elem_classes=["compact-table"],
-            # Shares of the width rather than measured text, so all five fit on a phone.
-            column_widths=["12%", "22%", "15%", "15%", "19%", "17%"],
+            # Shares of the width rather than measured text, so all six fit a phone whole:
+            # "person", "r_shoulder", "1690.9" and "confidence" each on one line.
+            column_widths=["14%", "23%", "13%", "13%", "22%", "15%"],
         )
         with gr.Row():
-            json_file = gr.File(label="Keypoints JSON", elem_id="image-json")
-            csv_file = gr.File(label="Keypoints CSV", elem_id="image-csv")
+            json_file = output_file(label="Keypoints JSON", elem_id="image-json")
+            csv_file = output_file(label="Keypoints CSV", elem_id="image-csv")
         outputs = [image_out, table, json_file, csv_file, summary]
-        run_event = run.click(
-            estimate_image,
-            [image_in, size, threshold, largest_only, lift3d, mode],
-            outputs,
-            api_name="estimate_image",
-            concurrency_limit=2,
-            show_progress_on=[summary],  # one place for progress and errors, not five
+        run_event = busy_button(
+            run,
+            lambda trigger: trigger.then(
+                estimate_image,
+                [image_in, size, threshold, largest_only, lift3d, mode],
+                outputs,
+                api_name="estimate_image",
+                concurrency_limit=2,
+                show_progress_on=[summary],  # one place for progress and errors, not five
+            ),
         )
         run_event.then(show_view, [json_file, lift3d], view, api_visibility="private")
         clear_on_failure(run_event, [*outputs, view], summary)
@@ -201,6 +213,16 @@ def build_image_tab() -> None:
             concurrency_limit=4,
         )
         clear_on_failure(upload_event, [image_in, *outputs], summary)
+        # A new photo: the last photo's skeletons, table, downloads and 3D view go. At once,
+        # outside the queue, so an Estimate pressed right after the upload is never wiped.
+        image_in.upload(
+            lambda: [None] * len(outputs) + [gr.update(value=None, visible=False)],
+            None,
+            [*outputs, view],
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
         examples = example_images()
         if examples:
             # Lazy caching: nothing runs at start-up (a Space caches eagerly by default);

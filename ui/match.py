@@ -1,7 +1,8 @@
 """The Match tab: how alike the poses in two photos are, in percent.
 
-Each photo shows its people, numbered, as soon as it is uploaded; the user picks one by
-number or by clicking on them, or leaves 0 for the pair that matches best.
+Each photo shows its people, numbered, as soon as it is uploaded. By default the largest
+person of image 1 is compared with whoever stands at the same place in image 2; the user
+picks others by number or by clicking on them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,17 @@ import gradio as gr
 import numpy as np
 
 from pose.body.types import Pose, number_people
+from pose.match import (
+    AUTO,
+    METHOD_3D,
+    WORST_BELOW,
+    Match,
+    Pairing,
+    choose_pair,
+    match,
+    person_at,
+)
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
-from pose.match import METHOD_3D, WORST_BELOW, Match, Pairing, choose_pair, match, person_at
 from pose.media.images import load_image, number_input
 from pose.output.overlay import draw_numbered, draw_overlay
 from pose.pose3d.blazepose import Pose3DError, lift_one
@@ -36,8 +46,10 @@ MATCH_HELP = """
 Compare the poses in two photos (upload, example, or a webcam snapshot) and press
 **Compare**. The score is 100 % for the same pose wherever the people stand and whatever
 the photo sizes. Each photo's people appear numbered as soon as it is loaded, largest
-first; **click a person** (or type their number) to choose them, or leave **0** to use the
-pair that matches best. The overlay shows the second skeleton (orange) aligned on the first
+first. **Who is compared:** with **0** (the default) the largest person in image 1 and
+whoever stands at the same place in image 2, so a moved, resized or cropped copy of a
+photo compares the same person; **click a person** (or type their number) to choose
+another. The overlay shows the second skeleton (orange) aligned on the first
 (blue); red rings mark the joints that differ most.
 """
 
@@ -55,7 +67,10 @@ METHOD_INFO = (
     " compared whatever the camera's angle (slower; docs/pose3d.md)."
 )
 MATCH_TABLE_HEADERS = ["joint", "difference", "unit", "score %"]
-PERSON_INFO = "0 = the pair that matches best. Or click a person on the photo."
+PERSON_INFO = (
+    "0 = automatic: the largest in image 1, whoever stands at the same place in image 2. "
+    "Or click a person."
+)
 
 
 def plural(count: int) -> str:
@@ -66,8 +81,13 @@ def pairing_line(pairing: Pairing, counts: tuple[int, int]) -> str:
     """Which people were compared, and whether they were chosen automatically."""
     one = f"person {pairing.person1} of {counts[0]} in image 1"
     two = f"person {pairing.person2} of {counts[1]} in image 2"
-    if pairing.auto:
+    if pairing.rule == "best match":
         return f"The pair that matches best: {one} and {two} (click a person to choose another)."
+    if pairing.rule == "same place":
+        return (
+            f"Compared {one} with {two}, the one at the same place in the picture "
+            "(click a person to choose another)."
+        )
     return f"Compared {one} with {two}."
 
 
@@ -94,11 +114,12 @@ def match_summary(
 
 
 def person_number(value: float | None, label: str) -> int:
-    """The person field as a whole number, 0 (automatic) or more; anything else (an API
-    client may send "abc") is an InputError that names the field."""
+    """The person field as a whole number: a person (1 or more), 0 (empty too) for the
+    default rule, -1 to search for the best-matching pair. Anything else (an API client may
+    send "abc") is an InputError that names the field."""
     if value is None or value == "":
-        return 0
-    return int(number_input(value, f"The person number in {label}", 0, 999, whole=True))
+        return AUTO
+    return int(number_input(value, f"The person number in {label}", -1, 999, whole=True))
 
 
 class PeopleCache:
@@ -156,8 +177,8 @@ def match_images(
     image2: str | None,
     method: str = DEFAULT_MATCH_METHOD,
     mirror: bool = False,
-    person1: float = 0,
-    person2: float = 0,
+    person1: float = AUTO,
+    person2: float = AUTO,
     mode: str = DEFAULT_MODE,
 ) -> tuple[np.ndarray, np.ndarray, str, list[list], np.ndarray, dict]:
     """Say how alike the poses in two images are, in percent.
@@ -168,9 +189,14 @@ def match_images(
         method: "normalized" (default), "oks", "angles", "classic", or "3d" (both people
             lifted to 3D and compared whatever the camera's angle).
         mirror: also try the left/right-swapped second pose.
-        person1: person in image 1: 0 = from the best-matching pair, or a number (1 = largest).
-        person2: person in image 2: 0 = from the best-matching pair, or a number (1 = largest).
-        mode: "accurate" (default: three passes fused per photo) or "fast" (one pass).
+        person1: the person compared in image 1, numbered largest first; 0 (default):
+            the largest, or with person2 given, whoever stands at that person's place;
+            -1: search for the best-matching pair.
+        person2: the person compared in image 2, numbered largest first; 0 (default):
+            whoever stands at the same place as the person of image 1; -1: search for
+            the best-matching pair.
+        mode: the photo mode, "accurate" (default: the multi-pass mode, three passes
+            fused per photo) or "fast" (one pass).
 
     Returns:
         image 1 and image 2 with numbered skeletons (the compared people's numbers green),
@@ -190,6 +216,7 @@ def match_images(
         pairing = choose_pair(
             people1, people2, numbers[0], numbers[1],
             method=DEFAULT_MATCH_METHOD if lifting else method, mirror=bool(mirror),
+            sizes=((pixels1.shape[1], pixels1.shape[0]), (pixels2.shape[1], pixels2.shape[0])),
         )  # fmt: skip
         result = pairing.result
         if lifting:
@@ -217,6 +244,7 @@ def match_images(
     counts = (len(people1), len(people2))
     payload = result.to_dict()
     payload.update(person1=pairing.person1, person2=pairing.person2, auto=pairing.auto)
+    payload.update(pairing=pairing.rule)
     payload.update(people1=counts[0], people2=counts[1])
     summary = match_summary(result, pairing, counts, time.perf_counter() - started)
     return annotated1, annotated2, summary, rows, overlay, payload
@@ -249,7 +277,7 @@ def show_people(
         return pixels, cache, "No person found in this photo."
     if chosen > len(people):
         line = f"{plural(len(people))}, numbered largest first: there is no person {chosen}."
-    elif chosen:
+    elif chosen > 0:
         line = f"{plural(len(people))}; person {chosen} is chosen (green)."
     elif len(people) == 1:
         line = "1 person."
@@ -294,7 +322,7 @@ def build_side(number: int, snapshot: dict, webcam: gr.WebcamOptions):
     found = gr.Markdown(elem_id=f"match-found-{number}")
     person = checked_by_handler(
         gr.Number(
-            0,
+            AUTO,
             label=f"Person in image {number}",
             precision=0,
             minimum=0,

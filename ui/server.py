@@ -49,12 +49,16 @@ STATE_SESSIONS = 256
 
 # Phone widths (the layout is checked at 390 px, tests/browser/test_first_use_browser.py):
 # tables drop the padding and the per-column menu button that pushed their last columns out
-# of view.
+# of view, and take a smaller type so every word and number fits its cell whole (a cell
+# broken mid-word read "pe rs on", "1690 .9").
 CSS = """
 @media (max-width: 600px) {
-  .compact-table th, .compact-table td { padding: 3px 4px !important; }
-  .compact-table .cell-wrap { font-size: 12px !important; }
-  .compact-table .header { font-size: 11px !important; overflow-wrap: anywhere !important; }
+  .compact-table th, .compact-table td { padding: 2px 1px !important; }
+  .compact-table .cell-wrap { padding: 2px !important; }
+  .compact-table .cell-wrap, .compact-table .header {
+    font-size: 10px !important; white-space: nowrap !important;
+    overflow-wrap: normal !important; word-break: keep-all !important;
+  }
   .compact-table .cell-menu-button { display: none !important; }
 }
 """

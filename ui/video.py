@@ -24,6 +24,7 @@ from pose.video.process import process_video
 from pose.video.result import VideoResult, angle_series, tracked_people
 from ui.admission import JobStopped, stop_if_unwanted
 from ui.components import (
+    busy_button,
     cache_path,
     checked_by_handler,
     checked_threshold,
@@ -32,6 +33,8 @@ from ui.components import (
     example_videos,
     fail,
     new_download,
+    output_file,
+    progress_reporter,
     size_input,
     threshold_input,
     user_error,
@@ -123,11 +126,13 @@ def estimate_video(
     except InputError as exc:
         raise user_error(exc) from None
 
+    show = progress_reporter(progress, "Annotating frames")
+
     def report(done: int, total: int | None) -> None:
         # A video holds the only video worker for up to a minute: stop as soon as nobody
         # is waiting for it (page closed, client gone) or the server is stopping.
         stop_if_unwanted()
-        progress((done, total), desc="Annotating frames", unit="frames")
+        show(done, total)
 
     stem = download_stem(video, "video")
     try:
@@ -242,6 +247,11 @@ def show_people(json_path: str | None) -> tuple[gr.Dropdown, gr.LinePlot, str]:
     )
 
 
+def no_people() -> tuple[gr.Dropdown, None, str]:
+    """The person choices, angle plot and its note emptied: a new clip, or a failed run."""
+    return gr.Dropdown(choices=[], value=None, interactive=False), None, ""
+
+
 def plot_angles(
     json_path: str | None, person_id: int | None, names: list[str] | None
 ) -> tuple[gr.LinePlot, str]:
@@ -283,10 +293,13 @@ def build_video_tab() -> None:
                 run = gr.Button("Annotate video", variant="primary")
             with gr.Column():
                 video_out = gr.Video(label="Annotated video", elem_id="video-output")
-                summary = gr.Markdown(label="Summary", elem_id="video-summary")
+                # Tall enough for the progress bar, its frame count and the time left.
+                summary = gr.Markdown(label="Summary", elem_id="video-summary", min_height=72)
                 with gr.Row():
-                    json_file = gr.File(label="Keypoints per frame (JSON)", elem_id="video-json")
-                    csv_file = gr.File(label="Keypoints per frame (CSV)", elem_id="video-csv")
+                    json_file = output_file(
+                        label="Keypoints per frame (JSON)", elem_id="video-json"
+                    )
+                    csv_file = output_file(label="Keypoints per frame (CSV)", elem_id="video-csv")
                 with gr.Row():
                     person = gr.Dropdown(
                         choices=[],
@@ -314,15 +327,20 @@ def build_video_tab() -> None:
                 )
                 angle_note = gr.Markdown(elem_id="video-angles-note")
         outputs = [video_out, json_file, csv_file, summary]
-        run_event = run.click(
-            estimate_video,
-            [video_in, size, threshold, every, smooth, lift3d],
-            outputs,
-            api_name="estimate_video",
-            concurrency_limit=1,  # one clip at a time keeps both cores on it
-            show_progress_on=[summary],
+        run_event = busy_button(
+            run,
+            lambda trigger: trigger.then(
+                estimate_video,
+                [video_in, size, threshold, every, smooth, lift3d],
+                outputs,
+                api_name="estimate_video",
+                concurrency_limit=1,  # one clip at a time keeps both cores on it
+                show_progress_on=[summary],
+            ),
         )
         clear_on_failure(run_event, outputs, summary)
+        people_outputs = [person, angle_plot, angle_note]
+        run_event.failure(no_people, None, people_outputs, api_visibility="private")
         upload_event = video_in.upload(
             prepare_video,
             [video_in],
@@ -332,6 +350,17 @@ def build_video_tab() -> None:
             show_progress_on=[summary],
         )
         clear_on_failure(upload_event, [video_in, *outputs], summary)
+        upload_event.failure(no_people, None, people_outputs, api_visibility="private")
+        # A new clip: the last clip's results and people no longer apply. Cleared at once,
+        # outside the queue, so a run started right after the upload is never wiped by it.
+        video_in.upload(
+            lambda: [None] * len(outputs) + list(no_people()),
+            None,
+            [*outputs, *people_outputs],
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
         # The plot reads the JSON the video wrote, so /estimate_video keeps its outputs;
         # programs get the same angles from that JSON.
         run_event.success(

@@ -234,8 +234,8 @@ def build_webcam_tab() -> None:
                 )
             with gr.Column():
                 live = live_image_output(label="Live skeleton", elem_id="webcam-output")
-                status = gr.Textbox(
-                    label="Status", interactive=False, max_lines=1, elem_id="webcam-status"
+                status = gr.Textbox(  # up to 3 lines: a phone shows the whole status
+                    label="Status", interactive=False, max_lines=3, elem_id="webcam-status"
                 )
                 live_score = gr.Markdown(label="Live similarity", elem_id="webcam-match")
         where.change(show_mode, [where], [browser_panel, server_panel], api_visibility="private")

@@ -142,7 +142,8 @@ def process_file(path: Path, settings: BatchSettings, model=None) -> dict:
 
     Image: ``{"kind": "image", "width", "height", "people": [Pose.to_dict(), ...]}``.
     Video: ``{"kind": "video", "width", "height", "fps", "frames": [{"frame", "time",
-    "people"}, ...]}`` for every ``settings.every``-th frame. A file that cannot be used:
+    "people"}, ...]}`` for every ``settings.every``-th frame, each person with their
+    tracking ``"id"`` too. A file that cannot be used:
     ``{"kind": ..., "error": "message"}``. Model failures (missing weights) still raise.
     """
     kind = "video" if is_video(path) else "image"
@@ -168,27 +169,26 @@ def _process_image(path: Path, settings: BatchSettings, model) -> dict:
 
 
 def _process_video(path: Path, settings: BatchSettings, model) -> dict:
-    from pose.media.video_reader import check_frame_budget, iter_frames, open_video
-    from pose.photo.estimate import estimate
+    """A video's record from its stream of people (:mod:`pose.video.stream`): every frame
+    whole (no region path, so results do not depend on its policy), tracked, not smoothed;
+    each person gets their tracking ID (``"id"``) beside :meth:`Pose.to_dict`'s fields."""
+    from pose.network.registry import get_model
+    from pose.video.stream import PeopleStream, StreamOptions
 
-    container, info = open_video(path)
-    with container:
-        check_frame_budget(info, settings.every)
-        frames = []
-        for index, seconds, image in iter_frames(container, info, settings.every):
-            result = estimate(image, size=settings.size, threshold=settings.threshold, model=model)
-            frames.append(
-                {
-                    "frame": index,
-                    "time": round(seconds, 4),
-                    "people": [person.to_dict() for person in result.people],
-                }
-            )
+    options = StreamOptions(
+        size=settings.size,
+        threshold=settings.threshold,
+        every=settings.every,
+        model=model or get_model(settings.backend),
+        regions=None,
+    )
+    with PeopleStream(path, options) as stream:
+        frames = [frame.keypoints.to_dict() for frame in stream]
     return {
         "kind": "video",
-        "width": info.width,
-        "height": info.height,
-        "fps": round(float(info.fps), 3),
+        "width": stream.info.width,
+        "height": stream.info.height,
+        "fps": round(float(stream.info.fps), 3),
         "frames": frames,
     }
 
@@ -247,6 +247,8 @@ def to_coco(records: Iterable[dict]) -> list[dict]:
             results.append(
                 {
                     "image_id": record["image_id"],
+                    # The file's name too, so pose eval joins any dataset's ids by name.
+                    **({"file_name": Path(record["file"]).name} if "file" in record else {}),
                     "category_id": PERSON_CATEGORY,
                     "keypoints": coco_keypoints(person),
                     "bbox": coco_bbox(person),
@@ -338,10 +340,34 @@ def run_batch(
     resumed = len(paths) - len(todo)
     if resumed:
         log.info("resuming: %d of %d inputs already done", resumed, len(paths))
-    records: dict[int, dict] = {}
     if progress:
         progress(resumed, len(paths), None)
     started = time.perf_counter()
+    records = _run_journaled(journal, settings, runner, todo, paths, resumed, progress)
+    seconds = time.perf_counter() - started
+    ordered = []
+    for index, path in enumerate(paths):
+        record = records.get(index) or done[_key(path)]
+        ordered.append({"file": str(path), "image_id": ids[index], **record})
+    native = {"version": FORMAT_VERSION, "settings": settings.to_dict(), "inputs": ordered}
+    _write_atomically(out, json.dumps(native))
+    _write_atomically(coco_path(out), json.dumps(to_coco(ordered)))
+    journal.unlink()
+    return _summary(out, ordered, len(todo), resumed, seconds)
+
+
+def _run_journaled(
+    journal: Path,
+    settings: BatchSettings,
+    runner: Runner,
+    todo: Sequence[Task],
+    paths: Sequence[Path],
+    resumed: int,
+    progress: Callable[[int, int, dict | None], None] | None,
+) -> dict[int, dict]:
+    """Run ``todo`` through ``runner``, appending each finished record to ``journal`` (its
+    settings line first when it is new); the records by input index."""
+    records: dict[int, dict] = {}
     new_journal = not journal.exists() or journal.stat().st_size == 0
     # A line cut short by a kill has no newline: end it, or the next record would join it.
     cut_short = not new_journal and not journal.read_bytes().endswith(b"\n")
@@ -357,21 +383,18 @@ def run_batch(
             handle.flush()
             if progress:
                 progress(resumed + len(records), len(paths), record)
-    seconds = time.perf_counter() - started
-    ordered = []
-    for index, path in enumerate(paths):
-        record = records.get(index) or done[_key(path)]
-        ordered.append({"file": str(path), "image_id": ids[index], **record})
-    native = {"version": FORMAT_VERSION, "settings": settings.to_dict(), "inputs": ordered}
-    _write_atomically(out, json.dumps(native))
-    _write_atomically(coco_path(out), json.dumps(to_coco(ordered)))
-    journal.unlink()
+    return records
+
+
+def _summary(
+    out: Path, ordered: list[dict], processed: int, resumed: int, seconds: float
+) -> BatchSummary:
     ok = [record for record in ordered if "error" not in record]
     return BatchSummary(
         out=out,
         coco_out=coco_path(out),
-        total=len(paths),
-        processed=len(todo),
+        total=len(ordered),
+        processed=processed,
         resumed=resumed,
         images=sum(record["kind"] == "image" for record in ok),
         frames=sum(len(record.get("frames", ())) for record in ok),

@@ -48,10 +48,11 @@ def add_parsers(sub) -> None:
     evaluate = sub.add_parser(
         "eval",
         help="score batch results against COCO annotations (COCOeval keypoint AP)",
-        description="Score RESULTS (pose batch's native JSON, matched by file name, or a COCO "
-        "result list) against a COCO annotation file with pycocotools "
-        "(pip install '.[eval]'). Every annotated image counts; images without results "
-        "are misses.",
+        description="Score RESULTS (pose batch's native or COCO JSON, or any COCO result "
+        "list) against a COCO annotation file with pycocotools (pip install '.[eval]'). "
+        "Results are joined to the annotated images by file name, or by image id where "
+        "a result names no file; the images that join none are listed on stderr. Every "
+        "annotated image counts; images without results are misses.",
     )
     evaluate.add_argument("results", help="results.json or results.coco.json of pose batch")
     evaluate.add_argument("annotations", help="COCO keypoint annotations (person_keypoints_*.json)")
@@ -141,9 +142,17 @@ def run_batch_command(args: argparse.Namespace) -> int:
 
 @command("eval")
 def run_eval(args: argparse.Namespace) -> int:
-    from pose.batch.evaluate import evaluate
+    from pose.batch.evaluate import evaluate_report
 
-    stats = evaluate(args.results, args.annotations)
+    stats, left_out = evaluate_report(args.results, args.annotations)
+    if left_out:
+        shown = ", ".join(left_out[:20]) + (
+            f" and {len(left_out) - 20} more" if len(left_out) > 20 else ""
+        )
+        print(
+            f"not joined to the annotations (neither file name nor id), left out: {shown}",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps({name: round(value, 4) for name, value in stats.items()}))
         return 0

@@ -11,7 +11,7 @@ from pose.cli.common import add_common, add_mode, command, photo_mode
 
 def add_parser(sub) -> None:
     """The ``match`` subcommand's arguments, on ``sub`` (argparse's subparsers)."""
-    from pose.match import ALL_METHODS, DEFAULT_MAX_ROTATION, DEFAULT_METHOD
+    from pose.match import ALL_METHODS, AUTO, BEST, DEFAULT_MAX_ROTATION, DEFAULT_METHOD
 
     match = sub.add_parser("match", help="how alike are the poses in two images, in percent")
     match.add_argument("image1", help="the reference image")
@@ -32,12 +32,15 @@ def add_parser(sub) -> None:
         default=DEFAULT_MAX_ROTATION,
         help=f"largest in-plane rotation to align, degrees (default: {DEFAULT_MAX_ROTATION:g})",
     )
-    match.add_argument(
-        "--person1", type=int, default=1, help="person in image 1, largest = 1; 0 = best pair"
-    )
-    match.add_argument(
-        "--person2", type=int, default=1, help="person in image 2, largest = 1; 0 = best pair"
-    )
+    for side in (1, 2):
+        match.add_argument(
+            f"--person{side}",
+            type=int,
+            default=AUTO,
+            help=f"person in image {side}, largest = 1; {AUTO} (default): the largest in image "
+            f"1 and whoever stands at the same place in image 2; {BEST}: search for the "
+            "best-matching pair",
+        )
     match.add_argument("--overlay", help="write the two aligned skeletons to this image file")
     match.add_argument("--json", action="store_true", help="print the result as JSON")
     add_mode(match)
@@ -48,6 +51,7 @@ def add_parser(sub) -> None:
 def run_match(args: argparse.Namespace) -> int:
     from PIL import Image
 
+    from pose.body.types import number_people
     from pose.match import DEFAULT_METHOD, METHOD_3D, choose_pair, match
     from pose.media.images import load_image
     from pose.output.overlay import draw_overlay
@@ -58,7 +62,7 @@ def run_match(args: argparse.Namespace) -> int:
 
     images = [load_image(path) for path in (args.image1, args.image2)]
     people = [
-        estimate_people(image, mode, size=args.size, threshold=args.threshold).people
+        number_people(estimate_people(image, mode, size=args.size, threshold=args.threshold).people)
         for image in images
     ]
     counts = [len(found) for found in people]
@@ -71,6 +75,7 @@ def run_match(args: argparse.Namespace) -> int:
     pairing = choose_pair(
         people[0], people[1], args.person1, args.person2,
         DEFAULT_METHOD if lifting else args.method, args.mirror, labels, args.max_rotation,
+        sizes=tuple((image.shape[1], image.shape[0]) for image in images),
     )  # fmt: skip
     chosen = [people[0][pairing.person1 - 1], people[1][pairing.person2 - 1]]
     result = pairing.result
@@ -86,6 +91,7 @@ def run_match(args: argparse.Namespace) -> int:
     if args.json:
         payload = result.to_dict()
         payload.update(person1=pairing.person1, person2=pairing.person2, auto=pairing.auto)
+        payload.update(pairing=pairing.rule)
         payload.update(people1=counts[0], people2=counts[1])
         print(json.dumps(payload))
         return 0

@@ -77,7 +77,9 @@ from pose.match.match3d import (
 )
 from pose.match.methods import CLASSIC_SCALE, NECK_SIGMA, OKS_SIGMAS
 from pose.match.people import (
+    AUTO,
     AUTO_CANDIDATES,
+    BEST,
     Pairing,
     choose_pair,
     person_at,
@@ -98,7 +100,9 @@ __all__ = [
     "ALL_METHODS",
     "ANGLES",
     "ANGLE_TOLERANCE",
+    "AUTO",
     "AUTO_CANDIDATES",
+    "BEST",
     "CLASSIC_SCALE",
     "DEFAULT_MAX_ROTATION",
     "DEFAULT_METHOD",

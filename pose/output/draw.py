@@ -110,6 +110,41 @@ def id_color(person_id: int) -> tuple[int, int, int]:
     return ID_COLORS[person_id % len(ID_COLORS)]
 
 
+Box = tuple[int, int, int, int]  # x, y of the top-left corner, width, height (pixels)
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def place_tags(wanted: Sequence[Box], width: int, height: int, gap: int = 2) -> list[Box]:
+    """Where to draw each tag box so that none covers another: ``wanted`` holds each box
+    at its ideal place (above its person); returns the boxes moved as little as needed.
+
+    Boxes are placed in order (person 1 first keeps its place): each takes the free spot
+    nearest its ideal one among spots stepped up, down and sideways by its own size (plus
+    ``gap``), inside the ``width`` x ``height`` image. When no spot is free (more tags
+    than room) it keeps its ideal place. Pure: tags of people side by side in a crowd read
+    "3" and "4", not "34".
+    """
+    placed: list[Box] = []
+    for x, y, w, h in wanted:
+        x_max, y_max = max(0, width - w - 1), max(0, height - h - 1)
+        ideal = (int(np.clip(x, 0, x_max)), int(np.clip(y, 0, y_max)), w, h)
+        spots = sorted(
+            (
+                (int(np.clip(x + dx * (w + gap) / 2, 0, x_max)),
+                 int(np.clip(y + dy * (h + gap), 0, y_max)), w, h)
+                for dy in range(-4, 5)
+                for dx in range(-4, 5)
+            ),
+            key=lambda box: (box[0] - ideal[0]) ** 2 + (box[1] - ideal[1]) ** 2,
+        )  # fmt: skip
+        free = next((box for box in spots if not any(_overlaps(box, o) for o in placed)), None)
+        placed.append(free or ideal)
+    return placed
+
+
 def draw_tags(
     image: np.ndarray,
     poses: Sequence[Pose],
@@ -117,23 +152,29 @@ def draw_tags(
     backgrounds: Sequence[tuple[int, int, int]],
 ) -> np.ndarray:
     """Return a copy of RGB uint8 ``image`` (H, W, 3) with each text on a filled box of its
-    background colour, centred above its pose's found joints (kept inside the image)."""
+    background colour, centred above its pose's found joints (kept inside the image), moved
+    aside where it would cover another tag (:func:`place_tags`)."""
     canvas = np.ascontiguousarray(image, dtype=np.uint8).copy()
     diagonal = float(np.hypot(*image.shape[:2]))
     # About 2.5 % of the diagonal tall: readable when a phone shows the photo 350 px wide.
     font_scale = max(0.6, diagonal / 800)
     thick = max(2, round(font_scale * 2))
+    shown, wanted = [], []
     for person, text, box in zip(poses, texts, backgrounds, strict=True):
         if person.num_visible == 0:
             continue
         x0, y0, x1, _ = person.bbox()
         (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
-        x = int(np.clip((x0 + x1) / 2 - w / 2, 3, max(3, image.shape[1] - w - 4)))
-        y = int(np.clip(y0 - 8, h + 4, max(h + 4, image.shape[0] - base - 1)))
-        cv2.rectangle(canvas, (x - 3, y - h - 3), (x + w + 3, y + base), box, -1)
+        # The box: 3 px around the text; its bottom 8 px above the person's top joint.
+        size = (w + 6, h + base + 3)
+        wanted.append((round((x0 + x1) / 2 - size[0] / 2), round(y0 - 8 - size[1]), *size))
+        shown.append((text, box, h))
+    boxes = place_tags(wanted, image.shape[1], image.shape[0])
+    for (text, colour, h), (x, y, w, box_h) in zip(shown, boxes, strict=True):
+        cv2.rectangle(canvas, (x, y), (x + w, y + box_h), colour, -1)
         cv2.putText(
-            canvas, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, font_scale, (255, 255, 255), thick,
-            cv2.LINE_AA,
+            canvas, text, (x + 3, y + h + 3), cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+            (255, 255, 255), thick, cv2.LINE_AA,
         )  # fmt: skip
     return canvas
 

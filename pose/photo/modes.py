@@ -11,6 +11,7 @@ in the wild").
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -147,12 +148,14 @@ def estimate_photo(
     model: PoseModel | None = None,
     options: PhotoOptions = ACCURATE,
     params: DecodeParams = DEFAULT_PARAMS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Estimate:
     """Find people in an RGB uint8 photo (H, W, 3); keypoints in the photo's pixels.
 
     ``mode``: "accurate" (several passes fused, see :class:`PhotoOptions`) or "fast" (one
     pass, :func:`pose.photo.estimate.estimate`). ``size``: the input box (preset or (w, h)) that
-    the accurate mode's ``scales`` multiply.
+    the accurate mode's ``scales`` multiply. ``progress(done, total)`` is called after each
+    pass.
     """
     if mode not in MODES:
         raise ValueError(f"Unknown photo mode {mode!r}: use one of {', '.join(MODES)}.")
@@ -180,10 +183,11 @@ def estimate_photo(
         if scale >= 1 or min(network_size(working.shape[1], working.shape[0], scaled)) >= 64
     ]
     timings = {"model_ms": 0.0, "decode_ms": 0.0}
-    passes = [
-        run_pass(model, working, scaled, threshold, params, options.flip, timings)
-        for scaled in boxes
-    ]
+    passes = []
+    for scaled in boxes:
+        passes.append(run_pass(model, working, scaled, threshold, params, options.flip, timings))
+        if progress:
+            progress(len(passes), len(boxes))
     fused = time.perf_counter()
     people = fuse_passes(passes, options.target, options.same, options.min_height)
     people = rescale(stretched(people, stretch), factor)

@@ -396,6 +396,14 @@ def assemble(
                 pair = np.float32(peak_scores[joint_a][i]) + np.float32(peak_scores[joint_b][j])
                 totals.append(float(pair) + limb_score)
 
+    return _chosen_peaks(members, totals, peaks)
+
+
+def _chosen_peaks(
+    members: list[list[int]], totals: list[float], peaks: list[np.ndarray]
+) -> list[tuple[np.ndarray, float]]:
+    """Each remaining person's chosen peaks as (18, 3) keypoints in cells, with their total;
+    people merged into another (no joint left) are dropped."""
     people = []
     for row, total in zip(members, totals, strict=True):
         if max(row) < 0:

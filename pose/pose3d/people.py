@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import cv2
@@ -75,17 +76,21 @@ def estimate_people(
     largest_only: bool = False,
     model: PoseModel | None = None,
     options: FuseOptions = SECOND_OPINION,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Estimate:
     """Find people in an RGB uint8 photo (H, W, 3); keypoints in the photo's pixels, people
     numbered largest first. ``mode`` "accurate" (OpenPose's three passes, turned people read
     upright, BlazePose's second opinion on the ``options.max_people`` largest) or "fast"
     (OpenPose's single pass). ``timings_ms`` also says how many people the landmark model
-    read (``people_read``) and how many turned readings ran (``turns``)."""
+    read (``people_read``) and how many turned readings ran (``turns``). ``progress(done,
+    total)``: after each of OpenPose's passes over the photo (:func:`estimate_photo`)."""
     if mode not in MODES:
         raise ValueError(f"Unknown photo mode {mode!r}: use one of {', '.join(MODES)}.")
     model = model or get_model()
     if mode == "fast":
-        return estimate_photo(image, mode, size, threshold, largest_only, model=model)
+        return estimate_photo(
+            image, mode, size, threshold, largest_only, model=model, progress=progress
+        )
     from pose.pose3d.blazepose import Pose3DError
     from pose.pose3d.topdown import with_second_opinion
 
@@ -95,9 +100,11 @@ def estimate_people(
     except Pose3DError as exc:
         # BlazePose's models are missing and cannot be fetched: OpenPose alone still answers.
         log.info("no second opinion: %s", exc)
-        return estimate_photo(image, mode, size, threshold, largest_only, model=model)
+        return estimate_photo(
+            image, mode, size, threshold, largest_only, model=model, progress=progress
+        )
     detected = time.perf_counter()
-    result = estimate_photo(image, mode, size, threshold, model=model)
+    result = estimate_photo(image, mode, size, threshold, model=model, progress=progress)
     people = list(result.people)
 
     def find(turned: np.ndarray) -> tuple:

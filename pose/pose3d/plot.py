@@ -92,10 +92,12 @@ def _figure(people: Sequence[tuple[str, np.ndarray]], offsets: np.ndarray):
 
     figure = go.Figure()
     by_colour: dict[str, list[list[float | None]]] = {}
+    placed: list[tuple[str, np.ndarray]] = []
     for (label, landmarks), offset in zip(people, offsets, strict=True):
         xyz = np.asarray(landmarks, dtype=np.float64)[:, :3] + offset
         # Plot axes: x right, y away from the camera (the model's z), z up (minus its y).
         plot = np.column_stack([xyz[:, 0], xyz[:, 2], -xyz[:, 1]])
+        placed.append((label, plot))
         for start, end in CONNECTIONS:
             lines = by_colour.setdefault(_hex(LANDMARK_COLORS[end]), [[], [], []])
             for axis in range(3):
@@ -131,18 +133,69 @@ def _figure(people: Sequence[tuple[str, np.ndarray]], offsets: np.ndarray):
                 showlegend=False,
             )
         )
+    tags = [_tag(label, plot) for label, plot in placed]
+    if tags:
+        # Each person's number above their head, as the 2D drawing puts it.
+        figure.add_trace(
+            go.Scatter3d(
+                x=[x for _, (x, _, _) in tags],
+                y=[y for _, (_, y, _) in tags],
+                z=[z for _, (_, _, z) in tags],
+                mode="text",
+                text=[text for text, _ in tags],
+                textfont={"size": 18, "color": "#333333"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    everything = np.vstack([plot for _, plot in placed] + [np.array([p for _, p in tags])])
+    ranges, ratio = scene_box(everything)
     axis = {"showbackground": False, "zeroline": False, "title": {"text": ""}}
     figure.update_layout(
         scene={
-            "aspectmode": "data",
-            "xaxis": {**axis, "title": {"text": "x (m)"}},
-            "yaxis": {**axis, "title": {"text": "depth (m)"}},
-            "zaxis": {**axis, "title": {"text": "up (m)"}},
+            # The box around everyone (a margin added), its longest side 1: the camera below
+            # then sees every figure whole from the start, heads and feet included.
+            "aspectmode": "manual",
+            "aspectratio": dict(zip("xyz", ratio, strict=True)),
+            "xaxis": {**axis, "title": {"text": "x (m)"}, "range": ranges[0]},
+            "yaxis": {**axis, "title": {"text": "depth (m)"}, "range": ranges[1]},
+            "zaxis": {**axis, "title": {"text": "up (m)"}, "range": ranges[2]},
             # From where the camera stood (-y), a little above.
-            "camera": {"eye": {"x": 0.0, "y": -2.0, "z": 0.4}, "up": {"x": 0, "y": 0, "z": 1}},
+            "camera": {
+                "eye": dict(zip("xyz", CAMERA_EYE, strict=True)),
+                "up": {"x": 0, "y": 0, "z": 1},
+            },
         },
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=480,
         uirevision="pose3d",  # keep the user's turn when the figure is redrawn
     )
     return figure
+
+
+# Where the view starts, in units of the scene box (its longest side 1): far enough that a
+# box of any shape fits the view whole (a unit cube's corners are 0.87 from its centre).
+CAMERA_EYE = (0.0, -2.2, 0.5)
+MARGIN = 0.1  # of each side, around everything drawn
+
+
+def scene_box(points: np.ndarray) -> tuple[list[list[float]], list[float]]:
+    """The axis ranges ([low, high] per plot axis, metres) around ``points`` (K, 3) with a
+    :data:`MARGIN`, at least 0.5 m a side, and their aspect ratio with the longest side 1."""
+    low, high = np.nanmin(points, axis=0), np.nanmax(points, axis=0)
+    centre = (low + high) / 2
+    side = np.maximum((high - low) * (1 + 2 * MARGIN), 0.5)
+    ranges = [[float(c - h / 2), float(c + h / 2)] for c, h in zip(centre, side, strict=True)]
+    return ranges, [float(v) for v in side / side.max()]
+
+
+def _tag(label: str, plot: np.ndarray) -> tuple[str, tuple[float, float, float]]:
+    """A person's number ("person 2" -> "2") and where it goes: 0.15 m above the top of
+    their head, over its middle. ``plot``: (33, 3) in plot axes."""
+    text = label.rsplit(" ", 1)[-1] if label.startswith("person ") else label
+    head = plot[: Landmark.RIGHT_EAR + 1]  # nose, eyes, ears
+    return text, (
+        float(head[:, 0].mean()),
+        float(head[:, 1].mean()),
+        float(plot[:, 2].max() + 0.15),
+    )

@@ -1,17 +1,16 @@
 """Video against video: a person's movement in two clips, aligned in time and scored.
 
-The poses of each clip come from :func:`pose.video.process.process_video` (the same reader, model
-and One Euro smoothing as the Video tab); :mod:`pose.sequence` aligns and scores them;
-:func:`write_side_by_side` draws both clips next to each other along the alignment, with
-skeletons, the joints that differ ringed, and a similarity timeline, as browser-playable
-H.264 (:class:`pose.video.process.VideoWriter`).
+The poses of each clip come from the video's stream of people (:mod:`pose.video.stream`: the
+same reader, model, tracking and One Euro smoothing as the Video tab; nothing is encoded on
+the way); :mod:`pose.sequence` aligns and scores them; :func:`write_side_by_side` draws both
+clips next to each other along the alignment, with skeletons, the joints that differ ringed,
+and a similarity timeline, as browser-playable H.264 (:class:`pose.media.video_writer.VideoWriter`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ import cv2
 import numpy as np
 
 from pose.body.types import Pose
+from pose.media.images import InputError
 from pose.media.video_reader import MAX_FRAMES, VideoInfo, iter_frames, letterbox, open_video
 from pose.media.video_writer import VideoWriter
 from pose.network.registry import PoseModel
@@ -36,7 +36,7 @@ from pose.sequence import (
     find_repetitions,
     person_sequence,
 )
-from pose.video.process import process_video
+from pose.video.stream import PeopleStream, StreamOptions
 
 log = logging.getLogger(__name__)
 
@@ -82,26 +82,25 @@ def clip_poses(
     max_frames: int = MAX_FRAMES,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> ClipPoses:
-    """Run the video path on one clip and keep its per-frame people (the annotated video
-    it writes on the way is thrown away). Raises :class:`pose.media.images.InputError` for a file
-    that is not a usable video."""
-    with tempfile.TemporaryDirectory(prefix="pose-compare-") as folder:
-        result = process_video(
-            path,
-            Path(folder) / "annotated.mp4",
-            size=size,
-            threshold=threshold,
-            smooth=True,
-            max_frames=max_frames,
-            model=model,
-            progress=progress,
-        )
+    """The per-frame people of one clip, from the video's stream of people (the same reader,
+    model, tracking and One Euro smoothing as the Video tab; nothing is drawn or encoded).
+    ``progress(done, total)`` after each frame. Raises :class:`pose.media.images.InputError`
+    for a file that is not a usable video."""
+    options = StreamOptions(size=size, threshold=threshold, smooth=True, max_frames=max_frames,
+                            model=model)  # fmt: skip
+    frames = []
+    with PeopleStream(path, options) as stream:
+        for frame in stream:
+            frames.append(frame.keypoints)
+            if progress is not None:
+                progress(len(frames), stream.total)
+    if not frames:
+        raise InputError(f"{stream.info.name} contains no video frames.")
     return ClipPoses(
-        info=result.source,
-        frames=tuple(frame.index for frame in result.frames),
-        people=tuple(frame.people for frame in result.frames),
-        # Tracking IDs come with pose.video.track; without them people are ranked per frame.
-        ids=tuple(tuple(getattr(frame, "ids", ())) for frame in result.frames),
+        info=stream.info,
+        frames=tuple(frame.index for frame in frames),
+        people=tuple(frame.people for frame in frames),
+        ids=tuple(frame.ids for frame in frames),
     )
 
 

@@ -31,8 +31,7 @@ from pose.network.registry import PoseModel, motion_model
 from pose.output.draw import draw_ids, draw_poses
 from pose.photo.estimate import DEFAULT_THRESHOLD, decode_output, estimate, resolve_box
 from pose.video.region import RegionPlanner, grid_of, infer_windows, thumbnail
-from pose.video.smoothing import PoseSmoother
-from pose.video.track import PoseTracker
+from pose.video.stream import Follower
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +92,10 @@ class LiveFrame:
 
 @dataclass
 class WebcamSession:
-    """Per-session state: the tracker (stable IDs), the smoother, a frame counter and the
-    rate/latency meters."""
+    """Per-session state: the follower (stable IDs, then the smoother: the video stream's last
+    step, :class:`pose.video.stream.Follower`), a frame counter and the rate/latency meters."""
 
-    smoother: PoseSmoother = field(default_factory=PoseSmoother)
-    tracker: PoseTracker = field(default_factory=PoseTracker)
+    follower: Follower = field(default_factory=Follower)
     frames: int = 0
     # Runs the network only around the people of the previous frame (pose.video.region); None:
     # every frame whole.
@@ -147,13 +145,9 @@ class WebcamSession:
         model = model or motion_model()
         real = cv2.flip(frame, 1) if mirrored else np.ascontiguousarray(frame)
         result = self._estimate(real, size, threshold, model)
-        ids = self.tracker.update(result.people, arrival)
-        if smooth:
-            size_px = (result.width, result.height)
-            people = self.smoother.update(result.people, arrival, size_px, ids=ids)
-            result = replace(result, people=tuple(people))
-        else:
-            self.smoother.reset()  # turning smoothing back on must not pull from stale history
+        size_px = (result.width, result.height)
+        people, ids = self.follower.step(result.people, arrival, size_px, smooth)
+        result = replace(result, people=tuple(people))
         drawn = draw_poses(real, result.people)
         display = cv2.flip(drawn, 1) if mirrored else drawn
         # IDs are written on the display itself, so mirrored text still reads left to right.

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 from gradio_client import handle_file
+from PIL import Image
 
-from tests.helpers.paths import COCO_DIR
+from tests.helpers.paths import COCO_DIR, EVAL_DIR
 
 PHOTO_A = COCO_DIR / "000000000785.jpg"  # one skier, whole body
 PHOTO_B = COCO_DIR / "000000197388.jpg"
@@ -74,20 +75,41 @@ def test_webcam_reference_endpoint(client, empty_photo):
     assert info.startswith("No reference: No person found in the reference photo")
 
 
-def test_match_images_picks_the_best_pair_by_default_and_says_so(client):
+def test_match_images_default_is_the_largest_and_who_stands_there_and_never_a_search(client):
     crowd = handle_file(str(PHOTO_B))  # five people
     skier = handle_file(str(PHOTO_A))
-    *_, score, _, _, auto = client.predict(skier, crowd, "normalized", False, 0, 0,
+    # The default (no person given): the largest in image 1 and whoever stands at the same
+    # place in image 2; not the most alike pair, so two different photos are not flattered.
+    *_, score, _, _, default = client.predict(skier, crowd, api_name="/match_images")
+    assert default["pairing"] == "same place" and default["person1"] == 1
+    assert "in image 2, the one at the same place in the picture" in score
+    *_, score, _, _, best = client.predict(skier, crowd, "normalized", False, -1, -1,
                                            api_name="/match_images")  # fmt: skip
-    assert auto["auto"] is True and auto["people2"] >= 4
-    assert f"person {auto['person2']} of {auto['people2']} in image 2" in score
+    assert best["pairing"] == "best match" and best["auto"] is True and best["people2"] >= 4
+    assert f"person {best['person2']} of {best['people2']} in image 2" in score
     assert "The pair that matches best" in score
-    # Every fixed choice of person in image 2 scores no higher than the automatic pair.
-    for number in range(1, min(auto["people2"], 6) + 1):
+    assert default["similarity"] <= best["similarity"] + 1e-6
+    # Every fixed choice of person in image 2 scores no higher than the searched pair.
+    for number in range(1, min(best["people2"], 6) + 1):
         try:
             *_, fixed = client.predict(skier, crowd, "normalized", False, 1, number,
                                        api_name="/match_images")  # fmt: skip
         except Exception:  # too few joints shared with that person
             continue
-        assert fixed["auto"] is False and fixed["person2"] == number
-        assert fixed["similarity"] <= auto["similarity"] + 1e-6
+        assert fixed["pairing"] == "given" and fixed["person2"] == number
+        assert fixed["similarity"] <= best["similarity"] + 1e-6
+
+
+def test_a_group_photo_matches_its_70_percent_copy_by_default(client, tmp_path):
+    """The issue's case: in the multi-pass mode a group photo against its own 70 % copy
+    fell to 57 % when the copy numbered another person first."""
+    group = EVAL_DIR / "wild" / "mhp" / "10112.jpg"
+    copy = tmp_path / "copy.png"
+    with Image.open(group) as photo:
+        photo.convert("RGB").resize(
+            (round(photo.width * 0.7), round(photo.height * 0.7)), Image.Resampling.BILINEAR
+        ).save(copy)
+    *_, result = client.predict(handle_file(str(group)), handle_file(str(copy)),
+                                api_name="/match_images")  # fmt: skip
+    assert result["people1"] >= 2 and result["person1"] == 1
+    assert result["pairing"] == "same place" and result["similarity"] >= 95.0

@@ -61,6 +61,10 @@ def test_the_tools_are_the_apps_operations_with_their_docstrings(mcp_url):
     assert properties["image"]["type"] == "string"
     assert properties["size"]["enum"] == ["fast", "balanced", "accurate"]
     assert "minimum joint confidence" in properties["threshold"]["description"]
+    # Match's default pair is the tab's, said in the tool's own words, whole.
+    match = by_name["match_images"].inputSchema["properties"]
+    assert "whoever stands at the same place" in match["person2"]["description"]
+    assert match["mode"]["description"].endswith("(one pass).")
 
 
 def test_estimate_image_through_mcp_returns_the_skeleton_image_and_keypoints(mcp_url):

@@ -95,16 +95,16 @@ def test_image_tab_upload_shows_skeleton_table_and_downloads(page, shots):
     snap(page, "image", shots)
 
 
-def test_image_tab_photo_mode_is_accurate_until_fast_is_picked(page):
+def test_image_tab_photo_mode_is_multi_pass_until_single_is_picked(page):
     open_tab(page, "Image")
     mode = page.locator("#image-mode")
-    expect(mode.get_by_label("Accurate: three passes fused")).to_be_checked()
+    expect(mode.get_by_label("Multi-pass: three passes fused")).to_be_checked()
     upload(page, "image-input", EXAMPLES / "astronaut.jpg")
     expect(page.locator("#image-input img")).to_be_visible()
     page.get_by_role("button", name="Estimate").click()
     summary = page.locator("#image-summary")
     expect(summary).to_contain_text("3 passes", timeout=RESULT_TIMEOUT_MS)
-    mode.get_by_label("Fast: one pass").check()
+    mode.get_by_label("Single pass").check()
     page.get_by_role("button", name="Estimate").click()
     # The fast result replaces the accurate one: one pass, so no passes are counted.
     expect(summary).not_to_contain_text("passes", timeout=RESULT_TIMEOUT_MS)
@@ -200,7 +200,9 @@ def test_video_tab_result_plays(page, shots):
     open_tab(page, "Video")
     upload(page, "video-input", EXAMPLES / "astronaut_pan.mp4")
     page.get_by_role("button", name="Annotate video").click()
-    expect(page.locator("#video-summary")).to_contain_text("20 frames", timeout=RESULT_TIMEOUT_MS)
+    expect(page.locator("#video-summary")).to_contain_text(
+        "Annotated 20 frames", timeout=RESULT_TIMEOUT_MS
+    )
     video = page.locator("#video-output video")
     expect(video).to_be_attached()
     state = video.evaluate(
@@ -221,6 +223,24 @@ def test_video_tab_result_plays(page, shots):
     )
     assert played > 0.2
     snap(page, "video", shots)
+
+
+def test_compare_tab_scores_an_example_clip_against_itself(page, shots):
+    """The screenshot of the Compare videos tab, from a redistributable clip (the movement
+    tests in test_compare_browser.py use eval clips, which are not committed)."""
+    open_tab(page, "Compare videos")
+    clip = EXAMPLES / "astronaut_pan.mp4"
+    for elem_id in ("compare-reference", "compare-attempt"):
+        upload(page, elem_id, clip)
+        page.locator(f"#{elem_id} video").first.wait_for(timeout=30_000)
+    page.locator("#compare-run").click()
+    summary = page.locator("#compare-summary")
+    expect(summary).to_contain_text("aligned pairs", timeout=RESULT_TIMEOUT_MS)
+    assert _percent(summary.inner_text()) > 95  # the same movement
+    expect(page.locator("#compare-timeline").locator("canvas, svg").first).to_be_visible(
+        timeout=30_000
+    )
+    snap(page, "compare", shots)
 
 
 def test_webcam_tab_streams_the_example_photo(playwright, app_url, tmp_path, shots):

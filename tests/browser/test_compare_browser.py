@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.test_second_pass_browser import PROGRESS
 from tests.helpers.browser import (
     RESULT_TIMEOUT_MS,
     launch_chromium,
     open_app,
     open_tab,
     screenshot,
-    screenshot_folder,
     upload,
 )
 from tests.helpers.movement import movement_clips
@@ -25,7 +25,10 @@ def upload_clip(page, elem_id: str, path) -> None:
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
-    return movement_clips(tmp_path_factory.mktemp("movement"))
+    folder = tmp_path_factory.mktemp("movement")
+    made = movement_clips(folder)
+    (folder / "zero.mp4").write_bytes(b"")
+    return {**made, "zero": folder / "zero.mp4"}
 
 
 def test_compare_videos_tab(app_url, clips, tmp_path):
@@ -40,7 +43,11 @@ def test_compare_videos_tab(app_url, clips, tmp_path):
             upload_clip(page, "compare-attempt", clips["attempt"])
             page.locator("#compare-run").click()
             summary = page.locator("#compare-summary")
-            # (While it works, the progress bar shows there too.)
+            # While it works: the bar, the frames done and the time left, the button held.
+            page.wait_for_function(
+                PROGRESS, arg=["#compare-summary", "frames"], timeout=RESULT_TIMEOUT_MS
+            )
+            assert page.locator("#compare-run").is_disabled()
             expect(summary).to_contain_text("aligned pairs", timeout=RESULT_TIMEOUT_MS)
             expect(summary.locator("h1")).to_contain_text("%")
             # The side-by-side video loads and can play.
@@ -57,8 +64,23 @@ def test_compare_videos_tab(app_url, clips, tmp_path):
             timeline = page.locator("#compare-timeline")
             expect(timeline.locator("canvas, svg").first).to_be_visible(timeout=30_000)
             expect(page.locator("#compare-worst img").first).to_be_visible()
-            screenshot(page, "compare", screenshot_folder(tmp_path))
+            # Never into docs/: these clips are cut from an eval video (test_browser.py
+            # takes the committed Compare screenshot from an example clip).
+            screenshot(page, "compare-movement", tmp_path)
             assert panel.is_visible()
+            # A failed run after it: one message where the result was, the result gone.
+            page.locator("#compare-person-2 input").fill("9")
+            page.locator("#compare-run").click()
+            expect(summary).to_contain_text("No result", timeout=RESULT_TIMEOUT_MS)
+            expect(summary.locator("h1")).to_have_count(0)
+            expect(page.locator("#compare-video video")).to_have_count(0)
+            expect(page.locator("#compare-worst img")).to_have_count(0)
+            # An empty (0-byte) clip is refused on upload with its own message.
+            page.locator("#compare-attempt").get_by_role("button", name="Clear").click()
+            upload(page, "compare-attempt", clips["zero"])
+            # (The browser's own "Video not playable" toast comes too; it cannot say why.)
+            expect(summary).to_contain_text("is empty (0 bytes)", timeout=RESULT_TIMEOUT_MS)
+            expect(page.locator("#compare-attempt video")).to_have_count(0)
             # Repetitions: one stride against three (a fresh page: no clips to clear).
             page = open_app(browser, app_url)
             open_tab(page, "Compare videos")
@@ -81,12 +103,23 @@ def test_bad_clip_shows_a_message_not_a_trace(app_url, clips):
         try:
             page = open_app(browser, app_url)
             open_tab(page, "Compare videos")
+            summary = page.locator("#compare-summary")
+            # Nothing uploaded: the reason, in the summary (it stays; the toast goes).
+            page.locator("#compare-run").click()
+            expect(summary).to_contain_text("Please upload both", timeout=RESULT_TIMEOUT_MS)
+            expect(summary).to_contain_text("No result")
             upload_clip(page, "compare-reference", clips["reference"])
             upload_clip(page, "compare-attempt", clips["empty"])
             page.locator("#compare-run").click()
-            expect(page.get_by_text("No person found in any of the 10 frames")).to_be_visible(
-                timeout=RESULT_TIMEOUT_MS
+            expect(summary).to_contain_text(
+                "No person found in any of the 10 frames", timeout=RESULT_TIMEOUT_MS
             )
             expect(page.get_by_text("Traceback")).to_have_count(0)
+            # One message, not an "Error" badge on every output besides it.
+            badges = page.evaluate(
+                """() => [...document.querySelectorAll('.error')]
+                    .filter(e => e.offsetParent && !e.closest('[class*=toast]')).length"""
+            )
+            assert badges == 0
         finally:
             browser.close()

@@ -106,11 +106,13 @@ def test_match_shows_numbered_people_on_upload_picks_by_click_and_clears_on_erro
     expect(page.locator("#match-found-2")).to_contain_text("1 person", timeout=RESULT_TIMEOUT_MS)
     assert has_colour(shown_image(page, "#match-people-1 img"), NUMBER_BOX, at_least=200)
 
-    # Compare with the defaults: the best-matching pair, and the result says which.
+    # Compare with the defaults: the largest, and whoever stands at the same place; the
+    # result says who, and the tab says the rule.
+    expect(panel).to_contain_text("whoever stands at the same place in image 2")
     score = page.locator("#match-score")
     panel.get_by_role("button", name="Compare").click()
-    expect(score).to_contain_text("The pair that matches best", timeout=RESULT_TIMEOUT_MS)
-    expect(score).to_contain_text("%")
+    expect(score).to_contain_text("the one at the same place", timeout=RESULT_TIMEOUT_MS)
+    expect(score).to_contain_text("Compared person 1 of 5 in image 1")
 
     # Click on person 2 of the crowd: the field takes the number, the preview marks them.
     people = number_people(estimate(load_image(CROWD)).people)
@@ -201,12 +203,34 @@ def clipped_tables(page) -> list[str]:
     )
 
 
+def broken_cells(page, selector: str) -> list[str]:
+    """The texts of the table's header and body cells shown on more than one line, or cut."""
+    return page.evaluate(
+        """selector => [...document.querySelectorAll(
+                selector + ' .cell-wrap, ' + selector + ' .header')]
+            .filter(e => e.offsetParent && e.innerText.trim())
+            .filter(e => {
+                const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+                for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                    if (!n.textContent.trim()) continue;
+                    const r = document.createRange(); r.selectNodeContents(n);
+                    if (r.getClientRects().length > 1) return true;  // wrapped
+                }
+                return e.scrollWidth > e.clientWidth + 1;  // cut off
+            })
+            .map(e => e.innerText)""",
+        selector,
+    )
+
+
 def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
     page = open_app(browser, app_url, PHONE)
     try:
         estimate_on_image_tab(page, EXAMPLES / "cameraman.jpg")
         assert no_sideways_scroll(page) <= 1
         assert clipped_tables(page) == []
+        # Every header and cell on one line: no word or number broken ("pe rs on").
+        assert broken_cells(page, "#image-table") == []
         screenshot(page, "phone-image", shots)
 
         # The intro's pointer works on a phone too: the footer keeps its API link.
@@ -235,5 +259,9 @@ def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
         method = page.locator("#match-method input").first
         assert method.evaluate("i => i.scrollWidth <= i.clientWidth + 1")
         screenshot(page, "phone-match", shots)
+
+        open_tab(page, "Compare videos")
+        assert no_sideways_scroll(page) <= 1
+        screenshot(page, "phone-compare", shots)
     finally:
         page.context.close()

@@ -44,6 +44,19 @@ def test_3d_view_shows_the_people_and_turns_with_the_mouse(page, tmp_path):
     # One marker trace per person (33 landmarks) plus line traces in the 2D colours.
     traces = plot.evaluate("plot => plot.data.map(t => [t.mode, (t.x || []).length])")
     assert ["markers", 33] in traces and any(mode == "lines" for mode, _ in traces)
+    # The person's number above their head, as in 2D; and the scene starts with every
+    # drawn point inside its box (a box the camera sees whole: its longest side 1).
+    texts = plot.evaluate("p => p.data.filter(t => t.mode === 'text').map(t => t.text)")
+    people = sum(mode == "markers" for mode, _ in traces)
+    assert texts == [[str(number) for number in range(1, people + 1)]]
+    inside = plot.evaluate(
+        """p => { const s = p._fullLayout.scene; const r = ['x', 'y', 'z'].map(a =>
+                  s[a + 'axis'].range); const ratio = s.aspectratio;
+            const ok = p.data.every(t => ['x', 'y', 'z'].every((a, i) => (t[a] || [])
+                .every(v => v === null || (v > r[i][0] && v < r[i][1]))));
+            return ok && Math.max(ratio.x, ratio.y, ratio.z) === 1; }"""
+    )
+    assert inside
     # Dragging across the scene turns the camera round the people (the live camera).
     before = camera_eye(page)
     canvas = view.locator(".gl-container canvas").first

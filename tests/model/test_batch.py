@@ -50,6 +50,28 @@ def test_batch_runs_a_folder_reports_bad_files_and_eval_scores_it(tmp_path):
     # Two of the four annotated photos ran; the other two count as misses.
     assert 0.05 < stats["AP"] < 0.9
 
+    # A dataset numbered 1, 2, 3, ... (not by file name): both files join by file name,
+    # though batch counted its own ids 1, 2 here, which now name other annotated photos.
+    truth = json.loads(ANNOTATIONS.read_text())
+    new_id = {image["id"]: number for number, image in enumerate(truth["images"][::-1], 1)}
+    for image in truth["images"]:
+        image["id"] = new_id[image["id"]]
+    for annotation in truth["annotations"]:
+        annotation["image_id"] = new_id[annotation["image_id"]]
+    renumbered = tmp_path / "renumbered.json"
+    renumbered.write_text(json.dumps(truth))
+    for results in (out, tmp_path / "out" / "results.coco.json"):
+        again = run_cli("eval", str(results), str(renumbered), "--json")
+        assert again.returncode == 0 and "not joined" not in again.stderr, again.stderr
+        assert json.loads(again.stdout)["AP"] == pytest.approx(stats["AP"], abs=1e-4)
+    # A photo the annotations lack is named on stderr, and left out.
+    native["inputs"][0]["file"] = "/else/holiday.jpg"
+    stray = tmp_path / "stray.json"
+    stray.write_text(json.dumps(native))
+    missed = run_cli("eval", str(stray), str(renumbered))
+    assert missed.returncode == 0
+    assert "left out: holiday.jpg" in missed.stderr and "AP" in missed.stdout
+
 
 def test_an_interrupted_run_resumes_where_it_stopped_with_the_same_results(tmp_path, model):
     paths = find_inputs(COCO_DIR)

@@ -80,10 +80,11 @@ def test_live_matching_in_the_webcam_stream(monkeypatch):
     assert ringed.shape == plain.shape and not np.array_equal(ringed, plain)
 
 
-def test_person_zero_matches_the_best_pair_and_says_so():
+def test_the_default_pair_is_the_tabs_and_minus_one_searches_for_the_best_pair():
     skier, crowd = str(COCO_DIR / "000000000785.jpg"), str(COCO_DIR / "000000197388.jpg")
-    auto = json.loads(run_cli("match", skier, crowd, "--person2", "0", "--json").stdout)
-    assert auto["auto"] is True and auto["person1"] == 1 and 1 <= auto["person2"] <= 5
-    largest = json.loads(run_cli("match", skier, crowd, "--json").stdout)
-    assert largest["auto"] is False and largest["person2"] == 1
-    assert auto["similarity"] >= largest["similarity"]
+    best = json.loads(run_cli("match", skier, crowd, "--person2", "-1", "--json").stdout)
+    assert best["pairing"] == "best match" and best["person1"] == 1
+    assert 1 <= best["person2"] <= 5
+    default = json.loads(run_cli("match", skier, crowd, "--json").stdout)
+    assert default["pairing"] == "same place" and default["person1"] == 1
+    assert best["similarity"] >= default["similarity"]

@@ -73,10 +73,10 @@ def test_smoothing_switch(model):
         raw = estimate(frame, size="fast", model=model).people[0]
         raw_x.append(raw[Joint.NECK][0])
         smooth_x.append(live.estimate.people[0][Joint.NECK][0])
-    assert session.smoother.num_tracks == 1
+    assert session.follower.smoother.num_tracks == 1
     assert np.std(np.diff(smooth_x)) < np.std(np.diff(raw_x))
     live = session.process(photo, mirrored=False, smooth=False, now=1.0, model=model)
-    assert session.smoother.num_tracks == 0 and "smoothing off" in live.status
+    assert session.follower.smoother.num_tracks == 0 and "smoothing off" in live.status
 
 
 def test_live_frames_and_videos_run_on_int8_once_it_is_built(monkeypatch):

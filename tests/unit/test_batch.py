@@ -8,7 +8,7 @@ import socket
 import numpy as np
 import pytest
 
-from pose.batch.evaluate import STAT_NAMES, detections_for, evaluate
+from pose.batch.evaluate import STAT_NAMES, detections_for, evaluate, evaluate_report
 from pose.batch.folder import (
     BatchSettings,
     assign_image_ids,
@@ -22,7 +22,7 @@ from pose.batch.folder import (
     run_batch,
     to_coco,
 )
-from pose.body.skeleton import Joint
+from pose.body.skeleton import OPENPOSE_FOR_COCO, Joint
 from pose.body.types import Pose
 from pose.media.images import InputError
 from tests.helpers.paths import COCO_DIR
@@ -155,9 +155,66 @@ def test_eval_matches_native_results_to_annotated_images_by_file_name():
              "people": [person.to_dict()]},
         ]
     }  # fmt: skip
-    detections, unknown = detections_for(native, annotations)
+    detections, left_out = detections_for(native, annotations)
     assert [d["image_id"] for d in detections] == [image["id"]]
-    assert unknown == 1
+    assert left_out == ["unknown.jpg"]
+
+
+def renumbered_annotations(tmp_path):
+    """The eval annotations with image ids 1, 2, 3, ... in reverse file order (as most
+    datasets number their images), so no id is the number in a file name; and the map
+    from each file name to its new id."""
+    data = json.loads(ANNOTATIONS.read_text())
+    names = sorted(image["file_name"] for image in data["images"])
+    new_id = {name: number for number, name in enumerate(reversed(names), start=1)}
+    old_to_new = {image["id"]: new_id[image["file_name"]] for image in data["images"]}
+    for image in data["images"]:
+        image["id"] = new_id[image["file_name"]]
+    for annotation in data["annotations"]:
+        annotation["image_id"] = old_to_new[annotation["image_id"]]
+    path = tmp_path / "renumbered.json"
+    path.write_text(json.dumps(data))
+    return path, new_id
+
+
+def test_eval_joins_batch_results_by_file_name_when_the_ids_are_not_the_file_names(tmp_path):
+    annotations, new_id = renumbered_annotations(tmp_path)
+    # A perfect batch run: the ground truth as each image's people, under batch's own ids
+    # (the numbers in the file names), plus a photo the annotations do not have.
+    truth = json.loads(ANNOTATIONS.read_text())
+    names = {image["id"]: image["file_name"] for image in truth["images"]}
+    records = []
+    for image_id, name in names.items():
+        people = []
+        for annotation in truth["annotations"]:
+            if annotation["image_id"] == image_id and annotation.get("num_keypoints", 0):
+                coco = np.asarray(annotation["keypoints"], np.float32).reshape(17, 3)
+                keypoints = np.zeros((18, 3), np.float32)
+                keypoints[OPENPOSE_FOR_COCO] = coco
+                keypoints[:, 2] = keypoints[:, 2] > 0  # labelled joints found, sure
+                people.append(Pose(keypoints=keypoints, score=1.0).to_dict())
+        records.append({"file": f"/data/{name}", "image_id": image_id, "kind": "image",
+                        "people": people})  # fmt: skip
+    records.append({"file": "/data/holiday.jpg", "image_id": 9, "kind": "image", "people": []})
+    native = tmp_path / "results.json"
+    native.write_text(json.dumps({"inputs": records}))
+    coco = tmp_path / "results.coco.json"
+    coco.write_text(json.dumps(to_coco(records)))
+    assert {item["file_name"] for item in to_coco(records)} == set(names.values())
+
+    for results in (native, coco):
+        stats, left_out = evaluate_report(results, annotations)
+        assert stats["AP"] == pytest.approx(1.0), results.name
+        # Only the photo without people is missing from the COCO list: it has no rows.
+        assert left_out == (["holiday.jpg"] if results is native else [])
+    # Joined by id where the results name no file and both ids are numbers ("3" is 3).
+    plain = [{k: v for k, v in item.items() if k != "file_name"} for item in to_coco(records)]
+    for item in plain:
+        item["image_id"] = str(new_id[names[item["image_id"]]])
+    plain.append({**plain[0], "image_id": 77})
+    detections, left_out = detections_for(plain, json.loads(annotations.read_text()))
+    assert {d["image_id"] for d in detections} == set(new_id.values())
+    assert left_out == ["image id 77"]
 
 
 def test_eval_refuses_files_that_are_not_results_or_annotations(tmp_path):

@@ -2,7 +2,7 @@ import numpy as np
 
 from pose.body.skeleton import JOINT_COLORS, Joint
 from pose.body.types import Pose
-from pose.output.draw import DrawSpec, draw_poses
+from pose.output.draw import DrawSpec, draw_poses, place_tags
 
 
 def two_joint_pose(score_b: float = 0.9) -> Pose:
@@ -69,3 +69,24 @@ def test_ids_are_written_on_their_colour_above_the_person():
     assert not np.all(out == id_color(3), axis=-1).any()  # nobody found: no tag
     assert (out == 255).all(axis=-1).any()  # white digits
     assert id_color(12) != id_color(13)
+
+
+def test_tags_of_a_crowd_never_cover_each_other_and_stay_in_the_image():
+    # Five tags wanted at nearly the same place (people side by side), one at the edge.
+    wanted = [(100, 50, 30, 24), (110, 52, 30, 24), (95, 48, 40, 24), (105, 50, 30, 24),
+              (100, 51, 30, 24), (390, -10, 30, 24)]  # fmt: skip
+    placed = place_tags(wanted, 400, 300)
+    assert placed[0] == wanted[0]  # person 1 keeps its place
+    for i, a in enumerate(placed):
+        assert a[0] >= 0 and a[0] + a[2] < 400 and a[1] >= 0 and a[1] + a[3] < 300
+        assert a[2:] == wanted[i][2:]
+        for b in placed[i + 1 :]:
+            apart = a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0]
+            assert apart or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1], (a, b)
+    # Each moved no further than it had to: a few boxes' sizes at most.
+    assert all(
+        abs(p[0] - w[0]) + abs(p[1] - w[1]) <= 120 for p, w in zip(placed, wanted, strict=True)
+    )
+    # Tags far apart stay where they were wanted.
+    assert place_tags([(10, 10, 20, 20), (200, 10, 20, 20)], 400, 300) == [
+        (10, 10, 20, 20), (200, 10, 20, 20)]  # fmt: skip

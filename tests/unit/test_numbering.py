@@ -5,7 +5,7 @@ import pytest
 
 from pose.body.skeleton import Joint
 from pose.body.types import JOINT_NAMES, Estimate, Pose, number_people
-from pose.match import MatchError, choose_pair, person_at
+from pose.match import AUTO, BEST, MatchError, choose_pair, person_at, rank_by_size
 from pose.output.draw import CHOSEN_BOX, NUMBER_BOX, draw_numbered_poses, draw_numbers
 
 
@@ -81,17 +81,46 @@ def test_click_picks_the_nearest_person():
     assert person_at([], 0, 0) is None
 
 
-def test_auto_chooses_the_pair_that_matches_best():
+def test_the_default_pair_is_the_largest_and_whoever_stands_there_and_never_searches():
     pose_a = standing(100, 100, 100, arms=0.0)
     pose_b = standing(100, 100, 100, arms=1.0)
-    # Image 1: the largest person holds pose A, a smaller one pose B; image 2 only pose B.
+    # Image 1: the largest person (left) holds pose A, a smaller one (right) pose B.
+    # Image 2: two people of one size, pose B on the left, pose A on the right.
     first = [pose_a, standing(300, 100, 60, arms=1.0)]
-    second = [standing(150, 50, 90, arms=1.0)]
-    auto = choose_pair(first, second)
-    assert (auto.person1, auto.person2, auto.auto) == (2, 1, True)
-    largest = choose_pair(first, second, person1=1, person2=1)
-    assert not largest.auto and largest.result.similarity < auto.result.similarity
+    second = [standing(100, 50, 90, arms=1.0), standing(300, 50, 90, arms=0.0)]
+    sizes = ((400, 300), (400, 300))
+    default = choose_pair(first, second, sizes=sizes)
+    # Not flattering: the largest (pose A) with whoever stands on the left (pose B), not
+    # the more alike person on the right.
+    assert (default.person1, default.person2, default.auto, default.rule) == (
+        1, 1, True, "same place")  # fmt: skip
+    best = choose_pair(first, second, BEST, BEST, sizes=sizes)
+    assert best.rule == "best match" and best.result.similarity > 99
+    assert default.result.similarity < best.result.similarity
+    # A side given by number anchors the other: person 2 (right) meets the right one.
+    anchored = choose_pair(first, second, person1=2, sizes=sizes)
+    assert (anchored.person1, anchored.person2) == (2, 2)
+    assert choose_pair(first, second, AUTO, 1, sizes=sizes).person1 == 1
     assert choose_pair([pose_b], [pose_b]).auto is False
+
+
+def test_the_default_pair_holds_in_a_moved_rescaled_or_cropped_copy():
+    people = [standing(60, 40, 100), standing(200, 40, 98), standing(320, 40, 50, arms=1)]
+    size = (400, 200)
+    for scale, shift, copy_size in ((0.7, (0, 0), (280, 140)), (1, (30, 20), (430, 220)),
+                                    (1, (-12, -6), (388, 194))):  # fmt: skip
+        # The copy's largest is not the original's largest (sizes 100 and 98 swap), yet
+        # the pair is the same person.
+        copy = [
+            Pose(person.keypoints * np.array([scale, scale, 1], np.float32)
+                 + [shift[0], shift[1], 0], person.score)
+            for person in (standing(60, 40, 97), people[1], people[2])
+        ]  # fmt: skip
+        pairing = choose_pair(people, copy, sizes=(size, copy_size))
+        chosen = rank_by_size(copy)[pairing.person2 - 1]
+        assert chosen is copy[0] and pairing.result.similarity > 99
+        # Without the pictures' sizes, the box around everyone stands in for them.
+        assert choose_pair(people, copy).person2 == pairing.person2
 
 
 def test_auto_still_says_which_number_is_wrong():

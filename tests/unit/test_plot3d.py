@@ -36,7 +36,27 @@ def test_figure_has_each_person_coloured_as_in_2d_and_up_is_up():
     # The head is up in the plot (z), though the model's y points down.
     nose, hip = markers[0].z[Landmark.NOSE], markers[0].z[Landmark.LEFT_HIP]
     assert nose > hip
-    assert figure.layout.scene.aspectmode == "data"
+    # Each person's number above their head, as in 2D.
+    (tags,) = [trace for trace in figure.data if trace.mode == "text"]
+    assert list(tags.text) == ["1", "3"]
+    assert tags.z[0] > max(markers[0].z)
+
+
+def test_the_view_starts_with_every_figure_whole():
+    figure = figure_3d([person(100), person(900, pixels_per_metre=100)])
+    scene = figure.layout.scene
+    ratio = [scene.aspectratio.x, scene.aspectratio.y, scene.aspectratio.z]
+    assert scene.aspectmode == "manual" and max(ratio) == pytest.approx(1.0)
+    drawn = [trace for trace in figure.data if trace.mode in ("markers", "text")]
+    for axis, values in (("x", "x"), ("y", "y"), ("z", "z")):
+        low, high = getattr(scene, f"{axis}axis").range
+        points = [v for trace in drawn for v in getattr(trace, values)]
+        # Everything inside the box, with room to spare at both ends.
+        assert low < min(points) and max(points) < high
+    # The camera stands outside a box of that shape: farther than its farthest corner
+    # (half the diagonal of a box whose longest side is 1).
+    eye = np.array([scene.camera.eye.x, scene.camera.eye.y, scene.camera.eye.z])
+    assert np.linalg.norm(eye) > 2 * np.linalg.norm(ratio) / 2
 
 
 def pair(body: Person3D) -> tuple:

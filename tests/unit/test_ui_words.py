@@ -2,7 +2,7 @@
 
 import gradio as gr
 
-from ui.api_docs import document_parameters
+from ui.api_docs import document_parameters, one_line_args
 from ui.components import download_stem, failure_note
 from ui.video import ordinal
 
@@ -34,7 +34,8 @@ def test_api_info_carries_the_docstring_descriptions():
 
         Args:
             photo: the picture to use.
-            strength: how hard to try, 0 to 1.
+            strength: how hard to try, 0 to 1: a description that goes on past the end of
+                its line, as long ones do.
         """
         return photo
 
@@ -43,7 +44,17 @@ def test_api_info_carries_the_docstring_descriptions():
         gr.Button().click(handler, [photo, strength], out, api_name="thing")
     document_parameters(demo)
     parameters = demo.get_api_info()["named_endpoints"]["/thing"]["parameters"]
+    # Whole sentences: capitalised, and a wrapped description kept whole (Gradio's own
+    # parser stopped at the line's end: "... past the end of").
     assert [p["python_type"]["description"] for p in parameters] == [
-        "the picture to use.",
-        "how hard to try, 0 to 1.",
+        "The picture to use.",
+        "How hard to try, 0 to 1: a description that goes on past the end of its line, as "
+        "long ones do.",
     ]
+    assert (
+        "strength: how hard to try, 0 to 1: a description that goes"
+        in one_line_args(
+            "Do.\n\nArgs:\n    strength: how hard to try, 0 to 1: a description that goes\n"
+            "        on.\n\nReturns:\n    x\n"
+        ).split("\n")[3]
+    )
