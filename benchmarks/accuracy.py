@@ -3,6 +3,9 @@
     .venv/bin/python -m benchmarks.accuracy [--mode fast|accurate] [--size ...] [--backend ...]
     .venv/bin/python -m benchmarks.accuracy IMAGE_DIR [ANNOTATIONS] [--size ...] [--scales ...]
 
+``--turned`` scores every set upright and turned by 90, 180, 270 and 45 degrees with each of
+``--methods`` (:mod:`benchmarks.orientation`).
+
 Without a folder: scores every set of ``../shared/eval`` (:mod:`benchmarks.eval_sets`: COCO by
 COCO AP, the wild sets by AP over the twelve limb joints, MPII by PCKh@0.5) with the given
 options and prints one row per set, the mean over sets, a row of each AP set's AP50 and
@@ -44,6 +47,7 @@ import pose.network.registry
 import pose.network.spec
 from benchmarks import eval_sets
 from benchmarks.eval_sets import EVAL_DIR
+from benchmarks.turned import ANGLES
 from pose.body.skeleton import OPENPOSE_FOR_COCO
 from pose.body.types import Estimate, Pose
 from pose.media.images import load_image
@@ -245,6 +249,52 @@ def main_sets(args: argparse.Namespace, params: DecodeParams) -> int:
     return 0
 
 
+def main_turned(args: argparse.Namespace) -> int:
+    """Every set (or ``--sets``) upright and turned, per method (benchmarks.orientation)."""
+    from benchmarks import orientation
+    from benchmarks.common import cpu_model
+
+    wanted = args.sets.split(",") if args.sets else list(eval_sets.SET_NAMES)
+    methods = args.methods.split(",") if args.methods else list(orientation.DEFAULT_METHODS)
+    unknown = sorted(set(wanted) - set(eval_sets.SET_NAMES))
+    if unknown:
+        print(f"error: unknown set {', '.join(unknown)}")
+        return 2
+    sets = [item for item in eval_sets.SETS if item.name in wanted]
+    try:
+        finders = {name: orientation.finder(name) for name in methods}
+    except (KeyError, ValueError, TypeError) as exc:
+        print(f"error: unknown method or option {exc}: use {', '.join(orientation.METHODS)}")
+        return 2
+    print(f"{cpu_model()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    for name in methods:
+        print(f"  {name}: {orientation.METHODS.get(name, ('a variant',))[0]}")
+    started = time.perf_counter()
+    angles = tuple(int(a) for a in args.angles.split(",")) if args.angles else ANGLES
+    table, times = orientation.score_turned(finders, sets, angles)
+    print(orientation.format_table(table, angles))
+    for name in methods:
+        print(f"{name}: median {np.median(times[name]):.0f} ms per megapixel", end="; ")
+    print(f"total {time.perf_counter() - started:.0f} s")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    name: {
+                        row.method: {
+                            "upright": row.upright.value,
+                            "turned": row.turned_mean,
+                            **{str(a): s.value for a, s in row.turned.items()},
+                        }
+                        for row in rows
+                    }
+                    for name, rows in table.items()
+                }
+            )
+        )
+    return 0
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -282,6 +332,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--jitter", action="store_true", help="every-set table at 5 box sizes; print the mean"
     )
+    parser.add_argument(
+        "--turned",
+        action="store_true",
+        help="every set upright and turned by 90, 180, 270 and 45 degrees, per method",
+    )
+    parser.add_argument("--angles", help="with --turned: comma-separated degrees (90,180,270,45)")
+    parser.add_argument(
+        "--methods", help="with --turned: comma-separated, from benchmarks.orientation.METHODS"
+    )
     return parser.parse_args(argv)
 
 
@@ -314,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     params = replace(
         DEFAULT_PARAMS, upsample=args.upsample, sigma=args.sigma, min_parts=args.min_parts
     )
+    if args.turned:
+        return main_turned(args)
     if args.images is None and not (args.sweep or args.rgb):
         return main_sets(args, params)
     args.images = args.images or DEFAULT_IMAGES

@@ -1,11 +1,14 @@
-"""Time per one-megapixel photo: the fast single pass against the accurate photo mode.
+"""Time per one-megapixel photo: the fast single pass, OpenPose's accurate passes, and the
+accurate photo path with BlazePose's second opinion (the default).
 
     .venv/bin/python -m benchmarks.photo_speed [--rounds 3] [--backend tflite]
 
-Every labeled eval photo is resized to one megapixel (aspect kept) and estimated in both
-modes, alternating, ``--rounds`` times; prints the median wall time of each mode, their
-ratio, the CPU model and the load average. The machine may be shared: the ratio, taken in
-the same run, is the figure to compare; the absolute times hold for this load only.
+Every labeled eval photo is resized to one megapixel (aspect kept) and estimated each way,
+alternating, ``--rounds`` times; prints the median wall time of each, their ratios to the
+fast pass, the CPU model and the load average. ``--turned`` also times the photos turned by
+90 degrees (where the accurate path adds a turned reading). The machine may be shared: the
+ratios, taken in the same run, are the figures to compare; the absolute times hold for this
+load only.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ import pose.network.registry
 from benchmarks import eval_sets
 from benchmarks.common import cpu_model
 from pose.media.images import load_image
+from pose.media.turn import turn_image
 from pose.network.registry import get_model
 from pose.photo.modes import estimate_photo
+from pose.pose3d.people import estimate_people
 
 
 def one_megapixel(image: np.ndarray) -> np.ndarray:
@@ -40,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backend", choices=pose.network.registry.BACKENDS)
+    parser.add_argument("--turned", action="store_true", help="also the photos turned by 90")
     args = parser.parse_args(argv)
     if args.backend:
         os.environ[pose.network.registry.BACKEND_ENV] = args.backend
@@ -48,30 +54,48 @@ def main(argv: list[str] | None = None) -> int:
         for item in eval_sets.SETS
         for photo in eval_sets.load_set(item)
     ]
+    if args.turned:
+        photos += [turn_image(image, 90)[0] for image in photos]
     model = get_model()
-    for mode in ("fast", "accurate"):  # load, and create each shape's interpreter once
+    ways = {
+        "fast": lambda image: estimate_photo(image, "fast", model=model),
+        "accurate": lambda image: estimate_photo(image, "accurate", model=model),
+        "people": lambda image: estimate_people(image, "accurate", model=model),
+    }
+    for run in ways.values():  # load, and create each shape's interpreter once
         for image in photos:
-            estimate_photo(image, mode, model=model)
-    times: dict[str, list[float]] = {"fast": [], "accurate": []}
-    cpu: dict[str, list[float]] = {"fast": [], "accurate": []}
+            run(image)
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    cpu: dict[str, list[float]] = {name: [] for name in ways}
+    read: list[float] = []
     load = os.getloadavg()[0]
     for _ in range(args.rounds):
         for image in photos:
-            for mode in times:
+            for name, run in ways.items():
                 started, started_cpu = time.perf_counter(), time.process_time()
-                estimate_photo(image, mode, model=model)
-                times[mode].append((time.perf_counter() - started) * 1000)
-                cpu[mode].append((time.process_time() - started_cpu) * 1000)
+                result = run(image)
+                times[name].append((time.perf_counter() - started) * 1000)
+                cpu[name].append((time.process_time() - started_cpu) * 1000)
+                if name == "people":
+                    read.append(result.timings_ms.get("people_read", 0))
     load = max(load, os.getloadavg()[0])
     print(f"{cpu_model()}, {os.cpu_count()} cores, load average up to {load:.1f}")
     print(f"{len(photos)} photos at 1 megapixel, {args.rounds} rounds, {model.backend} backend")
-    print("medians per photo:  wall ms   CPU ms (all threads)")
-    for mode, label in (("fast", "fast (one pass)"), ("accurate", "accurate")):
-        wall, used = float(np.median(times[mode])), float(np.median(cpu[mode]))
-        print(f"{label:<18}{wall:8.0f}{used:9.0f}")
-    ratio = np.median(times["accurate"]) / np.median(times["fast"])
-    cpu_ratio = np.median(cpu["accurate"]) / np.median(cpu["fast"])
-    print(f"accurate / fast: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
+    labels = {
+        "fast": "fast (one pass)",
+        "accurate": "OpenPose accurate (three passes)",
+        "people": "accurate photo path (+ BlazePose, turned readings)",
+    }
+    print(f"{'medians per photo:':<52}wall ms   CPU ms (all threads)   / fast (wall, CPU)")
+    for name, label in labels.items():
+        wall, used = float(np.median(times[name])), float(np.median(cpu[name]))
+        ratio = wall / np.median(times["fast"])
+        cpu_ratio = used / np.median(cpu["fast"])
+        print(f"{label:<52}{wall:7.0f}{used:9.0f}{ratio:18.2f}x {cpu_ratio:6.2f}x")
+    print(
+        f"people read by the landmark model per photo: median {np.median(read):.0f}, "
+        f"at most {max(read):.0f}"
+    )
     return 0
 
 

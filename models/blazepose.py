@@ -50,8 +50,8 @@ LANDMARK = ModelFile(
     "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
     "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
 )
-# Not used at run time: the OpenPose graph already gives every person's box (docs/pose3d.md
-# says how that was decided). Fetched and verified so the pair is complete and checked.
+# The person detector: the accurate photo mode reads each person's rotation from it
+# (pose.person_detector; docs/accuracy.md). Videos and the webcam do not use it.
 DETECTOR = ModelFile(
     "pose_detection.tflite",
     "mediapipe/modules/pose_detection/pose_detection.tflite",

@@ -20,7 +20,7 @@ from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES
 from pose.media.images import InputError, number_input, write_png_atomically
 from pose.network.spec import DEFAULT_PRESET, PRESETS
 from pose.photo.estimate import DEFAULT_THRESHOLD
-from pose.photo.modes import DEFAULT_MODE as DEFAULT_PHOTO_MODE
+from pose.pose3d.people import DEFAULT_MODE as DEFAULT_PHOTO_MODE
 from pose.video.live import jpeg_data_url
 from ui.lifecycle import track
 from ui.server import DOWNLOADS, prune_downloads
@@ -143,7 +143,8 @@ def photo_mode_input(**kwargs) -> gr.Radio:
         PHOTO_MODE_CHOICES,
         value=DEFAULT_PHOTO_MODE,
         label="Photo mode",
-        info="Multi-pass finds more people, small, large or in the dark (about 4x the time).",
+        info="Multi-pass finds more people, small, large, turned or in the dark, with "
+        "BlazePose's second opinion on the 4 largest (about 5x the time).",
         **kwargs,
     )
 

@@ -15,8 +15,8 @@ from pose.network.spec import DEFAULT_PRESET
 from pose.output.draw import draw_numbered_poses
 from pose.output.export import TABLE_HEADERS, table_rows, to_csv, to_json
 from pose.photo.estimate import DEFAULT_THRESHOLD
-from pose.photo.modes import DEFAULT_MODE, estimate_photo
-from pose.pose3d.blazepose import Person3D, Pose3DError, lift
+from pose.pose3d.blazepose import Person3D, Pose3DError, complete_bodies
+from pose.pose3d.people import DEFAULT_MODE, estimate_people
 from pose.pose3d.plot import figure_from_json
 from ui.components import (
     busy_button,
@@ -49,12 +49,27 @@ def image_summary(
     passes = int(result.timings_ms.get("passes", 1))
     how = f" ({passes} passes)" if passes > 1 else ""
     line = f"Found {count} {'person' if count == 1 else 'people'} in {seconds:.1f} s{how}.{numbers}"
+    line += second_opinion_note(result)
     if bodies is not None:
         lifted = sum(body is not None for body in bodies)
         line += f" 3D for {lifted} of {count}" + (
             "." if lifted == count else " (the others show too few joints for a crop)."
         )
     return line
+
+
+def second_opinion_note(result: Estimate) -> str:
+    """What the accurate mode's second opinion covered: BlazePose reads the largest people
+    only (a crowd would cost one landmark run per person), and turned people are read
+    upright."""
+    if "people_read" not in result.timings_ms:
+        return ""
+    read = int(result.timings_ms["people_read"])
+    note = f" BlazePose read the {read} largest" if read < len(result.people) else ""
+    note = f"{note} of {len(result.people)} for a second opinion." if note else ""
+    if result.timings_ms.get("turns"):
+        note += " Turned people were read upright."
+    return note
 
 
 def check_image(image: str | None) -> None:
@@ -101,11 +116,13 @@ def estimate_image(
     threshold = checked_threshold(threshold)
     try:
         pixels = load_image(image)
-        result = estimate_photo(
+        result = estimate_people(
             pixels, mode or DEFAULT_MODE, size, threshold, largest_only=largest_only,
             progress=progress_reporter(progress, "Finding people, pass by pass", "passes"),
         )  # fmt: skip
-        bodies = lift(pixels, result.people, timings=result.timings_ms) if lift3d else None
+        # The accurate mode read the largest people with the landmark model already: their
+        # 3D comes from that run; only the others are lifted here.
+        bodies = complete_bodies(pixels, result, timings=result.timings_ms) if lift3d else None
     except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
     stem = download_stem(image, "photo")

@@ -29,8 +29,8 @@ from pose.match import (
 from pose.match import DEFAULT_METHOD as DEFAULT_MATCH_METHOD
 from pose.media.images import load_image, number_input
 from pose.output.overlay import draw_numbered, draw_overlay
-from pose.photo.modes import DEFAULT_MODE, estimate_photo
 from pose.pose3d.blazepose import Pose3DError, lift_one
+from pose.pose3d.people import DEFAULT_MODE, estimate_people
 from ui.components import (
     cached_image_output,
     checked_by_handler,
@@ -167,7 +167,7 @@ def find_people(path: str, mode: str = DEFAULT_MODE) -> tuple[np.ndarray, list[P
     key = PeopleCache.key(path, mode)
     people = PEOPLE.get(key)
     if people is None:
-        people = tuple(number_people(estimate_photo(pixels, mode).people))
+        people = tuple(number_people(estimate_people(pixels, mode).people))
         PEOPLE.put(key, people)
     return pixels, list(people)
 

@@ -91,12 +91,16 @@ def number_people(people: Sequence[Pose]) -> list[Pose]:
 @dataclass(frozen=True)
 class Estimate:
     """All people found in one image of ``width`` x ``height`` pixels, numbered
-    largest first (see :func:`number_people`)."""
+    largest first (see :func:`number_people`). ``bodies``: when the photo path read people
+    with BlazePose's landmark model (:func:`pose.pose3d.people.estimate_people`), each person's 3D
+    body (a ``pose.pose3d.blazepose.Person3D``, or None for a person it did not read), in the same
+    order; empty otherwise."""
 
     people: tuple[Pose, ...]
     width: int
     height: int
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+    bodies: tuple = field(default=(), compare=False)
 
     def to_dict(self) -> dict:
         """JSON-ready: ``people`` in numbering order (person 1 first), each with its 18

@@ -41,7 +41,7 @@ def run_estimate(args: argparse.Namespace) -> int:
     from pose.media.images import load_image
     from pose.output.draw import draw_poses
     from pose.photo.estimate import estimate, parse_scales
-    from pose.photo.modes import estimate_photo
+    from pose.pose3d.people import estimate_people
 
     mode = photo_mode(args)
     scales = parse_scales(args.scales)
@@ -56,14 +56,14 @@ def run_estimate(args: argparse.Namespace) -> int:
             flip=args.flip,
         )
     else:
-        result = estimate_photo(
+        result = estimate_people(
             image, mode, size=args.size, threshold=args.threshold, largest_only=args.largest
         )
     lifted = []
     if args.lift3d:
-        from pose.pose3d.blazepose import lift
+        from pose.pose3d.blazepose import complete_bodies
 
-        lifted = lift(image, result.people)
+        lifted = complete_bodies(image, result)
     if args.out:
         Image.fromarray(draw_poses(image, result.people)).save(args.out)
     if args.json:

@@ -55,14 +55,14 @@ def run_match(args: argparse.Namespace) -> int:
     from pose.match import DEFAULT_METHOD, METHOD_3D, choose_pair, match
     from pose.media.images import load_image
     from pose.output.overlay import draw_overlay
-    from pose.photo.modes import estimate_photo
     from pose.pose3d.blazepose import lift_one
+    from pose.pose3d.people import estimate_people
 
     mode = photo_mode(args)
 
     images = [load_image(path) for path in (args.image1, args.image2)]
     people = [
-        number_people(estimate_photo(image, mode, size=args.size, threshold=args.threshold).people)
+        number_people(estimate_people(image, mode, size=args.size, threshold=args.threshold).people)
         for image in images
     ]
     counts = [len(found) for found in people]

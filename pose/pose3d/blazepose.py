@@ -8,9 +8,10 @@ origin between the hips, turned back to the image's orientation: x right, y down
 from the camera) with a visibility each, and the same points in image pixels. Nothing here
 runs unless asked: 2D-only use never loads this model.
 
-MediaPipe's person detector (``pose_detection.tflite``) is not used: the OpenPose graph
-already gives the boxes, and on the 3D eval frames its crops did as well as the crops the
-landmark model proposes itself (docs/pose3d.md).
+For OpenPose's people this module cuts the crops from their joints. The accurate photo mode
+also reads the people BlazePose's own detector finds (``pose.pose3d.person_detector``), from the
+crops it gives (turned people included), in the same run as their 2D second opinion
+(``pose.pose3d.topdown``); videos and the webcam lift from OpenPose's joints only.
 
 The model file is ``models/pose_landmark_full.tflite`` (or ``$POSE_BLAZEPOSE_PATH``). When it
 is missing it is fetched by ``python -m models.blazepose`` in a subprocess, so this package
@@ -428,6 +429,23 @@ def lift(
     if timings is not None:
         timings["pose3d_ms"] = (time.perf_counter() - started) * 1000
     return out
+
+
+def complete_bodies(
+    image: np.ndarray, result, timings: dict[str, float] | None = None
+) -> list[Person3D | None]:
+    """Each person's 3D body of an :class:`pose.body.types.Estimate`: the one the photo path's
+    landmark run already read (``result.bodies``), else lifted now (:func:`lift`), so no
+    person is read twice."""
+    bodies = list(result.bodies) or [None] * len(result.people)
+    missing = [index for index, body in enumerate(bodies) if body is None]
+    started = time.perf_counter()
+    for index, body in zip(missing, lift(image, [result.people[i] for i in missing]),
+                           strict=True):  # fmt: skip
+        bodies[index] = body
+    if timings is not None:
+        timings["pose3d_ms"] = (time.perf_counter() - started) * 1000
+    return bodies
 
 
 def lift_one(image: np.ndarray, person: Pose, label: str = "the image") -> Person3D:

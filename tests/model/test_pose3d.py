@@ -164,9 +164,12 @@ def test_cli_estimate_3d_json_adds_landmarks():
     assert "landmarks3d" not in plain and plain["keypoints"] == person["keypoints"]
 
 
-def test_2d_use_never_touches_the_3d_model():
+def test_2d_works_without_the_blazepose_models_and_3d_says_they_are_missing():
     missing = {"POSE_BLAZEPOSE_PATH": "/nonexistent/pose_landmark_full.tflite"}
-    assert run_cli("estimate", str(FRAMES[0].path), "--json", env=missing).returncode == 0
+    for mode in ("accurate", "fast"):
+        found = run_cli("estimate", str(FRAMES[0].path), "--json", "--mode", mode, env=missing)
+        assert found.returncode == 0, found.stderr
+        assert len(json.loads(found.stdout)["people"]) >= 1  # OpenPose alone still answers
     failed = run_cli("estimate", str(FRAMES[0].path), "--3d", env=missing)
     assert failed.returncode == 3
     lines = failed.stderr.strip().splitlines()

@@ -1,0 +1,128 @@
+"""Photos, people whatever their orientation: OpenPose's photo modes with BlazePose's second
+opinion.
+
+:func:`estimate_people` is the photo path of the Image and Match tabs, the API and the
+command line. The accurate mode (the default):
+
+1. BlazePose's person detector reads the photo (brightened first when it is dark, as the
+   accurate mode brightens it for OpenPose): each prominent person's centre, size and
+   rotation (:mod:`pose.pose3d.person_detector`).
+2. OpenPose's accurate mode reads the photo (:func:`pose.photo.modes.estimate_photo`), and, when
+   the detector says people are turned, the photo turned back so they stand upright
+   (:mod:`pose.pose3d.oriented`); duplicates are merged.
+3. BlazePose's landmark model reads the :attr:`FuseOptions.max_people` largest people from
+   upright crops; its joints are fused per joint with OpenPose's, and people only it found
+   are kept when it is confident (:mod:`pose.pose3d.second_opinion`). Its 3D landmarks come from
+   the same run (:attr:`pose.body.types.Estimate.bodies`).
+
+Without BlazePose's models (missing, and no package index to fetch them from) the accurate
+mode answers with OpenPose alone and logs why. The fast mode is OpenPose's single pass,
+unchanged: no detector, no turned reading, no second opinion (it misses turned people).
+Every parameter was measured on every labeled set, upright and turned
+(``benchmarks.accuracy --turned``, docs/accuracy.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from pose.body.types import Estimate
+from pose.network.registry import PoseModel, get_model
+from pose.photo.estimate import DEFAULT_THRESHOLD, select_largest
+from pose.photo.modes import ACCURATE, DEFAULT_MODE, MODES, brighten, estimate_photo, is_dark
+from pose.pose3d.detection_decode import Detection
+from pose.pose3d.oriented import merge_people, people_turned_back, turns_to_read
+from pose.pose3d.second_opinion import SECOND_OPINION, FuseOptions
+
+__all__ = ["DEFAULT_MODE", "MODES", "estimate_people"]
+
+log = logging.getLogger(__name__)
+
+
+# The detector reads a 224-pixel square: a photo is shrunk to this long side first, so a
+# huge (or dark, hence brightened in floating point) photo costs no more than a small one.
+DETECT_SIDE = 1024
+
+
+def detect(image: np.ndarray) -> list[Detection]:
+    """The person detector's people in an RGB uint8 photo (H, W, 3), in its pixels; a dark
+    photo is brightened first (the detector sees no one in the low-light set otherwise)."""
+    from pose.pose3d.person_detector import get_detector
+
+    height, width = image.shape[:2]
+    scale = min(1.0, DETECT_SIDE / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if ACCURATE.dark_level > 0 and is_dark(image, ACCURATE.dark_level):
+        small = brighten(image, size, ACCURATE.clahe)
+    elif scale < 1:
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    else:
+        small = image
+    back = np.array([[width / size[0], 0.0, 0.0], [0.0, height / size[1], 0.0]])
+    return [detection.mapped(back) for detection in get_detector().detect(small)]
+
+
+def estimate_people(
+    image: np.ndarray,
+    mode: str = DEFAULT_MODE,
+    size: str | tuple[int, int] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    largest_only: bool = False,
+    model: PoseModel | None = None,
+    options: FuseOptions = SECOND_OPINION,
+    progress: Callable[[int, int], None] | None = None,
+) -> Estimate:
+    """Find people in an RGB uint8 photo (H, W, 3); keypoints in the photo's pixels, people
+    numbered largest first. ``mode`` "accurate" (OpenPose's three passes, turned people read
+    upright, BlazePose's second opinion on the ``options.max_people`` largest) or "fast"
+    (OpenPose's single pass). ``timings_ms`` also says how many people the landmark model
+    read (``people_read``) and how many turned readings ran (``turns``). ``progress(done,
+    total)``: after each of OpenPose's passes over the photo (:func:`estimate_photo`)."""
+    if mode not in MODES:
+        raise ValueError(f"Unknown photo mode {mode!r}: use one of {', '.join(MODES)}.")
+    model = model or get_model()
+    if mode == "fast":
+        return estimate_photo(
+            image, mode, size, threshold, largest_only, model=model, progress=progress
+        )
+    from pose.pose3d.blazepose import Pose3DError
+    from pose.pose3d.topdown import with_second_opinion
+
+    started = time.perf_counter()
+    try:
+        detections = detect(image)
+    except Pose3DError as exc:
+        # BlazePose's models are missing and cannot be fetched: OpenPose alone still answers.
+        log.info("no second opinion: %s", exc)
+        return estimate_photo(
+            image, mode, size, threshold, largest_only, model=model, progress=progress
+        )
+    detected = time.perf_counter()
+    result = estimate_photo(image, mode, size, threshold, model=model, progress=progress)
+    people = list(result.people)
+
+    def find(turned: np.ndarray) -> tuple:
+        return estimate_photo(turned, mode, size, threshold, model=model).people
+
+    turns = turns_to_read(detections, options.min_detection, max_turns=options.max_turns)
+    for angle in turns:
+        upright = people_turned_back(image, angle, find)
+        people = merge_people(people, upright, options.same)
+    timings = dict(result.timings_ms)
+    timings["turns"] = float(len(turns))
+    people, bodies = with_second_opinion(
+        image, people, options, threshold, timings=timings, detections=detections
+    )
+    timings["detect_ms"] = (detected - started) * 1000
+    if largest_only and people:
+        largest = select_largest(people)[0]
+        index = next(i for i, person in enumerate(people) if person is largest)
+        people, bodies = [people[index]], [bodies[index]]
+    timings["total_ms"] = (time.perf_counter() - started) * 1000
+    return replace(result, people=tuple(people), bodies=tuple(bodies), timings_ms=timings)

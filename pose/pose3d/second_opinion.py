@@ -1,0 +1,205 @@
+"""A second opinion per person: BlazePose's reading of each person fused with OpenPose's.
+
+OpenPose (bottom-up) finds small people and crowds well, but only upright ones; BlazePose's
+detector finds each prominent person whatever way they lie, and its landmark model reads
+them from an upright crop. This module decides which crops to read (:func:`plan_crops`)
+and fuses the two lists of people (:func:`fuse_people`): people are matched by keypoint
+similarity; a matched pair keeps, per joint, the more confident reading (or their
+confidence-weighted mean); people only one model found are kept when confident enough.
+Pure NumPy on :class:`pose.body.types.Pose`; :mod:`pose.pose3d.topdown` runs the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pose.body.skeleton import NUM_JOINTS
+from pose.body.types import Pose
+from pose.photo.fuse import person_height, similarity
+from pose.pose3d.blazepose import Crop, crop_for, upright_crop
+from pose.pose3d.detection_decode import Detection
+
+
+@dataclass(frozen=True)
+class FuseOptions:
+    """The second opinion's knobs (measured on every set: docs/accuracy.md).
+
+    ``max_people``: landmark runs per photo, largest people first (the cap that keeps a
+    crowd from costing one run per person). ``same``: keypoint similarity
+    (:func:`pose.photo.fuse.similarity`) from which an OpenPose and a BlazePose person are one.
+    ``min_visibility``: BlazePose joints less visible than this are left out. ``joints``:
+    "max" keeps the more confident reading of a joint, "mean" their confidence-weighted mean
+    when they agree. ``blaze_weight``: BlazePose's visibility times this is its confidence
+    against OpenPose's heatmap scores. ``keep_alone``: a person only BlazePose found is kept
+    when their landmark model presence is at least this. ``min_detection``: the detector's
+    score from which a person gets a crop of their own. ``max_turns``: turned readings of
+    the photo by OpenPose at most (:func:`pose.pose3d.oriented.turns_to_read`; 0: none).
+    """
+
+    max_people: int = 4
+    same: float = 0.3
+    min_visibility: float = 0.0
+    joints: str = "max"
+    blaze_weight: float = 0.5
+    keep_alone: float = 0.5
+    min_detection: float = 0.5
+    max_turns: int = 1
+
+
+SECOND_OPINION = FuseOptions()
+
+
+@dataclass(frozen=True)
+class PlannedCrop:
+    """A crop to read: the :class:`pose.pose3d.blazepose.Crop`, how far its person is turned
+    (degrees counter-clockwise, 0 when unknown), and the OpenPose person it belongs to (index) or
+    None for a person only the detector found."""
+
+    crop: Crop
+    rotation: float
+    person: int | None
+
+
+def detection_crop(detection: Detection) -> Crop:
+    """The crop MediaPipe cuts for a detection: centred on the hips, turned so that key point
+    1 points up, :data:`pose.pose3d.detection_decode.ROI_SCALE` times the body's circle."""
+    # upright_crop's side is 2 * pose3d.ROI_SCALE * radius: MediaPipe's margin, ROI_SCALE.
+    return upright_crop(detection.keypoints[0], detection.keypoints[1], detection.radius)
+
+
+def covers(detection: Detection, person: Pose) -> float:
+    """Share of ``person``'s found joints inside ``detection``'s circle around the body."""
+    found = person.keypoints[:, 2] > 0
+    if not found.any():
+        return 0.0
+    distance = np.linalg.norm(person.keypoints[found, :2] - detection.centre, axis=1)
+    return float((distance <= detection.radius).mean())
+
+
+def plan_crops(
+    people: Sequence[Pose], detections: Sequence[Detection], options: FuseOptions = SECOND_OPINION
+) -> list[PlannedCrop]:
+    """The crops to read, largest person first, at most ``options.max_people``.
+
+    Each detection (score >= ``min_detection``) gives a crop, tied to the OpenPose person it
+    covers best (most of their joints inside its circle, each person tied once); every
+    OpenPose person no detection covers gets the crop :func:`pose.pose3d.blazepose.crop_for`
+    cuts from their joints. So a turned person the network missed still gets read, and a
+    crowd's small people get read from OpenPose's joints, up to the cap.
+    """
+    planned: list[tuple[float, PlannedCrop]] = []
+    taken: set[int] = set()
+    for detection in detections:
+        if detection.score < options.min_detection:
+            continue
+        best, best_share = None, 0.5
+        for index, person in enumerate(people):
+            share = covers(detection, person)
+            if index not in taken and share > best_share:
+                best, best_share = index, share
+        if best is not None:
+            taken.add(best)
+        crop = detection_crop(detection)
+        planned.append((crop.side, PlannedCrop(crop, detection.rotation, best)))
+    for index, person in enumerate(people):
+        if index in taken:
+            continue
+        crop = crop_for(person)
+        if crop is not None:
+            planned.append((crop.side, PlannedCrop(crop, 0.0, index)))
+    planned.sort(key=lambda item: -item[0])
+    return [plan for _, plan in planned[: max(options.max_people, 0)]]
+
+
+def blaze_pose(
+    image_landmarks_pose: Pose, min_visibility: float, weight: float = 1.0, threshold: float = 0
+) -> Pose:
+    """BlazePose's 18 joints (:attr:`pose.pose3d.blazepose.Person3D.pixels`) with joints under
+    ``min_visibility`` or ``threshold`` marked missing and confidences times ``weight``
+    (capped at 1)."""
+    keypoints = image_landmarks_pose.keypoints.copy()
+    visibility = keypoints[:, 2]
+    keep = (visibility >= max(min_visibility, 1e-6)) & (visibility >= threshold)
+    keypoints[:, 2] = np.where(keep, np.minimum(visibility * weight, 1.0), 0.0)
+    return Pose(keypoints=keypoints, score=image_landmarks_pose.score)
+
+
+def person_score(keypoints: np.ndarray) -> float:
+    """Mean confidence of the found joints times the share of the 18 found (OpenPose's
+    person score, so fused and unfused people rank alike)."""
+    found = keypoints[:, 2] > 0
+    if not found.any():
+        return 0.0
+    return float(keypoints[found, 2].mean() * found.sum() / NUM_JOINTS)
+
+
+def fuse_joints(a: Pose, b: Pose, how: str = "max", agree: float = 0.0) -> Pose:
+    """Per joint, the reading of ``a`` or ``b`` (x, y, confidence in both):
+
+    "max" keeps the more confident reading; "mean" the confidence-weighted mean of the two
+    where both were found within ``agree`` pixels of each other (else the more confident).
+    A joint one model missed comes from the other."""
+    ka, kb = a.keypoints, b.keypoints
+    both = (ka[:, 2] > 0) & (kb[:, 2] > 0)
+    out = np.where((ka[:, 2] >= kb[:, 2])[:, None], ka, kb)
+    if how == "mean":
+        close = both & (np.linalg.norm(ka[:, :2] - kb[:, :2], axis=1) <= agree)
+        weights = ka[:, 2] / np.maximum(ka[:, 2] + kb[:, 2], 1e-9)
+        mean = ka[:, :2] * weights[:, None] + kb[:, :2] * (1 - weights[:, None])
+        out[close, :2] = mean[close]
+    elif how != "max":
+        raise ValueError(f"Unknown joint fusion {how!r}: use max or mean.")
+    return Pose(keypoints=out, score=person_score(out))
+
+
+def fuse_people(
+    openpose: Sequence[Pose],
+    blaze: Sequence[tuple[Pose, float, int | None]],
+    options: FuseOptions = SECOND_OPINION,
+) -> tuple[list[Pose], list[int | None]]:
+    """OpenPose's people and BlazePose's readings (pose, presence, the OpenPose person its
+    crop came from or None) -> one list of people, largest first, and for each the index
+    into ``blaze`` of the reading fused into it (None: OpenPose alone).
+
+    A reading joins the OpenPose person its crop came from when their keypoints agree
+    (:func:`pose.photo.fuse.similarity` >= ``same``), else the most similar unmatched one above
+    ``same``; a reading that joins no one is kept as a person of its own when its presence
+    is at least ``keep_alone`` and it is not a duplicate of a person already kept.
+    """
+    fused: list[Pose] = list(openpose)
+    source: list[int | None] = [None] * len(openpose)
+    alone: list[tuple[Pose, int]] = []
+    for index, (pose, presence, origin) in enumerate(blaze):
+        if not (pose.keypoints[:, 2] > 0).any():
+            continue
+
+        def agreement(other: int, pose: Pose = pose) -> float:
+            size = max(person_height(pose), person_height(openpose[other]))
+            return similarity(pose, openpose[other], size)
+
+        candidates = [i for i in range(len(openpose)) if source[i] is None]
+        if origin is not None and origin in candidates and agreement(origin) >= options.same:
+            match = origin
+        else:
+            scored = [(agreement(i), i) for i in candidates]
+            best = max(scored, default=(0.0, None))
+            match = best[1] if best[0] >= options.same else None
+        if match is not None:
+            height = max(person_height(pose), person_height(openpose[match]))
+            fused[match] = fuse_joints(openpose[match], pose, options.joints, 0.1 * height)
+            source[match] = index
+        elif presence >= options.keep_alone:
+            alone.append((pose, index))
+    for pose, index in alone:
+        size = person_height(pose)
+        if any(similarity(pose, other, max(size, person_height(other))) >= options.same
+               for other in fused):  # fmt: skip
+            continue
+        fused.append(Pose(keypoints=pose.keypoints, score=person_score(pose.keypoints)))
+        source.append(index)
+    # One numbering everywhere (pose.body.types.number_people): largest first, then by score.
+    ranked = sorted(range(len(fused)), key=lambda i: (fused[i].area, fused[i].score), reverse=True)
+    return [fused[i] for i in ranked], [source[i] for i in ranked]

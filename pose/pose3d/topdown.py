@@ -1,0 +1,91 @@
+"""The top-down pass over a photo: BlazePose's detector, then its landmark model on each crop.
+
+:func:`read_people` runs the person detector once on the photo, plans the crops
+(:func:`pose.pose3d.second_opinion.plan_crops`: detected people, turned or not, and OpenPose's
+people no detection covers, largest first, capped), and reads each with the landmark model
+(:func:`pose.pose3d.blazepose.lift_crop`): the 3D landmarks and the 2D joints come from that
+one run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pose.body.types import Pose
+from pose.pose3d.blazepose import LandmarkModel, Person3D, get_landmark_model, lift_crop
+from pose.pose3d.detection_decode import Detection
+from pose.pose3d.second_opinion import SECOND_OPINION, FuseOptions, PlannedCrop, plan_crops
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One person read by the landmark model: ``body`` (3D and pixels), ``plan`` (the crop,
+    its rotation and the OpenPose person it came from)."""
+
+    body: Person3D
+    plan: PlannedCrop
+
+
+def read_people(
+    image: np.ndarray,
+    people: Sequence[Pose],
+    options: FuseOptions = SECOND_OPINION,
+    landmark_model: LandmarkModel | None = None,
+    timings: dict[str, float] | None = None,
+    detections: Sequence[Detection] | None = None,
+) -> list[Reading]:
+    """Every planned crop of an RGB uint8 photo (H, W, 3) read by the landmark model, given
+    OpenPose's ``people`` in the photo's pixels; ``detections``: the person detector's, when
+    it already ran. ``timings`` receives ``detect_ms`` and ``landmarks_ms``."""
+    from pose.pose3d.person_detector import get_detector
+
+    started = time.perf_counter()
+    if detections is None:
+        detections = get_detector().detect(image)
+    detected = time.perf_counter()
+    plans = plan_crops(people, detections, options)
+    model = landmark_model or get_landmark_model()
+    readings = [Reading(lift_crop(image, plan.crop, model)[0], plan) for plan in plans]
+    if timings is not None:
+        timings["detect_ms"] = (detected - started) * 1000
+        timings["landmarks_ms"] = (time.perf_counter() - detected) * 1000
+        timings["people_read"] = float(len(readings))
+    return readings
+
+
+def with_second_opinion(
+    image: np.ndarray,
+    people: Sequence[Pose],
+    options: FuseOptions = SECOND_OPINION,
+    threshold: float = 0.0,
+    timings: dict[str, float] | None = None,
+    detections: Sequence[Detection] | None = None,
+) -> tuple[list[Pose], list[Person3D | None]]:
+    """OpenPose's ``people`` of an RGB uint8 photo (H, W, 3) fused with BlazePose's reading
+    of each planned crop (:func:`read_people`); largest first, and for each person the 3D
+    body read in the same pass (None for a person no crop was read for).
+
+    ``threshold``: BlazePose joints less visible than this are left out, as
+    OpenPose's weaker joints are.
+    """
+    from pose.pose3d.second_opinion import blaze_pose, fuse_people
+
+    readings = read_people(image, people, options, timings=timings, detections=detections)
+    openpose = list(people)
+    plans = [reading.plan for reading in readings]
+    blaze = [
+        (
+            blaze_pose(
+                reading.body.pixels, options.min_visibility, options.blaze_weight, threshold
+            ),
+            reading.body.presence,
+            plan.person,
+        )
+        for reading, plan in zip(readings, plans, strict=True)
+    ]
+    fused, source = fuse_people(openpose, blaze, options)
+    return fused, [readings[index].body if index is not None else None for index in source]
