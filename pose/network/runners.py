@@ -46,6 +46,19 @@ def cpu_has_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def load_interpreter(path: Path, threads: int):
+    """A LiteRT interpreter for the ``.tflite`` file at ``path`` on ``threads`` threads, its
+    tensors allocated. Raises ``ValueError`` or ``RuntimeError`` (as the runtime does) for a
+    file that does not load; callers turn those into their own error."""
+    _, interpreter_type = interpreter_class()
+    # tf.lite.Interpreter warns that LiteRT replaces it; see _create below.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*tf\.lite\.Interpreter is deprec")
+        interpreter = interpreter_type(model_path=str(path), num_threads=threads)
+    interpreter.allocate_tensors()
+    return interpreter
+
+
 def interpreter_class(runtime: str | None = None) -> tuple[str, type]:
     """(name, class) of the TFLite interpreter: ``runtime``, else ``$POSE_TFLITE_RUNTIME``.
 

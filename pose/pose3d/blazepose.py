@@ -27,7 +27,6 @@ import subprocess
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,15 +319,11 @@ class LandmarkModel:
         self._lock = threading.Lock()
 
     def _load(self) -> None:
-        from pose.network.runners import interpreter_class
+        from pose.network.runners import load_interpreter
 
         path = self.path or ensure_model_file()
-        _, interpreter_type = interpreter_class()
         try:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=r".*tf\.lite\.Interpreter is deprec")
-                interpreter = interpreter_type(model_path=str(path), num_threads=self.threads)
-            interpreter.allocate_tensors()
+            interpreter = load_interpreter(path, self.threads)
         except (ValueError, RuntimeError) as exc:
             raise Pose3DError(f"3D pose model at {path} does not load ({exc}).") from exc
         names = {detail["name"]: detail["index"] for detail in interpreter.get_output_details()}

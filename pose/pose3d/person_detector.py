@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import warnings
 from pathlib import Path
 
 import cv2
@@ -73,16 +72,12 @@ class PersonDetector:
         self._lock = threading.Lock()
 
     def _load(self) -> None:
-        from pose.network.runners import interpreter_class
+        from pose.network.runners import load_interpreter
         from pose.pose3d.blazepose import Pose3DError
 
         path = self.path or detector_path()
-        _, interpreter_type = interpreter_class()
         try:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=r".*tf\.lite\.Interpreter is deprec")
-                interpreter = interpreter_type(model_path=str(path), num_threads=self.threads)
-            interpreter.allocate_tensors()
+            interpreter = load_interpreter(path, self.threads)
         except (ValueError, RuntimeError) as exc:
             raise Pose3DError(f"person detector at {path} does not load ({exc}).") from exc
         names = {detail["name"]: detail["index"] for detail in interpreter.get_output_details()}
