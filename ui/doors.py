@@ -79,7 +79,10 @@ def quiet_input_errors(demo: gr.Blocks) -> None:
     async def preprocess_data(block_fn, *args, **kwargs):
         try:
             return await original(block_fn, *args, **kwargs)
-        except gr.Error:
+        except gr.Error as exc:
+            # A component's own check (a Radio's choices, say) quotes the value sent: the
+            # client reads it, the log gets no traceback with it.
+            exc.print_exception = False
             raise
         except Exception as exc:  # too few values, a failed FileData model, a bad index...
             # Type only: the message quotes the value sent.
