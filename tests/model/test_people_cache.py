@@ -15,13 +15,13 @@ PHOTOS = sorted(COCO_DIR.glob("*.jpg"))
 def counted(monkeypatch) -> list[str]:
     """Calls of the photo estimator (the real one runs), by mode."""
     calls: list[str] = []
-    real = match_tab.estimate_photo
+    real = match_tab.estimate_people
 
     def counting(pixels, mode, *args, **kwargs):
         calls.append(mode)
         return real(pixels, mode, *args, **kwargs)
 
-    monkeypatch.setattr(match_tab, "estimate_photo", counting)
+    monkeypatch.setattr(match_tab, "estimate_people", counting)
     monkeypatch.setattr(match_tab, "PEOPLE", match_tab.PeopleCache(size=2))
     return calls
 
