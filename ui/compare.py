@@ -400,7 +400,16 @@ def build_compare_tab() -> None:
         # A clip that cannot be used is refused on upload, in the summary, and the results
         # of the clips before it go.
         for clip in (reference, attempt):
+            # A new clip: the results of the clips before go first, then the check, so a
+            # refusal's message is never wiped by the clearing (every event is queued,
+            # ui.doors: two events of one upload would race).
             checked = clip.upload(
+                lambda: [None] * (len(outputs) + len(reps_outputs)),
+                None,
+                [*outputs, *reps_outputs],
+                api_visibility="private",
+                show_progress="hidden",
+            ).then(
                 check_clip,
                 [clip],
                 [clip],
@@ -409,13 +418,3 @@ def build_compare_tab() -> None:
                 show_progress_on=[summary],
             )
             clear_on_failure(checked, [clip, *outputs, reps_summary_out, reps_table], summary)
-            # A new clip: the results of the clips before go, at once (outside the queue, so
-            # a run started right after the upload is never wiped).
-            clip.upload(
-                lambda: [None] * (len(outputs) + len(reps_outputs)),
-                None,
-                [*outputs, *reps_outputs],
-                api_visibility="private",
-                queue=False,
-                show_progress="hidden",
-            )

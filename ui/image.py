@@ -203,8 +203,16 @@ def build_image_tab() -> None:
         )
         run_event.then(show_view, [json_file, lift3d], view, api_visibility="private")
         clear_on_failure(run_event, [*outputs, view], summary)
-        # A file that is no image is refused on upload, with the message Estimate gives.
+        # A new photo: the last photo's skeletons, table, downloads and 3D view go first;
+        # then a file that is no image is refused, with the message Estimate gives (in this
+        # order: every event is queued, ui.doors, and two events of one upload would race).
         upload_event = image_in.upload(
+            lambda: [None] * len(outputs) + [gr.update(value=None, visible=False)],
+            None,
+            [*outputs, view],
+            api_visibility="private",
+            show_progress="hidden",
+        ).then(
             check_image,
             [image_in],
             None,
@@ -213,16 +221,6 @@ def build_image_tab() -> None:
             concurrency_limit=4,
         )
         clear_on_failure(upload_event, [image_in, *outputs], summary)
-        # A new photo: the last photo's skeletons, table, downloads and 3D view go. At once,
-        # outside the queue, so an Estimate pressed right after the upload is never wiped.
-        image_in.upload(
-            lambda: [None] * len(outputs) + [gr.update(value=None, visible=False)],
-            None,
-            [*outputs, view],
-            api_visibility="private",
-            queue=False,
-            show_progress="hidden",
-        )
         examples = example_images()
         if examples:
             # Lazy caching: nothing runs at start-up (a Space caches eagerly by default);

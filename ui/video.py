@@ -342,7 +342,16 @@ def build_video_tab() -> None:
         clear_on_failure(run_event, outputs, summary)
         people_outputs = [person, angle_plot, angle_note]
         run_event.failure(no_people, None, people_outputs, api_visibility="private")
+        # A new clip: the last clip's results and people no longer apply and go first; then
+        # the clip is checked (in this order: every event is queued, ui.doors, and two
+        # events of one upload would race, the clearing wiping a refusal's message).
         upload_event = video_in.upload(
+            lambda: [None] * len(outputs) + list(no_people()),
+            None,
+            [*outputs, *people_outputs],
+            api_visibility="private",
+            show_progress="hidden",
+        ).then(
             prepare_video,
             [video_in],
             [video_in],
@@ -352,16 +361,6 @@ def build_video_tab() -> None:
         )
         clear_on_failure(upload_event, [video_in, *outputs], summary)
         upload_event.failure(no_people, None, people_outputs, api_visibility="private")
-        # A new clip: the last clip's results and people no longer apply. Cleared at once,
-        # outside the queue, so a run started right after the upload is never wiped by it.
-        video_in.upload(
-            lambda: [None] * len(outputs) + list(no_people()),
-            None,
-            [*outputs, *people_outputs],
-            api_visibility="private",
-            queue=False,
-            show_progress="hidden",
-        )
         # The plot reads the JSON the video wrote, so /estimate_video keeps its outputs;
         # programs get the same angles from that JSON.
         run_event.success(

@@ -78,8 +78,12 @@ def test_compare_videos_tab(app_url, clips, tmp_path):
             expect(summary.locator("h1")).to_have_count(0)
             expect(page.locator("#compare-video video")).to_have_count(0)
             expect(page.locator("#compare-worst img")).to_have_count(0)
-            # (An empty (0-byte) clip's message on upload is not checked here: since every
-            # event is queued (issue 28) the summary kept the failed run's text; open.)
+            # An empty (0-byte) clip is refused on upload with its own message.
+            page.locator("#compare-attempt").get_by_role("button", name="Clear").click()
+            upload(page, "compare-attempt", clips["zero"])
+            # (The browser's own "Video not playable" toast comes too; it cannot say why.)
+            expect(summary).to_contain_text("is empty (0 bytes)", timeout=RESULT_TIMEOUT_MS)
+            expect(page.locator("#compare-attempt video")).to_have_count(0)
             # Repetitions: one stride against three (a fresh page: no clips to clear).
             page = open_app(browser, app_url)
             open_tab(page, "Compare videos")

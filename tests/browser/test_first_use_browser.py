@@ -51,11 +51,6 @@ def has_colour(pixels: np.ndarray, colour: tuple[int, int, int], at_least: int =
     return int((pixels == np.array(colour, np.uint8)).all(axis=-1).sum()) >= at_least
 
 
-@pytest.mark.xfail(
-    reason="Open (issue 26 after issue 28 queued every event): an upload-time check's failure "
-    "message does not reach the summary box in the merged app; the app tests cover the message.",
-    strict=False,
-)
 def test_image_numbers_people_and_clears_the_result_when_a_bad_file_comes(page, tmp_path):
     open_tab(page, "Image")
     upload(page, "image-input", CROWD)
