@@ -101,6 +101,7 @@ def estimate_video(
     every: float = 1,
     smooth: bool = True,
     lift3d: bool = False,
+    second_opinion: bool = False,
     progress: gr.Progress = gr.Progress(),
 ) -> tuple[str, str, str, str]:
     """Draw every person's skeleton on each frame of a video.
@@ -113,6 +114,10 @@ def estimate_video(
         smooth: smooth keypoints across frames (One Euro filter) to stop jitter.
         lift3d: also every person's 3D landmarks in each frame ("landmarks3d" in the JSON);
             off by default: it adds about 30 ms per person per frame on two cores.
+        second_opinion: BlazePose's landmark model also reads each tracked person from a
+            crop followed from frame to frame (turned people read upright), fused per
+            joint with OpenPose's; off by default: about 25-50 ms per person (up to four)
+            per frame on two cores (docs/video-and-webcam.md).
 
     Returns:
         the annotated H.264 MP4 (no audio), per-frame keypoints as a JSON file and as a
@@ -146,6 +151,7 @@ def estimate_video(
             smooth=bool(smooth),
             progress=report,
             lift3d=bool(lift3d),
+            second_opinion=bool(second_opinion),
         )
     except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
@@ -291,6 +297,14 @@ def build_video_tab() -> None:
                     "person per frame (docs/pose3d.md).",
                     elem_id="video-3d",
                 )
+                second = gr.Checkbox(
+                    value=False,
+                    label="Second opinion",
+                    info="BlazePose also reads each tracked person (turned, bent-over and "
+                    "partly hidden people get their limbs); adds about 25-50 ms per person "
+                    "(up to four) per frame (docs/video-and-webcam.md).",
+                    elem_id="video-second-opinion",
+                )
                 run = gr.Button("Annotate video", variant="primary")
             with gr.Column():
                 video_out = gr.Video(label="Annotated video", elem_id="video-output")
@@ -332,7 +346,7 @@ def build_video_tab() -> None:
             run,
             lambda trigger: trigger.then(
                 estimate_video,
-                [video_in, size, threshold, every, smooth, lift3d],
+                [video_in, size, threshold, every, smooth, lift3d, second],
                 outputs,
                 api_name="estimate_video",
                 concurrency_limit=1,  # one clip at a time keeps both cores on it

@@ -48,6 +48,7 @@ def process_video(
     progress: ProgressCallback | None = None,
     lift3d: bool = False,
     regions: RegionPolicy | None = DEFAULT_POLICY,
+    second_opinion: bool = False,
 ) -> VideoResult:
     """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
 
@@ -58,14 +59,16 @@ def process_video(
     kept in :attr:`FrameKeypoints.ids`. The other options are the stream's
     (:class:`pose.video.stream.StreamOptions`: ``smooth`` the One Euro filter per ID,
     ``model`` by default the int8 motion model, ``workers`` model workers, ``lift3d`` 3D
-    landmarks too, ``regions`` the region path or None for every frame whole).
+    landmarks too, ``regions`` the region path or None for every frame whole,
+    ``second_opinion`` BlazePose's reading of each tracked person fused with OpenPose's).
     ``progress(done, total)`` is called from this thread after each encoded frame
     (``total`` is ``None`` when the file does not say how many frames it has).
     Raises :class:`InputError` for unusable input; the partial output is removed then.
     """
     options = StreamOptions(
-        size, threshold, every, smooth, max_frames, model, workers, lift3d, regions
-    )
+        size, threshold, every, smooth, max_frames, model, workers, lift3d, regions,
+        second_opinion,
+    )  # fmt: skip
     started = time.perf_counter()
     encode_start = time.thread_time()  # this thread encodes (and opens and probes)
     with PeopleStream(source, options, render=draw_frame) as stream:
