@@ -161,8 +161,9 @@ def format_mean(table: dict, angles: Sequence[float]) -> str:
         upright = np.mean([scores[0][second].value for scores in table.values()])
         per_angle = [np.mean([s[a][second].value for s in table.values()]) for a in angles]
         cells = "".join(f"{value:8.3f}" for value in per_angle)
-        lines.append(f"  {label:<16}{upright:8.3f}{np.mean(per_angle):8.3f}{cells}"
-                     f"   turned/upright {np.mean(per_angle) / max(upright, 1e-9):.0%}")  # fmt: skip
+        turned = float(np.mean(per_angle))
+        ratio = turned / max(upright, 1e-9)
+        lines.append(f"  {label:<16}{upright:8.3f}{turned:8.3f}{cells}  turned/upright {ratio:.0%}")
     return "\n".join(lines)
 
 
