@@ -125,7 +125,8 @@ def plan_followed(
     detections: Sequence[Detection] = (),
     options: FuseOptions = SECOND_OPINION,
 ) -> list[PlannedCrop]:
-    """The crops to read in this frame, largest first, at most ``options.max_people``.
+    """The crops to read in this frame, at most ``options.max_people``: the followed ones
+    first, then the new ones, each largest first.
 
     ``people``: OpenPose's people in this frame; ``followed``: the crops the previous
     frame's readings proposed; ``detections``: the person detector's, when it ran on this
@@ -155,8 +156,12 @@ def plan_followed(
         crop = crop_for(person) if index not in taken else None
         if crop is not None:
             planned.append(PlannedCrop(crop, crop_rotation(crop), index))
-    planned.sort(key=lambda plan: -plan.crop.side)
-    return planned[: max(options.max_people, 0)]
+    # Followed people keep their place under the cap, then the largest new ones: in a crowd,
+    # a person read in one frame and not in the next would flicker between fused and
+    # OpenPose-only joints, which costs the tracker ID switches.
+    kept = len(followed)
+    order = sorted(range(len(planned)), key=lambda i: (i >= kept, -planned[i].crop.side))
+    return [planned[i] for i in order[: max(options.max_people, 0)]]
 
 
 def detector_due(frame: int, last_detected: int | None, lost: bool, every: int) -> bool:
@@ -189,10 +194,11 @@ class CropFollower:
         people: Sequence[Pose],
         threshold: float = 0.0,
         timings: dict[str, float] | None = None,
-    ) -> tuple[list[Pose], list[Person3D | None]]:
+    ) -> tuple[list[Pose], list[Person3D | None], list[Pose]]:
         """OpenPose's ``people`` of this frame (RGB uint8 (H, W, 3)) fused with BlazePose's
         reading of each followed or new crop: (people, largest first; each person's 3D body
-        from the same reading, None for a person no crop was read for). ``threshold``:
+        from the same reading, None for a person no crop was read for; each person as the
+        tracker should match them, :func:`tracked_as`). ``threshold``:
         BlazePose joints less visible than this are left out, as OpenPose's weaker ones are.
         ``timings`` receives ``detect_ms``, ``landmarks_ms`` and ``people_read``."""
         started = time.perf_counter()
@@ -218,7 +224,8 @@ class CropFollower:
             timings["detect_ms"] = (detected - started) * 1000
             timings["landmarks_ms"] = (time.perf_counter() - detected) * 1000
             timings["people_read"] = float(len(readings))
-        return fused, [readings[index][0] if index is not None else None for index in source]
+        bodies = [readings[index][0] if index is not None else None for index in source]
+        return fused, bodies, tracked_as(people, fused, source, plans)
 
     def _detect(self, image: np.ndarray) -> list[Detection]:
         from pose.pose3d.person_detector import get_detector
@@ -248,6 +255,29 @@ class CropFollower:
     def reset(self) -> None:
         """Forget every followed crop (a new clip, or the webcam turned the option off)."""
         self._followed, self._last_detected, self._lost = [], None, False
+
+
+def tracked_as(
+    openpose: Sequence[Pose],
+    fused: Sequence[Pose],
+    source: Sequence[int | None],
+    plans: Sequence[PlannedCrop],
+) -> list[Pose]:
+    """Each fused person as the tracker matches them: the OpenPose person their reading was
+    fused into when that is known (the person the reading's crop was tied to, now fused
+    away), else the fused person. Tracks then follow OpenPose's joints as without the
+    option (BlazePose's guesses at hidden limbs of people who cross each other cost ID
+    switches on the street clip: 12 -> 17); a person only BlazePose found is tracked by
+    its own joints."""
+    still = {id(person) for person in fused}
+    out = []
+    for person, index in zip(fused, source, strict=True):
+        origin = plans[index].person if index is not None else None
+        if origin is not None and id(openpose[origin]) not in still:
+            out.append(openpose[origin])
+        else:
+            out.append(person)
+    return out
 
 
 def with_bodies(

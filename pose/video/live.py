@@ -152,16 +152,17 @@ class WebcamSession:
         model = model or motion_model()
         real = cv2.flip(frame, 1) if mirrored else np.ascontiguousarray(frame)
         result = self._estimate(real, size, threshold, model)
+        track_on = None
         if second_opinion:
             self.crops = self.crops or CropFollower()
             timings = dict(result.timings_ms)
-            people, bodies = self.crops.step(real, result.people, threshold, timings)
+            people, bodies, track_on = self.crops.step(real, result.people, threshold, timings)
             result = replace(result, people=tuple(people), bodies=tuple(bodies),
                              timings_ms=timings)  # fmt: skip
         else:
             self.crops = None  # turned back on, it starts afresh: old crops are stale
         size_px = (result.width, result.height)
-        people, ids = self.follower.step(result.people, arrival, size_px, smooth)
+        people, ids = self.follower.step(result.people, arrival, size_px, smooth, track_on)
         result = replace(result, people=tuple(people))
         drawn = draw_poses(real, result.people)
         display = cv2.flip(drawn, 1) if mirrored else drawn

@@ -116,12 +116,18 @@ class Follower:
     smoother: PoseSmoother = field(default_factory=PoseSmoother)
 
     def step(
-        self, people: Sequence[Pose], seconds: float, size: tuple[int, int], smooth: bool
+        self,
+        people: Sequence[Pose],
+        seconds: float,
+        size: tuple[int, int],
+        smooth: bool,
+        track_on: Sequence[Pose] | None = None,
     ) -> tuple[list[Pose], list[int]]:
         """(people, IDs) of the frame at ``seconds`` (frame ``size`` (W, H) pixels); the
         people smoothed when ``smooth`` (turned off, the filter forgets its history so that
-        turning it back on does not pull from stale frames)."""
-        ids = self.tracker.update(people, seconds)
+        turning it back on does not pull from stale frames). ``track_on``: each person as
+        the tracker should match them, same order (the second opinion's OpenPose joints)."""
+        ids = self.tracker.update(people if track_on is None else track_on, seconds)
         if not smooth:
             self.smoother.reset()
             return list(people), ids
@@ -210,10 +216,11 @@ def _follow(context: _Context) -> None:
             planner.result(number, people)  # before smoothing: windows follow what was found
         number += 1
         read: list = []  # each person's 3D body from the second opinion's own reading
+        track_on = None
         if context.opinion is not None:
-            people, read = context.opinion.step(image, people, options.threshold)
+            people, read, track_on = context.opinion.step(image, people, options.threshold)
         size = (image.shape[1], image.shape[0])
-        people, ids = context.follower.step(people, seconds, size, options.smooth)
+        people, ids = context.follower.step(people, seconds, size, options.smooth, track_on)
         bodies = with_bodies(image, people, read, context.landmark_model)
         keypoints = FrameKeypoints(index, seconds, tuple(people), tuple(ids), tuple(bodies))
         rendered = context.render(image, keypoints) if context.render is not None else None

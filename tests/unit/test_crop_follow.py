@@ -20,8 +20,10 @@ from pose.video.crop_follow import (
     detector_due,
     distinct_crops,
     plan_followed,
+    tracked_as,
     with_bodies,
 )
+from pose.pose3d.second_opinion import PlannedCrop
 
 
 def standing(x: float, y: float, height: float = 200.0) -> Pose:
@@ -91,6 +93,21 @@ def test_crops_are_read_largest_first_up_to_the_cap():
     sides = [plan.crop.side for plan in plans]
     assert sides == sorted(sides, reverse=True)
     assert plan_followed(people, [], (), FuseOptions(max_people=0)) == []
+
+
+def test_a_followed_person_keeps_their_place_under_the_cap_before_larger_new_ones():
+    small, large = standing(100, 50, height=100), standing(400, 50, height=300)
+    followed = [crop_on(small, side=150)]
+    plans = plan_followed([small, large], followed, (), FuseOptions(max_people=1))
+    assert [plan.person for plan in plans] == [0] and plans[0].crop is followed[0]
+
+
+def test_the_tracker_matches_fused_people_by_their_openpose_joints():
+    a, b, alone = standing(100, 50), standing(400, 50), standing(700, 50)
+    fused_a = Pose(keypoints=a.keypoints + 1, score=0.9)  # a fused with a reading
+    plans = [PlannedCrop(crop_on(a), 0.0, 0), PlannedCrop(crop_on(alone), 0.0, None)]
+    out = tracked_as([a, b], [fused_a, b, alone], [0, None, 1], plans)
+    assert out[0] is a and out[1] is b and out[2] is alone
 
 
 def test_two_crops_slid_onto_one_body_become_one_and_the_first_wins():
