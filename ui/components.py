@@ -23,7 +23,7 @@ from pose.photo.estimate import DEFAULT_THRESHOLD
 from pose.pose3d.people import DEFAULT_MODE as DEFAULT_PHOTO_MODE
 from pose.video.live import jpeg_data_url
 from ui.lifecycle import track
-from ui.server import DOWNLOADS, prune_downloads
+from ui.server import CHECKED_CLIP, DOWNLOADS, prune_downloads
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -57,7 +57,9 @@ def video_path_input(**kwargs) -> gr.Video:
     gr.Video would try to convert formats with ffmpeg; we read any format with PyAV in
     ``pose.video.process`` and give the real error for a bad file (see image_path_input).
     """
-    component = gr.Video(sources=["upload"], **kwargs)
+    # The server checks every upload here and says why a clip cannot be used, so the
+    # browser's own toast for it is held back (ui.server.HEAD).
+    component = gr.Video(sources=["upload"], elem_classes=[CHECKED_CLIP], **kwargs)
     component.preprocess = lambda payload: None if payload is None else payload.path
     return component
 

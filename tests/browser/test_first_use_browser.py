@@ -162,6 +162,14 @@ def test_a_bad_video_is_refused_on_upload_and_an_mp4v_clip_previews(page, tmp_pa
     summary = page.locator("#video-summary")
     expect(summary).to_contain_text("not a video we can read", timeout=RESULT_TIMEOUT_MS)
     expect(page.locator("#video-input video")).to_have_count(0)
+    # An empty file: our message is the only one (the browser's player failed on it first
+    # and Gradio toasted a bare "Video not playable" beside it).
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    upload(page, "video-input", empty)
+    expect(summary).to_contain_text("is empty (0 bytes)", timeout=RESULT_TIMEOUT_MS)
+    expect(page.locator("#video-input video")).to_have_count(0)
+    expect(page.get_by_text("Video not playable")).to_have_count(0)
 
     # A clip as OpenCV writes it (MPEG-4 part 2, "mp4v"): browsers cannot play it, so the
     # upload is swapped for an H.264 copy and the preview plays.
@@ -175,6 +183,7 @@ def test_a_bad_video_is_refused_on_upload_and_an_mp4v_clip_previews(page, tmp_pa
     )
     state = video_state(page, "#video-input video")
     assert state["error"] is None and state["width"] == 320, state
+    expect(page.get_by_text("Video not playable")).to_have_count(0)
 
 
 def test_api_page_names_everything_and_hides_the_stream(page, app_url):
