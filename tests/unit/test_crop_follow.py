@@ -12,7 +12,7 @@ from pose.body.skeleton import NUM_JOINTS, Joint
 from pose.body.types import Pose
 from pose.pose3d.blazepose import ROI_SCALE, Crop
 from pose.pose3d.detection_decode import Detection
-from pose.pose3d.second_opinion import FuseOptions
+from pose.pose3d.second_opinion import FuseOptions, PlannedCrop
 from pose.video.crop_follow import (
     crop_covers,
     crop_radius,
@@ -23,7 +23,6 @@ from pose.video.crop_follow import (
     tracked_as,
     with_bodies,
 )
-from pose.pose3d.second_opinion import PlannedCrop
 
 
 def standing(x: float, y: float, height: float = 200.0) -> Pose:
