@@ -240,8 +240,18 @@ def rejoin_ids(
     if len(frames) != len(ids) or len(frames) != len(times):
         raise ValueError("frames, ids and times must have the same length")
     owners = [fragment_groups(list(people), params) for people in frames]
-    # 1. Tracker IDs found as pieces of one body in some frame are one person (the
-    # tracker split a body and kept an ID on each piece); they take the lowest ID.
+    grouped = join_fragment_ids(owners, ids)
+    pieces = _pieces(frames, owners, grouped, times)
+    joined = join_gaps({number: piece.summary() for number, piece in pieces.items()}, params)
+    return [[joined.get(number, number) for number in numbers] for numbers in grouped]
+
+
+def join_fragment_ids(
+    owners: Sequence[Sequence[int]], ids: Sequence[Sequence[int]]
+) -> list[list[int]]:
+    """Tracker IDs found as pieces of one body (``owners[t]``: :func:`fragment_groups` of
+    frame t) more often than as two bodies are one person (the tracker split a body and
+    kept an ID on each piece): each takes the group's lowest ID. Returns IDs per frame."""
     same: dict[int, int] = {int(n): int(n) for numbers in ids for n in numbers}
 
     def top(number: int) -> int:
@@ -263,8 +273,11 @@ def rejoin_ids(
             ra, rb = top(int(a)), top(int(b))
             if ra != rb:
                 same[max(ra, rb)] = min(ra, rb)
-    grouped = [[top(int(n)) for n in numbers] for numbers in ids]
-    # 2. Each ID's merged body per frame, then its summary.
+    return [[top(int(n)) for n in numbers] for numbers in ids]
+
+
+def _pieces(frames, owners, grouped, times) -> dict[int, _Piece]:
+    """Each ID's merged body (the pieces of one body joined) in each frame it is in."""
     pieces: dict[int, _Piece] = {}
     for people, owner, numbers, time in zip(frames, owners, grouped, times, strict=True):
         bodies: dict[int, np.ndarray] = {}
@@ -279,8 +292,13 @@ def rejoin_ids(
                 continue  # two bodies with one ID: keep the first
             piece.times.append(float(time))
             piece.bodies.append(body)
-    summaries = {number: piece.summary() for number, piece in pieces.items()}
-    # 3. Join ended tracks to later ones, cheapest first, never two in one frame.
+    return pieces
+
+
+def join_gaps(summaries: dict[int, dict], params: RejoinParams) -> dict[int, int]:
+    """ID -> joined ID: tracks that end joined to later ones (:func:`_join_cost`), cheapest
+    first, each track at most one successor and one predecessor, never two tracks that
+    are in one frame together; a joined track keeps its lowest ID."""
     candidates = []
     for a, before in summaries.items():
         for b, after in summaries.items():
@@ -309,7 +327,7 @@ def rejoin_ids(
         spans[keep] = spans[keep] + spans.pop(gone)
         successor.add(a)
         predecessor.add(b)
-    return [[find(number) for number in numbers] for numbers in grouped]
+    return {number: find(number) for number in summaries}
 
 
 def _overlap(first: list[tuple[float, float]], second: list[tuple[float, float]]) -> bool:
