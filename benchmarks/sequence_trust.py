@@ -25,6 +25,7 @@ reference frame, so the right answer is known: the same movement, 100 % up to th
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -32,9 +33,11 @@ import numpy as np
 
 from benchmarks.common import DEMO, STREET
 from pose.body.angles import ANGLE_NAMES, angle_array, angle_series
+from pose.body.skeleton import MIRROR
 from pose.media.video_reader import iter_frames, open_video
 from pose.media.video_writer import VideoWriter
 from pose.sequence import (
+    PoseSequence,
     SequenceError,
     compare_sequences,
     find_repetitions,
@@ -181,26 +184,25 @@ def warped_cases(folder: Path, cache: Path | None, rng) -> dict[str, tuple]:
     }
 
 
-def warped_section(folder: Path, cache: Path | None, rng) -> list[list[str]]:
+WHEN = {  # row label -> (follow the re-joined track, allow for the measurement's noise)
+    "before": (False, False),
+    "followed": (True, False),
+    "after": (True, True),
+}
+
+
+def warped_section(cases: dict[str, tuple]) -> list[list[str]]:
+    """The same footage warped: every person's score, lowest moment, person changes at the
+    worst moments and angle jumps; before (k-th largest per frame, the Match tab's
+    tolerance), followed (the re-joined track) and after (and the noise allowed)."""
     rows = [["case", "people", "when", "mean %", "lowest %", "lowest pair %", "changes", "jumps"]]
-    for name, (reference, attempt, warp) in warped_cases(folder, cache, rng).items():
+    for name, (reference, attempt, warp) in cases.items():
         ref_ids, att_ids = joined_ids(reference), joined_ids(attempt)
         people = sorted({n for row in ref_ids for n in row})
-        for after in (False, True):
-            scores, lows, changes, jumped, compared = [], [], 0, 0, 0
-            for rank in range(1, len(people) + 1):
-                try:
-                    ref = sequences(reference, rank, after)
-                    track = (
-                        attempt_track(reference, ref_ids, attempt, att_ids, warp, ref.track)
-                        if after
-                        else None
-                    )
-                    att = sequences(attempt, rank, after, track)
-                    result = compare_sequences(ref, att)
-                except SequenceError:
-                    continue  # in under half of the clip: not compared
-                compared += 1
+        for when, (after, noise) in WHEN.items():
+            scores, lows, changes, jumped = [], [], 0, 0
+            for ref, att in _pairs(reference, attempt, ref_ids, att_ids, warp, people, after):
+                result = compare_sequences(ref, att, allow_noise=noise)
                 scores.append(result.similarity)
                 lows.append(float(np.nanmin(result.step_similarity)))
                 changes += changes_of_person(result, reference, ref_ids, warp)
@@ -208,8 +210,8 @@ def warped_section(folder: Path, cache: Path | None, rng) -> list[list[str]]:
             rows.append(
                 [
                     name,
-                    str(compared),
-                    "after" if after else "before",
+                    str(len(scores)),
+                    when,
                     f"{np.mean(scores):.1f}" if scores else "-",
                     f"{min(scores):.1f}" if scores else "-",
                     f"{min(lows):.0f}" if lows else "-",
@@ -217,6 +219,64 @@ def warped_section(folder: Path, cache: Path | None, rng) -> list[list[str]]:
                     str(jumped),
                 ]
             )
+    return rows
+
+
+def _pairs(reference, attempt, ref_ids, att_ids, warp, people, after: bool):
+    """(reference sequence, attempt sequence) of each person found in at least half of
+    both clips: the k-th of each (before), or the attempt's track showing the reference's."""
+    for rank in range(1, len(people) + 1):
+        try:
+            ref = sequences(reference, rank, after)
+            track = (
+                attempt_track(reference, ref_ids, attempt, att_ids, warp, ref.track)
+                if after
+                else None
+            )
+            yield ref, sequences(attempt, rank, after, track)
+        except SequenceError:
+            continue  # in under half of the clip: not compared
+
+
+def mirrored(sequence: PoseSequence) -> PoseSequence:
+    """The movement done the other way round in a mirror: x reflected, sides swapped."""
+    points = sequence.keypoints[:, list(MIRROR)].copy()
+    found = points[..., 2] > 0
+    points[..., 0] = np.where(found, -points[..., 0], 0.0)
+    return replace(sequence, keypoints=points)
+
+
+def reversed_in_time(sequence: PoseSequence) -> PoseSequence:
+    """The movement played backwards (the same frames and times, poses in reverse)."""
+    return replace(sequence, keypoints=sequence.keypoints[::-1].copy())
+
+
+def negative_section(cases: dict[str, tuple]) -> list[list[str]]:
+    """Different movements, which must still score low: each followed person against the
+    next person of the attempt, against their own attempt reversed in time, and mirrored;
+    before (the Match tab's tolerance) and after (the noise allowed)."""
+    rows = [["case", "attempt", "pairs", "before mean %", "after mean %", "after max %"]]
+    for name, (reference, attempt, warp) in cases.items():
+        ref_ids, att_ids = joined_ids(reference), joined_ids(attempt)
+        people = sorted({n for row in ref_ids for n in row})
+        pairs = list(_pairs(reference, attempt, ref_ids, att_ids, warp, people, True))
+        others = [(ref, pairs[(k + 1) % len(pairs)][1]) for k, (ref, _) in enumerate(pairs)]
+        made = {
+            "another person": others if len(pairs) > 1 else [],
+            "reversed": [(ref, reversed_in_time(att)) for ref, att in pairs],
+            "mirrored": [(ref, mirrored(att)) for ref, att in pairs],
+        }
+        for label, compared in made.items():
+            before, after = [], []
+            for ref, att in compared:
+                try:
+                    before.append(compare_sequences(ref, att, allow_noise=False).similarity)
+                    after.append(compare_sequences(ref, att).similarity)
+                except SequenceError:
+                    continue
+            if after:
+                rows.append([name, label, str(len(after)), f"{np.mean(before):.1f}",
+                             f"{np.mean(after):.1f}", f"{max(after):.1f}"])  # fmt: skip
     return rows
 
 
@@ -259,9 +319,14 @@ def repetition_section(folder: Path, cache: Path | None) -> list[list[str]]:
 
 def trust_section(folder: Path, cache: Path | None, rng, table) -> None:
     """Print both tables (``table`` prints rows of cells)."""
-    print("\n## Trust: the same footage warped, every person (before: k-th largest per frame;")
-    print("## after: k-th most prominent re-joined track); changes = worst moments on two people;")
+    print("\n## Trust: the same footage warped, every person (before: k-th largest per frame,")
+    print("## the Match tab's tolerance; followed: k-th most prominent re-joined track; after:")
+    print("## followed, the measurement's noise allowed); changes = worst moments on two people;")
     print("## jumps = elbow/knee angle steps over 45 degrees within 0.1 s")
-    table(warped_section(folder, cache, rng))
+    cases = warped_cases(folder, cache, rng)
+    table(warped_section(cases))
+    print("\n## Trust: different movements must still score low (before: the Match tab's")
+    print("## tolerance; after: the measurement's noise allowed)")
+    table(negative_section(cases))
     print("\n## Trust: three pixel-identical strides through the model (weakest before/after)")
     table(repetition_section(folder, cache))
