@@ -13,7 +13,9 @@ reference frame, so the right answer is known: the same movement, 100 % up to th
   person present in at least half of the piece is compared, matched across the two clips
   by where they are in the source frame each attempt frame copies.
 - **Worst moments by a change of person**: a worst moment whose two poses are of two
-  different people (each pose named by the reference's own tracks in the source frame).
+  different people: on street.avi by its people checked by eye
+  (``benchmarks/data/street_tracks.json``, as ``benchmarks.tracking``), else by the
+  reference clip's own re-joined tracks in the source frame (when the pose is found there).
 - **Identical repetitions**: three pixel-identical copies of one stride with a held pose
   between; the weakest flagged before (the lowest score, always) and after (only beyond
   the noise, :func:`pose.sequence.repetitions.weakest_repetition`).
@@ -32,6 +34,7 @@ import cv2
 import numpy as np
 
 from benchmarks.common import DEMO, STREET
+from benchmarks.tracking import MATCH_GATE, load_reference
 from pose.body.angles import ANGLE_NAMES, angle_array, angle_series
 from pose.body.skeleton import MIRROR
 from pose.media.video_reader import iter_frames, open_video
@@ -47,8 +50,10 @@ from pose.sequence import (
 from pose.sequence.compare import ClipPoses, clip_poses
 from pose.sequence.follow import follow_person
 from pose.video.rejoin import rejoin_ids
+from pose.video.track import body_height
 
 PIECE = (60, 149)  # street.avi frames of the 90-frame piece
+CHECKED = load_reference()  # street.avi's people, checked by eye (benchmarks.tracking)
 JOINTS = [ANGLE_NAMES.index(name) for name in ("r_elbow", "l_elbow", "r_knee", "l_knee")]
 
 
@@ -96,13 +101,17 @@ def anchor(keypoints: np.ndarray) -> np.ndarray:
 
 
 def owner(clip: ClipPoses, joined: list[list[int]], frame: int, keypoints: np.ndarray) -> int:
-    """The reference's re-joined ID of the person nearest ``keypoints`` in ``frame``."""
+    """The reference's re-joined ID of the person nearest ``keypoints`` in ``frame``
+    (within 0.25 body heights; -1 when nobody found there is that near)."""
     row = clip.frames.index(frame)
     people = clip.people[row]
     if not people:
         return -1
     distance = [np.linalg.norm(anchor(p.keypoints) - anchor(keypoints)) for p in people]
-    return joined[row][int(np.argmin(distance))]
+    nearest = int(np.argmin(distance))
+    if distance[nearest] > MATCH_GATE * body_height(keypoints):
+        return -1
+    return joined[row][nearest]
 
 
 def joined_ids(clip: ClipPoses) -> list[list[int]]:
@@ -134,17 +143,38 @@ def attempt_track(reference, ref_ids, attempt, att_ids, warp, ref_track) -> int 
     return max(votes, key=votes.get) if votes else None
 
 
-def changes_of_person(result, reference, ref_ids, warp) -> int:
-    """Worst moments whose two poses belong to two different people of the reference."""
+def checked_name(source_frame: int, keypoints: np.ndarray) -> str | None:
+    """The person of ``benchmarks/data/street_tracks.json`` (street.avi's people, checked by
+    eye) whose anchor in street.avi frame ``source_frame`` is nearest ``keypoints`` (within
+    0.25 body heights), or None."""
+    best, name = MATCH_GATE, None
+    for person, rows in CHECKED.items():
+        if source_frame in rows:
+            far = np.linalg.norm(rows[source_frame] - anchor(keypoints)) / body_height(keypoints)
+            if far <= best:
+                best, name = far, person
+    return name
+
+
+def changes_of_person(result, reference, ref_ids, warp, first: int | None) -> int:
+    """Worst moments whose two poses belong to two different people: by the checked
+    street.avi reference when both poses are in it (``first``: the street.avi frame of
+    the clip's frame 0; None for other clips), else by the reference clip's own tracks."""
     count = 0
     for moment in result.worst:
         i = int(np.searchsorted(result.reference.frames, moment.reference_frame))
         j = int(np.searchsorted(result.attempt.frames, moment.attempt_frame))
-        left = owner(reference, ref_ids, moment.reference_frame, result.reference.keypoints[i])
-        right = owner(
-            reference, ref_ids, int(warp[moment.attempt_frame]), result.attempt.keypoints[j]
-        )
-        count += left != right
+        ref_pose, att_pose = result.reference.keypoints[i], result.attempt.keypoints[j]
+        source = int(warp[moment.attempt_frame])
+        if first is not None:
+            left = checked_name(first + moment.reference_frame, ref_pose)
+            right = checked_name(first + source, att_pose)
+            if left is not None and right is not None:
+                count += left != right
+                continue
+        left = owner(reference, ref_ids, moment.reference_frame, ref_pose)
+        right = owner(reference, ref_ids, source, att_pose)
+        count += left != right and min(left, right) >= 0  # -1: not found in that frame
     return count
 
 
@@ -205,7 +235,8 @@ def warped_section(cases: dict[str, tuple]) -> list[list[str]]:
                 result = compare_sequences(ref, att, allow_noise=noise)
                 scores.append(result.similarity)
                 lows.append(float(np.nanmin(result.step_similarity)))
-                changes += changes_of_person(result, reference, ref_ids, warp)
+                first = PIECE[0] if name.startswith("street") else None
+                changes += changes_of_person(result, reference, ref_ids, warp, first)
                 jumped += jumps(ref.keypoints, ref.frames / ref.fps, after)[0]
             rows.append(
                 [
