@@ -50,22 +50,33 @@ log = logging.getLogger(__name__)
 DETECT_SIDE = 1024
 
 
-def detect(image: np.ndarray) -> list[Detection]:
+def photo_is_dark(image: np.ndarray) -> bool:
+    """True when the accurate mode brightens this RGB uint8 photo (H, W, 3) for OpenPose."""
+    return ACCURATE.dark_level > 0 and is_dark(image, ACCURATE.dark_level)
+
+
+def detect(image: np.ndarray, options: FuseOptions = SECOND_OPINION) -> list[Detection]:
     """The person detector's people in an RGB uint8 photo (H, W, 3), in its pixels; a dark
-    photo is brightened first (the detector sees no one in the low-light set otherwise)."""
+    photo is brightened first (the detector sees no one in the low-light set otherwise), at
+    ``options.dark_side``, and its people count from ``options.dark_detection``."""
+    from pose.pose3d.detection_decode import MIN_SCORE
     from pose.pose3d.person_detector import get_detector
 
     height, width = image.shape[:2]
-    scale = min(1.0, DETECT_SIDE / max(height, width))
+    dark = photo_is_dark(image)
+    side = options.dark_side if dark else DETECT_SIDE
+    scale = min(1.0, side / max(height, width))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    if ACCURATE.dark_level > 0 and is_dark(image, ACCURATE.dark_level):
-        small = brighten(image, size, ACCURATE.clahe)
+    if dark:
+        small = brighten(image, size, options.dark_clahe)
     elif scale < 1:
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     else:
         small = image
     back = np.array([[width / size[0], 0.0, 0.0], [0.0, height / size[1], 0.0]])
-    return [detection.mapped(back) for detection in get_detector().detect(small)]
+    wanted = options.dark_detection if dark else options.min_detection
+    found = get_detector().detect(small, min_score=min(MIN_SCORE, wanted))
+    return [detection.mapped(back) for detection in found]
 
 
 def estimate_people(
@@ -96,7 +107,7 @@ def estimate_people(
 
     started = time.perf_counter()
     try:
-        detections = detect(image)
+        detections = detect(image, options)
     except Pose3DError as exc:
         # BlazePose's models are missing and cannot be fetched: OpenPose alone still answers.
         log.info("no second opinion: %s", exc)
@@ -110,14 +121,20 @@ def estimate_people(
     def find(turned: np.ndarray) -> tuple:
         return estimate_photo(turned, mode, size, threshold, model=model).people
 
+    dark = photo_is_dark(image)
+    if dark:
+        options = replace(options, min_detection=options.dark_detection)
     turns = turns_to_read(detections, options.min_detection, max_turns=options.max_turns)
     for angle in turns:
         upright = people_turned_back(image, angle, find)
         people = merge_people(people, upright, options.same)
     timings = dict(result.timings_ms)
     timings["turns"] = float(len(turns))
+    reading = image
+    if dark and options.dark_landmarks:
+        reading = brighten(image, (image.shape[1], image.shape[0]), ACCURATE.clahe)
     people, bodies = with_second_opinion(
-        image, people, options, threshold, timings=timings, detections=detections
+        reading, people, options, threshold, timings=timings, detections=detections
     )
     timings["detect_ms"] = (detected - started) * 1000
     if largest_only and people:

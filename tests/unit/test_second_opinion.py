@@ -12,6 +12,7 @@ from pose.pose3d.oriented import merge_people, people_turned_back, snap, turns_t
 from pose.pose3d.second_opinion import (
     FuseOptions,
     blaze_pose,
+    crowding,
     fuse_joints,
     fuse_people,
     person_score,
@@ -68,7 +69,7 @@ def test_mean_fusion_weights_by_confidence_where_the_readings_agree():
     assert fused[J.NECK][0] == pytest.approx(101)
     far = fuse_joints(a, standing(150, 100, score=0.25), "mean", agree=10)
     assert far[J.NECK][0] == pytest.approx(100)  # too far apart: the more confident one
-    with pytest.raises(ValueError, match="max or mean"):
+    with pytest.raises(ValueError, match="max, mean or fill"):
         fuse_joints(a, b, "median")
 
 
@@ -157,3 +158,33 @@ def test_merging_keeps_the_better_duplicate_and_adds_new_people():
     assert len(merged) == 2
     assert merged[0].score == pytest.approx(better.score) and merged[1] is other
     assert merge_people([better], [a])[0] is better
+
+
+def test_crowding_is_the_largest_share_of_another_persons_joints_in_the_readings_box():
+    reading = standing(100, 100, 200)
+    alone, neighbour, far = standing(100, 100, 200), standing(140, 110, 200), standing(600, 100)
+    assert crowding(reading, [alone, far], own=0) == 0.0
+    assert crowding(reading, [alone, neighbour], own=0) > 0.3  # a third of its joints
+    assert crowding(reading, [neighbour], own=0) == 0.0  # its own person does not count
+
+
+def test_a_crowded_reading_only_fills_the_joints_its_person_missed():
+    options = FuseOptions(crowd_share=0.2, crowded="fill")
+    person = without(standing(100, 100, 200, score=0.3), J.L_ANKLE)
+    neighbour = standing(140, 110, 200, score=0.3)
+    reading = standing(104, 100, 200, score=0.9)  # surer, but maybe the neighbour's joints
+    people, sources = fuse_people([person, neighbour], [(reading, 0.9, 0)], options)
+    fused = people[sources.index(0)]
+    assert fused[J.NECK][0] == pytest.approx(100)  # OpenPose's joint kept
+    assert fused[J.L_ANKLE][0] == pytest.approx(104 + 0.08 * 200)  # the missed joint filled
+    alone, _ = fuse_people([person], [(reading, 0.9, 0)], options)
+    assert alone[0][J.NECK][0] == pytest.approx(104)  # one person in the box: fused per joint
+
+
+def test_a_crowded_reading_that_matches_no_one_is_no_person():
+    options = FuseOptions(crowd_share=0.2, crowded="fill")
+    people = [standing(100, 100, 200), standing(140, 110, 200)]
+    between = standing(400, 100, 200, score=0.9)  # its box holds no one: a person
+    inside = standing(60, 60, 400, score=0.9)  # a body around both, matching neither
+    found, _ = fuse_people(people, [(between, 0.9, None), (inside, 0.9, None)], options)
+    assert len(found) == 3
