@@ -18,7 +18,7 @@ import numpy as np
 
 from pose.body.skeleton import NUM_JOINTS
 from pose.body.types import Pose
-from pose.photo.fuse import person_height, similarity
+from pose.photo.fuse import body_box, person_height, share_inside, similarity
 from pose.pose3d.blazepose import Crop, crop_for, upright_crop
 from pose.pose3d.detection_decode import Detection
 
@@ -174,15 +174,6 @@ def fuse_joints(a: Pose, b: Pose, how: str = "max", agree: float = 0.0) -> Pose:
     return Pose(keypoints=out, score=person_score(out))
 
 
-def body_box(pose: Pose) -> np.ndarray | None:
-    """(x0, y0, x1, y1) around a person's found joints, or None when fewer than two."""
-    found = pose.keypoints[:, 2] > 0
-    if found.sum() < 2:
-        return None
-    points = pose.keypoints[found, :2]
-    return np.concatenate([points.min(axis=0), points.max(axis=0)])
-
-
 def crowding(reading: Pose, people: Sequence[Pose], own: int | None) -> float:
     """The largest share of any OpenPose person's found joints (``own`` excepted) inside the
     box around ``reading``'s joints: near 0 when the crop held one person, near 1 when a
@@ -190,15 +181,8 @@ def crowding(reading: Pose, people: Sequence[Pose], own: int | None) -> float:
     box = body_box(reading)
     if box is None:
         return 0.0
-    worst = 0.0
-    for index, person in enumerate(people):
-        found = person.keypoints[:, 2] > 0
-        if index == own or not found.any():
-            continue
-        points = person.keypoints[found, :2]
-        inside = np.all((points >= box[:2]) & (points <= box[2:]), axis=1)
-        worst = max(worst, float(inside.mean()))
-    return worst
+    shares = [share_inside(person, box) for index, person in enumerate(people) if index != own]
+    return max(shares, default=0.0)
 
 
 def fill_joints(a: Pose, b: Pose) -> Pose:
