@@ -124,7 +124,9 @@ def estimate_people(
     dark = photo_is_dark(image)
     if dark:
         options = replace(options, min_detection=options.dark_detection)
-    turns = turns_to_read(detections, options.min_detection, max_turns=options.max_turns)
+    turns = turns_to_read(
+        detections, options.min_detection, options.turn_step, max_turns=options.max_turns
+    )
     for angle in turns:
         upright = people_turned_back(image, angle, find)
         people = merge_people(people, upright, options.same)

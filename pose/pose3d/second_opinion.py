@@ -21,6 +21,7 @@ from pose.body.types import Pose
 from pose.photo.fuse import body_box, person_height, share_inside, similarity
 from pose.pose3d.blazepose import Crop, crop_for, upright_crop
 from pose.pose3d.detection_decode import Detection
+from pose.pose3d.oriented import TURN_STEP
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class FuseOptions:
     ``keep_alone``: a person only BlazePose found is kept when their landmark model presence
     is at least this. ``min_detection``: the detector's score from which a person gets a
     crop of their own. ``max_turns``: turned readings of the photo by OpenPose at most
-    (:func:`pose.pose3d.oriented.turns_to_read`; 0: none).
+    (:func:`pose.pose3d.oriented.turns_to_read`; 0: none), in steps of ``turn_step`` degrees.
     ``crowd_share``: a reading is *crowded* when another OpenPose person has at least this
     share of their found joints inside the reading's body box (:func:`crowding`; above 1:
     never); ``crowded`` says what a crowded reading does to its OpenPose person: "max" (fused
@@ -58,6 +59,7 @@ class FuseOptions:
     keep_alone: float = 0.5
     min_detection: float = 0.5
     max_turns: int = 1
+    turn_step: int = TURN_STEP
     crowd_share: float = 0.2
     crowded: str = "fill"
     dark_side: int = 320

@@ -118,7 +118,8 @@ def test_crops_tie_detections_to_people_and_read_the_largest_up_to_the_cap():
 
 
 def test_rotations_snap_to_steps_and_the_most_shared_turn_is_read():
-    assert [snap(a) for a in (22, 23, 100, -170, 180, -100)] == [0, 45, 90, 180, 180, -90]
+    assert [snap(a, 45) for a in (22, 23, 100, -170, 180, -100)] == [0, 45, 90, 180, 180, -90]
+    assert [snap(a) for a in (20, 44, 46, -155, -100)] == [0, 0, 90, 180, -90]  # right angles
     detections = [
         detection_at(0, 0, 10, 0.9, (-1, 0)),  # 90
         detection_at(0, 0, 10, 0.8, (-1, -0.1)),  # about 84: 90
