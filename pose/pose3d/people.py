@@ -4,16 +4,18 @@ opinion.
 :func:`estimate_people` is the photo path of the Image and Match tabs, the API and the
 command line. The accurate mode (the default):
 
-1. BlazePose's person detector reads the photo (brightened first when it is dark, as the
-   accurate mode brightens it for OpenPose): each prominent person's centre, size and
-   rotation (:mod:`pose.pose3d.person_detector`).
+1. BlazePose's person detector reads the photo (a dark one brightened first, at about the
+   detector's scale, as the accurate mode brightens it for OpenPose): each prominent
+   person's centre, size and rotation (:mod:`pose.pose3d.person_detector`).
 2. OpenPose's accurate mode reads the photo (:func:`pose.photo.modes.estimate_photo`), and, when
-   the detector says people are turned, the photo turned back so they stand upright
-   (:mod:`pose.pose3d.oriented`); duplicates are merged.
+   the detector says people are turned (in right angles), the photo turned back so they
+   stand upright (:mod:`pose.pose3d.oriented`); duplicates are merged.
 3. BlazePose's landmark model reads the :attr:`FuseOptions.max_people` largest people from
-   upright crops; its joints are fused per joint with OpenPose's, and people only it found
-   are kept when it is confident (:mod:`pose.pose3d.second_opinion`). Its 3D landmarks come from
-   the same run (:attr:`pose.body.types.Estimate.bodies`).
+   upright crops (of a brightened copy of a dark photo); its joints are fused per joint with
+   OpenPose's where the crop holds one OpenPose person, only fill the joints OpenPose missed
+   where it holds parts of another, and people only it found are kept when it is confident
+   and OpenPose has no one there (:mod:`pose.pose3d.second_opinion`). Its 3D landmarks come
+   from the same run (:attr:`pose.body.types.Estimate.bodies`).
 
 Without BlazePose's models (missing, and no package index to fetch them from) the accurate
 mode answers with OpenPose alone and logs why. The fast mode is OpenPose's single pass,
