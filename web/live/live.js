@@ -92,7 +92,11 @@ async function start(video, canvas, button) {
   try {
     setStatus("Loading the network in this page…");
     spec = spec || (await (await fetch(new URL("spec.json", BASE), { cache: "no-cache" })).json());
-    if (spec.ready === false) throw new Error(spec.reason);
+    if (spec.ready === false) {
+      const reason = spec.reason;
+      spec = null; // asked again on the next press: the server may be ready by then
+      throw new Error(reason);
+    }
     workers = workers || (await startWorkers(spec));
     state.backend = workers.backend;
     stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
