@@ -14,7 +14,8 @@ warmed up, then measured for ``--seconds``:
   skeleton) or the server's (frame in to drawn frame out), as each status line says;
 - the server's CPU time (the app process and its children, user + system) over the window,
   less its idle housekeeping (timed first, with no page open), per viewer-minute; and
-  Chromium's, since here browser and server share the same cores.
+  Chromium's, since here browser and server share the same cores; their sum per frame drawn
+  (the figure a loaded machine changes least); and the page's steps on its last frame.
 
 The same run times both modes, so the ratios hold on a loaded machine; the absolute figures
 do not. Prints the CPU, the load average and the back end the page ran on.
@@ -126,6 +127,7 @@ def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle:
         server_cpu = process_cpu(app) - server_before
         chrome_cpu = sum(process_cpu(p) for p in chrome) - chrome_before
         last = [read(page) for page in opened]
+        steps = opened[0].evaluate("() => poseLive.stepsMs || null") if mode == "browser" else None
     finally:
         for page in opened:
             page.context.close()
@@ -146,6 +148,12 @@ def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle:
             max(server_cpu - idle * elapsed / seconds, 0.0) / elapsed * 60 / pages, 2
         ),
         "chromium_cpu_s": round(chrome_cpu, 2),
+        # Browser and server CPU per frame drawn (all pages), and the page's last frame's
+        # steps (ms, in its worker: prepare = cut and resize, network, decode; draw on the page).
+        "cpu_ms_per_frame": round(
+            1000 * (chrome_cpu + server_cpu) / max(sum(rates) * elapsed, 1e-9), 1
+        ),
+        "page_steps_ms": {k: round(v, 1) for k, v in (steps or {}).items()},
         "backend": next((b for _, _, b in last if b), "server (int8, region path)"),
     }
 
@@ -181,15 +189,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server idle: {idle:.2f} CPU s in {args.seconds:.0f} s (subtracted below)")
     print(
         f"{'mode':8} {'pages':>5} {'frames/s per page':>18} {'ms/frame':>9} "
-        f"{'server CPU s/viewer-min':>24} {'Chromium CPU s':>15}  back end"
+        f"{'server CPU s/viewer-min':>24} {'Chromium CPU s':>15} {'CPU ms/frame':>13}  back end"
     )
     for r in results:
         ms = f"{r['ms_per_frame']:.0f}" if r["ms_per_frame"] is not None else "-"
         print(
             f"{r['mode']:8} {r['pages']:>5} {r['mean_frames_per_s']:>18.2f} {ms:>9} "
-            f"{r['server_cpu_s_per_viewer_minute']:>24.2f} {r['chromium_cpu_s']:>15.1f}  "
-            f"{r['backend']}"
+            f"{r['server_cpu_s_per_viewer_minute']:>24.2f} {r['chromium_cpu_s']:>15.1f} "
+            f"{r['cpu_ms_per_frame']:>13.0f}  {r['backend']}"
         )
+        if r["page_steps_ms"]:
+            print(f"{'':14} page steps (ms, last frame): {r['page_steps_ms']}")
     for pages in args.pages:
         by = {r["mode"]: r for r in results if r["pages"] == pages}
         if {"browser", "server"} <= by.keys():
