@@ -154,6 +154,8 @@ class Round:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sent: int = 0
+    peak: int = 0  # the server's peak RSS during the round, bytes
+    settled: int = 0  # its RSS at rest after the round, bytes
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def take_ticket(self, limit: int) -> bool:
@@ -193,6 +195,61 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def run_users(clients: list, size: str, state: Round, limit: int, deadline: float) -> None:
+    """Every client as one user thread until ``limit`` requests or ``deadline``; wait for all."""
+    threads = [
+        threading.Thread(target=user, args=(client, i, size, state, limit, deadline))
+        for i, client in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def large_inputs(server: Server, client, scratch: Path, count: int, size: str) -> None:
+    """Send ``count`` 40 MP photos first and print the RSS before and at rest after: the
+    rounds' resting RSS then shows whether their memory came back (issue 20: it stepped up
+    and stayed)."""
+    from gradio_client import handle_file
+
+    big = scratch / "large.jpg"
+    big.write_bytes(large_jpeg())
+    before_large = server.rss()
+    for _ in range(count):
+        client.predict(handle_file(str(big)), size, 0.1, api_name="/estimate_image")
+    time.sleep(7.0)  # past one malloc trim period (ui.lifecycle)
+    print(
+        f"{count} photos of 40 MP: RSS {before_large / 2**20:.0f} MB before, "
+        f"{server.rss() / 2**20:.0f} MB at rest after"
+    )
+
+
+def one_round(number: int, server: Server, clients: list, sampler: PeakSampler, args) -> Round:
+    """Run round ``number`` (every user until the duration or request cap), print its row,
+    and return its record; ``state.settled`` is the resting RSS after it."""
+    state = Round()
+    sampler.reset()
+    started = time.monotonic()
+    run_users(clients, args.size, state, args.max_requests, started + args.duration)
+    elapsed = time.monotonic() - started
+    time.sleep(2.0)  # let the last responses finish, then read the resting size
+    state.settled = server.rss()
+    state.peak = sampler.peak
+    served = len(state.latencies)
+    print(
+        f"{number:5d}  {served:6d}  {len(state.errors):6d}  {served / elapsed:5.2f}  "
+        f"{percentile(state.latencies, 0.5) * 1000:7.0f}  "
+        f"{percentile(state.latencies, 0.95) * 1000:6.0f}  "
+        f"{sampler.peak / 2**20:11.0f}  {state.settled / 2**20:10.0f}  "
+        f"{folder_bytes(server.cache) / 2**20:8.1f}",
+        flush=True,
+    )
+    for error in sorted(set(state.errors))[:5]:
+        print(f"       error: {error}")
+    return state
+
+
 def run(args: argparse.Namespace) -> int:
     if not PHOTOS:
         print(f"no photos in {EVAL_DIR / 'coco'}", file=sys.stderr)
@@ -213,96 +270,47 @@ def run(args: argparse.Namespace) -> int:
             for i in range(args.users)
         ]
         warm = Round()
-        warmers = [
-            threading.Thread(
-                target=user,
-                args=(client, i, args.size, warm, len(PHOTOS) * args.users, time.monotonic() + 300),
-            )
-            for i, client in enumerate(clients)
-        ]
-        for thread in warmers:
-            thread.start()
-        for thread in warmers:
-            thread.join()
+        run_users(clients, args.size, warm, len(PHOTOS) * args.users, time.monotonic() + 300)
         if warm.errors:
             print(f"warm-up failed: {warm.errors[0]}", file=sys.stderr)
             return 1
         if args.large:
-            # Large inputs first: the rounds' resting RSS then shows whether their memory
-            # came back (issue 20: it stepped up and stayed).
-            big = scratch / "large.jpg"
-            big.write_bytes(large_jpeg())
-            from gradio_client import handle_file
-
-            before_large = server.rss()
-            for _ in range(args.large):
-                clients[0].predict(
-                    handle_file(str(big)), args.size, 0.1, api_name="/estimate_image"
-                )
-            time.sleep(7.0)  # past one malloc trim period (ui.lifecycle)
-            print(
-                f"{args.large} photos of 40 MP: RSS {before_large / 2**20:.0f} MB before, "
-                f"{server.rss() / 2**20:.0f} MB at rest after"
-            )
-        idle = server.rss()
+            large_inputs(server, clients[0], scratch, args.large, args.size)
         print(
             f"app on {server.url} (pid {server.process.pid}), {len(PHOTOS)} photos, "
             f"{args.users} users (one session each), size {args.size}, "
             f"rounds of {args.duration:.0f} s or {args.max_requests} requests; "
-            f"RSS after warm-up {idle / 2**20:.0f} MB"
+            f"RSS after warm-up {server.rss() / 2**20:.0f} MB"
         )
         print("round  served  errors  req/s   p50 ms  p95 ms  peak RSS MB  end RSS MB  cache MB")
         sampler = PeakSampler(server)
-        peaks, settled, total_errors, served_total = [], [], 0, 0
+        rounds = []
         for number in range(1, args.rounds + 1):
-            state = Round()
-            sampler.reset()
-            started = time.monotonic()
-            deadline = started + args.duration
-            threads = [
-                threading.Thread(
-                    target=user, args=(client, i, args.size, state, args.max_requests, deadline)
-                )
-                for i, client in enumerate(clients)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.monotonic() - started
-            time.sleep(2.0)  # let the last responses finish, then read the resting size
-            settled.append(server.rss())
+            rounds.append(one_round(number, server, clients, sampler, args))
             shutil.rmtree(downloads, ignore_errors=True)  # the clients' copies of results
-            peaks.append(sampler.peak)
-            total_errors += len(state.errors)
-            served_total += len(state.latencies)
-            served = len(state.latencies)
-            print(
-                f"{number:5d}  {served:6d}  {len(state.errors):6d}  {served / elapsed:5.2f}  "
-                f"{percentile(state.latencies, 0.5) * 1000:7.0f}  "
-                f"{percentile(state.latencies, 0.95) * 1000:6.0f}  "
-                f"{sampler.peak / 2**20:11.0f}  {settled[-1] / 2**20:10.0f}  "
-                f"{folder_bytes(server.cache) / 2**20:8.1f}",
-                flush=True,
-            )
-            for error in sorted(set(state.errors))[:5]:
-                print(f"       error: {error}")
-        growth = (settled[-1] - settled[0]) / 2**20
-        print(
-            f"errors: {total_errors}; requests served: {served_total}; "
-            f"peak RSS {min(peaks) / 2**20:.0f}-{max(peaks) / 2**20:.0f} MB over the rounds; "
-            f"RSS at rest after round 1 {settled[0] / 2**20:.0f} MB, after round "
-            f"{args.rounds} {settled[-1] / 2**20:.0f} MB: growth {growth:+.0f} MB "
-            f"(allowed {args.max_growth_mb:.0f} MB)"
-        )
         for client in clients:
             client.close()
-        return 0 if total_errors == 0 and growth <= args.max_growth_mb else 1
+        return summary(rounds, args)
     finally:
         if sampler:
             sampler.close()
         server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def summary(rounds: list[Round], args) -> int:
+    """Print the run's totals; 0 when nothing failed and the resting RSS grew within bounds."""
+    peaks = [state.peak for state in rounds]
+    errors = sum(len(state.errors) for state in rounds)
+    growth = (rounds[-1].settled - rounds[0].settled) / 2**20
+    print(
+        f"errors: {errors}; requests served: {sum(len(s.latencies) for s in rounds)}; "
+        f"peak RSS {min(peaks) / 2**20:.0f}-{max(peaks) / 2**20:.0f} MB over the rounds; "
+        f"RSS at rest after round 1 {rounds[0].settled / 2**20:.0f} MB, after round "
+        f"{args.rounds} {rounds[-1].settled / 2**20:.0f} MB: growth {growth:+.0f} MB "
+        f"(allowed {args.max_growth_mb:.0f} MB)"
+    )
+    return 0 if errors == 0 and growth <= args.max_growth_mb else 1
 
 
 def main() -> int:

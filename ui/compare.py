@@ -18,6 +18,7 @@ from ui.components import (
     busy_button,
     cache_path,
     clear_on_failure,
+    clear_then_check,
     download_stem,
     fail,
     new_download,
@@ -289,29 +290,102 @@ def count_repetitions(
     return reps_summary(result), rows, result.to_dict()
 
 
+def _clip_column(label: str, elem: str, person_label: str, number: int):
+    """One clip and the person followed in it: (clip, person)."""
+    clip = video_path_input(label=label, elem_id=elem)
+    person = gr.Number(
+        1,
+        label=person_label,
+        precision=0,
+        minimum=1,
+        info=PERSON_INFO,
+        elem_id=f"compare-person-{number}",
+    )
+    return clip, person
+
+
+def _comparison_outputs() -> list:
+    """[summary, side by side, timeline, worst moments, JSON, JSON download]."""
+    # One place for progress, the result and any error; tall enough for the bar.
+    summary = gr.Markdown(label="Summary", elem_id="compare-summary", min_height=72)
+    with gr.Row():
+        with gr.Column():
+            side_by_side = gr.Video(label="Side by side, aligned", elem_id="compare-video")
+        with gr.Column():
+            timeline = gr.LinePlot(
+                x="reference time (s)",
+                y="score (%)",
+                color="series",
+                y_lim=[0, 100],
+                label="Similarity and the joints that differ most, over the reference",
+                elem_id="compare-timeline",
+            )
+    worst = gr.Gallery(
+        label="Worst moments: reference | attempt (rings: joints that differ)",
+        columns=3,
+        object_fit="contain",
+        height="auto",
+        elem_id="compare-worst",
+    )
+    with gr.Accordion("Result as JSON", open=False):
+        result_json = gr.JSON(label="Result")
+        result_file = output_file(label="Download (JSON)")
+    return [summary, side_by_side, timeline, worst, result_json, result_file]
+
+
+def _wire_run(run, handler, inputs: list, outputs: list, api_name: str) -> None:
+    """``run`` calls ``handler`` (one job at a time: two clips through the model keep both
+    cores on it); progress and a failure's message go to the first output."""
+    event = busy_button(
+        run,
+        lambda trigger: trigger.then(
+            handler,
+            inputs,
+            outputs,
+            api_name=api_name,
+            concurrency_limit=1,
+            show_progress_on=[outputs[0]],
+        ),
+    )
+    clear_on_failure(event, outputs, outputs[0])
+
+
+def _repetitions_section() -> tuple[list, gr.Button, list]:
+    """The repetitions' controls and results: ([start, end], button, [summary, table,
+    JSON])."""
+    gr.Markdown("### Repetitions")
+    with gr.Row():
+        start = gr.Number(
+            None,
+            label="Repetition starts at (s)",
+            minimum=0,
+            info="In the reference; 0: its start.",
+        )
+        end = gr.Number(
+            None, label="Repetition ends at (s)", minimum=0, info="In the reference; 0: its end."
+        )
+        reps_run = gr.Button("Count repetitions", elem_id="reps-run")
+    reps_summary_out = gr.Markdown(
+        label="Repetitions summary", elem_id="reps-summary", min_height=72
+    )
+    reps_table = gr.Dataframe(
+        headers=REPS_HEADERS, label="Repetitions in the attempt", elem_id="reps-table"
+    )
+    reps_json = gr.JSON(label="Repetitions as JSON", visible=False)
+    return [start, end], reps_run, [reps_summary_out, reps_table, reps_json]
+
+
 def build_compare_tab() -> None:
     with gr.Tab("Compare videos"):
         gr.Markdown(COMPARE_HELP)
         with gr.Row():
             with gr.Column():
-                reference = video_path_input(label="Reference clip", elem_id="compare-reference")
-                person1 = gr.Number(
-                    1,
-                    label="Person in the reference",
-                    precision=0,
-                    minimum=1,
-                    info=PERSON_INFO,
-                    elem_id="compare-person-1",
+                reference, person1 = _clip_column(
+                    "Reference clip", "compare-reference", "Person in the reference", 1
                 )
             with gr.Column():
-                attempt = video_path_input(label="Attempt clip", elem_id="compare-attempt")
-                person2 = gr.Number(
-                    1,
-                    label="Person in the attempt",
-                    precision=0,
-                    minimum=1,
-                    info=PERSON_INFO,
-                    elem_id="compare-person-2",
+                attempt, person2 = _clip_column(
+                    "Attempt clip", "compare-attempt", "Person in the attempt", 2
                 )
         track_ids = gr.Textbox(
             "",
@@ -325,96 +399,25 @@ def build_compare_tab() -> None:
             threshold = threshold_input()
         with gr.Row():
             run = gr.Button("Compare movements", variant="primary", elem_id="compare-run")
-        # One place for progress, the result and any error; tall enough for the bar.
-        summary = gr.Markdown(label="Summary", elem_id="compare-summary", min_height=72)
-        with gr.Row():
-            with gr.Column():
-                side_by_side = gr.Video(label="Side by side, aligned", elem_id="compare-video")
-            with gr.Column():
-                timeline = gr.LinePlot(
-                    x="reference time (s)",
-                    y="score (%)",
-                    color="series",
-                    y_lim=[0, 100],
-                    label="Similarity and the joints that differ most, over the reference",
-                    elem_id="compare-timeline",
-                )
-        worst = gr.Gallery(
-            label="Worst moments: reference | attempt (rings: joints that differ)",
-            columns=3,
-            object_fit="contain",
-            height="auto",
-            elem_id="compare-worst",
-        )
-        with gr.Accordion("Result as JSON", open=False):
-            result_json = gr.JSON(label="Result")
-            result_file = output_file(label="Download (JSON)")
-        outputs = [summary, side_by_side, timeline, worst, result_json, result_file]
-        run_event = busy_button(
-            run,
-            lambda trigger: trigger.then(
-                compare_movements,
-                [reference, attempt, person1, person2, size, threshold, track_ids],
-                outputs,
-                api_name="compare_videos",
-                concurrency_limit=1,  # two clips through the model: keep both cores on it
-                show_progress_on=[summary],
-            ),
-        )
-        clear_on_failure(run_event, outputs, summary)
-        gr.Markdown("### Repetitions")
-        with gr.Row():
-            start = gr.Number(
-                None,
-                label="Repetition starts at (s)",
-                minimum=0,
-                info="In the reference; 0: its start.",
-            )
-            end = gr.Number(
-                None,
-                label="Repetition ends at (s)",
-                minimum=0,
-                info="In the reference; 0: its end.",
-            )
-            reps_run = gr.Button("Count repetitions", elem_id="reps-run")
-        reps_summary_out = gr.Markdown(
-            label="Repetitions summary", elem_id="reps-summary", min_height=72
-        )
-        reps_table = gr.Dataframe(
-            headers=REPS_HEADERS, label="Repetitions in the attempt", elem_id="reps-table"
-        )
-        reps_json = gr.JSON(label="Repetitions as JSON", visible=False)
-        reps_outputs = [reps_summary_out, reps_table, reps_json]
-        reps_event = busy_button(
-            reps_run,
-            lambda trigger: trigger.then(
-                count_repetitions,
-                [reference, attempt, start, end, person1, person2, size, threshold, track_ids],
-                reps_outputs,
-                api_name="count_reps",
-                concurrency_limit=1,
-                show_progress_on=[reps_summary_out],
-            ),
-        )
-        clear_on_failure(reps_event, reps_outputs, reps_summary_out)
+        outputs = _comparison_outputs()
+        people = [person1, person2, size, threshold, track_ids]
+        _wire_run(run, compare_movements, [reference, attempt, *people], outputs, "compare_videos")
+        span, reps_run, reps_outputs = _repetitions_section()
+        _wire_run(
+            reps_run, count_repetitions, [reference, attempt, *span, *people], reps_outputs,
+            "count_reps",
+        )  # fmt: skip
         # A clip that cannot be used is refused on upload, in the summary, and the results
         # of the clips before it go.
+        summary = outputs[0]
         for clip in (reference, attempt):
-            # A new clip: the results of the clips before go first, then the check, so a
-            # refusal's message is never wiped by the clearing (every event is queued,
-            # ui.doors: two events of one upload would race).
-            checked = clip.upload(
-                lambda: [None] * (len(outputs) + len(reps_outputs)),
-                None,
+            clear_then_check(
+                clip,
                 [*outputs, *reps_outputs],
-                api_visibility="private",
-                show_progress="hidden",
-            ).then(
+                lambda: [None] * (len(outputs) + len(reps_outputs)),
                 check_clip,
                 [clip],
-                [clip],
-                api_visibility="private",
+                summary,
+                on_failure=[clip, *outputs, *reps_outputs[:2]],
                 concurrency_limit=1,
-                show_progress_on=[summary],
             )
-            clear_on_failure(checked, [clip, *outputs, reps_summary_out, reps_table], summary)

@@ -7,7 +7,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import gradio as gr
@@ -23,7 +23,7 @@ from pose.photo.estimate import DEFAULT_THRESHOLD
 from pose.pose3d.people import DEFAULT_MODE as DEFAULT_PHOTO_MODE
 from pose.video.live import jpeg_data_url
 from ui.lifecycle import track
-from ui.server import DOWNLOADS, prune_downloads
+from ui.server import CHECKED_CLIP, DOWNLOADS, prune_downloads
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -57,7 +57,9 @@ def video_path_input(**kwargs) -> gr.Video:
     gr.Video would try to convert formats with ffmpeg; we read any format with PyAV in
     ``pose.video.process`` and give the real error for a bad file (see image_path_input).
     """
-    component = gr.Video(sources=["upload"], **kwargs)
+    # The server checks every upload here and says why a clip cannot be used, so the
+    # browser's own toast for it is held back (ui.server.HEAD).
+    component = gr.Video(sources=["upload"], elem_classes=[CHECKED_CLIP], **kwargs)
     component.preprocess = lambda payload: None if payload is None else payload.path
     return component
 
@@ -284,6 +286,35 @@ def clear_on_failure(event, outputs: Sequence[gr.components.Component], message:
         show_progress="hidden",
         api_visibility="private",
     )
+
+
+def clear_then_check(
+    source: gr.components.Component,
+    stale: Sequence[gr.components.Component],
+    blank: Callable[[], list],
+    check: Callable,
+    checked: Sequence[gr.components.Component] | None,
+    message: gr.Markdown,
+    on_failure: Sequence[gr.components.Component],
+    concurrency_limit: int,
+):
+    """A new upload into ``source``: the ``stale`` results of the input before go first
+    (set to ``blank()``), then ``check(source)`` refuses a file that cannot be used, saying
+    why in ``message`` and emptying ``on_failure``. In this order because every event is
+    queued (ui.doors): two events of one upload would race, the clearing wiping a refusal's
+    message. Returns the check's event (for more failure handlers)."""
+    event = source.upload(
+        blank, None, list(stale), api_visibility="private", show_progress="hidden"
+    ).then(
+        check,
+        [source],
+        None if checked is None else list(checked),
+        api_visibility="private",
+        concurrency_limit=concurrency_limit,
+        show_progress_on=[message],
+    )
+    clear_on_failure(event, on_failure, message)
+    return event
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -23,6 +23,7 @@ from ui.components import (
     cached_image_output,
     checked_threshold,
     clear_on_failure,
+    clear_then_check,
     download_stem,
     example_images,
     fail,
@@ -147,93 +148,113 @@ def show_view(json_file: str | None, lift3d: bool) -> dict:
     return gr.update(value=view, visible=view is not None)
 
 
+def _photo_controls() -> tuple[gr.Image, list, gr.Button]:
+    """The photo and the options for it: (photo, [size, threshold, largest_only, lift3d,
+    mode], the Estimate button)."""
+    image_in = image_path_input(
+        label="Photo", sources=["upload", "clipboard"], elem_id="image-input"
+    )
+    size = size_input()
+    threshold = threshold_input()
+    mode = photo_mode_input(elem_id="image-mode")
+    largest_only = gr.Checkbox(
+        value=False,
+        label="Largest person only",
+        info="Show one skeleton: person 1, the largest.",
+    )
+    lift3d = gr.Checkbox(
+        value=False,
+        label="3D",
+        info="Also each person in 3D (metres), shown in a view you can turn; "
+        "about 15-40 ms a person. See docs/pose3d.md.",
+        elem_id="image-3d",
+    )
+    run = gr.Button("Estimate", variant="primary")
+    return image_in, [size, threshold, largest_only, lift3d, mode], run
+
+
+def _keypoint_outputs() -> tuple[gr.Plot, gr.Dataframe, gr.File, gr.File]:
+    """Below the photo: the 3D view (hidden until asked for), the table and the downloads."""
+    view = gr.Plot(label="3D view (drag to turn)", visible=False, elem_id="image-3d-view")
+    table = gr.Dataframe(
+        headers=TABLE_HEADERS,
+        label="Keypoints (pixels)",
+        wrap=True,
+        elem_id="image-table",
+        elem_classes=["compact-table"],
+        # Shares of the width rather than measured text, so all six fit a phone whole:
+        # "person", "r_shoulder", "1690.9" and "confidence" each on one line.
+        column_widths=["14%", "23%", "13%", "13%", "22%", "15%"],
+    )
+    with gr.Row():
+        json_file = output_file(label="Keypoints JSON", elem_id="image-json")
+        csv_file = output_file(label="Keypoints CSV", elem_id="image-csv")
+    return view, table, json_file, csv_file
+
+
+def _wire_image_events(image_in, controls: list, run, outputs: list, view) -> None:
+    """Estimate (with the 3D view after it) and the check of a new photo."""
+    size, threshold, largest_only, lift3d, mode = controls
+    json_file, summary = outputs[2], outputs[4]
+    run_event = busy_button(
+        run,
+        lambda trigger: trigger.then(
+            estimate_image,
+            [image_in, size, threshold, largest_only, lift3d, mode],
+            outputs,
+            api_name="estimate_image",
+            concurrency_limit=2,
+            show_progress_on=[summary],  # one place for progress and errors, not five
+        ),
+    )
+    run_event.then(show_view, [json_file, lift3d], view, api_visibility="private")
+    clear_on_failure(run_event, [*outputs, view], summary)
+    # A new photo: the last photo's skeletons, table, downloads and 3D view go; a file
+    # that is no image is refused, with the message Estimate gives.
+    clear_then_check(
+        image_in,
+        [*outputs, view],
+        lambda: [None] * len(outputs) + [gr.update(value=None, visible=False)],
+        check_image,
+        None,
+        summary,
+        on_failure=[image_in, *outputs],
+        concurrency_limit=4,
+    )
+
+
+def _image_examples(image_in, controls: list, outputs: list) -> None:
+    examples = example_images()
+    if not examples:
+        return
+    size, threshold = controls[:2]
+    # Lazy caching: nothing runs at start-up (a Space caches eagerly by default);
+    # the first click on an example computes and stores it for everyone.
+    gr.Examples(
+        [[path, DEFAULT_PRESET, DEFAULT_THRESHOLD] for path in examples],
+        inputs=[image_in, size, threshold],
+        outputs=outputs,
+        fn=estimate_image,
+        cache_examples=True,
+        cache_mode="lazy",
+        label="Examples (click one)",
+        api_visibility="private",  # a UI shortcut; programs call /estimate_image
+        visible_columns=[0],  # the photo; size and threshold reset to defaults
+        elem_id="image-examples",
+    )
+
+
 def build_image_tab() -> None:
     with gr.Tab("Image"):
         with gr.Row():
             with gr.Column():
-                image_in = image_path_input(
-                    label="Photo", sources=["upload", "clipboard"], elem_id="image-input"
-                )
-                size = size_input()
-                threshold = threshold_input()
-                mode = photo_mode_input(elem_id="image-mode")
-                largest_only = gr.Checkbox(
-                    value=False,
-                    label="Largest person only",
-                    info="Show one skeleton: person 1, the largest.",
-                )
-                lift3d = gr.Checkbox(
-                    value=False,
-                    label="3D",
-                    info="Also each person in 3D (metres), shown in a view you can turn; "
-                    "about 15-40 ms a person. See docs/pose3d.md.",
-                    elem_id="image-3d",
-                )
-                run = gr.Button("Estimate", variant="primary")
+                image_in, controls, run = _photo_controls()
             with gr.Column():
                 image_out = cached_image_output(label="Skeletons", elem_id="image-output")
                 # The label names this output "summary" for API clients (it is not shown).
                 # Tall enough for the progress bar, its pass count and the time left.
                 summary = gr.Markdown(label="Summary", elem_id="image-summary", min_height=72)
-        view = gr.Plot(label="3D view (drag to turn)", visible=False, elem_id="image-3d-view")
-        table = gr.Dataframe(
-            headers=TABLE_HEADERS,
-            label="Keypoints (pixels)",
-            wrap=True,
-            elem_id="image-table",
-            elem_classes=["compact-table"],
-            # Shares of the width rather than measured text, so all six fit a phone whole:
-            # "person", "r_shoulder", "1690.9" and "confidence" each on one line.
-            column_widths=["14%", "23%", "13%", "13%", "22%", "15%"],
-        )
-        with gr.Row():
-            json_file = output_file(label="Keypoints JSON", elem_id="image-json")
-            csv_file = output_file(label="Keypoints CSV", elem_id="image-csv")
+        view, table, json_file, csv_file = _keypoint_outputs()
         outputs = [image_out, table, json_file, csv_file, summary]
-        run_event = busy_button(
-            run,
-            lambda trigger: trigger.then(
-                estimate_image,
-                [image_in, size, threshold, largest_only, lift3d, mode],
-                outputs,
-                api_name="estimate_image",
-                concurrency_limit=2,
-                show_progress_on=[summary],  # one place for progress and errors, not five
-            ),
-        )
-        run_event.then(show_view, [json_file, lift3d], view, api_visibility="private")
-        clear_on_failure(run_event, [*outputs, view], summary)
-        # A new photo: the last photo's skeletons, table, downloads and 3D view go first;
-        # then a file that is no image is refused, with the message Estimate gives (in this
-        # order: every event is queued, ui.doors, and two events of one upload would race).
-        upload_event = image_in.upload(
-            lambda: [None] * len(outputs) + [gr.update(value=None, visible=False)],
-            None,
-            [*outputs, view],
-            api_visibility="private",
-            show_progress="hidden",
-        ).then(
-            check_image,
-            [image_in],
-            None,
-            api_visibility="private",
-            show_progress_on=[summary],
-            concurrency_limit=4,
-        )
-        clear_on_failure(upload_event, [image_in, *outputs], summary)
-        examples = example_images()
-        if examples:
-            # Lazy caching: nothing runs at start-up (a Space caches eagerly by default);
-            # the first click on an example computes and stores it for everyone.
-            gr.Examples(
-                [[path, DEFAULT_PRESET, DEFAULT_THRESHOLD] for path in examples],
-                inputs=[image_in, size, threshold],
-                outputs=outputs,
-                fn=estimate_image,
-                cache_examples=True,
-                cache_mode="lazy",
-                label="Examples (click one)",
-                api_visibility="private",  # a UI shortcut; programs call /estimate_image
-                visible_columns=[0],  # the photo; size and threshold reset to defaults
-                elem_id="image-examples",
-            )
+        _wire_image_events(image_in, controls, run, outputs, view)
+        _image_examples(image_in, controls, outputs)

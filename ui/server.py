@@ -75,11 +75,29 @@ CSS = """
 # The footer keeps its "Use via API" link on a phone (Gradio hides it below 640 px although
 # the intro points to it). In <head>: Gradio scopes launch(css=) to the app's content,
 # which the footer is outside of.
-HEAD = """<style>
+# The clip inputs whose every upload the server checks (ui.components.video_path_input):
+# it says why a clip cannot be used, or swaps in a copy the browser can play.
+CHECKED_CLIP = "checked-clip"
+
+HEAD = (
+    """<style>
 @media (max-width: 640px) {
   footer .show-api, footer .show-api-divider { display: flex !important; }
 }
 </style>"""
+    # The browser's "Video not playable" toast for an uploaded clip it cannot show (an
+    # empty file, text, mp4v) came beside our message, before it, and says nothing of why:
+    # the player's error event stops at the window (capture phase, before the player's own
+    # listener) for the checked inputs only; an output that fails still says so.
+    f"""<script>
+window.addEventListener("error", (event) => {{
+  const target = event.target;
+  if (target instanceof HTMLVideoElement && target.closest(".{CHECKED_CLIP}")) {{
+    event.stopImmediatePropagation();
+  }}
+}}, true);
+</script>"""
+)
 
 
 def _port(text: str) -> int:

@@ -29,6 +29,7 @@ from ui.components import (
     checked_by_handler,
     checked_threshold,
     clear_on_failure,
+    clear_then_check,
     download_stem,
     example_videos,
     fail,
@@ -263,118 +264,131 @@ def plot_angles(
     return angles_plot(table), angles_note(payload, person_id, names, table)
 
 
+def _clip_controls() -> tuple[gr.Video, list, gr.Button]:
+    """The clip and the options for it: (clip, [size, threshold, every, smooth, lift3d],
+    the Annotate button)."""
+    video_in = video_path_input(label="Video", elem_id="video-input")
+    size = size_input()
+    threshold = threshold_input()
+    every = checked_by_handler(
+        gr.Number(
+            value=1,
+            minimum=1,
+            maximum=MAX_EVERY,
+            precision=0,
+            label="Process every Nth frame",
+            info="1 = every frame. Use 2, 3, ... for long clips or to go faster.",
+        )
+    )
+    smooth = gr.Checkbox(value=True, label="Smooth keypoints", info="One Euro filter across frames")
+    lift3d = gr.Checkbox(
+        value=False,
+        label="3D per frame",
+        info="3D landmarks of every person in the JSON; adds about 30 ms per "
+        "person per frame (docs/pose3d.md).",
+        elem_id="video-3d",
+    )
+    run = gr.Button("Annotate video", variant="primary")
+    return video_in, [size, threshold, every, smooth, lift3d], run
+
+
+def _angle_controls() -> tuple[gr.Dropdown, gr.CheckboxGroup, gr.LinePlot, gr.Markdown]:
+    """A person's joint angles over time: (person, angles to plot, plot, note)."""
+    with gr.Row():
+        person = gr.Dropdown(
+            choices=[],
+            label="Person (the ID drawn in the video)",
+            interactive=False,
+            elem_id="video-person",
+        )
+        plotted = gr.CheckboxGroup(
+            list(ANGLE_NAMES),
+            value=DEFAULT_PLOTTED,
+            label="Angles to plot",
+            elem_id="video-angle-names",
+        )
+    angle_plot = gr.LinePlot(
+        None,
+        x="time",
+        y="degrees",
+        color="angle",
+        x_title="time (s)",
+        y_title="degrees",
+        color_title="angle",
+        y_lim=[0, 180],
+        label="Joint angles over time",
+        elem_id="video-angles",
+    )
+    angle_note = gr.Markdown(elem_id="video-angles-note")
+    return person, plotted, angle_plot, angle_note
+
+
+def _video_outputs() -> list:
+    """The annotated clip, its summary and downloads: [video, JSON, CSV, summary]."""
+    video_out = gr.Video(label="Annotated video", elem_id="video-output")
+    # Tall enough for the progress bar, its frame count and the time left.
+    summary = gr.Markdown(label="Summary", elem_id="video-summary", min_height=72)
+    with gr.Row():
+        json_file = output_file(label="Keypoints per frame (JSON)", elem_id="video-json")
+        csv_file = output_file(label="Keypoints per frame (CSV)", elem_id="video-csv")
+    return [video_out, json_file, csv_file, summary]
+
+
+def _wire_video_events(video_in, controls: list, run, outputs: list, angles: tuple) -> None:
+    """Annotate (then the people and their angles), the check of a new clip, the plot."""
+    json_file, summary = outputs[1], outputs[3]
+    person, plotted, angle_plot, angle_note = angles
+    run_event = busy_button(
+        run,
+        lambda trigger: trigger.then(
+            estimate_video,
+            [video_in, *controls],
+            outputs,
+            api_name="estimate_video",
+            concurrency_limit=1,  # one clip at a time keeps both cores on it
+            show_progress_on=[summary],
+        ),
+    )
+    clear_on_failure(run_event, outputs, summary)
+    people_outputs = [person, angle_plot, angle_note]
+    run_event.failure(no_people, None, people_outputs, api_visibility="private")
+    # A new clip: the last clip's results and people no longer apply; a clip that cannot
+    # be used is refused, one a browser cannot play swapped for a playable copy.
+    upload_event = clear_then_check(
+        video_in,
+        [*outputs, *people_outputs],
+        lambda: [None] * len(outputs) + list(no_people()),
+        prepare_video,
+        [video_in],
+        summary,
+        on_failure=[video_in, *outputs],
+        concurrency_limit=1,
+    )
+    upload_event.failure(no_people, None, people_outputs, api_visibility="private")
+    # The plot reads the JSON the video wrote, so /estimate_video keeps its outputs;
+    # programs get the same angles from that JSON.
+    run_event.success(show_people, [json_file], people_outputs, api_visibility="private")
+    for control in (person, plotted):
+        control.input(
+            plot_angles,
+            [json_file, person, plotted],
+            [angle_plot, angle_note],
+            api_visibility="private",
+            # Quick clicks while the plot is redrawn: the last one must win, not be dropped.
+            trigger_mode="always_last",
+        )
+
+
 def build_video_tab() -> None:
     with gr.Tab("Video"):
         gr.Markdown(VIDEO_HELP)
         with gr.Row():
             with gr.Column():
-                video_in = video_path_input(label="Video", elem_id="video-input")
-                size = size_input()
-                threshold = threshold_input()
-                every = checked_by_handler(
-                    gr.Number(
-                        value=1,
-                        minimum=1,
-                        maximum=MAX_EVERY,
-                        precision=0,
-                        label="Process every Nth frame",
-                        info="1 = every frame. Use 2, 3, ... for long clips or to go faster.",
-                    )
-                )
-                smooth = gr.Checkbox(
-                    value=True, label="Smooth keypoints", info="One Euro filter across frames"
-                )
-                lift3d = gr.Checkbox(
-                    value=False,
-                    label="3D per frame",
-                    info="3D landmarks of every person in the JSON; adds about 30 ms per "
-                    "person per frame (docs/pose3d.md).",
-                    elem_id="video-3d",
-                )
-                run = gr.Button("Annotate video", variant="primary")
+                video_in, controls, run = _clip_controls()
             with gr.Column():
-                video_out = gr.Video(label="Annotated video", elem_id="video-output")
-                # Tall enough for the progress bar, its frame count and the time left.
-                summary = gr.Markdown(label="Summary", elem_id="video-summary", min_height=72)
-                with gr.Row():
-                    json_file = output_file(
-                        label="Keypoints per frame (JSON)", elem_id="video-json"
-                    )
-                    csv_file = output_file(label="Keypoints per frame (CSV)", elem_id="video-csv")
-                with gr.Row():
-                    person = gr.Dropdown(
-                        choices=[],
-                        label="Person (the ID drawn in the video)",
-                        interactive=False,
-                        elem_id="video-person",
-                    )
-                    plotted = gr.CheckboxGroup(
-                        list(ANGLE_NAMES),
-                        value=DEFAULT_PLOTTED,
-                        label="Angles to plot",
-                        elem_id="video-angle-names",
-                    )
-                angle_plot = gr.LinePlot(
-                    None,
-                    x="time",
-                    y="degrees",
-                    color="angle",
-                    x_title="time (s)",
-                    y_title="degrees",
-                    color_title="angle",
-                    y_lim=[0, 180],
-                    label="Joint angles over time",
-                    elem_id="video-angles",
-                )
-                angle_note = gr.Markdown(elem_id="video-angles-note")
-        outputs = [video_out, json_file, csv_file, summary]
-        run_event = busy_button(
-            run,
-            lambda trigger: trigger.then(
-                estimate_video,
-                [video_in, size, threshold, every, smooth, lift3d],
-                outputs,
-                api_name="estimate_video",
-                concurrency_limit=1,  # one clip at a time keeps both cores on it
-                show_progress_on=[summary],
-            ),
-        )
-        clear_on_failure(run_event, outputs, summary)
-        people_outputs = [person, angle_plot, angle_note]
-        run_event.failure(no_people, None, people_outputs, api_visibility="private")
-        # A new clip: the last clip's results and people no longer apply and go first; then
-        # the clip is checked (in this order: every event is queued, ui.doors, and two
-        # events of one upload would race, the clearing wiping a refusal's message).
-        upload_event = video_in.upload(
-            lambda: [None] * len(outputs) + list(no_people()),
-            None,
-            [*outputs, *people_outputs],
-            api_visibility="private",
-            show_progress="hidden",
-        ).then(
-            prepare_video,
-            [video_in],
-            [video_in],
-            api_visibility="private",
-            concurrency_limit=1,
-            show_progress_on=[summary],
-        )
-        clear_on_failure(upload_event, [video_in, *outputs], summary)
-        upload_event.failure(no_people, None, people_outputs, api_visibility="private")
-        # The plot reads the JSON the video wrote, so /estimate_video keeps its outputs;
-        # programs get the same angles from that JSON.
-        run_event.success(
-            show_people, [json_file], [person, angle_plot, angle_note], api_visibility="private"
-        )
-        for control in (person, plotted):
-            control.input(
-                plot_angles,
-                [json_file, person, plotted],
-                [angle_plot, angle_note],
-                api_visibility="private",
-                # Quick clicks while the plot is redrawn: the last one must win, not be dropped.
-                trigger_mode="always_last",
-            )
+                outputs = _video_outputs()
+                angles = _angle_controls()
+        _wire_video_events(video_in, controls, run, outputs, angles)
         examples = example_videos()
         if examples:
             gr.Examples(examples, inputs=[video_in], label="Example clip")

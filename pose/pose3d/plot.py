@@ -91,37 +91,14 @@ def _figure(people: Sequence[tuple[str, np.ndarray]], offsets: np.ndarray):
     import plotly.graph_objects as go  # only the 3D view needs Plotly
 
     figure = go.Figure()
-    by_colour: dict[str, list[list[float | None]]] = {}
-    placed: list[tuple[str, np.ndarray]] = []
-    for (label, landmarks), offset in zip(people, offsets, strict=True):
-        xyz = np.asarray(landmarks, dtype=np.float64)[:, :3] + offset
-        # Plot axes: x right, y away from the camera (the model's z), z up (minus its y).
-        plot = np.column_stack([xyz[:, 0], xyz[:, 2], -xyz[:, 1]])
-        placed.append((label, plot))
-        for start, end in CONNECTIONS:
-            lines = by_colour.setdefault(_hex(LANDMARK_COLORS[end]), [[], [], []])
-            for axis in range(3):
-                lines[axis] += [float(plot[start, axis]), float(plot[end, axis]), None]
+    placed = [
+        (label, _plot_points(landmarks, offset))
+        for (label, landmarks), offset in zip(people, offsets, strict=True)
+    ]
+    for (label, plot), (_, landmarks) in zip(placed, people, strict=True):
         visibility = np.asarray(landmarks, dtype=np.float64)[:, 3]
-        figure.add_trace(
-            go.Scatter3d(
-                # Plain lists: Plotly would send NumPy arrays as base64 typed arrays, which the
-                # plotly.js that Gradio ships does not read (the markers did not show).
-                x=plot[:, 0].tolist(),
-                y=plot[:, 1].tolist(),
-                z=plot[:, 2].tolist(),
-                mode="markers",
-                name=label,
-                marker={"size": 3, "color": [_hex(c) for c in LANDMARK_COLORS]},
-                text=[
-                    f"{label}: {mark.label}{'' if v >= SEEN else ' (hidden)'}"
-                    for mark, v in zip(Landmark, visibility, strict=True)
-                ],
-                hoverinfo="text",
-                showlegend=False,
-            )
-        )
-    for colour, (x, y, z) in by_colour.items():
+        figure.add_trace(_marker_trace(go, label, plot, visibility))
+    for colour, (x, y, z) in _limb_lines([plot for _, plot in placed]).items():
         figure.add_trace(
             go.Scatter3d(
                 x=x,
@@ -135,24 +112,72 @@ def _figure(people: Sequence[tuple[str, np.ndarray]], offsets: np.ndarray):
         )
     tags = [_tag(label, plot) for label, plot in placed]
     if tags:
-        # Each person's number above their head, as the 2D drawing puts it.
-        figure.add_trace(
-            go.Scatter3d(
-                x=[x for _, (x, _, _) in tags],
-                y=[y for _, (_, y, _) in tags],
-                z=[z for _, (_, _, z) in tags],
-                mode="text",
-                text=[text for text, _ in tags],
-                textfont={"size": 18, "color": "#333333"},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        figure.add_trace(_tag_trace(go, tags))
     everything = np.vstack([plot for _, plot in placed] + [np.array([p for _, p in tags])])
+    figure.update_layout(**_layout(everything))
+    return figure
+
+
+def _plot_points(landmarks: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """One person's landmarks (33, >=3) in metres, moved by ``offset`` (3,), as plot
+    points (33, 3)."""
+    xyz = np.asarray(landmarks, dtype=np.float64)[:, :3] + offset
+    # Plot axes: x right, y away from the camera (the model's z), z up (minus its y).
+    return np.column_stack([xyz[:, 0], xyz[:, 2], -xyz[:, 1]])
+
+
+def _limb_lines(plots: Sequence[np.ndarray]) -> dict[str, list[list[float | None]]]:
+    """Every person's limbs as one broken line per colour: colour -> [xs, ys, zs], each limb
+    two points and a None (one trace per colour instead of one per limb and person)."""
+    by_colour: dict[str, list[list[float | None]]] = {}
+    for plot in plots:
+        for start, end in CONNECTIONS:
+            lines = by_colour.setdefault(_hex(LANDMARK_COLORS[end]), [[], [], []])
+            for axis in range(3):
+                lines[axis] += [float(plot[start, axis]), float(plot[end, axis]), None]
+    return by_colour
+
+
+def _marker_trace(go, label: str, plot: np.ndarray, visibility: np.ndarray):
+    """One person's landmarks (``plot`` (33, 3)) as coloured markers named on hover."""
+    return go.Scatter3d(
+        # Plain lists: Plotly would send NumPy arrays as base64 typed arrays, which the
+        # plotly.js that Gradio ships does not read (the markers did not show).
+        x=plot[:, 0].tolist(),
+        y=plot[:, 1].tolist(),
+        z=plot[:, 2].tolist(),
+        mode="markers",
+        name=label,
+        marker={"size": 3, "color": [_hex(c) for c in LANDMARK_COLORS]},
+        text=[
+            f"{label}: {mark.label}{'' if v >= SEEN else ' (hidden)'}"
+            for mark, v in zip(Landmark, visibility, strict=True)
+        ],
+        hoverinfo="text",
+        showlegend=False,
+    )
+
+
+def _tag_trace(go, tags: Sequence[tuple[str, tuple[float, float, float]]]):
+    """Each person's number above their head, as the 2D drawing puts it."""
+    return go.Scatter3d(
+        x=[x for _, (x, _, _) in tags],
+        y=[y for _, (_, y, _) in tags],
+        z=[z for _, (_, _, z) in tags],
+        mode="text",
+        text=[text for text, _ in tags],
+        textfont={"size": 18, "color": "#333333"},
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
+def _layout(everything: np.ndarray) -> dict:
+    """The figure's layout around ``everything`` drawn (K, 3 plot points)."""
     ranges, ratio = scene_box(everything)
     axis = {"showbackground": False, "zeroline": False, "title": {"text": ""}}
-    figure.update_layout(
-        scene={
+    return {
+        "scene": {
             # The box around everyone (a margin added), its longest side 1: the camera below
             # then sees every figure whole from the start, heads and feet included.
             "aspectmode": "manual",
@@ -166,11 +191,10 @@ def _figure(people: Sequence[tuple[str, np.ndarray]], offsets: np.ndarray):
                 "up": {"x": 0, "y": 0, "z": 1},
             },
         },
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=480,
-        uirevision="pose3d",  # keep the user's turn when the figure is redrawn
-    )
-    return figure
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "height": 480,
+        "uirevision": "pose3d",  # keep the user's turn when the figure is redrawn
+    }
 
 
 # Where the view starts, in units of the scene box (its longest side 1): far enough that a

@@ -81,9 +81,10 @@ def test_compare_videos_tab(app_url, clips, tmp_path):
             # An empty (0-byte) clip is refused on upload with its own message.
             page.locator("#compare-attempt").get_by_role("button", name="Clear").click()
             upload(page, "compare-attempt", clips["zero"])
-            # (The browser's own "Video not playable" toast comes too; it cannot say why.)
             expect(summary).to_contain_text("is empty (0 bytes)", timeout=RESULT_TIMEOUT_MS)
             expect(page.locator("#compare-attempt video")).to_have_count(0)
+            # Ours is the only message: not the browser's bare "Video not playable" too.
+            expect(page.get_by_text("Video not playable")).to_have_count(0)
             # Repetitions: one stride against three (a fresh page: no clips to clear).
             page = open_app(browser, app_url)
             open_tab(page, "Compare videos")

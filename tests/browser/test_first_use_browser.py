@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from pose.body.types import number_people
 from pose.media.images import load_image
 from pose.output.draw import CHOSEN_BOX, NUMBER_BOX
-from pose.photo.estimate import estimate
+from pose.pose3d.people import DEFAULT_MODE, estimate_people
 from tests.helpers.browser import (
     PHONE,
     RESULT_TIMEOUT_MS,
@@ -85,8 +85,10 @@ def test_image_numbers_people_and_clears_the_result_when_a_bad_file_comes(page, 
 
 
 def click_on_person(page, selector: str, point: tuple[float, float]) -> None:
-    """Click the displayed picture where the photo's pixel ``point`` (x, y) is shown."""
+    """Click the displayed picture where the photo's pixel ``point`` (x, y) is shown, as a
+    user would: scrolled into view first (a click outside the viewport reaches nothing)."""
     image = page.locator(selector).first
+    image.scroll_into_view_if_needed()
     box = image.evaluate(
         """img => { const r = img.getBoundingClientRect();
             const scale = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);
@@ -96,11 +98,6 @@ def click_on_person(page, selector: str, point: tuple[float, float]) -> None:
     page.mouse.click(box["left"] + point[0] * box["scale"], box["top"] + point[1] * box["scale"])
 
 
-@pytest.mark.xfail(
-    reason="Open (issue 26): a click on a person in the Match preview does not set the person "
-    "number (it failed before this session's merges too); the rest of the flow is checked above.",
-    strict=False,
-)
 def test_match_shows_numbered_people_on_upload_picks_by_click_and_clears_on_error(page):
     panel = open_tab(page, "Match")
     upload(page, "match-image-1", CROWD)
@@ -120,7 +117,8 @@ def test_match_shows_numbered_people_on_upload_picks_by_click_and_clears_on_erro
     expect(score).to_contain_text("Compared person 1 of 5 in image 1")
 
     # Click on person 2 of the crowd: the field takes the number, the preview marks them.
-    people = number_people(estimate(load_image(CROWD)).people)
+    # Found as the preview finds them: in the tab's default photo mode.
+    people = number_people(estimate_people(load_image(CROWD), DEFAULT_MODE).people)
     found = people[1].keypoints[people[1].visible]
     point = found[np.argmin(np.hypot(*(found[:, :2] - found[:, :2].mean(axis=0)).T))]
     click_on_person(page, "#match-people-1 img", (float(point[0]), float(point[1])))
@@ -164,6 +162,14 @@ def test_a_bad_video_is_refused_on_upload_and_an_mp4v_clip_previews(page, tmp_pa
     summary = page.locator("#video-summary")
     expect(summary).to_contain_text("not a video we can read", timeout=RESULT_TIMEOUT_MS)
     expect(page.locator("#video-input video")).to_have_count(0)
+    # An empty file: our message is the only one (the browser's player failed on it first
+    # and Gradio toasted a bare "Video not playable" beside it).
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    upload(page, "video-input", empty)
+    expect(summary).to_contain_text("is empty (0 bytes)", timeout=RESULT_TIMEOUT_MS)
+    expect(page.locator("#video-input video")).to_have_count(0)
+    expect(page.get_by_text("Video not playable")).to_have_count(0)
 
     # A clip as OpenCV writes it (MPEG-4 part 2, "mp4v"): browsers cannot play it, so the
     # upload is swapped for an H.264 copy and the preview plays.
@@ -177,6 +183,7 @@ def test_a_bad_video_is_refused_on_upload_and_an_mp4v_clip_previews(page, tmp_pa
     )
     state = video_state(page, "#video-input video")
     assert state["error"] is None and state["width"] == 320, state
+    expect(page.get_by_text("Video not playable")).to_have_count(0)
 
 
 def test_api_page_names_everything_and_hides_the_stream(page, app_url):
