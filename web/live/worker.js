@@ -30,15 +30,16 @@ async function frame({ frame, region, threshold, keep }) {
     canvas = new OffscreenCanvas(frame.width, frame.height);
     ctx = canvas.getContext("2d", { willReadFrequently: true });
   }
-  ctx.drawImage(frame, 0, 0);
-  const crop = ctx.getImageData(region.x, region.y, region.w, region.h).data;
-  areaResize(crop, region.w, region.h, iw, ih, pixels);
+  const { x, y, w, h } = region;
+  ctx.drawImage(frame, x, y, w, h, x, y, w, h); // only the crop's pixels are read back
+  const crop = ctx.getImageData(x, y, w, h).data;
+  areaResize(crop, w, h, iw, ih, pixels);
   const prepared = performance.now();
   const output = await network.run(pixels);
   const inferred = performance.now();
   const mw = iw / 8, mh = ih / 8;
   const people = decodeMulti(output, mh, mw, output.length / (mw * mh),
-    [region.w / mw, region.h / mh], threshold, spec, [region.x, region.y]);
+    [w / mw, h / mh], threshold, spec, [x, y]);
   const ms = { prepare: prepared - started, network: inferred - prepared, decode: performance.now() - inferred };
   const reply = { people, frame, ms };
   const transfer = [frame];
