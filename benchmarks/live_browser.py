@@ -5,7 +5,8 @@
 Launches the app, then for each mode (the page's "In this browser", LiteRT.js; the
 server's stream, "On the server") and each number of pages open at once: one Chromium with
 that many pages (own contexts) on the Webcam tab, fed by Chromium's fake camera (the skier
-from ../shared/eval letterboxed to 640x480; DESIGN.md's flags), started as a person would,
+from ../shared/eval letterboxed to 640x480 at 30 frames/s; DESIGN.md's flags), started as a
+person would,
 warmed up, then measured for ``--seconds``:
 
 - frames/s drawn, per page: skeleton frames drawn in the page (``poseLive.frames``) or
@@ -56,6 +57,10 @@ from tests.helpers.server import launched_app  # noqa: E402
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier, as the webcam tests use
 SERVER_STATUS = re.compile(r"([\d.]+) frames/s · (\d+) ms per frame .* · frame (\d+)")
 WARM_FRAMES = 5
+# A webcam's rate. The page counts only new camera frames (requestVideoFrameCallback); the
+# tests' 10 frames/s camera would cap it at 10 (the page before counted a frame again when
+# no new one had come, which is how it showed 13 frames/s from a 10 frames/s camera).
+CAMERA_FPS = 30
 WARM_TIMEOUT_S = 120
 
 
@@ -69,6 +74,15 @@ def process_cpu(process: psutil.Process) -> float:
         except psutil.NoSuchProcess:
             continue
     return total
+
+
+def own_cpu(process: psutil.Process) -> float:
+    """CPU seconds (user + system) of ``process`` alone (0 once it is gone)."""
+    try:
+        times = process.cpu_times()
+    except psutil.NoSuchProcess:
+        return 0.0
+    return times.user + times.system
 
 
 def chromium_processes() -> list[psutil.Process]:
@@ -120,12 +134,12 @@ def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle:
             time.sleep(0.5)
         chrome = chromium_processes()
         first = [read(page)[0] for page in opened]
-        server_before, chrome_before = process_cpu(app), sum(process_cpu(p) for p in chrome)
+        server_before, chrome_before = process_cpu(app), sum(own_cpu(p) for p in chrome)
         began = time.monotonic()
         time.sleep(seconds)
         elapsed = time.monotonic() - began
         server_cpu = process_cpu(app) - server_before
-        chrome_cpu = sum(process_cpu(p) for p in chrome) - chrome_before
+        chrome_cpu = sum(own_cpu(p) for p in chrome) - chrome_before
         last = [read(page) for page in opened]
         steps = opened[0].evaluate("() => poseLive.stepsMs || null") if mode == "browser" else None
     finally:
@@ -168,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     with tempfile.TemporaryDirectory() as scratch:
-        camera = write_y4m(Path(scratch) / "camera.y4m", [letterboxed(load_image(PHOTO))] * 10)
+        camera = write_y4m(
+            Path(scratch) / "camera.y4m", [letterboxed(load_image(PHOTO))] * 10, fps=CAMERA_FPS
+        )
         with launched_app(Path(scratch) / "app.log") as (url, process):
             app = psutil.Process(process.pid)
             idle = idle_cpu(app, args.seconds)

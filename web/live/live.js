@@ -213,7 +213,7 @@ async function run(video, canvas) {
       drawFrame(ctx, frame, people, ids, spec, match && match.worst ? match.worst : []);
       frame.close();
       const done = performance.now();
-      state.stepsMs = { ...result.ms, track: 0, draw: done - drawStart };
+      state.stepsMs = { ...result.ms, trackAndDraw: done - drawStart }; // the first three in the worker
       state.frames += 1;
       arrivals.push(done);
       latencies.push(done - job.started);
