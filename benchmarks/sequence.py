@@ -7,9 +7,9 @@ from those per-frame poses, so the right answer is known:
 
 - ``reference`` (camera 1): ../shared/eval/video/street.avi (205 frames, 50 fps) cut to the
   720 x 720 pixels around the two women in its centre, and the largest person in each frame
-  as :func:`pose.video.process.process_video` finds them: the women hug (frames 0-95, two bodies in
-  one: the detection is unsteady), part (95-130), and one walks towards the camera
-  (130-205);
+  as the video's stream of people (:func:`pose.video.stream.people_stream`) finds them: the
+  women hug (frames 0-95, two bodies in one: the detection is unsteady), part (95-130), and
+  one walks towards the camera (130-205);
 - ``camera 2``: the same frames seen by another camera (turned 6 degrees, 80 % the size,
   shifted), written to a video and run through the model again: the same movement with
   other pixels, so other detection noise, position and size;
@@ -54,7 +54,7 @@ from benchmarks.sequence_trust import trust_section
 from pose.body.skeleton import Joint
 from pose.body.types import Pose
 from pose.match import MatchError, match
-from pose.media.video_reader import iter_frames, open_video
+from pose.media.video_reader import iter_frames, open_video, probe_video
 from pose.media.video_writer import VideoWriter
 from pose.sequence import (
     ALIGN_METHODS,
@@ -65,7 +65,7 @@ from pose.sequence import (
     find_repetitions,
     person_sequence,
 )
-from pose.video.process import process_video
+from pose.video.stream import StreamOptions, people_stream
 
 WINDOWS = (None, 0.1, 0.3)
 
@@ -104,17 +104,15 @@ def write_view(source: Path, target: Path, view) -> None:
         container.close()
 
 
-def poses_of(
-    path: Path, folder: Path, cache: Path | None = None
-) -> tuple[list[tuple[Pose, ...]], float]:
+def poses_of(path: Path, cache: Path | None = None) -> tuple[list[tuple[Pose, ...]], float]:
     """People per frame and the frame rate, as compare-videos finds them. ``cache``: a
     folder keeping them between runs (keyed by file name, size and time)."""
     stat = path.stat()
     stored = cache and cache / f"{path.name}.{stat.st_size}.{int(stat.st_mtime)}.pkl"
     if stored and stored.is_file():
         return pickle.loads(stored.read_bytes())
-    result = process_video(path, folder / f"{path.stem}.annotated.mp4", smooth=True)
-    found = ([frame.people for frame in result.frames], float(result.fps))
+    fps = float(probe_video(path).fps)
+    found = ([frame.people for frame in people_stream(path, StreamOptions(smooth=True))], fps)
     if stored:
         stored.write_bytes(pickle.dumps(found))
     return found
@@ -495,8 +493,8 @@ def main() -> None:
             path = (args.cache or folder) / f"street_{name}.mp4"
             if not path.is_file():
                 write_view(STREET, path, view)
-            clips[name] = poses_of(path, folder, args.cache)
-        demo, demo_fps = poses_of(DEMO, folder, args.cache)
+            clips[name] = poses_of(path, args.cache)
+        demo, demo_fps = poses_of(DEMO, args.cache)
         frames = sum(len(people) for people, _ in clips.values()) + len(demo)
         print(f"model: {frames} frames in {time.perf_counter() - started:.0f} s (not timed below)")
     street, fps = clips["camera1"]

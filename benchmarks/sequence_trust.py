@@ -13,7 +13,9 @@ reference frame, so the right answer is known: the same movement, 100 % up to th
   person present in at least half of the piece is compared, matched across the two clips
   by where they are in the source frame each attempt frame copies.
 - **Worst moments by a change of person**: a worst moment whose two poses are of two
-  different people (each pose named by the reference's own tracks in the source frame).
+  different people: on street.avi by its people checked by eye
+  (``benchmarks/data/street_tracks.json``, as ``benchmarks.tracking``), else by the
+  reference clip's own re-joined tracks in the source frame (when the pose is found there).
 - **Identical repetitions**: three pixel-identical copies of one stride with a held pose
   between; the weakest flagged before (the lowest score, always) and after (only beyond
   the noise, :func:`pose.sequence.repetitions.weakest_repetition`).
@@ -25,16 +27,20 @@ reference frame, so the right answer is known: the same movement, 100 % up to th
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from benchmarks.common import DEMO, STREET
+from benchmarks.tracking import MATCH_GATE, load_reference
 from pose.body.angles import ANGLE_NAMES, angle_array, angle_series
+from pose.body.skeleton import MIRROR
 from pose.media.video_reader import iter_frames, open_video
 from pose.media.video_writer import VideoWriter
 from pose.sequence import (
+    PoseSequence,
     SequenceError,
     compare_sequences,
     find_repetitions,
@@ -44,8 +50,10 @@ from pose.sequence import (
 from pose.sequence.compare import ClipPoses, clip_poses
 from pose.sequence.follow import follow_person
 from pose.video.rejoin import rejoin_ids
+from pose.video.track import body_height
 
 PIECE = (60, 149)  # street.avi frames of the 90-frame piece
+CHECKED = load_reference()  # street.avi's people, checked by eye (benchmarks.tracking)
 JOINTS = [ANGLE_NAMES.index(name) for name in ("r_elbow", "l_elbow", "r_knee", "l_knee")]
 
 
@@ -93,13 +101,17 @@ def anchor(keypoints: np.ndarray) -> np.ndarray:
 
 
 def owner(clip: ClipPoses, joined: list[list[int]], frame: int, keypoints: np.ndarray) -> int:
-    """The reference's re-joined ID of the person nearest ``keypoints`` in ``frame``."""
+    """The reference's re-joined ID of the person nearest ``keypoints`` in ``frame``
+    (within 0.25 body heights; -1 when nobody found there is that near)."""
     row = clip.frames.index(frame)
     people = clip.people[row]
     if not people:
         return -1
     distance = [np.linalg.norm(anchor(p.keypoints) - anchor(keypoints)) for p in people]
-    return joined[row][int(np.argmin(distance))]
+    nearest = int(np.argmin(distance))
+    if distance[nearest] > MATCH_GATE * body_height(keypoints):
+        return -1
+    return joined[row][nearest]
 
 
 def joined_ids(clip: ClipPoses) -> list[list[int]]:
@@ -131,17 +143,38 @@ def attempt_track(reference, ref_ids, attempt, att_ids, warp, ref_track) -> int 
     return max(votes, key=votes.get) if votes else None
 
 
-def changes_of_person(result, reference, ref_ids, warp) -> int:
-    """Worst moments whose two poses belong to two different people of the reference."""
+def checked_name(source_frame: int, keypoints: np.ndarray) -> str | None:
+    """The person of ``benchmarks/data/street_tracks.json`` (street.avi's people, checked by
+    eye) whose anchor in street.avi frame ``source_frame`` is nearest ``keypoints`` (within
+    0.25 body heights), or None."""
+    best, name = MATCH_GATE, None
+    for person, rows in CHECKED.items():
+        if source_frame in rows:
+            far = np.linalg.norm(rows[source_frame] - anchor(keypoints)) / body_height(keypoints)
+            if far <= best:
+                best, name = far, person
+    return name
+
+
+def changes_of_person(result, reference, ref_ids, warp, first: int | None) -> int:
+    """Worst moments whose two poses belong to two different people: by the checked
+    street.avi reference when both poses are in it (``first``: the street.avi frame of
+    the clip's frame 0; None for other clips), else by the reference clip's own tracks."""
     count = 0
     for moment in result.worst:
         i = int(np.searchsorted(result.reference.frames, moment.reference_frame))
         j = int(np.searchsorted(result.attempt.frames, moment.attempt_frame))
-        left = owner(reference, ref_ids, moment.reference_frame, result.reference.keypoints[i])
-        right = owner(
-            reference, ref_ids, int(warp[moment.attempt_frame]), result.attempt.keypoints[j]
-        )
-        count += left != right
+        ref_pose, att_pose = result.reference.keypoints[i], result.attempt.keypoints[j]
+        source = int(warp[moment.attempt_frame])
+        if first is not None:
+            left = checked_name(first + moment.reference_frame, ref_pose)
+            right = checked_name(first + source, att_pose)
+            if left is not None and right is not None:
+                count += left != right
+                continue
+        left = owner(reference, ref_ids, moment.reference_frame, ref_pose)
+        right = owner(reference, ref_ids, source, att_pose)
+        count += left != right and min(left, right) >= 0  # -1: not found in that frame
     return count
 
 
@@ -181,35 +214,35 @@ def warped_cases(folder: Path, cache: Path | None, rng) -> dict[str, tuple]:
     }
 
 
-def warped_section(folder: Path, cache: Path | None, rng) -> list[list[str]]:
+WHEN = {  # row label -> (follow the re-joined track, allow for the measurement's noise)
+    "before": (False, False),
+    "followed": (True, False),
+    "after": (True, True),
+}
+
+
+def warped_section(cases: dict[str, tuple]) -> list[list[str]]:
+    """The same footage warped: every person's score, lowest moment, person changes at the
+    worst moments and angle jumps; before (k-th largest per frame, the Match tab's
+    tolerance), followed (the re-joined track) and after (and the noise allowed)."""
     rows = [["case", "people", "when", "mean %", "lowest %", "lowest pair %", "changes", "jumps"]]
-    for name, (reference, attempt, warp) in warped_cases(folder, cache, rng).items():
+    for name, (reference, attempt, warp) in cases.items():
         ref_ids, att_ids = joined_ids(reference), joined_ids(attempt)
         people = sorted({n for row in ref_ids for n in row})
-        for after in (False, True):
-            scores, lows, changes, jumped, compared = [], [], 0, 0, 0
-            for rank in range(1, len(people) + 1):
-                try:
-                    ref = sequences(reference, rank, after)
-                    track = (
-                        attempt_track(reference, ref_ids, attempt, att_ids, warp, ref.track)
-                        if after
-                        else None
-                    )
-                    att = sequences(attempt, rank, after, track)
-                    result = compare_sequences(ref, att)
-                except SequenceError:
-                    continue  # in under half of the clip: not compared
-                compared += 1
+        for when, (after, noise) in WHEN.items():
+            scores, lows, changes, jumped = [], [], 0, 0
+            for ref, att in _pairs(reference, attempt, ref_ids, att_ids, warp, people, after):
+                result = compare_sequences(ref, att, allow_noise=noise)
                 scores.append(result.similarity)
                 lows.append(float(np.nanmin(result.step_similarity)))
-                changes += changes_of_person(result, reference, ref_ids, warp)
+                first = PIECE[0] if name.startswith("street") else None
+                changes += changes_of_person(result, reference, ref_ids, warp, first)
                 jumped += jumps(ref.keypoints, ref.frames / ref.fps, after)[0]
             rows.append(
                 [
                     name,
-                    str(compared),
-                    "after" if after else "before",
+                    str(len(scores)),
+                    when,
                     f"{np.mean(scores):.1f}" if scores else "-",
                     f"{min(scores):.1f}" if scores else "-",
                     f"{min(lows):.0f}" if lows else "-",
@@ -217,6 +250,64 @@ def warped_section(folder: Path, cache: Path | None, rng) -> list[list[str]]:
                     str(jumped),
                 ]
             )
+    return rows
+
+
+def _pairs(reference, attempt, ref_ids, att_ids, warp, people, after: bool):
+    """(reference sequence, attempt sequence) of each person found in at least half of
+    both clips: the k-th of each (before), or the attempt's track showing the reference's."""
+    for rank in range(1, len(people) + 1):
+        try:
+            ref = sequences(reference, rank, after)
+            track = (
+                attempt_track(reference, ref_ids, attempt, att_ids, warp, ref.track)
+                if after
+                else None
+            )
+            yield ref, sequences(attempt, rank, after, track)
+        except SequenceError:
+            continue  # in under half of the clip: not compared
+
+
+def mirrored(sequence: PoseSequence) -> PoseSequence:
+    """The movement done the other way round in a mirror: x reflected, sides swapped."""
+    points = sequence.keypoints[:, list(MIRROR)].copy()
+    found = points[..., 2] > 0
+    points[..., 0] = np.where(found, -points[..., 0], 0.0)
+    return replace(sequence, keypoints=points)
+
+
+def reversed_in_time(sequence: PoseSequence) -> PoseSequence:
+    """The movement played backwards (the same frames and times, poses in reverse)."""
+    return replace(sequence, keypoints=sequence.keypoints[::-1].copy())
+
+
+def negative_section(cases: dict[str, tuple]) -> list[list[str]]:
+    """Different movements, which must still score low: each followed person against the
+    next person of the attempt, against their own attempt reversed in time, and mirrored;
+    before (the Match tab's tolerance) and after (the noise allowed)."""
+    rows = [["case", "attempt", "pairs", "before mean %", "after mean %", "after max %"]]
+    for name, (reference, attempt, warp) in cases.items():
+        ref_ids, att_ids = joined_ids(reference), joined_ids(attempt)
+        people = sorted({n for row in ref_ids for n in row})
+        pairs = list(_pairs(reference, attempt, ref_ids, att_ids, warp, people, True))
+        others = [(ref, pairs[(k + 1) % len(pairs)][1]) for k, (ref, _) in enumerate(pairs)]
+        made = {
+            "another person": others if len(pairs) > 1 else [],
+            "reversed": [(ref, reversed_in_time(att)) for ref, att in pairs],
+            "mirrored": [(ref, mirrored(att)) for ref, att in pairs],
+        }
+        for label, compared in made.items():
+            before, after = [], []
+            for ref, att in compared:
+                try:
+                    before.append(compare_sequences(ref, att, allow_noise=False).similarity)
+                    after.append(compare_sequences(ref, att).similarity)
+                except SequenceError:
+                    continue
+            if after:
+                rows.append([name, label, str(len(after)), f"{np.mean(before):.1f}",
+                             f"{np.mean(after):.1f}", f"{max(after):.1f}"])  # fmt: skip
     return rows
 
 
@@ -259,9 +350,14 @@ def repetition_section(folder: Path, cache: Path | None) -> list[list[str]]:
 
 def trust_section(folder: Path, cache: Path | None, rng, table) -> None:
     """Print both tables (``table`` prints rows of cells)."""
-    print("\n## Trust: the same footage warped, every person (before: k-th largest per frame;")
-    print("## after: k-th most prominent re-joined track); changes = worst moments on two people;")
+    print("\n## Trust: the same footage warped, every person (before: k-th largest per frame,")
+    print("## the Match tab's tolerance; followed: k-th most prominent re-joined track; after:")
+    print("## followed, the measurement's noise allowed); changes = worst moments on two people;")
     print("## jumps = elbow/knee angle steps over 45 degrees within 0.1 s")
-    table(warped_section(folder, cache, rng))
+    cases = warped_cases(folder, cache, rng)
+    table(warped_section(cases))
+    print("\n## Trust: different movements must still score low (before: the Match tab's")
+    print("## tolerance; after: the measurement's noise allowed)")
+    table(negative_section(cases))
     print("\n## Trust: three pixel-identical strides through the model (weakest before/after)")
     table(repetition_section(folder, cache))

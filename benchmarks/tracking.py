@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.tracking [--render DIR] [--every-png 8]
 
-Runs the video path (:func:`pose.video.process.process_video`, default settings) on
+Runs the video's stream of people (:class:`pose.video.stream.PeopleStream`, default settings) on
 ../shared/eval/video/street.avi (205 frames at 50 fps, a panning camera, people crossing and
 hiding each other), then runs :class:`pose.video.track.PoseTracker` over the found people with
 several settings and scores each against the reference in ``benchmarks/data/street_tracks.json``.
@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -167,22 +166,25 @@ def cautious_tracklets(frames: Frames, gate: float = 0.2) -> list[list[int]]:
 def detect(
     every: int = 1, full_frames: bool = False
 ) -> tuple[Frames, list[float], list[int], list[list[int]], float, str]:
-    """People found in street.avi by the video path (``full_frames``: without the region
-    path): keypoints, times, source frame numbers, the video path's own IDs, its wall
-    seconds per frame, and the model backend."""
-    from pose.video.process import process_video
+    """People found in street.avi by the video's stream of people (default settings;
+    ``full_frames``: without the region path): keypoints, times, source frame numbers, the
+    stream's own (tracker) IDs, its wall seconds per frame, and the model backend."""
+    from pose.video.stream import PeopleStream, StreamOptions
 
-    options = {"regions": None} if full_frames else {}
-    with tempfile.TemporaryDirectory() as folder:
-        result = process_video(SOURCE, Path(folder) / "street.mp4", every=every, **options)
-    frames = [[p.keypoints.astype(np.float64) for p in f.people] for f in result.frames]
+    options = (
+        StreamOptions(every=every, regions=None) if full_frames else StreamOptions(every=every)
+    )
+    started = time.perf_counter()
+    with PeopleStream(SOURCE, options) as stream:
+        found = [frame.keypoints for frame in stream]
+    seconds = time.perf_counter() - started
     return (
-        frames,
-        [f.time for f in result.frames],
-        [f.index for f in result.frames],
-        [list(f.ids) for f in result.frames],
-        result.seconds / max(len(result.frames), 1),
-        result.backend,
+        [[p.keypoints.astype(np.float64) for p in f.people] for f in found],
+        [f.time for f in found],
+        [f.index for f in found],
+        [list(f.ids) for f in found],
+        seconds / max(len(found), 1),
+        stream.backend,
     )
 
 
@@ -273,7 +275,7 @@ def main(argv: list[str] | None = None) -> None:
             for label, seen in spans.items():
                 print(f"piece {label}: frames {seen[0]}-{seen[-1]} ({len(seen)})")
     path = "full frames" if args.full_frames else "the region path"
-    print(f"model backend: {backend}, {path}; the model time is the whole video path's wall time")
+    print(f"model backend: {backend}, {path}; the model time is the whole stream's wall time")
 
 
 if __name__ == "__main__":

@@ -369,7 +369,14 @@ def _repetitions_section() -> tuple[list, gr.Button, list]:
         label="Repetitions summary", elem_id="reps-summary", min_height=72
     )
     reps_table = gr.Dataframe(
-        headers=REPS_HEADERS, label="Repetitions in the attempt", elem_id="reps-table"
+        headers=REPS_HEADERS,
+        label="Repetitions in the attempt",
+        elem_id="reps-table",
+        wrap=True,
+        # On a phone the last columns (the score and the weakest) were out of view: the
+        # compact style (ui/server.py) and shares of the width fit all six.
+        elem_classes=["compact-table"],
+        column_widths=["21%", "19%", "15%", "14%", "16%", "15%"],
     )
     reps_json = gr.JSON(label="Repetitions as JSON", visible=False)
     return [start, end], reps_run, [reps_summary_out, reps_table, reps_json]

@@ -103,8 +103,8 @@ def estimate_image(
         lift3d: also each person's 3D landmarks (BlazePose GHUM, metres): the JSON file
             then gives every person "landmarks3d", 33 x [x, y, z, visibility].
         mode: the photo mode, "accurate" (default: the multi-pass mode, three passes
-            fused, better on small, large and dark people, about 4x the time) or "fast"
-            (one pass).
+            fused with BlazePose's second opinion on the 4 largest people, better on
+            small, large, turned and dark people, about 5x the time) or "fast" (one pass).
 
     Returns:
         the image with each skeleton and its person number drawn; the keypoint table

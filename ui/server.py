@@ -70,6 +70,10 @@ CSS = """
   }
   .compact-table .cell-menu-button { display: none !important; }
 }
+/* A checkbox in a row of form controls has no width of its own (min_width does not reach
+   it): beside the Match tab's method on a phone it shrank to 26 px, its words cut. With
+   one it wraps onto a line of its own instead. */
+.form > .block:has(input[type=checkbox]) { min-width: min(160px, 100%) !important; }
 """
 
 # The footer keeps its "Use via API" link on a phone (Gradio hides it below 640 px although

@@ -56,9 +56,9 @@ def add_mode(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mode",
         choices=("accurate", "fast"),
-        help="accurate: three passes fused, better on small or large people and dark "
-        "photos (about 4x the time); fast: one pass (default: accurate, or fast with "
-        "--scales/--flip)",
+        help="accurate: three passes fused with BlazePose's second opinion on the 4 "
+        "largest people, better on small, large or turned people and dark photos (about "
+        "5x the time); fast: one pass (default: accurate, or fast with --scales/--flip)",
     )
 
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from pose.media.images import InputError
-from pose.media.video_reader import MAX_FRAMES, VideoInfo, iter_frames, letterbox, open_video
+from pose.media.video_reader import MAX_FRAMES, VideoInfo, open_video, steady_frames
 from pose.media.video_writer import VideoWriter
 
 # (file suffix, codec name as FFmpeg reports it) pairs browsers play.
@@ -49,7 +49,7 @@ def playable_copy(
             return None
         if info.frames is not None and info.frames > max_frames:
             return None
-        frames = iter_frames(container, info, every=1, max_frames=max_frames)
+        frames = steady_frames(container, info, every=1, max_frames=max_frames)
         writer = None
         try:
             while True:
@@ -61,7 +61,7 @@ def playable_copy(
                 if writer is None:
                     height, width = image.shape[:2]
                     writer = VideoWriter(target, width, height, info.fps)
-                writer.write(letterbox(image, width, height), index)
+                writer.write(image, index)
             writer.hold_until(decoded)
         finally:
             if writer is not None:

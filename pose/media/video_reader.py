@@ -399,3 +399,45 @@ def iter_frames(
     if stats.lost:
         log.info("%d frames could not be decoded (damaged data)", stats.lost)
     return decoded
+
+
+def steady_frames(
+    container,
+    info: VideoInfo,
+    every: int = 1,
+    max_frames: int = MAX_FRAMES,
+    stats: ReadStats | None = None,
+) -> Generator[tuple[int, float, np.ndarray], None, int]:
+    """:func:`iter_frames` with every frame in the first frame's size: (source index, time
+    in s, RGB uint8 (H, W, 3)), H and W the first frame's. Spliced clips and streams change
+    size midway; a frame of another size is letterboxed (:func:`letterbox`) into the first's,
+    so keypoints stay in output pixels and people keep their proportions. The one reader of
+    the video stream, the side-by-side comparison and the browser preview, so all three
+    show a frame alike. Returns the frames decoded in all, as :func:`iter_frames`."""
+    reader = iter_frames(container, info, every, max_frames, stats)
+    first = previous = None  # (H, W, 3) shapes
+    while True:
+        try:
+            index, seconds, image = next(reader)
+        except StopIteration as end:
+            return end.value
+        shape = image.shape
+        first = first or shape
+        if shape != first:
+            if shape != previous:
+                log.info("frame %d is %dx%d: letterboxed", index, shape[1], shape[0])
+            image = letterbox(image, first[1], first[0])
+        previous = shape
+        yield index, seconds, image
+
+
+def read_video(
+    path: str | os.PathLike, every: int = 1, max_frames: int = MAX_FRAMES
+) -> Generator[tuple[int, float, np.ndarray], None, int]:
+    """:func:`steady_frames` of the file at ``path``, opened and closed here (closing the
+    generator early closes the file)."""
+    container, info = open_video(path)
+    try:
+        return (yield from steady_frames(container, info, every, max_frames))
+    finally:
+        container.close()

@@ -21,7 +21,7 @@ import numpy as np
 
 from pose.body.types import Pose
 from pose.media.images import InputError
-from pose.media.video_reader import MAX_FRAMES, VideoInfo, iter_frames, letterbox, open_video
+from pose.media.video_reader import MAX_FRAMES, VideoInfo, read_video
 from pose.media.video_writer import VideoWriter
 from pose.network.registry import PoseModel
 from pose.output.draw import draw_poses
@@ -224,18 +224,14 @@ def _stage(progress: Progress | None, label: str) -> Callable[[int, int | None],
 
 
 def _frames(path: str | os.PathLike) -> Iterator[tuple[int, np.ndarray]]:
-    """(source index, RGB frame) of a video, each frame as the model saw it: a frame of
-    another size than the first is letterboxed into the first's, as process_video does."""
-    container, info = open_video(path)
-    first = None
+    """(source index, RGB frame) of a video, each frame as the model saw it
+    (:func:`pose.media.video_reader.read_video`, the stream's reader)."""
+    reader = read_video(path)
     try:
-        for index, _, image in iter_frames(container, info):
-            first = first or image.shape
-            if image.shape != first:
-                image = letterbox(image, first[1], first[0])
+        for index, _, image in reader:
             yield index, image
     finally:
-        container.close()
+        reader.close()
 
 
 def _seek(frames: Iterator[tuple[int, np.ndarray]], current, target: int):

@@ -4,8 +4,9 @@ by default the person present longest and largest, and gives their :class:`PoseS
 The tracker's IDs are first re-joined over the whole clip (:func:`pose.video.rejoin.rejoin_ids`:
 pieces of one body, tracks broken by an occlusion or a short cut), so the person followed
 does not change when someone else walks by, and a person the tracker lost comes back
-under their ID. An ID the user read off the Video tab may be any of the tracker's IDs the
-person had: it names the re-joined track that holds it.
+under their ID. The Video tab shows these re-joined IDs (:mod:`pose.video.identity`, the same
+re-joining), so an ID read there names the same person here; a tracker ID that is no
+re-joined ID names the re-joined track that holds it.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def follow_person(
     if track is not None:
         chosen = _joined_id(ids, joined, int(track))
         if chosen is None:
-            listed = ", ".join(str(n) for n in sorted({n for row in ids for n in row}))
+            listed = ", ".join(str(n) for n in sorted({n for row in joined for n in row}))
             raise SequenceError(
                 f"No person with tracking ID {track} in {name}; its IDs: {listed or 'none'}."
             )
@@ -100,7 +101,12 @@ def follow_person(
 def _joined_id(
     ids: Sequence[Sequence[int]], joined: Sequence[Sequence[int]], wanted: int
 ) -> int | None:
-    """The re-joined ID of the tracker's ID ``wanted`` (None when it never occurs)."""
+    """The re-joined ID ``wanted`` names: itself when it is one (the Video tab shows the
+    re-joined IDs, :mod:`pose.video.identity`), else the re-joined ID of the tracker's ID
+    ``wanted`` where it first occurs (an ID from a per-frame tracker output); None when the
+    clip has neither."""
+    if any(wanted in numbers for numbers in joined):
+        return wanted
     for numbers, new in zip(ids, joined, strict=True):
         for number, joined_number in zip(numbers, new, strict=True):
             if number == wanted:

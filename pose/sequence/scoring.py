@@ -19,6 +19,7 @@ from pose.match import (
 )
 from pose.sequence.clip import PoseSequence, SequenceError
 from pose.sequence.costs import DEFAULT_ALIGN, cost_matrix
+from pose.sequence.noise import allowance, allowed_scores
 from pose.sequence.warping import DEFAULT_WINDOW, dtw
 
 # compare_sequences aligns whole clips; one clip lasting more than this many times the
@@ -151,12 +152,15 @@ def compare_sequences(
     window: float | None = DEFAULT_WINDOW,
     max_rotation: float = DEFAULT_MAX_ROTATION,
     check: bool = True,
+    allow_noise: bool = True,
 ) -> SequenceComparison:
     """Align ``attempt`` with ``reference`` in time and score it (see the module doc).
 
     ``method`` picks the local cost of the alignment (:func:`cost_matrix`); the scores
-    are always the ``normalized`` matching scores of the aligned pairs. ``check`` refuses
-    clips of very different durations (:func:`check_lengths`).
+    are the ``normalized`` matching scores of the aligned pairs, each joint forgiven the
+    measurement's noise (:mod:`pose.sequence.noise`; ``allow_noise=False``: the Match
+    tab's scores as they are). ``check`` refuses clips of very different durations
+    (:func:`check_lengths`).
     """
     if check:
         check_lengths(reference, attempt)
@@ -170,8 +174,16 @@ def compare_sequences(
             f"No aligned frames of {reference.name} and {attempt.name} share "
             f"{MIN_SHARED_JOINTS} joints; the two show different parts of the body."
         )
-    with np.errstate(invalid="ignore"):
-        joint_scores = 100.0 * np.clip(1.0 - distances / NORMALIZED_TOLERANCE, 0.0, 1.0)
+    if allow_noise:
+        allowed = allowance(reference.keypoints, reference.frames / reference.fps,
+                            attempt.keypoints, attempt.frames / attempt.fps)  # fmt: skip
+        scored, joint_scores = allowed_scores(
+            reference.keypoints[steps[:, 0]], attempt.keypoints[steps[:, 1]], distances, allowed
+        )
+        similarity = np.where(np.isnan(similarity), np.nan, scored)
+    else:
+        with np.errstate(invalid="ignore"):
+            joint_scores = 100.0 * np.clip(1.0 - distances / NORMALIZED_TOLERANCE, 0.0, 1.0)
     alignment = np.stack(
         [reference.frames[steps[:, 0]], attempt.frames[steps[:, 1]]], axis=1
     ).astype(np.int64)

@@ -1,11 +1,13 @@
 """Video in; annotated, browser-playable video and per-frame keypoints out.
 
 :func:`process_video` is one consumer of the video's stream of people
-(:class:`pose.video.stream.PeopleStream`: read, network, decode, track, smooth): it draws each
-frame's skeletons and IDs (in the stream's follow thread, so drawing overlaps encoding) and
-encodes them in this thread as H.264 in MP4 or VP9 in WebM (:mod:`pose.media.video_writer`);
-the keypoints come back as a :class:`VideoResult` (:mod:`pose.video.result`). Audio is not
-copied to the output.
+(:class:`pose.video.stream.PeopleStream`: read, network, decode, track, smooth). Once the
+stream has ended, each person's ID is re-joined over the whole clip
+(:func:`pose.video.identity.rejoined`: the IDs compare-videos and count-reps follow); then the
+frames are read again (the stream's reader, :func:`pose.media.video_reader.read_video`:
+decoding is cheap next to the network), each drawn with its skeletons and IDs and encoded in
+this thread as H.264 in MP4 or VP9 in WebM (:mod:`pose.media.video_writer`). The keypoints
+come back as a :class:`VideoResult` (:mod:`pose.video.result`). Audio is not copied.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pose.media.images import InputError
-from pose.media.video_reader import MAX_FRAMES
+from pose.media.video_reader import MAX_FRAMES, read_video
 from pose.media.video_writer import VideoWriter, encoder_for, to_yuv420
 from pose.network.registry import PoseModel
 from pose.output.draw import draw_ids, draw_poses
 from pose.photo.estimate import DEFAULT_THRESHOLD
+from pose.video.identity import rejoined
 from pose.video.region import DEFAULT_POLICY, RegionPolicy
 from pose.video.result import FrameKeypoints, VideoResult
-from pose.video.stream import PeopleStream, StreamFrame, StreamOptions
+from pose.video.stream import PeopleStream, StreamOptions
 
 log = logging.getLogger(__name__)
 
@@ -54,31 +58,37 @@ def process_video(
     The output keeps the input's size (odd sides padded to even), frame rate and duration:
     with ``every`` > 1 each annotated frame is held until the next (the skipped frames are
     not encoded), and the last one until the source's end. Audio is dropped. Each person
-    gets a tracking ID (:class:`pose.video.track.PoseTracker`), drawn above their head and
+    gets a tracking ID (:class:`pose.video.track.PoseTracker`, re-joined over the whole clip
+    by :func:`pose.video.identity.rejoined`: one ID per body), drawn above their head and
     kept in :attr:`FrameKeypoints.ids`. The other options are the stream's
     (:class:`pose.video.stream.StreamOptions`: ``smooth`` the One Euro filter per ID,
     ``model`` by default the int8 motion model, ``workers`` model workers, ``lift3d`` 3D
     landmarks too, ``regions`` the region path or None for every frame whole).
-    ``progress(done, total)`` is called from this thread after each encoded frame
-    (``total`` is ``None`` when the file does not say how many frames it has).
+    ``progress(done, total)`` is called from this thread after each frame's people are
+    found (``total`` is ``None`` when the file does not say how many frames it has); the
+    drawing and encoding after them take a small share of the time.
     Raises :class:`InputError` for unusable input; the partial output is removed then.
     """
     options = StreamOptions(
         size, threshold, every, smooth, max_frames, model, workers, lift3d, regions
     )
     started = time.perf_counter()
-    encode_start = time.thread_time()  # this thread encodes (and opens and probes)
-    with PeopleStream(source, options, render=draw_frame) as stream:
-        encoder_for(output)
-        encoding = _Encoding(Path(output), progress, stream.total)
-        try:
-            for frame in stream:
-                encoding.write(frame, stream)
-            encoding.finish(stream)
-        except BaseException:
-            stream.close()  # the threads stop before the partial output goes
-            encoding.abandon()
-            raise
+    found = []
+    with PeopleStream(source, options) as stream:
+        encoder_for(output)  # an unknown suffix fails before the network runs
+        for frame in stream:
+            found.append(frame.keypoints)
+            if progress is not None:
+                progress(len(found), stream.total)
+    if not found:
+        raise InputError(f"{stream.info.name} contains no video frames.")
+    encode_start = time.thread_time()  # this thread reads again, draws and encodes
+    encoding = _Encoding(Path(output), stream.info.fps)
+    try:
+        encoding.write_all(source, rejoined(found), options)
+    except BaseException:
+        encoding.abandon()
+        raise
     seconds = time.perf_counter() - started
     log.info("%d frames in %.1f s", len(encoding.frames), seconds)
     return _result(encoding, stream, seconds, time.thread_time() - encode_start)
@@ -96,26 +106,40 @@ class _Encoding:
     """The annotated video being written, and the keypoints of the frames in it."""
 
     output: Path
-    progress: ProgressCallback | None
-    total: int | None
+    fps: Any
     writer: VideoWriter | None = None  # opened on the first frame: rotation may swap W and H
     frames: list[FrameKeypoints] = field(default_factory=list)
 
-    def write(self, frame: StreamFrame, stream: PeopleStream) -> None:
-        planes = frame.rendered
+    def write_all(
+        self, source: str | os.PathLike, frames: list[FrameKeypoints], options: StreamOptions
+    ) -> None:
+        """Read ``source`` again (the stream's reader: the same frames, letterboxed alike),
+        draw each frame's people with their re-joined IDs, encode, and hold the last frame
+        until the source's end."""
+        reader = read_video(source, options.every, options.max_frames)
+        wanted = iter(frames)
+        keypoints = next(wanted)
+        try:
+            while True:
+                try:
+                    index, _, image = next(reader)
+                except StopIteration as end:
+                    decoded = end.value
+                    break
+                if keypoints is None or index != keypoints.index:
+                    continue  # a frame the stream could not use (damaged data)
+                planes = draw_frame(image, keypoints)
+                if self.writer is None:
+                    height = planes.shape[0] * 2 // 3
+                    self.writer = VideoWriter(self.output, planes.shape[1], height, self.fps)
+                self.writer.write_yuv(planes, index)
+                self.frames.append(keypoints)
+                keypoints = next(wanted, None)
+        finally:
+            reader.close()
         if self.writer is None:
-            height = planes.shape[0] * 2 // 3
-            self.writer = VideoWriter(self.output, planes.shape[1], height, stream.info.fps)
-        self.writer.write_yuv(planes, frame.keypoints.index)
-        self.frames.append(frame.keypoints)
-        if self.progress is not None:
-            self.progress(len(self.frames), self.total)
-
-    def finish(self, stream: PeopleStream) -> None:
-        """Hold the last frame until the source's end and close the file."""
-        if self.writer is None:
-            raise InputError(f"{stream.info.name} contains no video frames.")
-        self.writer.hold_until(stream.source_frames)
+            raise InputError(f"{self.output.name}: no frame of the video could be read again.")
+        self.writer.hold_until(decoded)
         self.writer.close()
 
     def abandon(self) -> None:

@@ -240,31 +240,101 @@ def rejoin_ids(
     if len(frames) != len(ids) or len(frames) != len(times):
         raise ValueError("frames, ids and times must have the same length")
     owners = [fragment_groups(list(people), params) for people in frames]
-    # 1. Tracker IDs found as pieces of one body in some frame are one person (the
-    # tracker split a body and kept an ID on each piece); they take the lowest ID.
-    same: dict[int, int] = {int(n): int(n) for numbers in ids for n in numbers}
+    grouped = join_fragment_ids(owners, ids, times)
+    pieces = _pieces(frames, owners, grouped, times)
+    joined = join_gaps({number: piece.summary() for number, piece in pieces.items()}, params)
+    return [[joined.get(number, number) for number in numbers] for numbers in grouped]
 
-    def top(number: int) -> int:
-        while same[number] != number:
-            number = same[number]
-        return number
 
-    together: dict[tuple[int, int], int] = {}  # frames two IDs were pieces of one body
-    apart: dict[tuple[int, int], int] = {}  # frames they were two bodies
-    for owner, numbers in zip(owners, ids, strict=True):
+def join_fragment_ids(
+    owners: Sequence[Sequence[int]],
+    ids: Sequence[Sequence[int]],
+    times: Sequence[float] | None = None,
+    segment_gap: float = 0.25,
+) -> list[list[int]]:
+    """Tracker IDs found as pieces of one body (``owners[t]``: :func:`fragment_groups` of
+    frame t) more often than as two bodies are one person (the tracker split a body and
+    kept an ID on each piece): each takes the group's lowest ID. Returns IDs per frame.
+
+    An ID is judged in stretches (:func:`_stretches`: apart when it is missing for more
+    than ``segment_gap`` seconds): the tracker keeps a lost ID waiting and may give it to
+    a piece of someone else later, and the stretches of one ID may then belong to two
+    bodies. A stretch merged into another person's group takes that group's ID; the
+    tracker's ID stays on its other stretches."""
+    keys = _stretches(ids, times, segment_gap)
+    same: dict[tuple[int, int], tuple[int, int]] = {k: k for row in keys for k in row}
+
+    def top(key: tuple[int, int]) -> tuple[int, int]:
+        while same[key] != key:
+            key = same[key]
+        return key
+
+    together: dict[tuple, int] = {}  # frames two stretches were pieces of one body
+    apart: dict[tuple, int] = {}  # frames they were two bodies
+    for owner, row in zip(owners, keys, strict=True):
         for k, root in enumerate(owner):
             for j in range(k):
-                pair = (min(numbers[k], numbers[j]), max(numbers[k], numbers[j]))
+                pair = (min(row[k], row[j]), max(row[k], row[j]))
                 tally = together if owner[j] == root else apart
                 tally[pair] = tally.get(pair, 0) + 1
-    # An ID pair seen apart more often than together is two people who touched.
+    # A pair seen apart more often than together is two people who touched.
     for (a, b), count in sorted(together.items()):
         if count > apart.get((a, b), 0):
-            ra, rb = top(int(a)), top(int(b))
+            ra, rb = top(a), top(b)
             if ra != rb:
                 same[max(ra, rb)] = min(ra, rb)
-    grouped = [[top(int(n)) for n in numbers] for numbers in ids]
-    # 2. Each ID's merged body per frame, then its summary.
+    names = _group_names({k: top(k) for k in same})
+    return [[names[key] for key in row] for row in keys]
+
+
+def _stretches(
+    ids: Sequence[Sequence[int]], times: Sequence[float] | None, gap: float
+) -> list[list[tuple[int, int]]]:
+    """Per frame, each person's (tracker ID, stretch number): the number grows each time
+    the ID comes back after more than ``gap`` seconds away (all 0 without ``times``)."""
+    last: dict[int, float] = {}
+    stretch: dict[int, int] = {}
+    out = []
+    for t, numbers in enumerate(ids):
+        now = float(times[t]) if times is not None else 0.0
+        row = []
+        for number in numbers:
+            number = int(number)
+            if number in last and now - last[number] > gap:
+                stretch[number] = stretch.get(number, 0) + 1
+            last[number] = now
+            row.append((number, stretch.get(number, 0)))
+        out.append(row)
+    return out
+
+
+def _group_names(root: dict[tuple[int, int], tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(ID, stretch) -> the ID its group goes by. A group of one ID's stretches keeps that
+    ID (the tracker's own continuity). A group of several IDs takes its lowest ID that no
+    other group goes by (one ID's stretches on two bodies), else a new one above every
+    tracker ID."""
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for key, top in root.items():
+        groups.setdefault(top, []).append(key)
+    pure = [members for members in groups.values() if len({n for n, _ in members}) == 1]
+    mixed = [members for members in groups.values() if len({n for n, _ in members}) > 1]
+    names = {key: key[0] for members in pure for key in members}
+    taken = set(names.values())
+    fresh = max((key[0] for key in root), default=0)
+    for members in sorted(mixed, key=lambda group: min(group)):
+        free = sorted({n for n, _ in members} - taken)
+        if free:
+            name = free[0]
+        else:
+            fresh += 1
+            name = fresh
+        taken.add(name)
+        names.update({key: name for key in members})
+    return names
+
+
+def _pieces(frames, owners, grouped, times) -> dict[int, _Piece]:
+    """Each ID's merged body (the pieces of one body joined) in each frame it is in."""
     pieces: dict[int, _Piece] = {}
     for people, owner, numbers, time in zip(frames, owners, grouped, times, strict=True):
         bodies: dict[int, np.ndarray] = {}
@@ -279,8 +349,13 @@ def rejoin_ids(
                 continue  # two bodies with one ID: keep the first
             piece.times.append(float(time))
             piece.bodies.append(body)
-    summaries = {number: piece.summary() for number, piece in pieces.items()}
-    # 3. Join ended tracks to later ones, cheapest first, never two in one frame.
+    return pieces
+
+
+def join_gaps(summaries: dict[int, dict], params: RejoinParams) -> dict[int, int]:
+    """ID -> joined ID: tracks that end joined to later ones (:func:`_join_cost`), cheapest
+    first, each track at most one successor and one predecessor, never two tracks that
+    are in one frame together; a joined track keeps its lowest ID."""
     candidates = []
     for a, before in summaries.items():
         for b, after in summaries.items():
@@ -309,7 +384,7 @@ def rejoin_ids(
         spans[keep] = spans[keep] + spans.pop(gone)
         successor.add(a)
         predecessor.add(b)
-    return [[find(number) for number in numbers] for numbers in grouped]
+    return {number: find(number) for number in summaries}
 
 
 def _overlap(first: list[tuple[float, float]], second: list[tuple[float, float]]) -> bool:

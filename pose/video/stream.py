@@ -48,9 +48,8 @@ from pose.media.video_reader import (
     MAX_FRAMES,
     ReadStats,
     check_frame_budget,
-    iter_frames,
-    letterbox,
     open_video,
+    steady_frames,
 )
 from pose.network.registry import PoseModel, motion_model
 from pose.photo.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
@@ -146,26 +145,16 @@ class _Context:
 
 
 def _read(context: _Context) -> None:
-    """Decode frames, plan their windows, deal them to the workers in turn."""
+    """Decode frames (each in the first frame's size), plan their windows, deal them to the
+    workers in turn."""
     options, planner = context.options, context.planner
-    reader = iter_frames(
+    reader = steady_frames(
         context.container, context.info, options.every, options.max_frames, context.stats
     )
-    first = previous = None  # (H, W, 3) shapes
     turn = 0
     try:
         for number in itertools.count():
             index, seconds, image = next(reader)
-            shape = image.shape
-            first = first or shape
-            if shape != first:
-                # Spliced clips and streams change size midway. The stream keeps the first
-                # frame's size, and the model sees the frame as it will be shown, so
-                # keypoints stay in output pixels and people keep their proportions.
-                if shape != previous:
-                    log.info("frame %d is %dx%d: letterboxed", index, shape[1], shape[0])
-                image = letterbox(image, first[1], first[0])
-            previous = shape
             if planner is not None:
                 planner.frame(number, image, context.box)
             if not context.pipeline.put(context.decoded[turn], (index, seconds, image)):

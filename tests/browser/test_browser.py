@@ -31,7 +31,6 @@ from tests.helpers.browser import (
     open_tab,
     screenshot,
     screenshot_folder,
-    start_webcam_stream,
     upload,
     write_y4m,
 )
@@ -244,9 +243,11 @@ def test_compare_tab_scores_an_example_clip_against_itself(page, shots):
 
 
 def test_webcam_tab_streams_the_example_photo(playwright, app_url, tmp_path, shots):
-    """The screenshot of the Webcam tab, fed by a fake camera showing a redistributable photo
-    (tests/browser/test_webcam_browser.py checks the stream itself in depth)."""
-    from tests.browser.test_webcam_browser import CAMERA_SIZE, read_status
+    """The screenshot of the Webcam tab in its default mode (skeletons computed in the
+    page), fed by a fake camera showing a redistributable photo
+    (tests/browser/test_live_browser.py and test_webcam_browser.py check both modes in
+    depth)."""
+    from tests.browser.test_webcam_browser import CAMERA_SIZE
 
     photo = load_image(EXAMPLES / "cameraman.jpg")
     frame = np.full((CAMERA_SIZE[1], CAMERA_SIZE[0], 3), 114, dtype=np.uint8)
@@ -256,17 +257,15 @@ def test_webcam_tab_streams_the_example_photo(playwright, app_url, tmp_path, sho
     chromium = launch_chromium(playwright, extra_args=fake_camera_args(camera))
     try:
         page = open_app(chromium, app_url)
-        open_tab(page, "Webcam")
-        start_webcam_stream(page)
+        panel = open_tab(page, "Webcam")
+        expect(panel.locator("#webcam-where input[value='In this browser']")).to_be_checked()
+        page.locator("#live-start").click()
         page.wait_for_function(
-            """() => /frame ([3-9]|\\d\\d)/.test(
-                document.querySelector("#webcam-status textarea, #webcam-status input")
-                    .value)""",
+            "() => window.poseLive && (poseLive.frames >= 5 || poseLive.error)",
             timeout=RESULT_TIMEOUT_MS,
         )
-        _, _, people, _ = read_status(page)
-        assert people == 1
-        expect(page.locator("#webcam-output img").first).to_be_visible()
+        assert not page.evaluate("poseLive.error")
+        expect(page.locator("#live-status")).to_contain_text("1 person (ID")
         snap(page, "webcam", shots)
     finally:
         chromium.close()

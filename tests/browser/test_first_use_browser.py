@@ -208,10 +208,27 @@ def shots(tmp_path_factory):
 
 
 def clipped_tables(page) -> list[str]:
+    """The tables whose columns do not all fit their box (the last ones out of view)."""
     return page.evaluate(
-        """() => [...document.querySelectorAll('.compact-table .virtual-table-viewport')]
+        """() => [...document.querySelectorAll('.virtual-table-viewport')]
             .filter(v => v.offsetParent && v.scrollWidth > v.clientWidth + 1)
             .map(v => v.closest('[id]').id)"""
+    )
+
+
+# The narrowest a control with words may be: two side by side on a 390 px phone get 139.
+MIN_CONTROL_PX = 120
+
+
+def squeezed_controls(page) -> list[str]:
+    """The first words of every visible control with text narrower than MIN_CONTROL_PX (the
+    Match tab's Mirror checkbox was 26 px beside the method, its words cut)."""
+    return page.evaluate(
+        """least => [...document.querySelectorAll('.block')]
+            .filter(e => e.offsetParent && e.innerText.trim())
+            .filter(e => e.getBoundingClientRect().width < least)
+            .map(e => e.innerText.trim().slice(0, 30))""",
+        MIN_CONTROL_PX,
     )
 
 
@@ -243,6 +260,7 @@ def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
         assert clipped_tables(page) == []
         # Every header and cell on one line: no word or number broken ("pe rs on").
         assert broken_cells(page, "#image-table") == []
+        assert squeezed_controls(page) == []
         screenshot(page, "phone-image", shots)
 
         # The intro's pointer works on a phone too: the footer keeps its API link.
@@ -250,6 +268,7 @@ def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
 
         open_tab(page, "Video")
         assert no_sideways_scroll(page) <= 1
+        assert squeezed_controls(page) == []
         screenshot(page, "phone-video", shots)
 
         webcam = open_tab(page, "Webcam")
@@ -257,6 +276,7 @@ def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
         live = page.locator("#webcam-browser-panel").bounding_box()  # the default mode
         first_control = webcam.get_by_text("Smooth keypoints").first.bounding_box()
         assert live["y"] < first_control["y"]  # the live view before the controls
+        assert squeezed_controls(page) == []
         screenshot(page, "phone-webcam", shots)
 
         panel = open_tab(page, "Match")
@@ -270,10 +290,14 @@ def test_every_tab_fits_a_390_px_phone(browser, app_url, shots):
         # The method's chosen name is shown whole, not cut to "Normalized: po".
         method = page.locator("#match-method input").first
         assert method.evaluate("i => i.scrollWidth <= i.clientWidth + 1")
+        assert squeezed_controls(page) == []  # the Mirror checkbox on a line of its own
         screenshot(page, "phone-match", shots)
 
         open_tab(page, "Compare videos")
         assert no_sideways_scroll(page) <= 1
+        assert squeezed_controls(page) == []
+        assert clipped_tables(page) == []  # the repetitions' score and weakest in view
+        assert broken_cells(page, "#reps-table") == []
         screenshot(page, "phone-compare", shots)
     finally:
         page.context.close()

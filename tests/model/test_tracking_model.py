@@ -112,3 +112,35 @@ def test_a_person_s_angles_over_time(street_piece):
             )
     assert sum(value is not None for _, _, angles in plotted for value in angles.values()) > 0
     assert angle_series(payload, 10_000) == [] and tracked_people({}) == []
+
+
+def test_an_id_read_off_the_video_picks_that_person_to_compare(street_piece, model, tmp_path):
+    # The Video tab (smoothing on, its default) draws and writes re-joined IDs; the Compare
+    # tab's "Follow tracking IDs" (and --person) must follow the very person an ID was drawn
+    # on, for every ID of the clip.
+    import numpy as np
+
+    from pose.sequence import SequenceError
+    from pose.sequence.compare import clip_poses
+
+    clip = street_piece.output.parent / "street_piece.mp4"
+    video = process_video(clip, tmp_path / "out.mp4", model=model, smooth=True)
+    poses = clip_poses(clip, model=model)
+    shown = sorted({n for frame in video.frames for n in frame.ids})
+    followed = 0
+    for number in shown:
+        try:
+            sequence = poses.sequence(track=number)
+        except SequenceError:
+            continue  # in under half of the clip: not comparable, refused with its IDs
+        followed += 1
+        assert sequence.track == number
+        for row, index in enumerate(sequence.frames):
+            frame = video.frames[int(index)]
+            assert number in frame.ids
+            drawn = frame.people[frame.ids.index(number)].keypoints
+            found = drawn[:, 2] > 0
+            # the same body: the smoothed joints of both runs agree within a few pixels
+            gap = np.abs(sequence.keypoints[row, found, :2] - drawn[found, :2]).max()
+            assert gap < 3.0
+    assert followed >= 3

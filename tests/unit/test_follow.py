@@ -62,6 +62,35 @@ def test_pieces_with_the_tracker_ids_of_two_people_become_one():
     assert {n for row in joined for n in row} == {1}
 
 
+def test_an_id_given_later_to_a_piece_of_someone_else_does_not_merge_two_people():
+    # Person A (ID 1) is split once (frames 2-3: the tracker puts ID 5 on A's body and
+    # keeps 1 on the arm); ID 5 waits, lost, and lands on an arm of person B (ID 3) a
+    # second later. The two stretches of ID 5 are pieces of two different bodies.
+    a, b = walker(60, 100, 0.2), walker(60, 600, 0.2)
+    frames, ids = [], []
+    for t in range(60):
+        if t in (2, 3) or 40 <= t < 44:
+            whole, whole_id, piece_id = (a[t], 1, 5) if t < 10 else (b[t], 3, 5)
+            body, arm = whole.copy(), np.zeros_like(whole)
+            body[list(ARM)] = 0.0
+            arm[list(ARM)] = whole[list(ARM)]
+            if t < 10:  # A's body gets 5, its arm keeps 1
+                pair, pair_ids = [body, arm], [piece_id, whole_id]
+                frames.append([*pair, b[t]])
+                ids.append([*pair_ids, 3])
+            else:  # B's arm gets 5
+                frames.append([a[t], body, arm])
+                ids.append([1, whole_id, piece_id])
+        else:
+            frames.append([a[t], b[t]])
+            ids.append([1, 3])
+    joined = rejoin_ids(frames, ids, [t / FPS for t in range(60)])
+    for row, found in zip(joined, frames, strict=True):
+        xs = [float(np.mean(p[p[:, 2] > 0, 0])) for p in found]
+        for number, x in zip(row, xs, strict=True):
+            assert number == (1 if x < 400 else 3)  # A stays 1, B stays 3
+
+
 def test_a_track_broken_by_an_occlusion_is_rejoined_and_keeps_its_lowest_id():
     # ID 1 walks right, is hidden for 0.6 s (18 frames) and comes back as ID 4 where its
     # walk leads; ID 2 stands far away all along; ID 3 is someone else entering far off.

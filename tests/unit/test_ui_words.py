@@ -58,3 +58,37 @@ def test_api_info_carries_the_docstring_descriptions():
             "        on.\n\nReturns:\n    x\n"
         ).split("\n")[3]
     )
+
+
+def test_every_description_of_the_photo_mode_says_what_it_does_and_costs():
+    """The multi-pass mode's cost as docs/accuracy.md measured it (its photo path against
+    one pass, wall time), and its second opinion, said alike on the tab, the API page and
+    the command line: the API and CLI said "three passes fused ... about 4x the time" after
+    BlazePose's second opinion had made it about 5x."""
+    import re
+    from pathlib import Path
+
+    from pose.cli import build_parser
+    from ui.components import photo_mode_input
+    from ui.image import estimate_image
+    from ui.match import match_images
+
+    accuracy = (Path(__file__).resolve().parents[2] / "docs" / "accuracy.md").read_text()
+    measured = re.search(r"\*\*accurate photo path\*\*.*\| ([\d.]+)x, [\d.]+x \|", accuracy)
+    cost = f"about {round(float(measured.group(1)))}x the time"
+    mode_help = next(
+        action.help
+        for command in build_parser()._subparsers._group_actions[0].choices.values()
+        for action in command._actions
+        if "--mode" in action.option_strings
+    )
+    texts = {
+        "tab": photo_mode_input().info,
+        "/estimate_image": estimate_image.__doc__,
+        "/match_images": match_images.__doc__,
+        "pose --mode": mode_help,
+    }
+    for where, text in texts.items():
+        said = " ".join(text.split())
+        assert cost in said, (where, said)
+        assert "BlazePose's second opinion" in said, (where, said)
