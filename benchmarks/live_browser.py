@@ -5,7 +5,8 @@
 Launches the app, then for each mode (the page's "In this browser", LiteRT.js; the
 server's stream, "On the server") and each number of pages open at once: one Chromium with
 that many pages (own contexts) on the Webcam tab, fed by Chromium's fake camera (the skier
-from ../shared/eval letterboxed to 640x480; DESIGN.md's flags), started as a person would,
+from ../shared/eval letterboxed to 640x480 at 30 frames/s; DESIGN.md's flags), started as a
+person would,
 warmed up, then measured for ``--seconds``:
 
 - frames/s drawn, per page: skeleton frames drawn in the page (``poseLive.frames``) or
@@ -14,7 +15,8 @@ warmed up, then measured for ``--seconds``:
   skeleton) or the server's (frame in to drawn frame out), as each status line says;
 - the server's CPU time (the app process and its children, user + system) over the window,
   less its idle housekeeping (timed first, with no page open), per viewer-minute; and
-  Chromium's, since here browser and server share the same cores.
+  Chromium's, since here browser and server share the same cores; their sum per frame drawn
+  (the figure a loaded machine changes least); and the page's steps on its last frame.
 
 The same run times both modes, so the ratios hold on a loaded machine; the absolute figures
 do not. Prints the CPU, the load average and the back end the page ran on.
@@ -55,6 +57,10 @@ from tests.helpers.server import launched_app  # noqa: E402
 PHOTO = COCO_DIR / "000000000785.jpg"  # one skier, as the webcam tests use
 SERVER_STATUS = re.compile(r"([\d.]+) frames/s · (\d+) ms per frame .* · frame (\d+)")
 WARM_FRAMES = 5
+# A webcam's rate. The page counts only new camera frames (requestVideoFrameCallback); the
+# tests' 10 frames/s camera would cap it at 10 (the page before counted a frame again when
+# no new one had come, which is how it showed 13 frames/s from a 10 frames/s camera).
+CAMERA_FPS = 30
 WARM_TIMEOUT_S = 120
 
 
@@ -68,6 +74,15 @@ def process_cpu(process: psutil.Process) -> float:
         except psutil.NoSuchProcess:
             continue
     return total
+
+
+def own_cpu(process: psutil.Process) -> float:
+    """CPU seconds (user + system) of ``process`` alone (0 once it is gone)."""
+    try:
+        times = process.cpu_times()
+    except psutil.NoSuchProcess:
+        return 0.0
+    return times.user + times.system
 
 
 def chromium_processes() -> list[psutil.Process]:
@@ -119,13 +134,14 @@ def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle:
             time.sleep(0.5)
         chrome = chromium_processes()
         first = [read(page)[0] for page in opened]
-        server_before, chrome_before = process_cpu(app), sum(process_cpu(p) for p in chrome)
+        server_before, chrome_before = process_cpu(app), sum(own_cpu(p) for p in chrome)
         began = time.monotonic()
         time.sleep(seconds)
         elapsed = time.monotonic() - began
         server_cpu = process_cpu(app) - server_before
-        chrome_cpu = sum(process_cpu(p) for p in chrome) - chrome_before
+        chrome_cpu = sum(own_cpu(p) for p in chrome) - chrome_before
         last = [read(page) for page in opened]
+        steps = opened[0].evaluate("() => poseLive.stepsMs || null") if mode == "browser" else None
     finally:
         for page in opened:
             page.context.close()
@@ -146,6 +162,12 @@ def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle:
             max(server_cpu - idle * elapsed / seconds, 0.0) / elapsed * 60 / pages, 2
         ),
         "chromium_cpu_s": round(chrome_cpu, 2),
+        # Browser and server CPU per frame drawn (all pages), and the page's last frame's
+        # steps (ms, in its worker: prepare = cut and resize, network, decode; draw on the page).
+        "cpu_ms_per_frame": round(
+            1000 * (chrome_cpu + server_cpu) / max(sum(rates) * elapsed, 1e-9), 1
+        ),
+        "page_steps_ms": {k: round(v, 1) for k, v in (steps or {}).items()},
         "backend": next((b for _, _, b in last if b), "server (int8, region path)"),
     }
 
@@ -160,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     with tempfile.TemporaryDirectory() as scratch:
-        camera = write_y4m(Path(scratch) / "camera.y4m", [letterboxed(load_image(PHOTO))] * 10)
+        camera = write_y4m(
+            Path(scratch) / "camera.y4m", [letterboxed(load_image(PHOTO))] * 10, fps=CAMERA_FPS
+        )
         with launched_app(Path(scratch) / "app.log") as (url, process):
             app = psutil.Process(process.pid)
             idle = idle_cpu(app, args.seconds)
@@ -181,15 +205,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server idle: {idle:.2f} CPU s in {args.seconds:.0f} s (subtracted below)")
     print(
         f"{'mode':8} {'pages':>5} {'frames/s per page':>18} {'ms/frame':>9} "
-        f"{'server CPU s/viewer-min':>24} {'Chromium CPU s':>15}  back end"
+        f"{'server CPU s/viewer-min':>24} {'Chromium CPU s':>15} {'CPU ms/frame':>13}  back end"
     )
     for r in results:
         ms = f"{r['ms_per_frame']:.0f}" if r["ms_per_frame"] is not None else "-"
         print(
             f"{r['mode']:8} {r['pages']:>5} {r['mean_frames_per_s']:>18.2f} {ms:>9} "
-            f"{r['server_cpu_s_per_viewer_minute']:>24.2f} {r['chromium_cpu_s']:>15.1f}  "
-            f"{r['backend']}"
+            f"{r['server_cpu_s_per_viewer_minute']:>24.2f} {r['chromium_cpu_s']:>15.1f} "
+            f"{r['cpu_ms_per_frame']:>13.0f}  {r['backend']}"
         )
+        if r["page_steps_ms"]:
+            print(f"{'':14} page steps (ms, last frame): {r['page_steps_ms']}")
     for pages in args.pages:
         by = {r["mode"]: r for r in results if r["pages"] == pages}
         if {"browser", "server"} <= by.keys():

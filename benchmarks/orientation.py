@@ -45,7 +45,7 @@ def _blazepose(**changes) -> Finder:
     options = replace(SECOND_OPINION, **changes)
 
     def find(image: np.ndarray) -> Sequence[Pose]:
-        found = detect(image)
+        found = detect(image, options)
         return with_second_opinion(image, [], options, 0.1, detections=found)[0]
 
     return find

@@ -4,8 +4,10 @@
 files: the page's own modules (``web/live/*.js``, committed), LiteRT.js as ``make setup``
 copied it from the npm registry (``web/vendor/``, gitignored), the int8 model at the page's
 input size (``models/browser.py``) and ``spec.json``, the decoder's tables and settings read
-from :mod:`pose` so the page decodes by the same numbers as the server. Nothing else: a path
-not in the list is a 404 whatever ``../`` it carries.
+from :mod:`pose` so the page decodes by the same numbers as the server, with whether the
+runtime and model are there (``ready``, else a ``reason`` the page shows as it falls back
+to the server path; a Space builds them on its first start, :mod:`ui.live_prepare`).
+Nothing else: a path not in the list is a 404 whatever ``../`` it carries.
 
 It also makes every page cross-origin isolated (``Cross-Origin-Opener-Policy: same-origin``
 and ``Cross-Origin-Embedder-Policy: credentialless``): WASM threads need
@@ -26,6 +28,7 @@ from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.browser import LIVE_INPUT, live_model_path
+from models.web_runtime import vendor_dir
 from pose.body.skeleton import (
     DRAWN_LIMBS,
     JOINT_COLORS,
@@ -46,11 +49,11 @@ from pose.match.constants import (
 from pose.match.result import VERDICTS
 from pose.output.draw import ID_COLORS
 from pose.photo.paf import DEFAULT_PARAMS
+from ui.live_prepare import live_status
 
 PREFIX = "/live/"
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
-VENDOR = WEB / "vendor" / "litertjs"
 ISOLATION_HEADERS = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-embedder-policy", b"credentialless"),
@@ -91,21 +94,12 @@ def asset_table() -> dict[str, Path]:
     """URL path under :data:`PREFIX` -> file, for every file that may be served."""
     table = {f"app/{path.name}": path for path in sorted((WEB / "live").glob("*.js"))}
     table["model.tflite"] = live_model_path()
+    vendor = vendor_dir() / "litertjs"
     for sub in ("core/dist", "core/wasm", "wasm-utils/dist"):
-        for path in sorted((VENDOR / sub).glob("*")):
+        for path in sorted((vendor / sub).glob("*")):
             if path.suffix in (".js", ".wasm"):
                 table[f"litertjs/{sub}/{path.name}"] = path
     return table
-
-
-def live_assets_ready() -> bool:
-    """True when ``make setup`` built what the in-browser mode loads (runtime and model)."""
-    table = asset_table()
-    return (
-        table["model.tflite"].is_file()
-        and "litertjs/core/dist/index.js" in table
-        and "litertjs/core/wasm/litert_wasm_internal.wasm" in table
-    )
 
 
 class LiveAssets:
@@ -114,7 +108,7 @@ class LiveAssets:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.spec = json.dumps(live_spec()).encode()
+        self.spec = live_spec()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,7 +126,13 @@ class LiveAssets:
             return
         name = path[len(PREFIX) :]
         if name == "spec.json":
-            response: Response = Response(self.spec, media_type="application/json")
+            # Whether the runtime and model are there is read per request: on a Space's
+            # first start they appear a minute or two after the app (ui/live_prepare.py).
+            ready, reason = live_status()
+            body = json.dumps({**self.spec, "ready": ready, "reason": reason}).encode()
+            response: Response = Response(
+                body, media_type="application/json", headers={"Cache-Control": "no-cache"}
+            )
         else:
             file = asset_table().get(name)
             if file is None or not file.is_file():

@@ -33,6 +33,7 @@ from ui.doors import (
 )
 from ui.lifecycle import TRIM_EVERY_S, serve_until_stopped, trim_malloc_forever
 from ui.live_assets import LIVE_HEAD, LiveAssets
+from ui.live_prepare import start_preparing
 from ui.mcp_bridge import use_pose_mcp_server
 
 # The app's own logger name (not this module's): log lines read "app: ..." as before.
@@ -208,6 +209,7 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
         ensure_model()  # first start on a fresh clone or a Space: fetch and verify the graph
     except ModelFetchError as exc:
         raise SystemExit(f"error: {exc}") from None
+    start_preparing()  # a Space's first start: the in-browser mode's runtime and model
     if TRIM_EVERY_S > 0:
         threading.Thread(
             target=trim_malloc_forever,

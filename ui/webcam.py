@@ -27,7 +27,6 @@ from ui.components import (
     threshold_input,
     user_error,
 )
-from ui.live_assets import live_assets_ready
 
 # The preview is mirrored like a selfie camera; the handler un-mirrors (see pose.video.live).
 WEBCAM_MIRROR = True
@@ -213,12 +212,15 @@ def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
 def build_webcam_tab() -> None:
     with gr.Tab("Webcam"):
         gr.Markdown(WEBCAM_HELP)
-        in_browser = live_assets_ready()
+        # In the page by default: where it cannot run (a browser without WASM SIMD, a
+        # server still preparing or unable to fetch the runtime: /live/spec.json says),
+        # web/live/live.js switches to the server and says why in the note below.
+        in_browser = True
         where = gr.Radio(
             [IN_BROWSER, ON_SERVER],
-            value=IN_BROWSER if in_browser else ON_SERVER,
+            value=IN_BROWSER,
             label="Where the skeletons are computed",
-            info=WHERE_INFO if in_browser else WHERE_INFO + " (Not built here: `make setup`.)",
+            info=WHERE_INFO,
             elem_id="webcam-where",
         )
         gr.Markdown(elem_id="webcam-where-note")  # the page says why it fell back

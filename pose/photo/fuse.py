@@ -66,6 +66,24 @@ def similarity(a: Pose, b: Pose, size: float) -> float:
     return float(np.exp(-squared / (2 * (0.1 * size) ** 2)).mean())
 
 
+def body_box(pose: Pose) -> np.ndarray | None:
+    """(x0, y0, x1, y1) around a person's found joints, or None when fewer than two."""
+    found = pose.keypoints[:, 2] > 0
+    if found.sum() < 2:
+        return None
+    points = pose.keypoints[found, :2]
+    return np.concatenate([points.min(axis=0), points.max(axis=0)])
+
+
+def share_inside(pose: Pose, box: np.ndarray | None) -> float:
+    """Share of ``pose``'s found joints inside ``box`` (x0, y0, x1, y1); 0 without either."""
+    found = pose.keypoints[:, 2] > 0
+    if box is None or not found.any():
+        return 0.0
+    points = pose.keypoints[found, :2]
+    return float(np.all((points >= box[:2]) & (points <= box[2:]), axis=1).mean())
+
+
 @dataclass(frozen=True)
 class Pass:
     """People from one pass, in original image pixels, and ``factor``: network input

@@ -4,16 +4,18 @@ opinion.
 :func:`estimate_people` is the photo path of the Image and Match tabs, the API and the
 command line. The accurate mode (the default):
 
-1. BlazePose's person detector reads the photo (brightened first when it is dark, as the
-   accurate mode brightens it for OpenPose): each prominent person's centre, size and
-   rotation (:mod:`pose.pose3d.person_detector`).
+1. BlazePose's person detector reads the photo (a dark one brightened first, at about the
+   detector's scale, as the accurate mode brightens it for OpenPose): each prominent
+   person's centre, size and rotation (:mod:`pose.pose3d.person_detector`).
 2. OpenPose's accurate mode reads the photo (:func:`pose.photo.modes.estimate_photo`), and, when
-   the detector says people are turned, the photo turned back so they stand upright
-   (:mod:`pose.pose3d.oriented`); duplicates are merged.
+   the detector says people are turned (in right angles), the photo turned back so they
+   stand upright (:mod:`pose.pose3d.oriented`); duplicates are merged.
 3. BlazePose's landmark model reads the :attr:`FuseOptions.max_people` largest people from
-   upright crops; its joints are fused per joint with OpenPose's, and people only it found
-   are kept when it is confident (:mod:`pose.pose3d.second_opinion`). Its 3D landmarks come from
-   the same run (:attr:`pose.body.types.Estimate.bodies`).
+   upright crops (of a brightened copy of a dark photo); its joints are fused per joint with
+   OpenPose's where the crop holds one OpenPose person, only fill the joints OpenPose missed
+   where it holds parts of another, and people only it found are kept when it is confident
+   and OpenPose has no one there (:mod:`pose.pose3d.second_opinion`). Its 3D landmarks come
+   from the same run (:attr:`pose.body.types.Estimate.bodies`).
 
 Without BlazePose's models (missing, and no package index to fetch them from) the accurate
 mode answers with OpenPose alone and logs why. The fast mode is OpenPose's single pass,
@@ -50,22 +52,33 @@ log = logging.getLogger(__name__)
 DETECT_SIDE = 1024
 
 
-def detect(image: np.ndarray) -> list[Detection]:
+def photo_is_dark(image: np.ndarray) -> bool:
+    """True when the accurate mode brightens this RGB uint8 photo (H, W, 3) for OpenPose."""
+    return ACCURATE.dark_level > 0 and is_dark(image, ACCURATE.dark_level)
+
+
+def detect(image: np.ndarray, options: FuseOptions = SECOND_OPINION) -> list[Detection]:
     """The person detector's people in an RGB uint8 photo (H, W, 3), in its pixels; a dark
-    photo is brightened first (the detector sees no one in the low-light set otherwise)."""
+    photo is brightened first (the detector sees no one in the low-light set otherwise), at
+    ``options.dark_side``, and its people count from ``options.dark_detection``."""
+    from pose.pose3d.detection_decode import MIN_SCORE
     from pose.pose3d.person_detector import get_detector
 
     height, width = image.shape[:2]
-    scale = min(1.0, DETECT_SIDE / max(height, width))
+    dark = photo_is_dark(image)
+    side = options.dark_side if dark else DETECT_SIDE
+    scale = min(1.0, side / max(height, width))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    if ACCURATE.dark_level > 0 and is_dark(image, ACCURATE.dark_level):
-        small = brighten(image, size, ACCURATE.clahe)
+    if dark:
+        small = brighten(image, size, options.dark_clahe)
     elif scale < 1:
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     else:
         small = image
     back = np.array([[width / size[0], 0.0, 0.0], [0.0, height / size[1], 0.0]])
-    return [detection.mapped(back) for detection in get_detector().detect(small)]
+    wanted = options.dark_detection if dark else options.min_detection
+    found = get_detector().detect(small, min_score=min(MIN_SCORE, wanted))
+    return [detection.mapped(back) for detection in found]
 
 
 def estimate_people(
@@ -96,7 +109,7 @@ def estimate_people(
 
     started = time.perf_counter()
     try:
-        detections = detect(image)
+        detections = detect(image, options)
     except Pose3DError as exc:
         # BlazePose's models are missing and cannot be fetched: OpenPose alone still answers.
         log.info("no second opinion: %s", exc)
@@ -110,14 +123,22 @@ def estimate_people(
     def find(turned: np.ndarray) -> tuple:
         return estimate_photo(turned, mode, size, threshold, model=model).people
 
-    turns = turns_to_read(detections, options.min_detection, max_turns=options.max_turns)
+    dark = photo_is_dark(image)
+    if dark:
+        options = replace(options, min_detection=options.dark_detection)
+    turns = turns_to_read(
+        detections, options.min_detection, options.turn_step, max_turns=options.max_turns
+    )
     for angle in turns:
         upright = people_turned_back(image, angle, find)
         people = merge_people(people, upright, options.same)
     timings = dict(result.timings_ms)
     timings["turns"] = float(len(turns))
+    reading = image
+    if dark and options.dark_landmarks:
+        reading = brighten(image, (image.shape[1], image.shape[0]), ACCURATE.clahe)
     people, bodies = with_second_opinion(
-        image, people, options, threshold, timings=timings, detections=detections
+        reading, people, options, threshold, timings=timings, detections=detections
     )
     timings["detect_ms"] = (detected - started) * 1000
     if largest_only and people:

@@ -18,9 +18,10 @@ import numpy as np
 
 from pose.body.skeleton import NUM_JOINTS
 from pose.body.types import Pose
-from pose.photo.fuse import person_height, similarity
+from pose.photo.fuse import body_box, person_height, share_inside, similarity
 from pose.pose3d.blazepose import Crop, crop_for, upright_crop
 from pose.pose3d.detection_decode import Detection
+from pose.pose3d.oriented import TURN_STEP
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,22 @@ class FuseOptions:
     (:func:`pose.photo.fuse.similarity`) from which an OpenPose and a BlazePose person are one.
     ``min_visibility``: BlazePose joints less visible than this are left out. ``joints``:
     "max" keeps the more confident reading of a joint, "mean" their confidence-weighted mean
-    when they agree. ``blaze_weight``: BlazePose's visibility times this is its confidence
-    against OpenPose's heatmap scores. ``keep_alone``: a person only BlazePose found is kept
-    when their landmark model presence is at least this. ``min_detection``: the detector's
-    score from which a person gets a crop of their own. ``max_turns``: turned readings of
-    the photo by OpenPose at most (:func:`pose.pose3d.oriented.turns_to_read`; 0: none).
+    when they agree, "fill" only the joints OpenPose missed. ``blaze_weight``: BlazePose's
+    visibility times this is its confidence against OpenPose's heatmap scores.
+    ``keep_alone``: a person only BlazePose found is kept when their landmark model presence
+    is at least this. ``min_detection``: the detector's score from which a person gets a
+    crop of their own. ``max_turns``: turned readings of the photo by OpenPose at most
+    (:func:`pose.pose3d.oriented.turns_to_read`; 0: none), in steps of ``turn_step`` degrees.
+    ``crowd_share``: a reading is *crowded* when another OpenPose person has at least this
+    share of their found joints inside the reading's body box (:func:`crowding`; above 1:
+    never); ``crowded`` says what a crowded reading does to its OpenPose person: "max" (fused
+    as any other), "fill" (only the joints OpenPose missed) or "skip" (nothing). A crowded
+    reading that matches no one is never a person of its own (0.2: a fifth of a neighbour's
+    joints; 0.1-0.35 score alike on every set).
+    Dark photos (:func:`pose.photo.modes.is_dark`): the detector reads a copy brightened
+    straight at ``dark_side`` pixels (long side; averaging that many photo pixels into one
+    lowers a low-light frame's noise) with CLAHE ``dark_clahe``, and its people count from
+    ``dark_detection``; ``dark_landmarks``: the landmark model reads a brightened copy too.
     """
 
     max_people: int = 4
@@ -47,6 +59,13 @@ class FuseOptions:
     keep_alone: float = 0.5
     min_detection: float = 0.5
     max_turns: int = 1
+    turn_step: int = TURN_STEP
+    crowd_share: float = 0.2
+    crowded: str = "fill"
+    dark_side: int = 320
+    dark_clahe: float = 0.0
+    dark_detection: float = 0.3
+    dark_landmarks: bool = True
 
 
 SECOND_OPINION = FuseOptions()
@@ -140,8 +159,8 @@ def fuse_joints(a: Pose, b: Pose, how: str = "max", agree: float = 0.0) -> Pose:
     """Per joint, the reading of ``a`` or ``b`` (x, y, confidence in both):
 
     "max" keeps the more confident reading; "mean" the confidence-weighted mean of the two
-    where both were found within ``agree`` pixels of each other (else the more confident).
-    A joint one model missed comes from the other."""
+    where both were found within ``agree`` pixels of each other (else the more confident);
+    "fill" keeps ``a``'s joints. A joint one model missed comes from the other."""
     ka, kb = a.keypoints, b.keypoints
     both = (ka[:, 2] > 0) & (kb[:, 2] > 0)
     out = np.where((ka[:, 2] >= kb[:, 2])[:, None], ka, kb)
@@ -150,8 +169,29 @@ def fuse_joints(a: Pose, b: Pose, how: str = "max", agree: float = 0.0) -> Pose:
         weights = ka[:, 2] / np.maximum(ka[:, 2] + kb[:, 2], 1e-9)
         mean = ka[:, :2] * weights[:, None] + kb[:, :2] * (1 - weights[:, None])
         out[close, :2] = mean[close]
+    elif how == "fill":
+        return fill_joints(a, b)
     elif how != "max":
-        raise ValueError(f"Unknown joint fusion {how!r}: use max or mean.")
+        raise ValueError(f"Unknown joint fusion {how!r}: use max, mean or fill.")
+    return Pose(keypoints=out, score=person_score(out))
+
+
+def crowding(reading: Pose, people: Sequence[Pose], own: int | None) -> float:
+    """The largest share of any OpenPose person's found joints (``own`` excepted) inside the
+    box around ``reading``'s joints: near 0 when the crop held one person, near 1 when a
+    second body stands within it (whose joints the landmark model may have read instead)."""
+    box = body_box(reading)
+    if box is None:
+        return 0.0
+    shares = [share_inside(person, box) for index, person in enumerate(people) if index != own]
+    return max(shares, default=0.0)
+
+
+def fill_joints(a: Pose, b: Pose) -> Pose:
+    """``a`` with the joints it missed taken from ``b``."""
+    missing = (a.keypoints[:, 2] <= 0) & (b.keypoints[:, 2] > 0)
+    out = a.keypoints.copy()
+    out[missing] = b.keypoints[missing]
     return Pose(keypoints=out, score=person_score(out))
 
 
@@ -187,11 +227,15 @@ def fuse_people(
             scored = [(agreement(i), i) for i in candidates]
             best = max(scored, default=(0.0, None))
             match = best[1] if best[0] >= options.same else None
+        crowded = crowding(pose, openpose, match) >= options.crowd_share
         if match is not None:
             height = max(person_height(pose), person_height(openpose[match]))
-            fused[match] = fuse_joints(openpose[match], pose, options.joints, 0.1 * height)
+            if not crowded or options.crowded == "max":
+                fused[match] = fuse_joints(openpose[match], pose, options.joints, 0.1 * height)
+            elif options.crowded == "fill":
+                fused[match] = fill_joints(openpose[match], pose)
             source[match] = index
-        elif presence >= options.keep_alone:
+        elif presence >= options.keep_alone and not crowded:
             alone.append((pose, index))
     for pose, index in alone:
         size = person_height(pose)

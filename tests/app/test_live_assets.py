@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from pose.body.skeleton import LIMBS
 from pose.photo.paf import DEFAULT_PARAMS
+from tests.helpers.npm_registry import WASM, runtime_tarballs, serving, write_lockfile
+from tests.helpers.server import launched_app
 
 
 def test_pages_are_cross_origin_isolated(app_url):
@@ -29,3 +33,32 @@ def test_live_files_are_served_and_nothing_else(app_url):
     assert model.content[4:8] == b"TFL3"
     for other in ("live/app.py", "live/../app.py", "live/app/../../app.py", "live/litertjs/"):
         assert httpx.get(app_url + other, timeout=30).status_code == 404, other
+
+
+def test_a_first_start_fetches_the_runtime_and_serves_it(tmp_path):
+    """A host that did not run `make setup` (a Space): the app downloads the pinned bundle
+    from the registry (here one on a loopback port serving tarballs built in the test),
+    checks it, and serves it; the page learns it is ready from spec.json."""
+    tarballs = runtime_tarballs()
+    lockfile = write_lockfile(tmp_path / "package-lock.json", tarballs)
+    vendor = tmp_path / "vendor"
+    with (
+        serving(tarballs) as registry,
+        launched_app(
+            tmp_path / "app.log",
+            POSE_LIVE_VENDOR=str(vendor),
+            POSE_NPM_REGISTRY=registry,
+            POSE_NPM_LOCKFILE=str(lockfile),
+        ) as (url, _),
+    ):
+        deadline = time.monotonic() + 120
+        spec = httpx.get(url + "live/spec.json", timeout=30).json()
+        while not spec["ready"] and time.monotonic() < deadline:
+            assert "prepared" in spec["reason"], spec["reason"]
+            time.sleep(0.5)
+            spec = httpx.get(url + "live/spec.json", timeout=30).json()
+        assert spec["ready"], spec["reason"]
+        wasm = httpx.get(url + "live/litertjs/core/wasm/litert_wasm_internal.wasm", timeout=30)
+        assert wasm.status_code == 200 and wasm.content == WASM
+        index = httpx.get(url + "live/litertjs/core/dist/index.js", timeout=30).text
+        assert "../../wasm-utils/dist/index.js" in index

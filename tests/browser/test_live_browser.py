@@ -3,7 +3,7 @@
 The page loads LiteRT.js and the int8 model from the app, runs them on the camera's frames
 (the skier from ../shared/eval), decodes, tracks, smooths and draws in the page. Checked
 from what reaches the page: it is the default mode, the page is cross-origin isolated (two
-WASM threads), the skeleton's joints are where the server finds them and on the right side,
+WASM workers), the skeleton's joints are where the server finds them and on the right side,
 a reference photo's pose (computed once on the server) gives a live score in the page, and
 no request carrying a camera frame reaches the server while live: nothing at all is sent
 but the reference photo's upload and its one event.
@@ -11,13 +11,16 @@ but the reference photo's upload and its one event.
 
 from __future__ import annotations
 
+import base64
 import re
 
 import numpy as np
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from models.browser import LIVE_INPUT, with_input_size
 from pose.body.skeleton import Joint
+from pose.network.spec import tflite_path
 from pose.photo.estimate import estimate
 from tests.browser.test_webcam_browser import PHOTO, camera_frame
 from tests.helpers.browser import (
@@ -29,12 +32,18 @@ from tests.helpers.browser import (
     upload,
     write_y4m,
 )
+from tests.helpers.live_vectors import server_people_on_crop
 
 # The page runs the network at 192x144 on the whole 640x480 frame or a crop around the
 # person, after the browser's own resize: joints agree with the server's (432x368) to
 # within a few pixels, not exactly (the decoder alone agrees to 1e-4 px:
 # tests/model/test_live_decoder.py).
 MEDIAN_GAP_PX = 12.0
+# The same float model on the same pixels: the issue's tolerance at 640x480 for every joint
+# (resize.js is OpenCV's area rule, within one grey level).
+SAME_MODEL_PX = 2.0
+# The same int8 model on the same pixels: the median gap (int8 kernels round differently).
+INT8_MEDIAN_PX = 3.0
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +63,44 @@ def wait_frames(page, count: int) -> None:
         f"() => window.poseLive && (poseLive.frames >= {count} || poseLive.error)",
         timeout=RESULT_TIMEOUT_MS,
     )
+
+
+def kept_frame(page) -> dict:
+    """The next frame's crop as the page cut it (RGBA bytes, base64), its region, the
+    threshold and the people the page decoded on it (before tracking and smoothing)."""
+    page.evaluate("poseLive.kept = null; poseLive.keep = true")
+    page.wait_for_function("() => poseLive.kept", timeout=RESULT_TIMEOUT_MS)
+    return page.evaluate(
+        """() => {
+          const k = poseLive.kept, bytes = k.crop;
+          let text = "";
+          for (let i = 0; i < bytes.length; i += 32768)
+            text += String.fromCharCode.apply(null, bytes.subarray(i, i + 32768));
+          return {crop: btoa(text), region: k.region, threshold: k.threshold,
+                  people: k.people.map((p) => p.keypoints)};
+        }"""
+    )
+
+
+def page_and_server_gaps(page, backend: str) -> list[np.ndarray]:
+    """Per kept frame (a whole frame, then crops around the person: region.js), the gaps in
+    px between the page's joints and the server's on the same pixels with the same model,
+    over the joints both find, after checking both found the same people and joints."""
+    found_gaps = []
+    for _ in range(3):
+        kept = kept_frame(page)
+        region = kept["region"]
+        rgba = np.frombuffer(base64.b64decode(kept["crop"]), np.uint8)
+        crop = rgba.reshape(region["h"], region["w"], 4)[:, :, :3].copy()
+        origin = (region["x"], region["y"])
+        server = server_people_on_crop(crop, origin, kept["threshold"], backend)
+        assert len(kept["people"]) == len(server) >= 1, (len(kept["people"]), len(server))
+        for mine, theirs in zip(kept["people"], server, strict=True):
+            mine = np.array(mine)
+            both = (mine[:, 2] > 0) & (theirs[:, 2] > 0)
+            assert both.sum() >= 12, f"{both.sum()} joints found by both in {region}"
+            found_gaps.append(np.linalg.norm(mine[both, :2] - theirs[both, :2], axis=1))
+    return found_gaps
 
 
 def test_in_browser_mode_draws_skeletons_without_sending_frames(fake_camera, app_url):
@@ -81,8 +128,9 @@ def test_in_browser_mode_draws_skeletons_without_sending_frames(fake_camera, app
             wait_frames(page, 5)
             state = live_state(page)
             assert not state["error"], state["error"]
-            # Isolated, so WASM threads: one per core (up to 4), at least two.
-            assert re.fullmatch(r"LiteRT\.js, WASM, [2-4] threads", state["backend"]), state
+            # Two network workers on two cores, each on its own frame (one WASM thread each).
+            backend = r"LiteRT\.js, WASM, [1-4] threads? × 2 workers"
+            assert re.fullmatch(backend, state["backend"]), state
             first = state["frames"]
             page.wait_for_timeout(3000)
             state = live_state(page)
@@ -99,6 +147,13 @@ def test_in_browser_mode_draws_skeletons_without_sending_frames(fake_camera, app
             assert both.sum() >= 12
             gaps = np.linalg.norm(page_points[both, :2] - truth[both, :2], axis=1)
             assert np.median(gaps) <= MEDIAN_GAP_PX, f"median gap {np.median(gaps):.1f} px"
+            # The same int8 model on the same pixels in Python: int8 kernels round differently
+            # (XNNPACK against TFLite's own kernels, both native, differ by a median 2.7 px
+            # at 192x144 on the eval photos; the page against the server here: median 1.7,
+            # largest 20), so only the median is bounded; exactness is checked with the float
+            # model below.
+            gaps = np.concatenate(page_and_server_gaps(page, "int8"))
+            assert np.median(gaps) <= INT8_MEDIAN_PX, f"int8 median gap {np.median(gaps):.2f} px"
             # Left is left: the person's right shoulder is nearer the server's right one.
             right, left = Joint.R_SHOULDER, Joint.L_SHOULDER
             near = np.linalg.norm(page_points[right, :2] - truth[right, :2])
@@ -122,5 +177,31 @@ def test_in_browser_mode_draws_skeletons_without_sending_frames(fake_camera, app
             page.wait_for_timeout(2000)
             assert live_state(page)["frames"] > before
             assert [r for r in sent[settled:] if r[0] != "GET"] == []
+        finally:
+            browser.close()
+
+
+def test_page_computes_what_the_server_computes_on_the_same_pixels(fake_camera, app_url):
+    """Implementation equality: the page's crop, resize, channel order, network run, decoder
+    and coordinates against the server's, with one model whose kernels round alike in WASM
+    and natively: the float model at the page's input size, handed to the page in place of
+    its int8 file. Every joint within 2 px at 640x480, the same joints found."""
+    float_model = with_input_size(tflite_path().read_bytes(), *LIVE_INPUT)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, extra_args=fake_camera_args(fake_camera))
+        try:
+            page = open_app(browser, app_url)
+            page.context.route(
+                "**/live/model.tflite",
+                lambda route: route.fulfill(
+                    status=200, body=float_model, content_type="application/octet-stream"
+                ),
+            )
+            open_tab(page, "Webcam")
+            page.locator("#live-start").click()
+            wait_frames(page, 3)
+            assert not live_state(page)["error"]
+            for gaps in page_and_server_gaps(page, "tflite"):
+                assert gaps.max() <= SAME_MODEL_PX, f"{gaps.max():.3f} px apart"
         finally:
             browser.close()

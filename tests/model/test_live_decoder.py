@@ -5,7 +5,9 @@ int8 network's outputs for eval photos letterboxed to 640x480 with the Python de
 people, node runs the JavaScript decoder on the same outputs, and every person's joints
 must agree within 2 px (the issue's tolerance at 640x480; they agree to about 1e-4 px, the
 gap being float32 against float64 arithmetic). Also: the browser's model file
-(models/browser.py) computes what the int8 model resized in Python computes.
+(models/browser.py) computes what the int8 model resized in Python computes, and the page's
+resize (web/live/resize.js) makes the server's network input (pose.network.spec.preprocess)
+within one grey level.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import numpy as np
 import pytest
 
 from models.browser import LIVE_INPUT, build_live_model, with_input_size
+from pose.media.images import load_image
 from pose.network.runners import interpreter_class
-from pose.network.spec import tflite_path
-from tests.helpers.live_vectors import write_vectors
-from tests.helpers.paths import ROOT
+from pose.network.spec import preprocess, tflite_path
+from tests.helpers.live_vectors import letterboxed, write_vectors
+from tests.helpers.paths import COCO_DIR, ROOT
 
 TOLERANCE_PX = 2.0
 
@@ -92,3 +95,32 @@ def test_browser_model_matches_the_int8_model_resized():
     assert got.shape == (1, height // 8, width // 8, 57)
     np.testing.assert_allclose(got, want, atol=1e-5)
     assert build_live_model().is_file()
+
+
+@pytest.mark.parametrize("crop", [(0, 0, 640, 480), (101, 37, 320, 240), (211, 90, 293, 220)])
+def test_page_resize_is_the_servers_preprocess(tmp_path, crop):
+    x, y, w, h = crop  # the whole frame and crops as web/live/region.js cuts them
+    frame = letterboxed(load_image(COCO_DIR / "000000000785.jpg"))[y : y + h, x : x + w]
+    rgba = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
+    (tmp_path / "crop.rgba").write_bytes(np.ascontiguousarray(rgba).tobytes())
+    width, height = LIVE_INPUT
+    done = subprocess.run(
+        [
+            shutil.which("node") or "node",
+            str(ROOT / "tests" / "helpers" / "live_resize.mjs"),
+            str(tmp_path / "crop.rgba"),
+            str(w),
+            str(h),
+            str(width),
+            str(height),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    page = np.frombuffer(done.stdout, np.uint8).reshape(height, width, 3).astype(int)
+    server = preprocess(frame, width, height).astype(int)  # BGR, as the network takes it
+    gap = np.abs(page - server)
+    assert gap.max() <= 1, f"{gap.max()} grey levels apart"
+    assert (gap > 0).mean() < 0.01

@@ -9,10 +9,13 @@ from benchmarks.turned import turn_image, turn_photo
 from pose.media.images import load_image
 from pose.photo.modes import estimate_photo
 from pose.pose3d.blazepose import complete_bodies
-from pose.pose3d.people import estimate_people
+from pose.pose3d.people import detect, estimate_people
+from pose.pose3d.second_opinion import SECOND_OPINION, FuseOptions
 from tests.helpers.paths import EVAL_DIR
 
 COCO = next(item for item in eval_sets.SETS if item.name == "coco")
+# The low-light frame whose walker (800 px tall) OpenPose finds after brightening.
+DARK = "imgs_0212_hwangridan_vid000020_exp400_dark_000052__gain_3.40_exposure_1250.png"
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +66,16 @@ def test_fast_mode_is_openposes_single_pass(model):
     assert np.array_equal(
         fast.people[0].keypoints, estimate_photo(image, "fast", model=model).people[0].keypoints
     )
+
+
+def test_the_detector_sees_the_walker_in_a_near_black_frame_turned_most_ways():
+    image = load_image(EVAL_DIR / "wild" / "exlpose" / DARK)  # mean brightness 0.3 of 255
+    first = FuseOptions(dark_side=1024, dark_clahe=2.0, dark_detection=0.5)
+
+    def angles_seen(options: FuseOptions) -> int:
+        turned = (turn_image(image, angle)[0] for angle in (0, 90, 180, 270, 45))
+        # the walker's circle, not a speck of noise (he is 800 px tall)
+        return sum(any(d.radius > 200 for d in detect(copy, options)) for copy in turned)
+
+    assert angles_seen(first) <= 1  # brightened at 1024 pixels: noise to the detector
+    assert angles_seen(SECOND_OPINION) >= 4

@@ -12,6 +12,7 @@ from pose.pose3d.oriented import merge_people, people_turned_back, snap, turns_t
 from pose.pose3d.second_opinion import (
     FuseOptions,
     blaze_pose,
+    crowding,
     fuse_joints,
     fuse_people,
     person_score,
@@ -68,7 +69,7 @@ def test_mean_fusion_weights_by_confidence_where_the_readings_agree():
     assert fused[J.NECK][0] == pytest.approx(101)
     far = fuse_joints(a, standing(150, 100, score=0.25), "mean", agree=10)
     assert far[J.NECK][0] == pytest.approx(100)  # too far apart: the more confident one
-    with pytest.raises(ValueError, match="max or mean"):
+    with pytest.raises(ValueError, match="max, mean or fill"):
         fuse_joints(a, b, "median")
 
 
@@ -117,7 +118,8 @@ def test_crops_tie_detections_to_people_and_read_the_largest_up_to_the_cap():
 
 
 def test_rotations_snap_to_steps_and_the_most_shared_turn_is_read():
-    assert [snap(a) for a in (22, 23, 100, -170, 180, -100)] == [0, 45, 90, 180, 180, -90]
+    assert [snap(a, 45) for a in (22, 23, 100, -170, 180, -100)] == [0, 45, 90, 180, 180, -90]
+    assert [snap(a) for a in (20, 44, 46, -155, -100)] == [0, 0, 90, 180, -90]  # right angles
     detections = [
         detection_at(0, 0, 10, 0.9, (-1, 0)),  # 90
         detection_at(0, 0, 10, 0.8, (-1, -0.1)),  # about 84: 90
@@ -157,3 +159,33 @@ def test_merging_keeps_the_better_duplicate_and_adds_new_people():
     assert len(merged) == 2
     assert merged[0].score == pytest.approx(better.score) and merged[1] is other
     assert merge_people([better], [a])[0] is better
+
+
+def test_crowding_is_the_largest_share_of_another_persons_joints_in_the_readings_box():
+    reading = standing(100, 100, 200)
+    alone, neighbour, far = standing(100, 100, 200), standing(140, 110, 200), standing(600, 100)
+    assert crowding(reading, [alone, far], own=0) == 0.0
+    assert crowding(reading, [alone, neighbour], own=0) > 0.3  # a third of its joints
+    assert crowding(reading, [neighbour], own=0) == 0.0  # its own person does not count
+
+
+def test_a_crowded_reading_only_fills_the_joints_its_person_missed():
+    options = FuseOptions(crowd_share=0.2, crowded="fill")
+    person = without(standing(100, 100, 200, score=0.3), J.L_ANKLE)
+    neighbour = standing(140, 110, 200, score=0.3)
+    reading = standing(104, 100, 200, score=0.9)  # surer, but maybe the neighbour's joints
+    people, sources = fuse_people([person, neighbour], [(reading, 0.9, 0)], options)
+    fused = people[sources.index(0)]
+    assert fused[J.NECK][0] == pytest.approx(100)  # OpenPose's joint kept
+    assert fused[J.L_ANKLE][0] == pytest.approx(104 + 0.08 * 200)  # the missed joint filled
+    alone, _ = fuse_people([person], [(reading, 0.9, 0)], options)
+    assert alone[0][J.NECK][0] == pytest.approx(104)  # one person in the box: fused per joint
+
+
+def test_a_crowded_reading_that_matches_no_one_is_no_person():
+    options = FuseOptions(crowd_share=0.2, crowded="fill")
+    people = [standing(100, 100, 200), standing(140, 110, 200)]
+    between = standing(400, 100, 200, score=0.9)  # its box holds no one: a person
+    inside = standing(60, 60, 400, score=0.9)  # a body around both, matching neither
+    found, _ = fuse_people(people, [(between, 0.9, None), (inside, 0.9, None)], options)
+    assert len(found) == 3

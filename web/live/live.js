@@ -6,15 +6,16 @@
 // it appears, runs while the mode is chosen and the camera is on, and stops otherwise.
 // window.poseLive exposes the meters for the browser test and benchmarks/live_browser.py.
 
-import { decodeMulti } from "./decode.js";
 import { drawFrame } from "./draw.js";
 import { matchLive } from "./match.js";
 import { chooseRegion } from "./region.js";
-import { loadNetwork, supported } from "./runtime.js";
+import { supported } from "./runtime.js";
 import { Smoother, Tracker } from "./track.js";
 
 const BASE = new URL("../", import.meta.url);
 const RATE_WINDOW = 20; // frames over which frames/s and ms per frame are measured
+const WORKERS = 2; // network workers, each on its own frame (at most one per core)
+const STATUS_EVERY_MS = 250;
 const BROWSER = "In this browser";
 const SERVER = "On the server";
 
@@ -23,10 +24,9 @@ const state = (window.poseLive = {
   supported: supported(),
 });
 
-let spec = null, network = null, stream = null;
+let spec = null, workers = null, stream = null;
 
 const $ = (selector) => document.querySelector(selector);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function setStatus(text) {
   const status = $("#live-status");
@@ -91,9 +91,14 @@ async function start(video, canvas, button) {
   button.disabled = true;
   try {
     setStatus("Loading the network in this page…");
-    spec = spec || (await (await fetch(new URL("spec.json", BASE))).json());
-    network = network || (await loadNetwork(spec));
-    state.backend = network.backend;
+    spec = spec || (await (await fetch(new URL("spec.json", BASE), { cache: "no-cache" })).json());
+    if (spec.ready === false) {
+      const reason = spec.reason;
+      spec = null; // asked again on the next press: the server may be ready by then
+      throw new Error(reason);
+    }
+    workers = workers || (await startWorkers(spec));
+    state.backend = workers.backend;
     stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
     video.srcObject = stream;
     await video.play();
@@ -107,10 +112,39 @@ async function start(video, canvas, button) {
   button.disabled = false;
   state.running = true;
   run(video, canvas).catch((error) => {
-    state.error = String(error);
+    state.error = String(error && error.message ? error.message : error);
     setStatus(`Stopped: ${state.error}`);
     stop();
   });
+}
+
+/**
+ * WORKERS network workers (web/live/worker.js), each with its share of the cores as WASM
+ * threads. Two on a two-core machine, one thread each: while one runs the network on a
+ * frame the other runs it on the next, which kept both cores busier than one worker with
+ * two threads (whose threads wait for each other at every layer).
+ */
+async function startWorkers(spec) {
+  const cores = navigator.hardwareConcurrency || 2;
+  const count = Math.max(1, Math.min(WORKERS, cores));
+  const threads = Math.max(1, Math.min(4, Math.floor(cores / count)));
+  const pool = await Promise.all(Array.from({ length: count }, async () => {
+    const worker = new Worker(new URL("worker.js", import.meta.url));
+    const waiting = new Map();
+    let next = 0;
+    worker.onmessage = ({ data }) => { waiting.get(data.id)(data); waiting.delete(data.id); };
+    worker.onerror = (event) => waiting.forEach((resolve) => resolve({ error: event.message || "worker failed" }));
+    const call = (message, transfer = []) => new Promise((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve);
+      worker.postMessage({ ...message, id }, transfer);
+    });
+    const reply = await call({ init: { spec, threads } });
+    if (reply.error) throw new Error(reply.error);
+    return { call, backend: reply.backend };
+  }));
+  pool.backend = `${pool[0].backend}${count > 1 ? ` × ${count} workers` : ""}`;
+  return pool;
 }
 
 function stop() {
@@ -121,59 +155,91 @@ function stop() {
   if (button) button.textContent = "Start camera";
 }
 
+/** Resolves once the video shows a frame not yet taken (`seen` camera frames so far). */
+function nextFrame(video, seen) {
+  return new Promise((resolve) => {
+    const shown = () => video.readyState >= 2 && video.videoWidth > 0;
+    if (!video.requestVideoFrameCallback) { setTimeout(() => resolve(seen + 1), shown() ? 0 : 20); return; }
+    // A hidden video may not call back in every browser: take the frame after 100 ms anyway.
+    const timer = setTimeout(() => resolve(shown() ? seen + 1 : seen), 100);
+    video.requestVideoFrameCallback((now, meta) => {
+      clearTimeout(timer);
+      resolve(Math.max(meta.presentedFrames, seen + 1));
+    });
+  });
+}
+
 async function run(video, canvas) {
   const ctx = canvas.getContext("2d");
   const { width: iw, height: ih } = spec.input;
-  const input = new OffscreenCanvas(iw, ih).getContext("2d", { willReadFrequently: true });
-  input.imageSmoothingQuality = "high";
-  const pixels = new Float32Array(iw * ih * 3);
   const tracker = new Tracker(), smoother = new Smoother();
-  const arrivals = [], latencies = [];
-  let found = [], controls = readControls(), reference = readReference();
-  while (state.running) {
-    if (video.readyState < 2 || !video.videoWidth) { await sleep(20); continue; }
-    const W = video.videoWidth, H = video.videoHeight;
-    if (canvas.width !== W || canvas.height !== H) Object.assign(canvas, { width: W, height: H });
-    const started = performance.now();
-    if (state.frames % 10 === 0) { controls = readControls(); reference = readReference(); }
-    const region = chooseRegion(found, state.frames, [W, H], iw / ih);
-    input.drawImage(video, region.x, region.y, region.w, region.h, 0, 0, iw, ih);
-    const rgba = input.getImageData(0, 0, iw, ih).data;
-    for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-      pixels[j] = rgba[i + 2]; pixels[j + 1] = rgba[i + 1]; pixels[j + 2] = rgba[i]; // BGR
+  const arrivals = [], latencies = [], free = [...workers], queue = [];
+  let found = [], controls = readControls(), reference = readReference(), seen = 0, sent = 0;
+  let shownAt = 0;
+  try {
+    while (state.running) {
+      // Keep every worker busy, each on its own new camera frame.
+      while (free.length && state.running) {
+        const taken = await nextFrame(video, seen);
+        if (taken === seen || !video.videoWidth) continue;
+        seen = taken;
+        const W = video.videoWidth, H = video.videoHeight;
+        const region = chooseRegion(found, sent, [W, H], iw / ih);
+        const frame = await createImageBitmap(video);
+        const worker = free.shift(), keep = state.keep === true;
+        state.keep = false;
+        const message = { frame, region, threshold: controls.threshold, keep };
+        queue.push({ worker, region, threshold: controls.threshold, started: performance.now(), reply: worker.call(message, [frame]) });
+        sent += 1;
+      }
+      if (!queue.length) continue;
+      const job = queue.shift();
+      const result = await job.reply;
+      free.push(job.worker);
+      if (result.error) throw new Error(result.error);
+      const frame = result.frame;
+      const drawStart = performance.now();
+      if (state.frames % 10 === 0) { controls = readControls(); reference = readReference(); }
+      found = result.people;
+      if (result.crop) state.kept = { crop: result.crop, region: job.region, people: found, threshold: job.threshold };
+      const W = frame.width, H = frame.height;
+      if (canvas.width !== W || canvas.height !== H) Object.assign(canvas, { width: W, height: H });
+      const now = performance.now() / 1000;
+      const ids = tracker.update(found, now);
+      let people = found;
+      if (controls.smooth) people = smoother.update(found, ids, now, [W, H]);
+      else smoother.reset();
+      const match = reference ? matchLive(people, reference, spec, controls.eitherSide) : null;
+      drawFrame(ctx, frame, people, ids, spec, match && match.worst ? match.worst : []);
+      frame.close();
+      const done = performance.now();
+      state.stepsMs = { ...result.ms, trackAndDraw: done - drawStart }; // the first three in the worker
+      state.frames += 1;
+      arrivals.push(done);
+      latencies.push(done - job.started);
+      if (arrivals.length > RATE_WINDOW) { arrivals.shift(); latencies.shift(); }
+      state.fps = arrivals.length > 1 ? (arrivals.length - 1) / ((arrivals.at(-1) - arrivals[0]) / 1000) : 0;
+      state.msPerFrame = [...latencies].sort((a, b) => a - b)[latencies.length >> 1];
+      state.people = people.map((person, n) => ({ id: ids[n], keypoints: person.keypoints }));
+      state.region = job.region;
+      // The status line and score a few times a second: each update costs the page a layout.
+      if (done - shownAt > STATUS_EVERY_MS) {
+        shownAt = done;
+        showStatus(people, ids, controls);
+        showMatch(match);
+      }
     }
-    const prepared = performance.now();
-    const output = await network.run(pixels);
-    const inferred = performance.now();
-    const mw = iw / 8, mh = ih / 8;
-    found = decodeMulti(output, mh, mw, output.length / (mw * mh), [region.w / mw, region.h / mh],
-      controls.threshold, spec, [region.x, region.y]);
-    const now = performance.now() / 1000;
-    const ids = tracker.update(found, now);
-    let people = found;
-    if (controls.smooth) people = smoother.update(found, ids, now, [W, H]);
-    else smoother.reset();
-    const match = reference ? matchLive(people, reference, spec, controls.eitherSide) : null;
-    const decoded = performance.now();
-    drawFrame(ctx, video, people, ids, spec, match && match.worst ? match.worst : []);
-    state.stepsMs = { prepare: prepared - started, network: inferred - prepared,
-      decode: decoded - inferred, draw: performance.now() - decoded };
-    state.frames += 1;
-    arrivals.push(performance.now());
-    latencies.push(performance.now() - started);
-    if (arrivals.length > RATE_WINDOW) { arrivals.shift(); latencies.shift(); }
-    state.fps = arrivals.length > 1 ? (arrivals.length - 1) / ((arrivals.at(-1) - arrivals[0]) / 1000) : 0;
-    state.msPerFrame = [...latencies].sort((a, b) => a - b)[latencies.length >> 1];
-    state.people = people.map((person, n) => ({ id: ids[n], keypoints: person.keypoints }));
-    state.region = region;
-    const count = people.length;
-    const who = count ? ` (ID${count > 1 ? "s" : ""} ${ids.join(", ")})` : "";
-    setStatus(`${BROWSER} (${network.backend}) · ${state.fps > 0 ? `${state.fps.toFixed(1)} frames/s` : "measuring frames/s"}` +
-      ` · ${Math.round(state.msPerFrame)} ms per frame · ${count} ${count === 1 ? "person" : "people"}${who}` +
-      ` · frame ${state.frames} · smoothing ${controls.smooth ? "on" : "off"}`);
-    showMatch(match);
-    await sleep(0); // let the page breathe between frames
+  } finally {
+    for (const job of queue) job.reply.then((result) => result.frame && result.frame.close());
   }
+}
+
+function showStatus(people, ids, controls) {
+  const count = people.length;
+  const who = count ? ` (ID${count > 1 ? "s" : ""} ${ids.join(", ")})` : "";
+  setStatus(`${BROWSER} (${workers.backend}) · ${state.fps > 0 ? `${state.fps.toFixed(1)} frames/s` : "measuring frames/s"}` +
+    ` · ${Math.round(state.msPerFrame)} ms per frame · ${count} ${count === 1 ? "person" : "people"}${who}` +
+    ` · frame ${state.frames} · smoothing ${controls.smooth ? "on" : "off"}`);
 }
 
 function showMatch(match) {
@@ -187,12 +253,29 @@ function showMatch(match) {
       (match.worstNames.length ? ` · differs most at ${match.worstNames.join(", ")}` : "");
 }
 
+/** Read /live/spec.json; when the server has no runtime or model (yet), fall back, saying why. */
+async function checkServer() {
+  try {
+    spec = await (await fetch(new URL("spec.json", BASE), { cache: "no-cache" })).json();
+  } catch (error) {
+    spec = { ready: false, reason: `The server's live files could not be read (${error}); frames go to the server.` };
+  }
+  state.ready = spec.ready !== false;
+  if (!state.ready) {
+    state.error = spec.reason || "not ready";
+    setStatus(spec.reason);
+    chooseServerMode(spec.reason);
+    spec = null; // read again on Start: the server may have finished preparing
+  }
+}
+
 function watch() {
   const root = $("#live-root");
   if (root && !root.dataset.built) {
     root.dataset.built = "1";
     build(root);
     if (!state.supported) chooseServerMode("This browser cannot run the network itself: frames go to the server.");
+    else checkServer();
   }
   if (state.running && chosenMode() !== BROWSER) stop();
 }

@@ -9,7 +9,7 @@ const MARGIN = 0.35; // of the people's box, on each side
 const MIN_SHARE = 1 / 3; // of the frame's width
 export const WHOLE_EVERY = 15;
 
-/** The crop {x, y, w, h} (frame pixels) for the next frame of size [W, H]. */
+/** The crop {x, y, w, h} (whole frame pixels) for the next frame of size [W, H]. */
 export function chooseRegion(people, frameNumber, size, aspect) {
   const [W, H] = size;
   const whole = { x: 0, y: 0, w: W, h: H };
@@ -28,8 +28,10 @@ export function chooseRegion(people, frameNumber, size, aspect) {
   if (w / h < aspect) w = h * aspect; else h = w / aspect;
   if (w < W * MIN_SHARE) { w = W * MIN_SHARE; h = w / aspect; }
   if (w >= W || h >= H) return whole;
+  // Whole pixels: the crop is cut from the frame as the server would cut it (web/live/resize.js).
+  w = Math.round(w); h = Math.round(h);
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-  const x = Math.min(Math.max(cx - w / 2, 0), W - w);
-  const y = Math.min(Math.max(cy - h / 2, 0), H - h);
+  const x = Math.round(Math.min(Math.max(cx - w / 2, 0), W - w));
+  const y = Math.round(Math.min(Math.max(cy - h / 2, 0), H - h));
   return { x, y, w, h };
 }

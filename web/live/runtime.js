@@ -2,8 +2,9 @@
 // running live/model.tflite, the int8 graph at the page's input size (models/browser.py).
 //
 // Back end: WebGPU when the browser offers an adapter and the model compiles fully for it,
-// else WASM (XNNPACK) with one thread per core, up to 4, when the page is cross-origin
-// isolated (ui/live_assets.py sends the headers; threads need SharedArrayBuffer), else one.
+// else WASM (XNNPACK) with the threads asked for (web/live/live.js: one per worker on two
+// cores) when the page is cross-origin isolated (ui/live_assets.py sends the headers;
+// threads need SharedArrayBuffer), else one. Runs in a worker (web/live/worker.js).
 
 const BASE = new URL("../", import.meta.url); // .../live/
 
@@ -21,15 +22,22 @@ export function supported() {
 }
 
 /**
- * Load the runtime and the model. Returns {run(Float32Array (1, h, w, 3) BGR 0-255) ->
+ * Load the runtime and the model, with `threads` WASM threads (more than one only where
+ * the page is cross-origin isolated). Returns {run(Float32Array (1, h, w, 3) BGR 0-255) ->
  * Promise<Float32Array (1, h/8, w/8, 57)>, backend: a name for the status line}.
  */
-export async function loadNetwork(spec) {
+export async function loadNetwork(spec, threads = 1) {
   const litert = await import(new URL("litertjs/core/dist/index.js", BASE).href);
-  const threads = self.crossOriginIsolated === true;
-  const runtime = await litert.loadLiteRt(new URL("litertjs/core/wasm/", BASE).href, threads ? { threads: true } : {});
+  const count = self.crossOriginIsolated === true ? Math.max(1, Math.min(4, threads)) : 1;
+  const wasm = new URL("litertjs/core/wasm/", BASE);
+  if (typeof document === "undefined") {
+    // In a worker Emscripten looks for the .wasm beside the worker's own script; point it
+    // at the runtime's folder (the loader hands self.Module to the module factory).
+    const glue = count > 1 ? "litert_wasm_threaded_internal.js" : "litert_wasm_internal.js";
+    self.Module = { locateFile: (file) => new URL(file, wasm).href, mainScriptUrlOrBlob: new URL(glue, wasm).href };
+  }
+  const runtime = await litert.loadLiteRt(wasm.href, count > 1 ? { threads: true } : {});
   const bytes = new Uint8Array(await (await fetch(new URL("model.tflite", BASE))).arrayBuffer());
-  const count = threads ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2)) : 1;
   let model = null, backend = "";
   if (navigator.gpu && (await navigator.gpu.requestAdapter().catch(() => null))) {
     try {
