@@ -86,7 +86,7 @@ def _event_id(server: Server, api_name: str) -> int:
 def attack_direct(server: Server, clip: Path, calls: int) -> str:
     video = _upload(server, clip)
     index = _event_id(server, "estimate_video")
-    body = {"fn_index": index, "data": [video, "fast", 0.1, 1, False, False]}
+    body = {"fn_index": index, "data": [video, "fast", 0.1, 1, False, False, False]}
     statuses: list[int] = []
 
     def call() -> None:

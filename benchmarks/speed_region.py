@@ -41,6 +41,10 @@ from pose.video.live import WebcamSession, jpeg_data_url
 # a webcam frame within 25 ms.
 REGION_GOALS = {"peaks": ((200.0, 5.0), (470.0, 8.0)), "webcam_ms": 25.0}
 REGION_FRAMES = 90
+# Issue 24: the same paths with the second opinion (pose.video.crop_follow), an option: timed
+# in the same run, printed beside them; the goals above are the default paths'.
+SECOND_VIDEO = "video path, region path + second opinion"
+SECOND_WEBCAM = "webcam, region path + second opinion"
 
 
 def video_goal(peak_gflops: float) -> float:
@@ -108,13 +112,16 @@ def region_section(
         count = len(frames)
         shares: list[float] = []
 
-        def video(regions: bool, clip=clip, count=count, shares=shares) -> float:
+        def video(
+            regions: bool, second: bool = False, clip=clip, count=count, shares=shares
+        ) -> float:
             options = {} if regions else {"regions": None}
             output = out_dir / f"region-{regions}.mp4"
             started = time.perf_counter()
-            result = process_video(clip, output, size="balanced", model=model, **options)
+            result = process_video(clip, output, size="balanced", model=model,
+                                   second_opinion=second, **options)  # fmt: skip
             elapsed = time.perf_counter() - started
-            if regions:
+            if regions and not second:
                 shares.append(result.network_share)
             return count / elapsed
 
@@ -122,9 +129,11 @@ def region_section(
             "original loop": lambda clip=clip: original.clip_fps(clip),
             "video path, full frames": lambda video=video: video(False),
             "video path, region path": lambda video=video: video(True),
+            SECOND_VIDEO: lambda video=video: video(True, True),
         }
         samples: dict[str, list[float]] = {case: [] for case in cases}
         video(True)  # warm-up: interpreters for the shapes the region path uses
+        video(True, True)  # and BlazePose's two models
         for _ in range(rounds):
             for case, fn in cases.items():
                 samples[case].append(fn())
@@ -134,15 +143,18 @@ def region_section(
         sessions = {
             "webcam, full frames": WebcamSession(regions=None),
             "webcam, region path": WebcamSession(),
+            SECOND_WEBCAM: WebcamSession(),
         }
         times: dict[str, list[float]] = {case: [] for case in sessions}
         for index, frame in enumerate(frames):
             for case, session in sessions.items():
+                second = case == SECOND_WEBCAM
                 took = timed(
-                    lambda session=session, frame=frame: jpeg_data_url(
-                        session.process(frame, mirrored=True, smooth=True, model=model).display
+                    lambda session=session, frame=frame, second=second: jpeg_data_url(
+                        session.process(frame, mirrored=True, smooth=True, model=model,
+                                        second_opinion=second).display
                     )
-                )
+                )  # fmt: skip
                 if index >= 2:
                     times[case].append(took)
         row_figures = {f"{case} fps": value for case, value in fps.items()}
@@ -164,10 +176,11 @@ def print_region(figures: dict[str, dict[str, float]], backend: str) -> None:
         base = values["original loop fps"]
         print(f"  {name} ({values['frames']} frames; region path ran {values['grid share']:.0%} "
               "of the grid on average)")  # fmt: skip
-        for case in ("original loop", "video path, full frames", "video path, region path"):
+        for case in ("original loop", "video path, full frames", "video path, region path",
+                     SECOND_VIDEO):  # fmt: skip
             value = values[f"{case} fps"]
             row(f"  {case}", f"{value:8.1f} fps", value / base)
-        for case in ("webcam, full frames", "webcam, region path"):
+        for case in ("webcam, full frames", "webcam, region path", SECOND_WEBCAM):
             row(f"  {case} (median)", f"{values[f'{case} ms']:8.1f} ms")
 
 

@@ -164,15 +164,16 @@ def cautious_tracklets(frames: Frames, gate: float = 0.2) -> list[list[int]]:
 
 
 def detect(
-    every: int = 1, full_frames: bool = False
+    every: int = 1, full_frames: bool = False, second_opinion: bool = False
 ) -> tuple[Frames, list[float], list[int], list[list[int]], float, str]:
     """People found in street.avi by the video's stream of people (default settings;
-    ``full_frames``: without the region path): keypoints, times, source frame numbers, the
-    stream's own (tracker) IDs, its wall seconds per frame, and the model backend."""
+    ``full_frames``: without the region path; ``second_opinion``: with BlazePose's followed
+    crops fused in): keypoints, times, source frame numbers, the stream's own (tracker) IDs,
+    its wall seconds per frame, and the model backend."""
     from pose.video.stream import PeopleStream, StreamOptions
 
-    options = (
-        StreamOptions(every=every, regions=None) if full_frames else StreamOptions(every=every)
+    options = StreamOptions(
+        every=every, second_opinion=second_opinion, **({"regions": None} if full_frames else {})
     )
     started = time.perf_counter()
     with PeopleStream(SOURCE, options) as stream:
@@ -233,6 +234,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--full-frames", action="store_true", help="every frame whole (no region path)"
     )
+    parser.add_argument(
+        "--second-opinion", action="store_true", help="the video path's second opinion on"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     reference = load_reference()
@@ -243,7 +247,9 @@ def main(argv: list[str] | None = None) -> None:
     header += f"{'takeovers':>9} {'matched':>7} {'tracker ms/frame':>16} {'model ms/frame':>14}"
     print(header)
     for every in (1, 2, 3):
-        frames, times, indices, video_ids, model_seconds, backend = detect(every, args.full_frames)
+        frames, times, indices, video_ids, model_seconds, backend = detect(
+            every, args.full_frames, args.second_opinion
+        )
         labels = reference_labels(frames, reference, indices)
         frame_seconds = (times[-1] - times[0]) / max(len(times) - 1, 1)
         rows: list[tuple[str, list[list[int]], float]] = []
@@ -275,6 +281,7 @@ def main(argv: list[str] | None = None) -> None:
             for label, seen in spans.items():
                 print(f"piece {label}: frames {seen[0]}-{seen[-1]} ({len(seen)})")
     path = "full frames" if args.full_frames else "the region path"
+    path += ", second opinion" if args.second_opinion else ""
     print(f"model backend: {backend}, {path}; the model time is the whole stream's wall time")
 
 

@@ -15,7 +15,7 @@ from collections import OrderedDict
 import gradio as gr
 import numpy as np
 
-from pose.body.types import Pose, number_people
+from pose.body.types import Pose
 from pose.match import (
     AUTO,
     METHOD_3D,
@@ -128,12 +128,13 @@ class PeopleCache:
     Compare finds the people of the photos whose previews found them a moment before; in
     the accurate mode that is three passes a photo, so Compare would take twice as long as
     it needs. Only keypoints are kept, never pixels. A file is known by its path, size and
-    modification time: Gradio names an upload's file after its content's hash.
+    modification time: Gradio names an upload's file after its content's hash. Each
+    person's 3D body from the same photo pass rides along (for the 3D method), or None.
     """
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
-        self._people: OrderedDict[tuple, tuple[Pose, ...]] = OrderedDict()
+        self._people: OrderedDict[tuple, tuple[tuple[Pose, ...], tuple]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -141,13 +142,13 @@ class PeopleCache:
         stat = os.stat(path)
         return (os.path.realpath(path), stat.st_size, stat.st_mtime_ns, mode)
 
-    def get(self, key: tuple) -> tuple[Pose, ...] | None:
+    def get(self, key: tuple) -> tuple[tuple[Pose, ...], tuple] | None:
         with self._lock:
             if key in self._people:
                 self._people.move_to_end(key)
             return self._people.get(key)
 
-    def put(self, key: tuple, people: tuple[Pose, ...]) -> None:
+    def put(self, key: tuple, people: tuple[tuple[Pose, ...], tuple]) -> None:
         with self._lock:
             self._people[key] = people
             self._people.move_to_end(key)
@@ -162,14 +163,22 @@ def find_people(path: str, mode: str = DEFAULT_MODE) -> tuple[np.ndarray, list[P
     """The photo's pixels and its people in numbering order (largest first), found in the
     photo ``mode`` (the preview and Compare use the same, so the numbers agree); people
     found for the same file and mode a moment before are reused (:class:`PeopleCache`)."""
+    pixels, people, _ = find_people_3d(path, mode)
+    return pixels, people
+
+
+def find_people_3d(path: str, mode: str = DEFAULT_MODE) -> tuple[np.ndarray, list[Pose], list]:
+    """:func:`find_people`, and each person's 3D body from the same photo pass (the
+    accurate mode's landmark run; None where it read none, and always in the fast mode)."""
     mode = mode or DEFAULT_MODE
     pixels = load_image(path)  # checks the file first, whatever is cached
     key = PeopleCache.key(path, mode)
-    people = PEOPLE.get(key)
-    if people is None:
-        people = tuple(number_people(estimate_people(pixels, mode).people))
-        PEOPLE.put(key, people)
-    return pixels, list(people)
+    found = PEOPLE.get(key)
+    if found is None:
+        people, bodies = estimate_people(pixels, mode).numbered()
+        found = (tuple(people), tuple(bodies))
+        PEOPLE.put(key, found)
+    return pixels, list(found[0]), list(found[1])
 
 
 def match_images(
@@ -210,9 +219,10 @@ def match_images(
         raise fail("Please provide both images.")
     try:
         numbers = (person_number(person1, "image 1"), person_number(person2, "image 2"))
-        pixels1, people1 = find_people(image1, mode)
-        pixels2, people2 = find_people(image2, mode)
-        # The 3D method lifts only the chosen pair; a pair left to the app is chosen in 2D.
+        pixels1, people1, bodies1 = find_people_3d(image1, mode)
+        pixels2, people2, bodies2 = find_people_3d(image2, mode)
+        # The 3D method compares the chosen pair's bodies from the photo pass (lifted now
+        # only where it read none); a pair left to the app is chosen in 2D.
         lifting = method == METHOD_3D
         pairing = choose_pair(
             people1, people2, numbers[0], numbers[1],
@@ -222,10 +232,10 @@ def match_images(
         result = pairing.result
         if lifting:
             bodies = [
-                lift_one(pixels, people[number - 1], label)
-                for pixels, people, number, label in (
-                    (pixels1, people1, pairing.person1, "image 1"),
-                    (pixels2, people2, pairing.person2, "image 2"),
+                lift_one(pixels, people[number - 1], label, read[number - 1])
+                for pixels, people, read, number, label in (
+                    (pixels1, people1, bodies1, pairing.person1, "image 1"),
+                    (pixels2, people2, bodies2, pairing.person2, "image 2"),
                 )
             ]
             result = match(bodies[0], bodies[1], method=method, mirror=bool(mirror))

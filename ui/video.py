@@ -102,6 +102,7 @@ def estimate_video(
     every: float = 1,
     smooth: bool = True,
     lift3d: bool = False,
+    second_opinion: bool = False,
     progress: gr.Progress = gr.Progress(),
 ) -> tuple[str, str, str, str]:
     """Draw every person's skeleton on each frame of a video.
@@ -114,6 +115,10 @@ def estimate_video(
         smooth: smooth keypoints across frames (One Euro filter) to stop jitter.
         lift3d: also every person's 3D landmarks in each frame ("landmarks3d" in the JSON);
             off by default: it adds about 30 ms per person per frame on two cores.
+        second_opinion: BlazePose's landmark model also reads each tracked person from a
+            crop followed from frame to frame (turned people read upright), fused per
+            joint with OpenPose's; off by default: about 25-50 ms per person (up to four)
+            per frame on two cores (docs/video-and-webcam.md).
 
     Returns:
         the annotated H.264 MP4 (no audio), per-frame keypoints as a JSON file and as a
@@ -147,6 +152,7 @@ def estimate_video(
             smooth=bool(smooth),
             progress=report,
             lift3d=bool(lift3d),
+            second_opinion=bool(second_opinion),
         )
     except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
         raise user_error(exc) from None
@@ -265,8 +271,8 @@ def plot_angles(
 
 
 def _clip_controls() -> tuple[gr.Video, list, gr.Button]:
-    """The clip and the options for it: (clip, [size, threshold, every, smooth, lift3d],
-    the Annotate button)."""
+    """The clip and the options for it: (clip, [size, threshold, every, smooth, lift3d,
+    second opinion], the Annotate button)."""
     video_in = video_path_input(label="Video", elem_id="video-input")
     size = size_input()
     threshold = threshold_input()
@@ -288,8 +294,16 @@ def _clip_controls() -> tuple[gr.Video, list, gr.Button]:
         "person per frame (docs/pose3d.md).",
         elem_id="video-3d",
     )
+    second = gr.Checkbox(
+        value=False,
+        label="Second opinion",
+        info="BlazePose also reads each tracked person (turned, bent-over and partly hidden "
+        "people get their limbs); adds about 25-50 ms per person (up to four) per frame "
+        "(docs/video-and-webcam.md).",
+        elem_id="video-second-opinion",
+    )
     run = gr.Button("Annotate video", variant="primary")
-    return video_in, [size, threshold, every, smooth, lift3d], run
+    return video_in, [size, threshold, every, smooth, lift3d, second], run
 
 
 def _angle_controls() -> tuple[gr.Dropdown, gr.CheckboxGroup, gr.LinePlot, gr.Markdown]:

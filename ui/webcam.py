@@ -15,6 +15,7 @@ from pose.network.spec import DEFAULT_PRESET
 from pose.output.draw import draw_numbered_poses
 from pose.output.overlay import draw_numbered
 from pose.photo.estimate import DEFAULT_THRESHOLD, estimate
+from pose.pose3d.blazepose import Pose3DError
 from pose.video.live import DEFAULT_LIVE_SIZE, LiveFrame, WebcamSession, match_live
 from ui.components import (
     cached_image_output,
@@ -103,12 +104,14 @@ def stream_webcam(
     threshold: float = DEFAULT_THRESHOLD,
     reference: Pose | None = None,
     either_side: bool = True,
+    second_opinion: bool = False,
 ) -> tuple[np.ndarray | None, str, WebcamSession | None, str]:
     """One live webcam frame in; the frame with skeletons, a status line and the state out,
     and with a ``reference`` pose the live similarity to it (see live_match).
 
     ``frame`` is the browser's ``data:`` URL as sent (see live_frame_input), or an array;
     WebcamSession.process checks it like an uploaded image before any work.
+    ``second_opinion``: BlazePose also reads each tracked person (pose.video.crop_follow).
     """
     if frame is None:
         return None, "Waiting for the camera…", session, ""
@@ -116,9 +119,10 @@ def stream_webcam(
     session = session or WebcamSession()
     try:
         live = session.process(
-            frame, mirrored=WEBCAM_MIRROR, smooth=bool(smooth), size=size, threshold=threshold
-        )
-    except ValueError as exc:  # InputError included
+            frame, mirrored=WEBCAM_MIRROR, smooth=bool(smooth), size=size, threshold=threshold,
+            second_opinion=bool(second_opinion),
+        )  # fmt: skip
+    except (ValueError, Pose3DError) as exc:  # InputError included; BlazePose missing
         raise user_error(exc) from None
     display, similarity = live_match(live, reference, bool(either_side))
     return display, live.status, session, similarity
@@ -255,12 +259,19 @@ def build_webcam_tab() -> None:
                 )
                 threshold = threshold_input()
                 threshold.elem_id = "webcam-threshold"
+                second = gr.Checkbox(
+                    value=False,
+                    label="Second opinion",
+                    info="BlazePose also reads each person (turned people too); about 25-50 "
+                    "ms more per person per frame: fewer frames/s (docs/video-and-webcam.md)",
+                    elem_id="webcam-second-opinion",
+                )
             with gr.Column():
                 either_side, reference_pose = build_live_match_inputs()
         session = gr.State(None)  # one WebcamSession per browser session
         camera.stream(
             stream_webcam,
-            [camera, session, smooth, size, threshold, reference_pose, either_side],
+            [camera, session, smooth, size, threshold, reference_pose, either_side, second],
             [live, status, session, live_score],
             api_name="stream_webcam",
             # A stream cannot be called as the API page would show it (gradio_client has no

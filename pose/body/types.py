@@ -102,6 +102,16 @@ class Estimate:
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
     bodies: tuple = field(default=(), compare=False)
 
+    def numbered(self) -> tuple[list[Pose], list]:
+        """The people in numbering order (:func:`number_people`) and each one's 3D body
+        from :attr:`bodies` in the same order (None where the photo path read none)."""
+        bodies = list(self.bodies) or [None] * len(self.people)
+        people = self.people
+        # number_people's key: the one numbering everywhere.
+        order = sorted(range(len(people)), key=lambda i: (people[i].area, people[i].score),
+                       reverse=True)  # fmt: skip
+        return [self.people[i] for i in order], [bodies[i] for i in order]
+
     def to_dict(self) -> dict:
         """JSON-ready: ``people`` in numbering order (person 1 first), each with its 18
         ``[x, y, score]`` keypoints in the order that ``joints`` names."""

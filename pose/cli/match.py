@@ -51,7 +51,6 @@ def add_parser(sub) -> None:
 def run_match(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from pose.body.types import number_people
     from pose.match import DEFAULT_METHOD, METHOD_3D, choose_pair, match
     from pose.media.images import load_image
     from pose.output.overlay import draw_overlay
@@ -61,16 +60,18 @@ def run_match(args: argparse.Namespace) -> int:
     mode = photo_mode(args)
 
     images = [load_image(path) for path in (args.image1, args.image2)]
-    people = [
-        number_people(estimate_people(image, mode, size=args.size, threshold=args.threshold).people)
+    found = [
+        estimate_people(image, mode, size=args.size, threshold=args.threshold).numbered()
         for image in images
     ]
+    people = [numbered for numbered, _ in found]
     counts = [len(found) for found in people]
     labels = tuple(
         f"{label} ({os.path.basename(path)})"
         for label, path in (("image 1", args.image1), ("image 2", args.image2))
     )
-    # The 3D method lifts only the chosen pair; a pair left to the app is chosen in 2D.
+    # The 3D method compares the chosen pair's bodies from the photo pass (lifted now only
+    # where it read none); a pair left to the app is chosen in 2D.
     lifting = args.method == METHOD_3D
     pairing = choose_pair(
         people[0], people[1], args.person1, args.person2,
@@ -80,8 +81,9 @@ def run_match(args: argparse.Namespace) -> int:
     chosen = [people[0][pairing.person1 - 1], people[1][pairing.person2 - 1]]
     result = pairing.result
     if lifting:
-        bodies = [lift_one(image, person, label) for image, person, label in zip(
-            images, chosen, labels, strict=True)]  # fmt: skip
+        read = [found[0][1][pairing.person1 - 1], found[1][1][pairing.person2 - 1]]
+        bodies = [lift_one(image, person, label, body) for image, person, label, body in zip(
+            images, chosen, labels, read, strict=True)]  # fmt: skip
         result = match(bodies[0], bodies[1], METHOD_3D, args.mirror, args.max_rotation)
     if args.overlay:
         aligned = result.aligned if result.aligned is not None else chosen[1]

@@ -33,6 +33,13 @@ def add_parser(sub) -> None:
         "person per frame on two cores; docs/pose3d.md)",
     )
     video.add_argument(
+        "--second-opinion",
+        action="store_true",
+        help="BlazePose's landmark model also reads each tracked person from a crop followed "
+        "frame to frame, fused per joint with OpenPose's (off by default: about 25-50 ms per "
+        "person, up to four, per frame on two cores; docs/video-and-webcam.md)",
+    )
+    video.add_argument(
         "--full-frames",
         action="store_true",
         help="run the network on every whole frame, not only around the people found",
@@ -61,6 +68,7 @@ def run_video(args: argparse.Namespace) -> int:
         smooth=args.smooth,
         progress=show,
         lift3d=args.lift3d,
+        second_opinion=args.second_opinion,
         **({"regions": None} if args.full_frames else {}),
     )
     end_progress_line()

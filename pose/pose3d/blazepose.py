@@ -443,9 +443,15 @@ def complete_bodies(
     return bodies
 
 
-def lift_one(image: np.ndarray, person: Pose, label: str = "the image") -> Person3D:
+def lift_one(
+    image: np.ndarray, person: Pose, label: str = "the image", read: Person3D | None = None
+) -> Person3D:
     """:func:`lift` for one person; a :class:`pose.media.images.InputError` (a ``ValueError``) when
-    too few of their joints were found for a crop."""
+    too few of their joints were found for a crop. ``read``: the body the photo path's
+    landmark run already read for this person (:attr:`pose.body.types.Estimate.bodies`),
+    returned as it is: one photo pass gives the 2D joints and the 3D body alike."""
+    if read is not None:
+        return read
     lifted = lift(image, [person])[0]
     if lifted is None:
         from pose.media.images import InputError

@@ -52,6 +52,7 @@ def process_video(
     progress: ProgressCallback | None = None,
     lift3d: bool = False,
     regions: RegionPolicy | None = DEFAULT_POLICY,
+    second_opinion: bool = False,
 ) -> VideoResult:
     """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
 
@@ -63,15 +64,17 @@ def process_video(
     kept in :attr:`FrameKeypoints.ids`. The other options are the stream's
     (:class:`pose.video.stream.StreamOptions`: ``smooth`` the One Euro filter per ID,
     ``model`` by default the int8 motion model, ``workers`` model workers, ``lift3d`` 3D
-    landmarks too, ``regions`` the region path or None for every frame whole).
+    landmarks too, ``regions`` the region path or None for every frame whole,
+    ``second_opinion`` BlazePose's reading of each tracked person fused with OpenPose's).
     ``progress(done, total)`` is called from this thread after each frame's people are
     found (``total`` is ``None`` when the file does not say how many frames it has); the
     drawing and encoding after them take a small share of the time.
     Raises :class:`InputError` for unusable input; the partial output is removed then.
     """
     options = StreamOptions(
-        size, threshold, every, smooth, max_frames, model, workers, lift3d, regions
-    )
+        size, threshold, every, smooth, max_frames, model, workers, lift3d, regions,
+        second_opinion,
+    )  # fmt: skip
     started = time.perf_counter()
     found = []
     with PeopleStream(source, options) as stream:

@@ -53,7 +53,8 @@ from pose.media.video_reader import (
 )
 from pose.network.registry import PoseModel, motion_model
 from pose.photo.estimate import DEFAULT_THRESHOLD, decode_output, resolve_box
-from pose.pose3d.blazepose import get_landmark_model, lift
+from pose.pose3d.blazepose import get_landmark_model
+from pose.video.crop_follow import CropFollower, with_bodies
 from pose.video.pipeline import END, QUEUE_SIZE, Pipeline
 from pose.video.region import DEFAULT_POLICY, LaggedPlanner, Plan, RegionPolicy, infer_windows
 from pose.video.result import FrameKeypoints
@@ -76,7 +77,10 @@ class StreamOptions:
     :func:`pose.network.registry.motion_model` (int8 when built); ``workers``: model workers
     (default one per core, see :meth:`PoseModel.workers`); ``lift3d``: each person's 3D
     landmarks too (:mod:`pose.pose3d.blazepose`, 15-40 ms a person); ``regions``: run the
-    network only around the people found a few frames earlier (None: every frame whole).
+    network only around the people found a few frames earlier (None: every frame whole);
+    ``second_opinion``: BlazePose's landmark model reads each person from a crop followed
+    from frame to frame, fused per joint with OpenPose's (:mod:`pose.video.crop_follow`; one
+    landmark run a person, up to four a frame, and the person detector now and then).
     """
 
     size: str | tuple[int, int] | None = None
@@ -88,6 +92,7 @@ class StreamOptions:
     workers: int = 0
     lift3d: bool = False
     regions: RegionPolicy | None = DEFAULT_POLICY
+    second_opinion: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,12 +115,18 @@ class Follower:
     smoother: PoseSmoother = field(default_factory=PoseSmoother)
 
     def step(
-        self, people: Sequence[Pose], seconds: float, size: tuple[int, int], smooth: bool
+        self,
+        people: Sequence[Pose],
+        seconds: float,
+        size: tuple[int, int],
+        smooth: bool,
+        track_on: Sequence[Pose] | None = None,
     ) -> tuple[list[Pose], list[int]]:
         """(people, IDs) of the frame at ``seconds`` (frame ``size`` (W, H) pixels); the
         people smoothed when ``smooth`` (turned off, the filter forgets its history so that
-        turning it back on does not pull from stale frames)."""
-        ids = self.tracker.update(people, seconds)
+        turning it back on does not pull from stale frames). ``track_on``: each person as
+        the tracker should match them, same order (the second opinion's OpenPose joints)."""
+        ids = self.tracker.update(people if track_on is None else track_on, seconds)
         if not smooth:
             self.smoother.reset()
             return list(people), ids
@@ -135,6 +146,7 @@ class _Context:
     planner: LaggedPlanner | None
     landmark_model: Any
     render: Render | None
+    opinion: CropFollower | None = None
     pipeline: Pipeline = field(default_factory=Pipeline)
     stats: ReadStats = field(default_factory=ReadStats)
     follower: Follower = field(default_factory=Follower)
@@ -192,10 +204,13 @@ def _follow(context: _Context) -> None:
         if planner is not None:
             planner.result(number, people)  # before smoothing: windows follow what was found
         number += 1
+        read: list = []  # each person's 3D body from the second opinion's own reading
+        track_on = None
+        if context.opinion is not None:
+            people, read, track_on = context.opinion.step(image, people, options.threshold)
         size = (image.shape[1], image.shape[0])
-        people, ids = context.follower.step(people, seconds, size, options.smooth)
-        model3d = context.landmark_model
-        bodies = lift(image, people, model3d) if model3d is not None else []
+        people, ids = context.follower.step(people, seconds, size, options.smooth, track_on)
+        bodies = with_bodies(image, people, read, context.landmark_model)
         keypoints = FrameKeypoints(index, seconds, tuple(people), tuple(ids), tuple(bodies))
         rendered = context.render(image, keypoints) if context.render is not None else None
         if not pipeline.put(context.followed, StreamFrame(keypoints, image, rendered)):
@@ -226,8 +241,8 @@ class PeopleStream:
             self.total = check_frame_budget(self.info, options.every, options.max_frames)
             runs = self._resources.enter_context(self.model.workers(options.workers))
             landmark_model = get_landmark_model() if options.lift3d else None
-            if landmark_model is not None:
-                landmark_model.load()  # fails (missing model) before any frame is read
+            if options.lift3d or options.second_opinion:
+                get_landmark_model().load()  # fails (missing model) before any frame is read
         except BaseException:
             self._resources.close()
             raise
@@ -238,6 +253,7 @@ class PeopleStream:
         self._context = _Context(
             container, self.info, options, resolve_box(options.size), self.model, runs,
             planner, landmark_model, render,
+            CropFollower() if options.second_opinion else None,
         )  # fmt: skip
         self._started = False
 

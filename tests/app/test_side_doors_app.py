@@ -116,7 +116,7 @@ def test_every_queued_route_counts_toward_one_sessions_share(app_url, tmp_path):
     whichever route it takes; the other user's share is untouched."""
     base = f"{app_url}gradio_api"
     video = _upload(base, make_clip(tmp_path / "clip.mp4", frames=60, size=(160, 120)))
-    arguments = [video, "fast", 0.1, 1, False, False]
+    arguments = [video, "fast", 0.1, 1, False, False, False]
     session = uuid.uuid4().hex
     outcomes = []
     for route in ("call", "call", "join", "call", "join"):

@@ -111,8 +111,9 @@ def stream_webcam_frame(
     session = f"test-{np.random.default_rng().integers(1 << 62)}"
     url = f"data:{mime};base64," + base64.b64encode(frame).decode()
     image = {"url": url, "path": None, "meta": {"_type": "gradio.FileData"}}
-    # frame, session state, smooth, size, threshold, reference state, either side
-    data = [image, None, True, size, 0.1, None, True][: len(dependency["inputs"])]
+    # frame, session state, smooth, size, threshold, reference state, either side, second
+    # opinion
+    data = [image, None, True, size, 0.1, None, True, False][: len(dependency["inputs"])]
     body = {
         "data": data,
         "fn_index": dependency.get("id", index),
