@@ -378,29 +378,33 @@ def repetition_section(reference, camera, copies, rng) -> None:
     )
 
 
-def speed_section(reference: PoseSequence, camera: PoseSequence) -> None:
-    print("\n## Speed: align and score two 10 s, 30 fps clips (300 frames each), model time aside")
+def best(function, rounds: int = 5) -> float:
+    """The fastest of ``rounds`` runs of ``function()``, seconds."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def ten_second_clips(
+    reference: PoseSequence, camera: PoseSequence
+) -> tuple[PoseSequence, PoseSequence]:
+    """Two 10 s, 30 fps sequences (300 frames each): ``reference`` played back and forth,
+    and ``camera``'s same frames warped in time by a sine."""
     loop = np.concatenate([np.arange(len(reference)), np.arange(len(reference) - 2, 0, -1)])
     loop = np.resize(loop, 300)
     ref = PoseSequence(reference.keypoints[loop], np.arange(300), 30.0, 300, "10 s reference")
     t = np.linspace(0, 1, 300)
     warp = np.round((t + 0.1 * np.sin(2 * np.pi * t)) * 299).clip(0, 299).astype(int)
     att = PoseSequence(camera.keypoints[loop[warp]], np.arange(300), 30.0, 300, "10 s attempt")
+    return ref, att
 
-    def best(function, rounds: int = 5) -> float:
-        times = []
-        for _ in range(rounds):
-            started = time.perf_counter()
-            function()
-            times.append(time.perf_counter() - started)
-        return min(times)
 
-    ours = best(lambda: compare_sequences(ref, att))
-    ours_nowindow = best(lambda: compare_sequences(ref, att, window=None))
-    cost = cost_matrix(ref.keypoints, att.keypoints)
-    cost_time = best(lambda: cost_matrix(ref.keypoints, att.keypoints))
-    dtw_time = best(lambda: dtw(cost, 0.3))
-    # Baseline: one match() call per pair (20 rows timed, scaled to 300) and a plain loop.
+def baseline_times(ref: PoseSequence, att: PoseSequence, cost: np.ndarray) -> tuple[float, float]:
+    """The naive way, seconds: one match() call per pair (20 rows timed, scaled to 300), and
+    DTW as a plain Python loop over ``cost`` (N, M)."""
     rows = 20
 
     def per_pair() -> None:
@@ -408,8 +412,6 @@ def speed_section(reference: PoseSequence, camera: PoseSequence) -> None:
             for j in range(300):
                 with contextlib.suppress(MatchError):
                     match(Pose(ref.keypoints[i]), Pose(att.keypoints[j]))
-
-    pairs = best(per_pair, 1) * 300 / rows
 
     def python_dtw() -> None:
         n, m = cost.shape
@@ -420,18 +422,13 @@ def speed_section(reference: PoseSequence, camera: PoseSequence) -> None:
             for j in range(1, m + 1):
                 row[j] = costs[j - 1] + min(above[j], row[j - 1], above[j - 1])
 
-    loop_time = best(python_dtw, 2)
-    reps = best(lambda: find_repetitions(ref.segment(0, 1.5), att), 2)
-    rows_ = [
-        ["step", "seconds"],
-        ["compare_sequences (cost + DTW + scores + worst), window 0.3", f"{ours:.3f}"],
-        ["compare_sequences, no window", f"{ours_nowindow:.3f}"],
-        ["  of which: cost matrix (procrustes, 300 x 300)", f"{cost_time:.3f}"],
-        ["  of which: DTW (NumPy, per-row vectorised)", f"{dtw_time:.4f}"],
-        ["find_repetitions (1.5 s reference in the 10 s attempt)", f"{reps:.3f}"],
-        ["baseline: match() per pair (90,000 calls, from 6,000)", f"{pairs:.2f}"],
-        ["baseline: DTW as a Python loop", f"{loop_time:.3f}"],
-    ]
+    return best(per_pair, 1) * 300 / rows, best(python_dtw, 2)
+
+
+def library_rows(ref: PoseSequence, att: PoseSequence, cost: np.ndarray) -> list[list[str]]:
+    """Rows for the DTW libraries, when installed: tslearn (first call compiles) and
+    dtaidistance (raw positions only)."""
+    rows = []
     try:
         import tslearn.metrics
 
@@ -441,10 +438,10 @@ def speed_section(reference: PoseSequence, camera: PoseSequence) -> None:
         started = time.perf_counter()
         tslearn_path()  # the first call compiles (numba)
         first_call = time.perf_counter() - started
-        rows_.append(["tslearn dtw_path_from_metric, first call (compiles)", f"{first_call:.2f}"])
-        rows_.append(["tslearn dtw_path_from_metric, compiled", f"{best(tslearn_path):.4f}"])
+        rows.append(["tslearn dtw_path_from_metric, first call (compiles)", f"{first_call:.2f}"])
+        rows.append(["tslearn dtw_path_from_metric, compiled", f"{best(tslearn_path):.4f}"])
     except ImportError:
-        rows_.append(["tslearn", "not installed"])
+        rows.append(["tslearn", "not installed"])
     try:
         from dtaidistance import dtw_ndim
 
@@ -452,15 +449,40 @@ def speed_section(reference: PoseSequence, camera: PoseSequence) -> None:
             np.ascontiguousarray(seq.keypoints[:, :, :2].reshape(len(seq), -1), dtype=np.double)
             for seq in (ref, att)
         ]
-        rows_.append(
+        rows.append(
             [
                 "dtaidistance dtw_ndim.warping_path (raw positions only, C)",
                 f"{best(lambda: dtw_ndim.warping_path(*flat, use_c=True)):.4f}",
             ]
         )
     except ImportError:
-        rows_.append(["dtaidistance", "not installed"])
-    table(rows_)
+        rows.append(["dtaidistance", "not installed"])
+    return rows
+
+
+def speed_section(reference: PoseSequence, camera: PoseSequence) -> None:
+    print("\n## Speed: align and score two 10 s, 30 fps clips (300 frames each), model time aside")
+    ref, att = ten_second_clips(reference, camera)
+    ours = best(lambda: compare_sequences(ref, att))
+    ours_nowindow = best(lambda: compare_sequences(ref, att, window=None))
+    cost = cost_matrix(ref.keypoints, att.keypoints)
+    cost_time = best(lambda: cost_matrix(ref.keypoints, att.keypoints))
+    dtw_time = best(lambda: dtw(cost, 0.3))
+    pairs, loop_time = baseline_times(ref, att, cost)
+    reps = best(lambda: find_repetitions(ref.segment(0, 1.5), att), 2)
+    table(
+        [
+            ["step", "seconds"],
+            ["compare_sequences (cost + DTW + scores + worst), window 0.3", f"{ours:.3f}"],
+            ["compare_sequences, no window", f"{ours_nowindow:.3f}"],
+            ["  of which: cost matrix (procrustes, 300 x 300)", f"{cost_time:.3f}"],
+            ["  of which: DTW (NumPy, per-row vectorised)", f"{dtw_time:.4f}"],
+            ["find_repetitions (1.5 s reference in the 10 s attempt)", f"{reps:.3f}"],
+            ["baseline: match() per pair (90,000 calls, from 6,000)", f"{pairs:.2f}"],
+            ["baseline: DTW as a Python loop", f"{loop_time:.3f}"],
+            *library_rows(ref, att, cost),
+        ]
+    )
     print(
         f"ratio: per-pair match() + Python DTW take {(pairs + loop_time) / ours:.0f}x "
         "as long as compare_sequences"

@@ -212,10 +212,6 @@ def build_live_match_inputs() -> tuple[gr.Checkbox, gr.State]:
 def build_webcam_tab() -> None:
     with gr.Tab("Webcam"):
         gr.Markdown(WEBCAM_HELP)
-        # In the page by default: where it cannot run (a browser without WASM SIMD, a
-        # server still preparing or unable to fetch the runtime: /live/spec.json says),
-        # web/live/live.js switches to the server and says why in the note below.
-        in_browser = True
         where = gr.Radio(
             [IN_BROWSER, ON_SERVER],
             value=IN_BROWSER,
@@ -226,49 +222,15 @@ def build_webcam_tab() -> None:
         gr.Markdown(elem_id="webcam-where-note")  # the page says why it fell back
         # The camera and the live view come first, so on a phone they are not below
         # every control.
-        with gr.Column(visible=in_browser, elem_id="webcam-browser-panel") as browser_panel:
-            gr.HTML('<div id="live-root"></div>', padding=False)  # web/live/live.js fills it
-        with gr.Row(visible=not in_browser, elem_id="webcam-server-panel") as server_panel:
-            with gr.Column():
-                camera = live_frame_input(
-                    label="Webcam",
-                    webcam_options=gr.WebcamOptions(
-                        mirror=WEBCAM_MIRROR,
-                        constraints={"video": {"width": 640, "height": 480}},
-                    ),
-                    elem_id="webcam-input",
-                )
-            with gr.Column():
-                live = live_image_output(label="Live skeleton", elem_id="webcam-output")
-                status = gr.Textbox(  # up to 3 lines: a phone shows the whole status
-                    label="Status", interactive=False, max_lines=3, elem_id="webcam-status"
-                )
-                live_score = gr.Markdown(label="Live similarity", elem_id="webcam-match")
+        browser_panel, server_panel, camera, outputs = _live_panels()
         where.change(show_mode, [where], [browser_panel, server_panel], api_visibility="private")
         with gr.Row():
             with gr.Column():
-                smooth = gr.Checkbox(
-                    value=True,
-                    label="Smooth keypoints",
-                    info="One Euro filter: steadier joints, little lag",
-                    elem_id="webcam-smooth",
-                )
-                size = size_input(
-                    DEFAULT_LIVE_SIZE,
-                    "On the server: 'balanced' keeps up on two cores; 'fast' on fewer.",
-                )
-                threshold = threshold_input()
-                threshold.elem_id = "webcam-threshold"
-                second = gr.Checkbox(
-                    value=False,
-                    label="Second opinion",
-                    info="BlazePose also reads each person (turned people too); about 25-50 "
-                    "ms more per person per frame: fewer frames/s (docs/video-and-webcam.md)",
-                    elem_id="webcam-second-opinion",
-                )
+                smooth, size, threshold, second = _live_options()
             with gr.Column():
                 either_side, reference_pose = build_live_match_inputs()
         session = gr.State(None)  # one WebcamSession per browser session
+        live, status, live_score = outputs
         camera.stream(
             stream_webcam,
             [camera, session, smooth, size, threshold, reference_pose, either_side, second],
@@ -282,16 +244,73 @@ def build_webcam_tab() -> None:
             concurrency_limit=WEBCAM_STREAMS,
             show_progress="hidden",
         )
-        # The per-frame endpoint for programs; no visible controls of its own.
-        with gr.Group(visible=False):
-            frame_in = image_path_input(label="Frame")
-            frame_out = cached_image_output(label="Annotated frame")
-            frame_json = gr.JSON(label="Keypoints")
-            frame_run = gr.Button("Estimate frame")
-        frame_run.click(
-            estimate_frame,
-            [frame_in, size, threshold],
-            [frame_out, frame_json],
-            api_name="estimate_frame",
-            concurrency_limit=2,
-        )
+        _frame_endpoint(size, threshold)
+
+
+def _live_panels():
+    """The in-browser panel (web/live/live.js fills it) and the server path's camera and
+    outputs; the in-browser one shows first. Where it cannot run (a browser without WASM
+    SIMD, a server still preparing or unable to fetch the runtime: /live/spec.json says),
+    live.js switches to the server and says why. Returns (browser panel, server panel,
+    camera, (live image, status, live score))."""
+    in_browser = True
+    with gr.Column(visible=in_browser, elem_id="webcam-browser-panel") as browser_panel:
+        gr.HTML('<div id="live-root"></div>', padding=False)
+    with gr.Row(visible=not in_browser, elem_id="webcam-server-panel") as server_panel:
+        with gr.Column():
+            camera = live_frame_input(
+                label="Webcam",
+                webcam_options=gr.WebcamOptions(
+                    mirror=WEBCAM_MIRROR,
+                    constraints={"video": {"width": 640, "height": 480}},
+                ),
+                elem_id="webcam-input",
+            )
+        with gr.Column():
+            live = live_image_output(label="Live skeleton", elem_id="webcam-output")
+            status = gr.Textbox(  # up to 3 lines: a phone shows the whole status
+                label="Status", interactive=False, max_lines=3, elem_id="webcam-status"
+            )
+            live_score = gr.Markdown(label="Live similarity", elem_id="webcam-match")
+    return browser_panel, server_panel, camera, (live, status, live_score)
+
+
+def _live_options():
+    """The live view's options: smoothing, and the server path's input size, threshold and
+    second opinion. Returns (smooth, size, threshold, second opinion)."""
+    smooth = gr.Checkbox(
+        value=True,
+        label="Smooth keypoints",
+        info="One Euro filter: steadier joints, little lag",
+        elem_id="webcam-smooth",
+    )
+    size = size_input(
+        DEFAULT_LIVE_SIZE,
+        "On the server: 'balanced' keeps up on two cores; 'fast' on fewer.",
+    )
+    threshold = threshold_input()
+    threshold.elem_id = "webcam-threshold"
+    second = gr.Checkbox(
+        value=False,
+        label="Second opinion",
+        info="On the server: BlazePose also reads each person (turned people too); about "
+        "25-50 ms more per person per frame: fewer frames/s (docs/video-and-webcam.md)",
+        elem_id="webcam-second-opinion",
+    )
+    return smooth, size, threshold, second
+
+
+def _frame_endpoint(size: gr.components.Component, threshold: gr.components.Component) -> None:
+    """The per-frame endpoint for programs (/estimate_frame); no visible controls of its own."""
+    with gr.Group(visible=False):
+        frame_in = image_path_input(label="Frame")
+        frame_out = cached_image_output(label="Annotated frame")
+        frame_json = gr.JSON(label="Keypoints")
+        frame_run = gr.Button("Estimate frame")
+    frame_run.click(
+        estimate_frame,
+        [frame_in, size, threshold],
+        [frame_out, frame_json],
+        api_name="estimate_frame",
+        concurrency_limit=2,
+    )
