@@ -95,6 +95,23 @@ def video_summary(result: VideoResult, seconds: float | None = None) -> str:
     return "\n\n".join(lines)
 
 
+def _stage(progress: gr.Progress, desc: str):
+    """A ``step(done, total)`` callback for one stage of a video: it shows ``desc``, the
+    frames done and the time left (counted from the stage's first step), and stops the job
+    as soon as nobody is waiting for it (page closed, client gone) or the server is
+    stopping: a video holds the only video worker for up to a minute."""
+    show = None
+
+    def step(done: int, total: int | None) -> None:
+        nonlocal show
+        stop_if_unwanted()
+        if show is None:
+            show = progress_reporter(progress, desc)
+        show(done, total)
+
+    return step
+
+
 def estimate_video(
     video: str | None,
     size: str = DEFAULT_PRESET,
@@ -133,14 +150,6 @@ def estimate_video(
     except InputError as exc:
         raise user_error(exc) from None
 
-    show = progress_reporter(progress, "Annotating frames")
-
-    def report(done: int, total: int | None) -> None:
-        # A video holds the only video worker for up to a minute: stop as soon as nobody
-        # is waiting for it (page closed, client gone) or the server is stopping.
-        stop_if_unwanted()
-        show(done, total)
-
     stem = download_stem(video, "video")
     try:
         result = process_video(
@@ -150,7 +159,8 @@ def estimate_video(
             threshold=threshold,
             every=every,
             smooth=bool(smooth),
-            progress=report,
+            progress=_stage(progress, "Finding people (1 of 2)"),
+            drawing_progress=_stage(progress, "Drawing the video (2 of 2)"),
             lift3d=bool(lift3d),
             second_opinion=bool(second_opinion),
         )

@@ -55,9 +55,14 @@ def run_video(args: argparse.Namespace) -> int:
     # pose.video.process.process_video.
     from pose.video.process import process_video
 
-    def show(done: int, total: int | None) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{done}/{total or '?'} frames", end="", file=sys.stderr, flush=True)
+    def shown(stage: str):
+        def show(done: int, total: int | None) -> None:
+            if sys.stderr.isatty():
+                # Padded: the drawing line overwrites the longer finding line.
+                line = f"{stage}: {done}/{total or '?'} frames".ljust(40)
+                print(f"\r{line}", end="", file=sys.stderr, flush=True)
+
+        return show
 
     result = process_video(
         args.input,
@@ -66,7 +71,8 @@ def run_video(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         every=args.every,
         smooth=args.smooth,
-        progress=show,
+        progress=shown("finding people"),
+        drawing_progress=shown("drawing"),
         lift3d=args.lift3d,
         second_opinion=args.second_opinion,
         **({"regions": None} if args.full_frames else {}),

@@ -5,8 +5,9 @@
 stream has ended, each person's ID is re-joined over the whole clip
 (:func:`pose.video.identity.rejoined`: the IDs compare-videos and count-reps follow); then the
 frames are read again (the stream's reader, :func:`pose.media.video_reader.read_video`:
-decoding is cheap next to the network), each drawn with its skeletons and IDs and encoded in
-this thread as H.264 in MP4 or VP9 in WebM (:mod:`pose.media.video_writer`). The keypoints
+decoding is cheap next to the network) and drawn with their skeletons and IDs by a thread of
+their own while this one encodes them as H.264 in MP4 or VP9 in WebM
+(:mod:`pose.media.video_writer`). The keypoints
 come back as a :class:`VideoResult` (:mod:`pose.video.result`). Audio is not copied.
 """
 
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ from pose.network.registry import PoseModel
 from pose.output.draw import draw_ids, draw_poses
 from pose.photo.estimate import DEFAULT_THRESHOLD
 from pose.video.identity import rejoined
+from pose.video.pipeline import END, QUEUE_SIZE, Pipeline
 from pose.video.region import DEFAULT_POLICY, RegionPolicy
 from pose.video.result import FrameKeypoints, VideoResult
 from pose.video.stream import PeopleStream, StreamOptions
@@ -53,6 +57,7 @@ def process_video(
     lift3d: bool = False,
     regions: RegionPolicy | None = DEFAULT_POLICY,
     second_opinion: bool = False,
+    drawing_progress: ProgressCallback | None = None,
 ) -> VideoResult:
     """Annotate every ``every``-th frame of ``source`` into ``output`` (.mp4 H.264 or .webm VP9).
 
@@ -67,8 +72,9 @@ def process_video(
     landmarks too, ``regions`` the region path or None for every frame whole,
     ``second_opinion`` BlazePose's reading of each tracked person fused with OpenPose's).
     ``progress(done, total)`` is called from this thread after each frame's people are
-    found (``total`` is ``None`` when the file does not say how many frames it has); the
-    drawing and encoding after them take a small share of the time.
+    found (``total`` is ``None`` when the file does not say how many frames it has);
+    ``drawing_progress(done, total)`` after each frame drawn and encoded, which comes once
+    every frame's people are found (their IDs are re-joined over the whole clip first).
     Raises :class:`InputError` for unusable input; the partial output is removed then.
     """
     options = StreamOptions(
@@ -88,7 +94,7 @@ def process_video(
     encode_start = time.thread_time()  # this thread reads again, draws and encodes
     encoding = _Encoding(Path(output), stream.info.fps)
     try:
-        encoding.write_all(source, rejoined(found), options)
+        encoding.write_all(source, rejoined(found), options, drawing_progress)
     except BaseException:
         encoding.abandon()
         raise
@@ -112,37 +118,42 @@ class _Encoding:
     fps: Any
     writer: VideoWriter | None = None  # opened on the first frame: rotation may swap W and H
     frames: list[FrameKeypoints] = field(default_factory=list)
+    redraw_cpu: float = 0.0  # seconds the thread that reads and draws again took
 
     def write_all(
-        self, source: str | os.PathLike, frames: list[FrameKeypoints], options: StreamOptions
+        self,
+        source: str | os.PathLike,
+        frames: list[FrameKeypoints],
+        options: StreamOptions,
+        progress: ProgressCallback | None = None,
     ) -> None:
-        """Read ``source`` again (the stream's reader: the same frames, letterboxed alike),
-        draw each frame's people with their re-joined IDs, encode, and hold the last frame
-        until the source's end."""
-        reader = read_video(source, options.every, options.max_frames)
-        wanted = iter(frames)
-        keypoints = next(wanted)
+        """Draw ``frames`` (each frame's people with their re-joined IDs) into ``source``'s
+        frames, read again by a thread of its own (:func:`_redraw`) while this one encodes
+        (``progress(done, total)`` after each frame); hold the last frame until the source's
+        end."""
+        pipeline = Pipeline()
+        drawn: queue.Queue = queue.Queue(QUEUE_SIZE)
+        ending: dict[str, int] = {}
+        pipeline.spawn(
+            "redraw", partial(_redraw, pipeline, source, frames, options, drawn, ending), drawn
+        )
         try:
-            while True:
-                try:
-                    index, _, image = next(reader)
-                except StopIteration as end:
-                    decoded = end.value
-                    break
-                if keypoints is None or index != keypoints.index:
-                    continue  # a frame the stream could not use (damaged data)
-                planes = draw_frame(image, keypoints)
+            while (item := pipeline.get(drawn)) is not END:
+                index, planes, keypoints = item
                 if self.writer is None:
                     height = planes.shape[0] * 2 // 3
                     self.writer = VideoWriter(self.output, planes.shape[1], height, self.fps)
                 self.writer.write_yuv(planes, index)
                 self.frames.append(keypoints)
-                keypoints = next(wanted, None)
+                if progress is not None:
+                    progress(len(self.frames), len(frames))
+            pipeline.raise_first()
         finally:
-            reader.close()
+            pipeline.close()
+            self.redraw_cpu = pipeline.cpu_seconds.get("redraw", 0.0)
         if self.writer is None:
             raise InputError(f"{self.output.name}: no frame of the video could be read again.")
-        self.writer.hold_until(decoded)
+        self.writer.hold_until(ending["decoded"])
         self.writer.close()
 
     def abandon(self) -> None:
@@ -152,6 +163,37 @@ class _Encoding:
                 self.writer.close()
         finally:
             self.output.unlink(missing_ok=True)
+
+
+def _redraw(
+    pipeline: Pipeline,
+    source: str | os.PathLike,
+    frames: list[FrameKeypoints],
+    options: StreamOptions,
+    outbox: queue.Queue,
+    ending: dict[str, int],
+) -> None:
+    """Read ``source`` again (the stream's reader: the same frames, letterboxed alike) and put
+    (source index, the frame drawn as YUV planes (:func:`draw_frame`), its keypoints) on
+    ``outbox`` for each of ``frames``; at the end ``ending["decoded"]`` holds how many frames
+    the source decoded in all."""
+    reader = read_video(source, options.every, options.max_frames)
+    wanted = iter(frames)
+    keypoints = next(wanted, None)
+    try:
+        while True:
+            try:
+                index, _, image = next(reader)
+            except StopIteration as end:
+                ending["decoded"] = end.value
+                return
+            if keypoints is None or index != keypoints.index:
+                continue  # a frame the stream could not use (damaged data)
+            if not pipeline.put(outbox, (index, draw_frame(image, keypoints), keypoints)):
+                return  # the encoder stopped
+            keypoints = next(wanted, None)
+    finally:
+        reader.close()
 
 
 def _result(
@@ -167,7 +209,11 @@ def _result(
         height=writer.height,
         frames=tuple(encoding.frames),
         seconds=seconds,
-        stage_cpu_seconds={**stream.stage_cpu_seconds, "encode": encode_cpu},
+        stage_cpu_seconds={
+            **stream.stage_cpu_seconds,
+            "redraw": encoding.redraw_cpu,
+            "encode": encode_cpu,
+        },
         backend=stream.backend,
         lost_frames=stream.lost_frames,
         windows=stream.windows,

@@ -150,7 +150,7 @@ def test_a_video_whose_client_has_gone_is_stopped(own_app, tmp_path):
         client = Client({url!r}, verbose=False)
         job = client.submit(handle_file({str(clip)!r}), "fast", 0.1, 1, False,
                             api_name="/estimate_video")
-        while not any("Annotating" in str(update.progress_data) for update in
+        while not any("Finding people" in str(update.progress_data) for update in
                       [job.status()] if update.progress_data):
             time.sleep(0.2)
         os._exit(0)  # the client vanishes mid-video

@@ -19,11 +19,18 @@ from tests.helpers.paths import VIDEO_PATH
 
 
 def test_process_video_frames_size_rate_and_keypoints(tmp_path, clip):
-    seen = []
-    result = process_video(clip, tmp_path / "out.mp4", progress=lambda d, t: seen.append((d, t)))
+    seen, drawn = [], []
+    result = process_video(
+        clip,
+        tmp_path / "out.mp4",
+        progress=lambda d, t: seen.append((d, t)),
+        drawing_progress=lambda d, t: drawn.append((d, t)),
+    )
     codec, pix_fmt, count, width, height, rate = probe(result.output)
     assert (codec, pix_fmt, count, width, height, rate) == ("h264", "yuv420p", 6, 320, 240, 10)
     assert seen[-1] == (6, 6) and len(seen) == 6
+    # The drawing stage reports too (it comes after every frame's people are found).
+    assert drawn == [(done, 6) for done in range(1, 7)]
     payload = json.loads(result.to_json())
     assert [entry["frame"] for entry in payload["frames"]] == list(range(6))
     assert payload["frames"][1]["time"] == pytest.approx(0.1)
