@@ -8,7 +8,6 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from pose.media.playable import playable_copy
 from pose.network.spec import DEFAULT_PRESET
 from pose.photo.estimate import DEFAULT_THRESHOLD
 from pose.sequence import Repetitions, SequenceComparison
@@ -16,10 +15,9 @@ from pose.sequence.compare import compare_videos, count_reps, moment_images
 from pose.sequence.follow import parse_track_ids
 from ui.components import (
     busy_button,
-    cache_path,
+    checked_preview,
     clear_on_failure,
     clear_then_check,
-    download_stem,
     fail,
     new_download,
     output_file,
@@ -94,13 +92,7 @@ def check_clip(video: str | None) -> None:
     """Refuse an unusable clip as soon as it is uploaded (an empty file, a photo, ...), with
     the message the comparison would give, in the summary; a clip a browser cannot show is
     swapped for an H.264 copy so the preview plays (as on the Video tab)."""
-    if not video:
-        return gr.skip()
-    try:
-        copy = playable_copy(video, cache_path(f"{download_stem(video, 'clip')}.mp4"))
-    except ValueError as exc:  # InputError included
-        raise user_error(exc) from None
-    return gr.skip() if copy is None else str(copy)
+    return checked_preview(video, "clip")
 
 
 def comparison_summary(comparison: SequenceComparison) -> str:

@@ -18,6 +18,7 @@ from gradio.utils import get_upload_folder
 
 from examples.make_examples import IMAGE_EXAMPLES, MATCH_PAIRS, VIDEO_EXAMPLES
 from pose.media.images import InputError, number_input, write_png_atomically
+from pose.media.playable import playable_copy
 from pose.network.spec import DEFAULT_PRESET, PRESETS
 from pose.photo.estimate import DEFAULT_THRESHOLD
 from pose.pose3d.people import DEFAULT_MODE as DEFAULT_PHOTO_MODE
@@ -348,6 +349,20 @@ def cache_path(name: str) -> str:
     upload (a video's preview copy): it is swept with the uploads (``delete_cache``), and
     never sits in the downloads folder, which holds results only."""
     return str(Path(tempfile.mkdtemp(dir=get_upload_folder())) / name)
+
+
+def checked_preview(video: str | None, fallback_stem: str):
+    """Check a clip as soon as it is uploaded (an empty file, a photo, ...: the message a run
+    would give) and, when a browser cannot play it (mp4v, AVI, MOV, ...), return an H.264
+    copy in Gradio's cache, named after the clip (or ``fallback_stem``), so the preview
+    plays; ``gr.skip()`` when there is nothing to swap."""
+    if not video:
+        return gr.skip()
+    try:
+        copy = playable_copy(video, cache_path(f"{download_stem(video, fallback_stem)}.mp4"))
+    except ValueError as exc:  # InputError included
+        raise user_error(exc) from None
+    return gr.skip() if copy is None else str(copy)
 
 
 def write_download(text: str, suffix: str, name: str | None = None) -> str:

@@ -13,7 +13,6 @@ import pandas as pd
 
 from pose.body.angles import ANGLE_NAMES
 from pose.media.images import InputError, number_input
-from pose.media.playable import playable_copy
 from pose.media.video_reader import MAX_EVERY, MAX_MEGAPIXELS
 from pose.media.video_reader import MAX_FRAMES as MAX_VIDEO_FRAMES
 from pose.media.video_reader import MAX_SECONDS as MAX_VIDEO_SECONDS
@@ -25,8 +24,8 @@ from pose.video.result import VideoResult, angle_series, tracked_people
 from ui.admission import JobStopped, stop_if_unwanted
 from ui.components import (
     busy_button,
-    cache_path,
     checked_by_handler,
+    checked_preview,
     checked_threshold,
     clear_on_failure,
     clear_then_check,
@@ -180,13 +179,7 @@ def estimate_video(
 def prepare_video(video: str | None) -> str:
     """Check an uploaded clip at once (the message Annotate would give) and, when a browser
     cannot play it (mp4v, AVI, MOV, ...), swap in an H.264 copy so the preview plays."""
-    if not video:
-        return gr.skip()
-    try:
-        copy = playable_copy(video, cache_path(f"{download_stem(video, 'video')}.mp4"))
-    except ValueError as exc:  # InputError included
-        raise user_error(exc) from None
-    return gr.skip() if copy is None else str(copy)
+    return checked_preview(video, "video")
 
 
 # --------------------------------------------------------------- angles over time
