@@ -4,9 +4,10 @@ When two people cross, the model often finds one body for both for a while; one 
 tracks ends there (it *merges* into the other) and the body that walks on keeps the other
 track's ID, whoever it is. Frame by frame the tracker cannot tell; over the whole clip the
 clothes can: once the crossing is over, the body settles to one person's look
-(:mod:`pose.video.appearance`). :func:`swap_after_merges` gives the body, from the merge on,
-the ID of the track that ended there when its look settles to that track's look and away
-from the one of the track that kept it.
+(:mod:`pose.video.appearance`). :func:`swap_after_merges` gives the body the ID of the track
+that ended there when its look settles to that track's look and away from the one of the
+track that kept it: from the frame its looks turn to that person's (while the two overlap,
+the one body is a mix of both, most often of the one in front, and keeps the ID it had).
 
 Pure NumPy; keypoints are OpenPose-18 ``(18, 3)`` arrays in frame pixels; ``ids[t][k]`` is
 the ID of ``frames[t][k]`` (pieces of one body may share an ID); ``looks[t][k]`` its look

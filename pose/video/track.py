@@ -261,11 +261,36 @@ class PoseTracker:
             self.params.new_joint_cost,
         )
 
-        owner: dict[int, int] = {}  # person index -> track index
+        owner = self._match(cost, len(points), time, previous, looks)
+
+        ids = []
+        for index, array in enumerate(points):
+            if index in owner:
+                track = self._tracks[owner[index]]
+                self._update_track(track, array, time)
+            else:
+                track = self._new_track(array, time)
+            ids.append(track.id)
+        if looks is not None:
+            self._learn_looks(points, looks, ids, predicted, owner)
+        self._last_time = time
+        return ids
+
+    def _match(
+        self,
+        cost: np.ndarray,
+        people: int,
+        time: float,
+        previous: float | None,
+        looks: Sequence[np.ndarray | None] | None,
+    ) -> dict[int, int]:
+        """Person index -> track index: tracks seen in the previous frame first, then lost
+        ones within a gate that widens with the time lost (``cost`` (T, P))."""
+        owner: dict[int, int] = {}
         recent = [i for i, t in enumerate(self._tracks) if t.last_seen == previous]
         lost = [i for i, t in enumerate(self._tracks) if t.last_seen != previous]
         for stage, widen in ((recent, False), (lost, True)):
-            free = [j for j in range(len(points)) if j not in owner]
+            free = [j for j in range(people) if j not in owner]
             if not stage or not free:
                 continue
             gap = np.array([time - self._tracks[i].last_seen for i in stage])
@@ -280,19 +305,7 @@ class PoseTracker:
                                  self.params)  # fmt: skip
             for row, col in _assign(part, gates, bias):
                 owner[free[col]] = stage[row]
-
-        ids = []
-        for index, array in enumerate(points):
-            if index in owner:
-                track = self._tracks[owner[index]]
-                self._update_track(track, array, time)
-            else:
-                track = self._new_track(array, time)
-            ids.append(track.id)
-        if looks is not None:
-            self._learn_looks(points, looks, ids, predicted, owner)
-        self._last_time = time
-        return ids
+        return owner
 
     def _model(self, track: Track) -> np.ndarray | None:
         """A track's look model once it is trusted (``look_min`` looks), else None."""
