@@ -318,11 +318,9 @@ class PoseTracker:
         round, a chimera of two people)."""
         params = self.params
         by_id = {track.id: track for track in self._tracks}
-        hidden = [
-            box_of(keypoints)
-            for index, keypoints in enumerate(predicted)
-            if index not in owner.values() and box_of(keypoints) is not None
-        ]
+        matched = set(owner.values())
+        hidden = [box_of(p) for index, p in enumerate(predicted) if index not in matched]
+        hidden = [box for box in hidden if box is not None]
         for keypoints, look, number in zip(points, looks, ids, strict=True):
             box = box_of(keypoints)
             if look is None or box is None or overlapped(box, hidden):
