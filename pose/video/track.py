@@ -97,10 +97,9 @@ class TrackerParams:
 
     Looks (:mod:`pose.video.appearance`): ``look_weight``, the cost (in body heights) of a
     colour distance of ``look_far`` or more between two people one track could take;
-    ``look_far``, a colour
-    distance that tells two people apart (within one person on street.avi: median 2-9,
-    between people in different clothes 12-74); ``look_rate``, how fast a track's look
-    model follows; ``look_min``, looks seen before the model is trusted.
+    ``look_far``, a colour distance that tells two people apart (within one person on
+    street.avi: median 2-9, between people in different clothes 12-74); ``look_rate``, how
+    fast a track's look model follows; ``look_min``, looks seen before the model is trusted.
     """
 
     max_cost: float = 0.3
@@ -249,6 +248,8 @@ class PoseTracker:
         for array in points:
             if array.shape != (NUM_JOINTS, 3):
                 raise ValueError(f"keypoints must have shape (18, 3), got {array.shape}")
+        if looks is not None and len(looks) != len(points):
+            raise ValueError(f"{len(looks)} looks for {len(points)} people")
         if self._last_time is not None and time < self._last_time:
             self.reset()
         previous = self._last_time

@@ -125,6 +125,8 @@ def test_a_track_takes_the_person_dressed_like_it_when_two_are_close():
         plain.update([person(300, 50, 300)], t / FPS)
     assert plain.update([red, blue], 10 / FPS) == [2, 1]  # position alone: the nearer
     assert tracker.update([red, blue], 10 / FPS, [red_look, blue_look]) == [1, 2]
+    with pytest.raises(ValueError, match="1 looks for 2 people"):
+        tracker.update([red, blue], 11 / FPS, [red_look])
 
 
 def walk(frames: int, x0: float, speed: float) -> list[np.ndarray]:
