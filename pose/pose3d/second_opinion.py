@@ -32,8 +32,9 @@ class FuseOptions:
     crowd from costing one run per person). ``same``: keypoint similarity
     (:func:`pose.photo.fuse.similarity`) from which an OpenPose and a BlazePose person are one.
     ``min_visibility``: BlazePose joints less visible than this are left out. ``joints``:
-    "max" keeps the more confident reading of a joint, "mean" their confidence-weighted mean
-    when they agree, "fill" only the joints OpenPose missed. ``blaze_weight``: BlazePose's
+    "max" keeps the more confident reading of a joint, "mean" (the default) their
+    confidence-weighted mean where they agree within a tenth of the person's height (else
+    the more confident), "fill" only the joints OpenPose missed. ``blaze_weight``: BlazePose's
     visibility times this is its confidence against OpenPose's heatmap scores.
     ``keep_alone``: a person only BlazePose found is kept when their landmark model presence
     is at least this. ``min_detection``: the detector's score from which a person gets a
@@ -57,7 +58,7 @@ class FuseOptions:
     max_people: int = 4
     same: float = 0.3
     min_visibility: float = 0.0
-    joints: str = "max"
+    joints: str = "mean"
     blaze_weight: float = 0.5
     keep_alone: float = 0.5
     min_detection: float = 0.5

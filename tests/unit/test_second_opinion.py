@@ -180,7 +180,8 @@ def test_a_crowded_reading_only_fills_the_joints_its_person_missed():
     assert fused[J.NECK][0] == pytest.approx(100)  # OpenPose's joint kept
     assert fused[J.L_ANKLE][0] == pytest.approx(104 + 0.08 * 200)  # the missed joint filled
     alone, _ = fuse_people([person], [(reading, 0.9, 0)], options)
-    assert alone[0][J.NECK][0] == pytest.approx(104)  # one person in the box: fused per joint
+    # one person in the box: fused per joint, the confidence-weighted mean of 0.3 and 0.9
+    assert alone[0][J.NECK][0] == pytest.approx((100 * 0.3 + 104 * 0.9) / 1.2)
 
 
 def test_a_crowded_reading_that_matches_no_one_is_no_person():
