@@ -4,8 +4,9 @@ OpenPose (bottom-up) finds small people and crowds well, but only upright ones; 
 detector finds each prominent person whatever way they lie, and its landmark model reads
 them from an upright crop. This module decides which crops to read (:func:`plan_crops`)
 and fuses the two lists of people (:func:`fuse_people`): people are matched by keypoint
-similarity; a matched pair keeps, per joint, the more confident reading (or their
-confidence-weighted mean); people only one model found are kept when confident enough.
+similarity; a matched pair keeps, per joint, the confidence-weighted mean of the two readings
+where they agree (else the more confident), and is scored by how well the two agree
+(:func:`agreed_score`); people only one model found are kept when confident enough.
 Pure NumPy on :class:`pose.body.types.Pose`; :mod:`pose.pose3d.topdown` runs the models.
 """
 
