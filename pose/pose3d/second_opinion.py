@@ -195,6 +195,18 @@ def fill_joints(a: Pose, b: Pose) -> Pose:
     return Pose(keypoints=out, score=person_score(out))
 
 
+def fill_from_crowded(person: Pose, reading: Pose) -> Pose:
+    """``person`` (OpenPose's) with the joints it missed taken from a crowded ``reading``
+    (:func:`crowding`), but only when ``person`` already has at least half as many found
+    joints as the reading: otherwise most of the filled person would be a reading that may
+    hold a neighbour's joints, and whether such a reading joins a few found joints of
+    someone changes with the photo's scale (a 70 % copy then numbered another person
+    largest: docs/matching.md)."""
+    if 2 * person.num_visible < reading.num_visible:
+        return person
+    return fill_joints(person, reading)
+
+
 def fuse_people(
     openpose: Sequence[Pose],
     blaze: Sequence[tuple[Pose, float, int | None]],
@@ -233,7 +245,7 @@ def fuse_people(
             if not crowded or options.crowded == "max":
                 fused[match] = fuse_joints(openpose[match], pose, options.joints, 0.1 * height)
             elif options.crowded == "fill":
-                fused[match] = fill_joints(openpose[match], pose)
+                fused[match] = fill_from_crowded(openpose[match], pose)
             source[match] = index
         elif presence >= options.keep_alone and not crowded:
             alone.append((pose, index))

@@ -189,3 +189,18 @@ def test_a_crowded_reading_that_matches_no_one_is_no_person():
     inside = standing(60, 60, 400, score=0.9)  # a body around both, matching neither
     found, _ = fuse_people(people, [(between, 0.9, None), (inside, 0.9, None)], options)
     assert len(found) == 3
+
+
+def test_a_crowded_reading_does_not_make_up_most_of_a_person():
+    # A few joints OpenPose found of someone and a reading over two bodies: filling would
+    # make the person mostly the reading (a 70 % copy of the photo then numbered another
+    # person largest), so OpenPose's joints stay as they are.
+    options = FuseOptions(crowd_share=0.2, crowded="fill")
+    few = without(standing(100, 100, 200, score=0.3), *list(J)[5:])  # 5 joints found
+    neighbour = standing(140, 110, 200, score=0.3)
+    reading = standing(104, 100, 200, score=0.9)
+    people, sources = fuse_people([few, neighbour], [(reading, 0.9, 0)], options)
+    assert people[sources.index(0)].num_visible == 5
+    most = without(standing(100, 100, 200, score=0.3), J.L_ANKLE)
+    people, sources = fuse_people([most, neighbour], [(reading, 0.9, 0)], options)
+    assert people[sources.index(0)].num_visible == 18  # 17 of 18: the missed joint filled
