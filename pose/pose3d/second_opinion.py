@@ -167,11 +167,11 @@ def fuse_joints(a: Pose, b: Pose, how: str = "blend", agree: float = 0.0) -> Pos
     scale); "max" keeps the more confident reading; "mean" the confidence-weighted mean of
     the two where both were found within ``agree`` pixels of each other (else the more
     confident); "fill" keeps ``a``'s joints. A joint one model missed comes from the other."""
+    if how == "blend":
+        return blend_joints(a, b, agree)
     ka, kb = a.keypoints, b.keypoints
     both = (ka[:, 2] > 0) & (kb[:, 2] > 0)
     out = np.where((ka[:, 2] >= kb[:, 2])[:, None], ka, kb)
-    if how == "blend":
-        return blend_joints(a, b, agree)
     if how == "mean":
         close = both & (np.linalg.norm(ka[:, :2] - kb[:, :2], axis=1) <= agree)
         weights = ka[:, 2] / np.maximum(ka[:, 2] + kb[:, 2], 1e-9)
