@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -55,10 +55,6 @@ from pose.pose3d.second_opinion import (
     fuse_people,
 )
 
-# The per-joint choice and weight the clips' figures were measured with
-# (docs/video-and-webcam.md); the photo path's blend is not measured on clips yet.
-VIDEO_FUSE = replace(SECOND_OPINION, joints="max", blaze_weight=0.5)
-
 
 @dataclass(frozen=True)
 class FollowOptions:
@@ -70,7 +66,7 @@ class FollowOptions:
 
     detect_every: int = 15
     keep_presence: float = 0.5
-    fuse: FuseOptions = VIDEO_FUSE
+    fuse: FuseOptions = SECOND_OPINION  # the photo path's fusion, measured on clips too
 
 
 FOLLOW = FollowOptions()
