@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 
-from models.browser import build_live_model, live_model_path
+from models.browser import LIVE_INPUTS, build_live_model, live_models_ready
 from models.web_runtime import RuntimeFetchError, install, installed
 from pose.network.registry import ensure_tflite
 
@@ -31,7 +31,7 @@ _thread: threading.Thread | None = None
 def live_status() -> tuple[bool, str]:
     """(ready, reason): whether the page can run in this browser, and if not, why, in words
     for the page (shown under the Webcam tab's mode radio)."""
-    if installed() and live_model_path().is_file():
+    if installed() and live_models_ready():
         return True, ""
     if _problem["reason"]:
         return False, _problem["reason"]
@@ -51,9 +51,10 @@ def prepare() -> None:
                 raise RuntimeFetchError(f"downloading it is turned off ({FETCH_ENV}=0)")
             log.info("fetching LiteRT.js for the in-browser mode (web/package-lock.json)")
             install()
-        if not live_model_path().is_file():
-            ensure_tflite(int8=True)  # a child process; the live model is derived from it
-            build_live_model()
+        if not live_models_ready():
+            ensure_tflite(int8=True)  # a child process; the live models are derived from it
+            for size in LIVE_INPUTS:
+                build_live_model(size)
         log.info("the in-browser mode is ready")
     except (RuntimeFetchError, OSError, RuntimeError) as exc:
         log.warning("in-browser mode unavailable: %s", exc)

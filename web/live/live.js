@@ -5,6 +5,8 @@
 // #webcam-where, the smoothing and threshold controls); this module fills #live-root when
 // it appears, runs while the mode is chosen and the camera is on, and stops otherwise.
 // window.poseLive exposes the meters for the browser test and benchmarks/live_browser.py.
+// A frame is counted once its own skeletons are drawn on it: each camera frame goes to one
+// worker and comes back with the people found on it, so no skeleton is drawn twice.
 
 import { drawFrame } from "./draw.js";
 import { matchLive } from "./match.js";
@@ -22,6 +24,8 @@ const SERVER = "On the server";
 const state = (window.poseLive = {
   running: false, frames: 0, fps: 0, msPerFrame: 0, backend: "", people: [], error: "",
   supported: supported(),
+  stepsTotalMs: {}, // per step, summed over the frames drawn (prepare, network, decode: worker)
+  inputs: {}, // frames drawn per network input ("96x144": count): crops and whole frames
 });
 
 let spec = null, workers = null, stream = null;
@@ -171,7 +175,7 @@ function nextFrame(video, seen) {
 
 async function run(video, canvas) {
   const ctx = canvas.getContext("2d");
-  const { width: iw, height: ih } = spec.input;
+  const inputs = [...(spec.cropInputs || []), spec.input]; // narrowest first, then the whole frame's
   const tracker = new Tracker(), smoother = new Smoother();
   const arrivals = [], latencies = [], free = [...workers], queue = [];
   let found = [], controls = readControls(), reference = readReference(), seen = 0, sent = 0;
@@ -184,7 +188,7 @@ async function run(video, canvas) {
         if (taken === seen || !video.videoWidth) continue;
         seen = taken;
         const W = video.videoWidth, H = video.videoHeight;
-        const region = chooseRegion(found, sent, [W, H], iw / ih);
+        const region = chooseRegion(found, sent, [W, H], inputs);
         const frame = await createImageBitmap(video);
         const worker = free.shift(), keep = state.keep === true;
         state.keep = false;
@@ -214,6 +218,10 @@ async function run(video, canvas) {
       frame.close();
       const done = performance.now();
       state.stepsMs = { ...result.ms, trackAndDraw: done - drawStart }; // the first three in the worker
+      // Running sums since Start, so a benchmark can take the mean over any window.
+      for (const [step, ms] of Object.entries(state.stepsMs)) state.stepsTotalMs[step] = (state.stepsTotalMs[step] || 0) + ms;
+      const size = `${job.region.input.width}x${job.region.input.height}`;
+      state.inputs[size] = (state.inputs[size] || 0) + 1;
       state.frames += 1;
       arrivals.push(done);
       latencies.push(done - job.started);
