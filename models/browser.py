@@ -12,11 +12,12 @@ took about 50 ms a frame at 192x144 against 160 ms at 432x368 (float32: 70-110 m
 190 ms); the page crops the frame around the people it found (the region idea), so a small
 input still sees a person large. ``python -m models.browser`` (``make setup``) writes it.
 
-The crops are not all 4:3: a standing person's crop is taller than wide. Copies at
-:data:`LIVE_CROP_INPUTS` (the same 144 rows, fewer columns) let the page run such a crop at
-the whole frame's pixel scale or finer with fewer cells: the network's time is nearly
-proportional to its cells (int8 in WASM here: about 45 ms at 192x144, 22 ms at 96x144), as
-the server's region path runs windows rather than whole frames (pose/video/region/).
+A person seen whole, standing, is as tall as the frame, and a 4:3 crop around them is the
+whole frame. Copies at :data:`LIVE_CROP_INPUTS` (the same 144 rows, fewer columns) let the
+page cut the frame's full height only as wide as they need and run it at the whole frame's
+pixel scale on fewer cells: the network's time is nearly proportional to its cells (int8 in
+WASM here: about 45 ms at 192x144, 22 ms at 96x144), as the server's region path runs windows
+rather than whole frames (pose/video/region/).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from pose.network.spec import tflite_path
 log = logging.getLogger(__name__)
 
 LIVE_INPUT = (192, 144)  # (width, height), multiples of 8, the camera's 4:3
-# The crops' inputs, narrowest first (aspects 2:3, 5:6, 1:1); the page picks the narrowest
-# that holds its crop (web/live/region.js), else LIVE_INPUT.
+# The inputs of crops as tall as the frame, narrowest first (aspects 2:3, 5:6, 1:1): the
+# page takes the narrowest that holds its people (web/live/region.js), else LIVE_INPUT.
 LIVE_CROP_INPUTS = ((96, 144), (120, 144), (144, 144))
 LIVE_INPUTS = (*LIVE_CROP_INPUTS, LIVE_INPUT)
 

@@ -12,6 +12,7 @@ but the reference photo's upload and its one event.
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import numpy as np
@@ -65,10 +66,11 @@ def wait_frames(page, count: int) -> None:
     )
 
 
-def kept_frame(page) -> dict:
+def kept_frame(page, which: str) -> dict:
     """The next frame's crop as the page cut it (RGBA bytes, base64), its region, the
-    threshold and the people the page decoded on it (before tracking and smoothing)."""
-    page.evaluate("poseLive.kept = null; poseLive.keep = true")
+    threshold and the people the page decoded on it (before tracking and smoothing): of the
+    next frame run on the whole frame's input (``which`` "whole") or on a crop's ("crop")."""
+    page.evaluate(f"poseLive.kept = null; poseLive.keep = {json.dumps(which)}")
     page.wait_for_function("() => poseLive.kept", timeout=RESULT_TIMEOUT_MS)
     return page.evaluate(
         """() => {
@@ -86,13 +88,10 @@ def page_and_server_gaps(page, backend: str) -> list[np.ndarray]:
     """Per kept frame (whole frames at 192x144 and crops around the person at a narrower
     input: region.js), the gaps in px between the page's joints and the server's on the same
     pixels with the same model at the same input size, over the joints both find, after
-    checking both found the same people and joints. Frames are kept until at least one whole
-    frame and two crops were compared."""
+    checking both found the same people and joints: one whole frame and two crops."""
     found_gaps, inputs = [], []
-    for _ in range(24):
-        if inputs.count(LIVE_INPUT) >= 1 and len(inputs) - inputs.count(LIVE_INPUT) >= 2:
-            break
-        kept = kept_frame(page)
+    for which in ("whole", "crop", "crop"):
+        kept = kept_frame(page, which)
         region = kept["region"]
         rgba = np.frombuffer(base64.b64decode(kept["crop"]), np.uint8)
         crop = rgba.reshape(region["h"], region["w"], 4)[:, :, :3].copy()

@@ -1,7 +1,8 @@
 """Where the page runs the network (web/live/region.js), run in node on the server's list of
-inputs (``/live/spec.json``): a standing person's crop takes a narrower input than the whole
-frame's at the same pixel scale or finer and still holds the person, a wide group takes the
-4:3 input, and the whole frame comes back when nobody was found and every 15 frames."""
+inputs (``/live/spec.json``): a person as tall as the frame is cut at the frame's height on a
+narrower input than the whole frame's, at its pixel scale, still holding the person; smaller
+people and wide groups get a magnified 4:3 crop; the whole frame comes back when nobody was
+found and every 15 frames."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import subprocess
 
 import numpy as np
+import pytest
 
 from tests.helpers.paths import ROOT
 from ui.live_assets import live_spec
@@ -53,40 +55,43 @@ def holds(region: dict, box: tuple[float, float, float, float]) -> bool:
     )
 
 
-def test_a_standing_persons_crop_runs_on_a_narrower_input(tmp_path):
-    tall, small = (300, 100, 480, 390), (200, 200, 240, 290)  # the skier's box; someone far
-    found = regions(
-        [{"people": [person(*tall)], "frame": 1}, {"people": [person(*small)], "frame": 2}],
+def test_a_person_as_tall_as_the_frame_runs_on_a_narrower_input(tmp_path):
+    skier, spread = (300, 100, 480, 390), (100, 60, 560, 430)  # arms spread: too wide
+    tall, wide = regions(
+        [{"people": [person(*skier)], "frame": 1}, {"people": [person(*spread)], "frame": 2}],
         tmp_path,
     )
-    whole_scale = live_spec()["input"]["height"] / FRAME[1]
-    for region, box in zip(found, (tall, small), strict=True):
-        assert region["input"]["width"] < live_spec()["input"]["width"], region
-        assert holds(region, box), region
-        assert region["x"] >= 0 and region["y"] >= 0
-        assert region["x"] + region["w"] <= FRAME[0] and region["y"] + region["h"] <= FRAME[1]
-        # The crop has its input's aspect (whole pixels), so both axes scale alike ...
-        aspect = region["input"]["width"] / region["input"]["height"]
-        assert abs(region["w"] / region["h"] - aspect) < 0.01, region
-        # ... and the person is seen at the whole frame's scale or larger.
-        assert region["input"]["height"] / region["h"] >= whole_scale - 1e-9
-    # Someone far away is magnified, but to at most 3x (a third of the frame's height).
-    assert found[1]["h"] == round(FRAME[1] / 3)
+    # The 4:3 crop would be the whole frame: the full height is cut, only as wide as the
+    # skier and margin need, at the whole frame's pixel scale.
+    full = live_spec()["input"]
+    assert tall["input"]["width"] < full["width"], tall
+    assert (tall["y"], tall["h"]) == (0, FRAME[1]) and tall["w"] < FRAME[0]
+    assert holds(tall, skier) and tall["x"] >= 0 and tall["x"] + tall["w"] <= FRAME[0]
+    assert tall["w"] / tall["input"]["width"] == pytest.approx(FRAME[1] / full["height"], 0.01)
+    assert (wide["x"], wide["y"], wide["w"], wide["h"]) == (0, 0, *FRAME)
+    assert wide["input"] == full
 
 
-def test_a_wide_group_takes_the_4_3_input_and_whole_frames_return(tmp_path):
-    group = [person(100, 200, 200, 300), person(330, 210, 430, 300)]
-    wide, nobody, due = regions(
+def test_smaller_people_get_a_magnified_4_3_crop_and_whole_frames_return(tmp_path):
+    far, group = (
+        [person(200, 200, 240, 290)],
+        [person(100, 200, 200, 300), person(330, 210, 430, 300)],
+    )
+    small, wide, nobody, due = regions(
         [
-            {"people": group, "frame": 1},
-            {"people": [], "frame": 2},
-            {"people": [person(300, 100, 480, 390)], "frame": WHOLE_EVERY},
+            {"people": far, "frame": 1},
+            {"people": group, "frame": 2},
+            {"people": [], "frame": 3},
+            {"people": far, "frame": WHOLE_EVERY},
         ],
         tmp_path,
     )
-    assert wide["input"]["width"] == live_spec()["input"]["width"] and holds(
-        wide, (100, 200, 430, 300)
-    )
+    full = live_spec()["input"]
+    for region, box in ((small, (200, 200, 240, 290)), (wide, (100, 200, 430, 300))):
+        assert region["input"] == full and holds(region, box), region
+        assert abs(region["w"] / region["h"] - full["width"] / full["height"]) < 0.01
+    # Someone far away is magnified, but at most 3x (a crop a third of the frame wide).
+    assert small["w"] == round(FRAME[0] / 3)
     for region in (nobody, due):
         assert (region["x"], region["y"], region["w"], region["h"]) == (0, 0, *FRAME)
-        assert region["input"]["width"] == live_spec()["input"]["width"]
+        assert region["input"] == full

@@ -175,7 +175,9 @@ function nextFrame(video, seen) {
 
 async function run(video, canvas) {
   const ctx = canvas.getContext("2d");
-  const inputs = [...(spec.cropInputs || []), spec.input]; // narrowest first, then the whole frame's
+  // Narrowest first, then the whole frame's. poseLive.cropInputs = false (set before Start)
+  // keeps to the whole frame's input, as the page did before (benchmarks/live_browser.py).
+  const inputs = [...(state.cropInputs === false ? [] : spec.cropInputs || []), spec.input];
   const tracker = new Tracker(), smoother = new Smoother();
   const arrivals = [], latencies = [], free = [...workers], queue = [];
   let found = [], controls = readControls(), reference = readReference(), seen = 0, sent = 0;
@@ -190,8 +192,12 @@ async function run(video, canvas) {
         const W = video.videoWidth, H = video.videoHeight;
         const region = chooseRegion(found, sent, [W, H], inputs);
         const frame = await createImageBitmap(video);
-        const worker = free.shift(), keep = state.keep === true;
-        state.keep = false;
+        // poseLive.keep (the browser test): true keeps the next frame's crop, "whole" or
+        // "crop" the next one run on the whole frame's input or on a crop input.
+        const onWhole = region.input === spec.input;
+        const keep = state.keep === true || state.keep === (onWhole ? "whole" : "crop");
+        if (keep) state.keep = false;
+        const worker = free.shift();
         const message = { frame, region, threshold: controls.threshold, keep };
         queue.push({ worker, region, threshold: controls.threshold, started: performance.now(), reply: worker.call(message, [frame]) });
         sent += 1;
