@@ -97,6 +97,39 @@ def chromium_processes() -> list[psutil.Process]:
     return [p for p in me.children(recursive=True) if "chrom" in p.name().lower()]
 
 
+def chromium_threads(processes: list[psutil.Process]) -> dict[str, float]:
+    """CPU seconds so far of every living thread of ``processes``, by "process type/thread
+    name" (Linux /proc; empty elsewhere): where Chromium's time goes, the page's workers
+    ("DedicatedWorker") apart from its main thread, compositing, camera capture."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    found: dict[str, float] = {}
+    for process in processes:
+        try:
+            kind = next((a[7:] for a in process.cmdline() if a.startswith("--type=")), "browser")
+        except psutil.Error:
+            continue
+        for task in Path(f"/proc/{process.pid}/task").glob("*"):
+            try:
+                name = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            key = f"{kind}/{name}|{task.name}"
+            found[key] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def thread_cpu_per_frame(before: dict, after: dict, frames: float) -> dict[str, float]:
+    """Chromium's CPU ms per frame drawn by process type and thread name, largest first
+    (threads that ended during the window are left out; their share is in the total)."""
+    by_name: dict[str, float] = {}
+    for key, seconds in after.items():
+        name = key.split("|")[0]
+        by_name[name] = by_name.get(name, 0.0) + seconds - before.get(key, 0.0)
+    ranked = sorted(by_name.items(), key=lambda item: -item[1])
+    return {name: round(1000 * cpu / max(frames, 1e-9), 1) for name, cpu in ranked if cpu > 0.05}
+
+
 MODES = ("browser", "browser-4:3", "server")
 
 
@@ -161,6 +194,7 @@ def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle:
         while time.monotonic() < deadline and max(read(p)[0] for p in opened) < WARM_FRAMES:
             time.sleep(0.5)
         chrome = chromium_processes()
+        threads_before = chromium_threads(chrome)
         first = [read(page)[0] for page in opened]
         steps_before = page_steps(opened[0]) if in_page else None
         server_before, chrome_before = process_cpu(app), sum(own_cpu(p) for p in chrome)
@@ -169,6 +203,7 @@ def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle:
         elapsed = time.monotonic() - began
         server_cpu = process_cpu(app) - server_before
         chrome_cpu = sum(own_cpu(p) for p in chrome) - chrome_before
+        threads_after = chromium_threads(chrome)
         last = [read(page) for page in opened]
         steps = steps_between(steps_before, page_steps(opened[0])) if in_page else None
     finally:
@@ -198,6 +233,9 @@ def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle:
             1000 * (chrome_cpu + server_cpu) / max(sum(rates) * elapsed, 1e-9), 1
         ),
         "page_steps_ms": steps or {},
+        "chromium_ms_per_frame_by_thread": thread_cpu_per_frame(
+            threads_before, threads_after, sum(rates) * elapsed
+        ),
         "backend": next((b for _, _, b in last if b), "server (int8, region path)"),
     }
 
@@ -258,6 +296,10 @@ def report(results: list[dict], args, idle: float) -> None:
             for r in mine:
                 if r["page_steps_ms"]:
                     print(f"{'':20} round {r['round']} page steps: {r['page_steps_ms']}")
+            middle = mine[len(mine) // 2]
+            threads = list(middle["chromium_ms_per_frame_by_thread"].items())[:8]
+            top = ", ".join(f"{name} {ms}" for name, ms in threads)
+            print(f"{'':20} Chromium CPU ms/frame by thread (round {middle['round']}): {top}")
     for pages in args.pages:
         server = median_of(results, "server", pages, "mean_frames_per_s")
         server_cpu = median_of(results, "server", pages, "server_cpu_s_per_viewer_minute")

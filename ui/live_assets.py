@@ -141,7 +141,15 @@ class LiveAssets:
             # Whether the runtime and model are there is read per request: on a Space's
             # first start they appear a minute or two after the app (ui/live_prepare.py).
             ready, reason = live_status()
-            body = json.dumps({**self.spec, "ready": ready, "reason": reason}).encode()
+            # Only the crop inputs whose model is built (one built before them lacks them;
+            # the page then runs every crop at the whole frame's input).
+            crops = [
+                crop
+                for crop in self.spec["cropInputs"]
+                if live_model_path((crop["width"], crop["height"])).is_file()
+            ]
+            spec = {**self.spec, "cropInputs": crops, "ready": ready, "reason": reason}
+            body = json.dumps(spec).encode()
             response: Response = Response(
                 body, media_type="application/json", headers={"Cache-Control": "no-cache"}
             )

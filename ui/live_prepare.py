@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 
-from models.browser import LIVE_INPUTS, build_live_model, live_models_ready
+from models.browser import LIVE_INPUTS, build_live_model, live_model_path, live_models_ready
 from models.web_runtime import RuntimeFetchError, install, installed
 from pose.network.registry import ensure_tflite
 
@@ -31,7 +31,7 @@ _thread: threading.Thread | None = None
 def live_status() -> tuple[bool, str]:
     """(ready, reason): whether the page can run in this browser, and if not, why, in words
     for the page (shown under the Webcam tab's mode radio)."""
-    if installed() and live_models_ready():
+    if installed() and live_model_path().is_file():
         return True, ""
     if _problem["reason"]:
         return False, _problem["reason"]
@@ -68,7 +68,8 @@ def start_preparing() -> threading.Thread | None:
     """Start :func:`prepare` in the background unless everything is there or it runs."""
     global _thread
     with _lock:
-        if live_status()[0] or (_thread is not None and _thread.is_alive()):
+        everything = live_status()[0] and live_models_ready()
+        if everything or (_thread is not None and _thread.is_alive()):
             return None
         _problem["reason"] = ""
         _thread = threading.Thread(target=prepare, name="live-prepare", daemon=True)
