@@ -4,8 +4,9 @@ OpenPose (bottom-up) finds small people and crowds well, but only upright ones; 
 detector finds each prominent person whatever way they lie, and its landmark model reads
 them from an upright crop. This module decides which crops to read (:func:`plan_crops`)
 and fuses the two lists of people (:func:`fuse_people`): people are matched by keypoint
-similarity; a matched pair keeps, per joint, the more confident reading (or their
-confidence-weighted mean); people only one model found are kept when confident enough.
+similarity; a matched pair keeps, per joint, the confidence-weighted mean of the two readings
+where they agree (else the more confident), and is scored by how well the two agree
+(:func:`agreed_score`); people only one model found are kept when confident enough.
 Pure NumPy on :class:`pose.body.types.Pose`; :mod:`pose.pose3d.topdown` runs the models.
 """
 
@@ -32,8 +33,9 @@ class FuseOptions:
     crowd from costing one run per person). ``same``: keypoint similarity
     (:func:`pose.photo.fuse.similarity`) from which an OpenPose and a BlazePose person are one.
     ``min_visibility``: BlazePose joints less visible than this are left out. ``joints``:
-    "max" keeps the more confident reading of a joint, "mean" their confidence-weighted mean
-    when they agree, "fill" only the joints OpenPose missed. ``blaze_weight``: BlazePose's
+    "max" keeps the more confident reading of a joint, "mean" (the default) their
+    confidence-weighted mean where they agree within a tenth of the person's height (else
+    the more confident), "fill" only the joints OpenPose missed. ``blaze_weight``: BlazePose's
     visibility times this is its confidence against OpenPose's heatmap scores.
     ``keep_alone``: a person only BlazePose found is kept when their landmark model presence
     is at least this. ``min_detection``: the detector's score from which a person gets a
@@ -49,12 +51,15 @@ class FuseOptions:
     straight at ``dark_side`` pixels (long side; averaging that many photo pixels into one
     lowers a low-light frame's noise) with CLAHE ``dark_clahe``, and its people count from
     ``dark_detection``; ``dark_landmarks``: the landmark model reads a brightened copy too.
+    ``agreement``: a fused person's score counts each joint both models found as two
+    opinions (:func:`agreed_score`), agreeing within this share of the person's height
+    (0: the plain :func:`person_score`).
     """
 
     max_people: int = 4
     same: float = 0.3
     min_visibility: float = 0.0
-    joints: str = "max"
+    joints: str = "mean"
     blaze_weight: float = 0.5
     keep_alone: float = 0.5
     min_detection: float = 0.5
@@ -66,6 +71,7 @@ class FuseOptions:
     dark_clahe: float = 0.0
     dark_detection: float = 0.3
     dark_landmarks: bool = True
+    agreement: float = 0.1
 
 
 SECOND_OPINION = FuseOptions()
@@ -155,6 +161,29 @@ def person_score(keypoints: np.ndarray) -> float:
     return float(keypoints[found, 2].mean() * found.sum() / NUM_JOINTS)
 
 
+def agreed_score(openpose: Pose, reading: Pose, fused: np.ndarray, tolerance: float) -> float:
+    """The person score of ``fused`` (18, 3) when two models read the same person: where both
+    found a joint, its confidence is the chance that at least one of two independent
+    opinions is right, 1 - (1 - c_openpose) (1 - c_blazepose a), ``a`` = exp(-d^2 / (2 (t
+    h)^2)) their agreement (d their distance, h the person's height, t ``tolerance``); other
+    joints keep their fused confidence. Then :func:`person_score`'s mean times share found.
+
+    So a person both models place alike ranks above one only one model vouches for, or whose
+    two readings disagree (a bystander half seen, a skeleton joined from two bodies): AP is
+    rank-based, and unlabeled bystanders and false people sink below confirmed people."""
+    height = max(person_height(openpose), person_height(reading))
+    confidence = fused[:, 2].copy()
+    a, b = openpose.keypoints, reading.keypoints
+    both = (a[:, 2] > 0) & (b[:, 2] > 0) & (fused[:, 2] > 0)
+    if height <= 0 or tolerance <= 0 or not both.any():
+        return person_score(fused)
+    squared = ((a[both, :2] - b[both, :2]) ** 2).sum(axis=1)
+    agree = np.exp(-squared / (2 * (tolerance * height) ** 2))
+    confidence[both] = 1 - (1 - a[both, 2]) * (1 - b[both, 2] * agree)
+    found = fused[:, 2] > 0
+    return float(confidence[found].mean() * found.sum() / NUM_JOINTS)
+
+
 def fuse_joints(a: Pose, b: Pose, how: str = "max", agree: float = 0.0) -> Pose:
     """Per joint, the reading of ``a`` or ``b`` (x, y, confidence in both):
 
@@ -234,6 +263,10 @@ def fuse_people(
                 fused[match] = fuse_joints(openpose[match], pose, options.joints, 0.1 * height)
             elif options.crowded == "fill":
                 fused[match] = fill_joints(openpose[match], pose)
+            if options.agreement > 0:
+                keypoints = fused[match].keypoints
+                score = agreed_score(openpose[match], pose, keypoints, options.agreement)
+                fused[match] = Pose(keypoints=keypoints, score=score)
             source[match] = index
         elif presence >= options.keep_alone and not crowded:
             alone.append((pose, index))

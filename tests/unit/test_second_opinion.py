@@ -11,6 +11,7 @@ from pose.pose3d.detection_decode import Detection
 from pose.pose3d.oriented import merge_people, people_turned_back, snap, turns_to_read
 from pose.pose3d.second_opinion import (
     FuseOptions,
+    agreed_score,
     blaze_pose,
     crowding,
     fuse_joints,
@@ -179,7 +180,8 @@ def test_a_crowded_reading_only_fills_the_joints_its_person_missed():
     assert fused[J.NECK][0] == pytest.approx(100)  # OpenPose's joint kept
     assert fused[J.L_ANKLE][0] == pytest.approx(104 + 0.08 * 200)  # the missed joint filled
     alone, _ = fuse_people([person], [(reading, 0.9, 0)], options)
-    assert alone[0][J.NECK][0] == pytest.approx(104)  # one person in the box: fused per joint
+    # one person in the box: fused per joint, the confidence-weighted mean of 0.3 and 0.9
+    assert alone[0][J.NECK][0] == pytest.approx((100 * 0.3 + 104 * 0.9) / 1.2)
 
 
 def test_a_crowded_reading_that_matches_no_one_is_no_person():
@@ -189,3 +191,23 @@ def test_a_crowded_reading_that_matches_no_one_is_no_person():
     inside = standing(60, 60, 400, score=0.9)  # a body around both, matching neither
     found, _ = fuse_people(people, [(between, 0.9, None), (inside, 0.9, None)], options)
     assert len(found) == 3
+
+
+def test_two_agreeing_opinions_score_a_person_above_one_or_two_that_disagree():
+    openpose = standing(100, 100, 100, score=0.5)
+    alike = agreed_score(openpose, standing(101, 100, 100, score=0.5), openpose.keypoints, 0.1)
+    apart = agreed_score(openpose, standing(160, 100, 100, score=0.5), openpose.keypoints, 0.1)
+    # 1 - (1 - 0.5)(1 - 0.5 a): about 0.75 where they agree, 0.5 where 60 % of a height apart
+    assert alike == pytest.approx(0.75, abs=0.01)
+    assert apart == pytest.approx(openpose.score, abs=0.01) == pytest.approx(0.5, abs=0.01)
+    assert agreed_score(openpose, standing(101, 100), openpose.keypoints, 0) == openpose.score
+
+
+def test_a_fused_person_carries_the_agreement_score_and_option_zero_turns_it_off():
+    openpose = standing(100, 100, 200, score=0.5)
+    reading = (standing(101, 100, 200, score=0.5), 0.9, 0)
+    agreed = fuse_people([openpose], [reading])[0][0]
+    plain = fuse_people([openpose], [reading], FuseOptions(agreement=0))[0][0]
+    assert plain.score == pytest.approx(0.5)
+    assert agreed.score > 0.7
+    assert np.array_equal(agreed.keypoints, plain.keypoints)  # only the score moves
