@@ -116,7 +116,8 @@ def owner(clip: ClipPoses, joined: list[list[int]], frame: int, keypoints: np.nd
 
 def joined_ids(clip: ClipPoses) -> list[list[int]]:
     points = [[p.keypoints for p in found] for found in clip.people]
-    return rejoin_ids(points, [list(n) for n in clip.ids], [f / clip.info.fps for f in clip.frames])
+    times = [f / clip.info.fps for f in clip.frames]
+    return rejoin_ids(points, [list(n) for n in clip.ids], times, looks=clip.looks)
 
 
 def sequences(clip: ClipPoses, rank: int, after: bool, track: int | None = None):
@@ -124,7 +125,15 @@ def sequences(clip: ClipPoses, rank: int, after: bool, track: int | None = None)
     fps, total = float(clip.info.fps), len(clip.frames)
     if after:
         return follow_person(
-            clip.people, clip.ids, fps, clip.frames, total, "clip", person=rank, track=track
+            clip.people,
+            clip.ids,
+            fps,
+            clip.frames,
+            total,
+            "clip",
+            person=rank,
+            track=track,
+            looks=clip.looks,
         )
     return person_sequence(clip.people, fps, "clip", person=rank, frames=clip.frames, ids=None)
 

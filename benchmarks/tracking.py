@@ -60,6 +60,7 @@ REFERENCE = Path(__file__).resolve().parent / "data" / "street_tracks.json"
 MATCH_GATE = 0.25  # body heights between a person found and a reference anchor
 
 Frames = list[list[np.ndarray]]  # per frame, the (18, 3) keypoints of each person found
+Looks = list[list[np.ndarray | None]]  # per frame, each person's look (pose.video.appearance)
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,17 @@ def score(labels: list[dict[int, str]], ids: list[list[int]]) -> Score:
 
 
 def run_tracker(
-    frames: Frames, times: Sequence[float], params: TrackerParams
+    frames: Frames, times: Sequence[float], params: TrackerParams, looks: Looks | None = None
 ) -> tuple[list[list[int]], float]:
-    """IDs per frame and the tracker's mean seconds per frame."""
+    """IDs per frame and the tracker's mean seconds per frame (``looks``: each person's
+    look per frame, as the video path takes them; None: by position and motion alone)."""
     tracker = PoseTracker(params)
+    looks = looks or [None] * len(frames)
     started = time.perf_counter()
-    ids = [tracker.update(people, t) for people, t in zip(frames, times, strict=True)]
+    ids = [
+        tracker.update(people, t, found)
+        for people, t, found in zip(frames, times, looks, strict=True)
+    ]
     return ids, (time.perf_counter() - started) / max(len(frames), 1)
 
 
@@ -165,11 +171,11 @@ def cautious_tracklets(frames: Frames, gate: float = 0.2) -> list[list[int]]:
 
 def detect(
     every: int = 1, full_frames: bool = False, second_opinion: bool = False
-) -> tuple[Frames, list[float], list[int], list[list[int]], float, str]:
+) -> tuple[Frames, list[float], list[int], list[list[int]], float, str, Looks]:
     """People found in street.avi by the video's stream of people (default settings;
     ``full_frames``: without the region path; ``second_opinion``: with BlazePose's followed
     crops fused in): keypoints, times, source frame numbers, the stream's own (tracker) IDs,
-    its wall seconds per frame, and the model backend."""
+    its wall seconds per frame, the model backend, and each person's look."""
     from pose.video.stream import PeopleStream, StreamOptions
 
     options = StreamOptions(
@@ -186,6 +192,7 @@ def detect(
         [list(f.ids) for f in found],
         seconds / max(len(found), 1),
         stream.backend,
+        [list(f.looks) or [None] * len(f.people) for f in found],
     )
 
 
@@ -223,6 +230,7 @@ def settings(frame_seconds: float) -> dict[str, TrackerParams]:
         "no motion prediction": TrackerParams(max_speed=0.0),
         "no wait for lost people": TrackerParams(max_age=1.5 * frame_seconds),
         "no joint memory": TrackerParams(memory=0.0),
+        "no looks": TrackerParams(),  # run without the people's looks (below)
     }
 
 
@@ -247,20 +255,20 @@ def main(argv: list[str] | None = None) -> None:
     header += f"{'takeovers':>9} {'matched':>7} {'tracker ms/frame':>16} {'model ms/frame':>14}"
     print(header)
     for every in (1, 2, 3):
-        frames, times, indices, video_ids, model_seconds, backend = detect(
+        frames, times, indices, video_ids, model_seconds, backend, looks = detect(
             every, args.full_frames, args.second_opinion
         )
         labels = reference_labels(frames, reference, indices)
         frame_seconds = (times[-1] - times[0]) / max(len(times) - 1, 1)
         rows: list[tuple[str, list[list[int]], float]] = []
         for name, params in settings(frame_seconds).items():
-            ids, seconds = run_tracker(frames, times, params)
+            ids, seconds = run_tracker(frames, times, params, None if name == "no looks" else looks)
             if name == "default" and ids != video_ids:
                 print("  (the video path's IDs differ from the tracker's run here)")
             rows.append((name, ids, seconds))
             if name == "default":
                 started = time.perf_counter()
-                joined = rejoin_ids(frames, ids, times)
+                joined = rejoin_ids(frames, ids, times, looks=looks)
                 extra = (time.perf_counter() - started) / max(len(frames), 1)
                 rows.append(("re-joined (followed)", joined, seconds + extra))
             if every == 1 and name == "default" and args.render:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -59,6 +59,8 @@ class ClipPoses:
     frames: tuple[int, ...]
     people: tuple[tuple[Pose, ...], ...]
     ids: tuple[tuple[int, ...], ...] = ()  # tracking IDs per frame, when the video path tracks
+    # Each person's look per frame (pose.video.appearance), for re-joining; not compared.
+    looks: tuple[tuple, ...] = field(default=(), compare=False, repr=False)
 
     def sequence(
         self, person: int = 1, name: str | None = None, track: int | None = None
@@ -72,7 +74,7 @@ class ClipPoses:
             try:
                 fps, total = float(self.info.fps), len(self.frames)
                 return follow_person(self.people, self.ids, fps, self.frames, total, name,
-                                     person=person, track=track)  # fmt: skip
+                                     person=person, track=track, looks=self.looks)  # fmt: skip
             except SequenceError:
                 if track is not None:
                     raise
@@ -126,6 +128,7 @@ def clip_poses(
         frames=tuple(frame.index for frame in frames),
         people=tuple(frame.people for frame in frames),
         ids=tuple(frame.ids for frame in frames),
+        looks=tuple(frame.looks for frame in frames),
     )
 
 

@@ -48,18 +48,20 @@ def follow_person(
     person: int = 1,
     track: int | None = None,
     min_coverage: float = MIN_COVERAGE,
+    looks: Sequence[Sequence[np.ndarray | None]] | None = None,
 ) -> PoseSequence:
     """The sequence of one tracked person (people per frame, tracker IDs per frame).
 
     ``track``: a tracking ID (as the Video tab and the video JSON show them); otherwise
     ``person`` ranks the re-joined tracks by :func:`prominence` (1 = present longest and
     largest). Pieces of the person's body found apart in one frame are merged (the more
-    confident of each joint). Raises :class:`SequenceError` when the ID is not in the clip
-    or the person is found in too few frames.
+    confident of each joint). ``looks``: each person's look per frame
+    (:mod:`pose.video.appearance`), for re-joining. Raises :class:`SequenceError` when the
+    ID is not in the clip or the person is found in too few frames.
     """
     points = [[np.asarray(p.keypoints, np.float64) for p in found] for found in people]
     times = [int(f) / fps for f in frames]
-    joined = rejoin_ids(points, [list(n) for n in ids], times)
+    joined = rejoin_ids(points, [list(n) for n in ids], times, looks=looks)
     ranked = prominence(points, joined)
     if track is not None:
         chosen = _joined_id(ids, joined, int(track))

@@ -31,7 +31,9 @@ def rejoined(frames: Sequence[FrameKeypoints]) -> list[FrameKeypoints]:
     if not any(frame.ids for frame in frames):
         return list(frames)
     points = [[np.asarray(p.keypoints, np.float64) for p in frame.people] for frame in frames]
-    joined = rejoin_ids(points, [list(frame.ids) for frame in frames], [f.time for f in frames])
+    ids = [list(frame.ids) for frame in frames]
+    looks = [list(frame.looks) for frame in frames]
+    joined = rejoin_ids(points, ids, [f.time for f in frames], looks=looks)
     return [_merged(frame, numbers) for frame, numbers in zip(frames, joined, strict=True)]
 
 
@@ -47,6 +49,7 @@ def _merged(frame: FrameKeypoints, numbers: Sequence[int]) -> FrameKeypoints:
         pieces.setdefault(number, []).append(k)
     if len(order) == len(numbers):
         return replace(frame, ids=tuple(int(n) for n in numbers))
+    # Looks are per tracked piece; merged people have none (they were used for re-joining).
     people, bodies = [], []
     for number in order:
         members = pieces[number]
@@ -61,5 +64,9 @@ def _merged(frame: FrameKeypoints, numbers: Sequence[int]) -> FrameKeypoints:
             largest = max(members, key=lambda k: int((frame.people[k].keypoints[:, 2] > 0).sum()))
             bodies.append(frame.bodies[largest])
     return replace(
-        frame, people=tuple(people), ids=tuple(int(n) for n in order), bodies=tuple(bodies)
+        frame,
+        people=tuple(people),
+        ids=tuple(int(n) for n in order),
+        bodies=tuple(bodies),
+        looks=(),
     )

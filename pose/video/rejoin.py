@@ -12,8 +12,11 @@ things break an ID that a look over the whole clip can mend:
    them a new ID. :func:`rejoin_ids` joins a track that ends to one that starts later when
    the same body comes back: near where the first was heading (position and motion, in body
    heights, with a gate that widens with the time away), of the same height and the same
-   body proportions (limb lengths over body height, medians over each track). Tracks that
+   body proportions (limb lengths over body height, medians over each track) and, when the
+   people's looks are given (:mod:`pose.video.appearance`), dressed alike. Tracks that
    are ever in one frame together are never joined.
+3. **Crossings.** With looks, a body that walks on after two people crossed takes the ID of
+   the one it turns out to be (:func:`pose.video.crossings.swap_after_merges`).
 
 The joined track keeps its lowest ID. Pure NumPy; keypoints are OpenPose-18 ``(18, 3)``
 arrays in frame pixels; ``ids[t][k]`` is the tracker's ID of ``frames[t][k]``.
@@ -27,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose.body.skeleton import LIMBS, NUM_JOINTS, Joint
+from pose.video.appearance import look_distance, median_look
+from pose.video.crossings import swap_after_merges
 from pose.video.track import body_height, limb_height
 
 # Limbs whose lengths (over body height) describe a body's proportions; both sides.
@@ -57,7 +62,10 @@ class RejoinParams:
     largest relative change of body height. ``max_shape``: the largest median difference
     of limb length over body height (body proportions in 2D tell people apart only
     roughly: on street.avi a wider gate for well-matched proportions joined two people).
-    ``fragment_shared``: at most this many joints two
+    ``max_look``: the largest colour distance between two tracks' looks (median looks;
+    people in different clothes on street.avi: 12-74, one person's frames: median 2-9,
+    but up to 23 for a man whose white bag swings across his torso), and ``look_far``
+    its unit in the cost. ``fragment_shared``: at most this many joints two
     pieces of one body may both have; ``fragment_reach``: a joining limb may be at most
     this many times its typical length.
     """
@@ -67,6 +75,8 @@ class RejoinParams:
     gate_growth: float = 0.4
     max_height_change: float = 0.25
     max_shape: float = 0.06
+    max_look: float = 24.0
+    look_far: float = 12.0
     fragment_shared: int = 1
     fragment_reach: float = 1.6
     fragment_size_ratio: float = 1.3
@@ -169,6 +179,7 @@ class _Piece:
 
     times: list[float]
     bodies: list[np.ndarray]
+    looks: list[np.ndarray | None]
 
     def summary(self) -> dict:
         times = np.array(self.times)
@@ -182,6 +193,7 @@ class _Piece:
             "velocity": _velocity(times[-6:], centres[-6:]),
             "height": float(np.median(heights)),
             "shape": _median_shape(self.bodies),
+            "look": median_look(self.looks),
             "frames": len(times),
         }
 
@@ -221,7 +233,11 @@ def _join_cost(before: dict, after: dict, params: RejoinParams) -> float | None:
     gate = params.gate + params.gate_growth * gap
     if distance > gate:
         return None
-    return distance / gate + shape / params.max_shape
+    look = look_distance(before.get("look"), after.get("look"))
+    if look > params.max_look:
+        return None
+    dressed = look / params.look_far if np.isfinite(look) else 0.0
+    return distance / gate + shape / params.max_shape + dressed
 
 
 def rejoin_ids(
@@ -229,19 +245,25 @@ def rejoin_ids(
     ids: Sequence[Sequence[int]],
     times: Sequence[float],
     params: RejoinParams | None = None,
+    looks: Sequence[Sequence[np.ndarray | None]] | None = None,
 ) -> list[list[int]]:
     """IDs per frame after joining fragments and broken tracks (see the module doc).
 
     ``frames[t]``: the (18, 3) keypoints of the people of frame t; ``ids[t]`` their
-    tracker IDs; ``times[t]`` seconds. Returns new IDs in the same shape; pieces of one
-    body in a frame share an ID, and a re-joined track keeps its lowest ID.
+    tracker IDs; ``times[t]`` seconds; ``looks[t]``: their looks (2, 3) or None
+    (:func:`pose.video.appearance.frame_looks`; None or empty rows: not taken). Returns
+    new IDs in the same shape; pieces of one body in a frame share an ID, and a re-joined
+    track keeps its lowest ID.
     """
     params = params or RejoinParams()
     if len(frames) != len(ids) or len(frames) != len(times):
         raise ValueError("frames, ids and times must have the same length")
+    looks = _full_looks(frames, looks)
     owners = [fragment_groups(list(people), params) for people in frames]
     grouped = join_fragment_ids(owners, ids, times)
-    pieces = _pieces(frames, owners, grouped, times)
+    if any(look is not None for row in looks for look in row):
+        grouped = swap_after_merges(frames, grouped, looks, times)
+    pieces = _pieces(frames, owners, grouped, times, looks)
     joined = join_gaps({number: piece.summary() for number, piece in pieces.items()}, params)
     return [[joined.get(number, number) for number in numbers] for numbers in grouped]
 
@@ -333,22 +355,39 @@ def _group_names(root: dict[tuple[int, int], tuple[int, int]]) -> dict[tuple[int
     return names
 
 
-def _pieces(frames, owners, grouped, times) -> dict[int, _Piece]:
-    """Each ID's merged body (the pieces of one body joined) in each frame it is in."""
+def _full_looks(frames, looks) -> list[list[np.ndarray | None]]:
+    """``looks`` with a None for every person it has no look for (rows of the frames' shape)."""
+    looks = looks or [()] * len(frames)
+    if len(looks) != len(frames):
+        raise ValueError("looks must have one row per frame")
+    return [
+        list(row) if len(row) == len(people) else [None] * len(people)
+        for people, row in zip(frames, looks, strict=True)
+    ]
+
+
+def _pieces(frames, owners, grouped, times, looks) -> dict[int, _Piece]:
+    """Each ID's merged body (the pieces of one body joined) in each frame it is in, and
+    the look of its first piece that has one."""
     pieces: dict[int, _Piece] = {}
-    for people, owner, numbers, time in zip(frames, owners, grouped, times, strict=True):
+    rows = zip(frames, owners, grouped, times, looks, strict=True)
+    for people, owner, numbers, time, found in rows:
         bodies: dict[int, np.ndarray] = {}
+        seen: dict[int, np.ndarray | None] = {}
         for k, root in enumerate(owner):
             body = bodies.setdefault(root, np.zeros((NUM_JOINTS, 3)))
             points = np.asarray(people[k], np.float64)
             take = points[:, 2] > body[:, 2]
             body[take] = points[take]
+            if seen.get(root) is None:
+                seen[root] = found[k]
         for root, body in bodies.items():
-            piece = pieces.setdefault(numbers[root], _Piece([], []))
+            piece = pieces.setdefault(numbers[root], _Piece([], [], []))
             if piece.times and piece.times[-1] == time:
                 continue  # two bodies with one ID: keep the first
             piece.times.append(float(time))
             piece.bodies.append(body)
+            piece.looks.append(seen[root])
     return pieces
 
 

@@ -33,13 +33,16 @@ CSV_HEADERS = ["frame", "time", "person", "joint", "x", "y", "confidence", "id",
 class FrameKeypoints:
     """People found in source frame ``index`` (0-based), shown at ``time`` seconds, and
     their tracking IDs (:mod:`pose.video.track`; same order as ``people``; empty when untracked);
-    with ``lift3d``, ``bodies`` has each person's 3D landmarks (None: too few joints)."""
+    with ``lift3d``, ``bodies`` has each person's 3D landmarks (None: too few joints);
+    ``looks``: each person's look (2, 3) or None (:mod:`pose.video.appearance`; empty when
+    not taken), which re-joining uses; never exported."""
 
     index: int
     time: float
     people: tuple[Pose, ...]
     ids: tuple[int, ...] = ()
     bodies: tuple[Person3D | None, ...] = ()
+    looks: tuple[np.ndarray | None, ...] = field(default=(), compare=False, repr=False)
 
     def id_of(self, number: int) -> int | None:
         """The tracking ID of ``people[number]``, or ``None`` when untracked."""

@@ -11,6 +11,12 @@ heights (Hungarian assignment, :func:`scipy.optimize.linear_sum_assignment`):
    walking out from behind another gets their ID back;
 3. anyone still left starts a new track with a new ID.
 
+With the people's looks (:mod:`pose.video.appearance`: the colours of their torso and upper
+legs), a track that could take either of two people near each other takes the one dressed
+like it (:func:`look_bias`: a small cost, so it decides only between candidates near in
+position, as when two people cross and part). Each track keeps a slowly updated model of its
+look, from frames where no one else is near it.
+
 Tracks unseen for :attr:`TrackerParams.max_age` seconds (1 s) end. IDs count up from 1
 and are never reused within a tracker (one tracker per video or webcam session).
 
@@ -28,6 +34,7 @@ from scipy.optimize import linear_sum_assignment
 
 from pose.body.skeleton import NUM_JOINTS, Joint
 from pose.body.types import Pose
+from pose.video.appearance import blend, box_of, look_distance, overlapped
 
 # (joint, joint, typical length as a fraction of standing height): adult proportions
 # (Drillis and Contini's segment table, rounded), used to guess a person's height from
@@ -87,6 +94,12 @@ class TrackerParams:
     waits. ``memory``: how long a joint not seen again is remembered (moved with the
     body) for matching. ``velocity_weight``: weight of the newest speed measurement;
     ``max_speed``: cap on the predicted speed, in body heights per second.
+
+    Looks (:mod:`pose.video.appearance`): ``look_weight``, the cost (in body heights) of a
+    colour distance of ``look_far`` or more between two people one track could take;
+    ``look_far``, a colour distance that tells two people apart (within one person on
+    street.avi: median 2-9, between people in different clothes 12-74); ``look_rate``, how
+    fast a track's look model follows; ``look_min``, looks seen before the model is trusted.
     """
 
     max_cost: float = 0.3
@@ -96,13 +109,19 @@ class TrackerParams:
     memory: float = 0.5
     velocity_weight: float = 0.5
     max_speed: float = 3.0
+    look_weight: float = 0.15
+    look_far: float = 12.0
+    look_rate: float = 0.1
+    look_min: int = 3
 
 
 @dataclass
 class Track:
     """One person's track. ``keypoints`` (18, 3): last known joints in pixels (joints not
     seen in this frame are remembered, moved with the body, for ``memory`` s);
-    ``joint_times`` (18,): when each joint was last seen; ``velocity`` (2,): px/s."""
+    ``joint_times`` (18,): when each joint was last seen; ``velocity`` (2,): px/s;
+    ``look`` (2, 3): the model of the person's look (None until one is seen),
+    ``looks_seen``: how many looks made it."""
 
     id: int
     keypoints: np.ndarray
@@ -111,6 +130,8 @@ class Track:
     height: float
     last_seen: float
     hits: int = 1
+    look: np.ndarray | None = None
+    looks_seen: int = 0
 
     def predict(self, time: float, params: TrackerParams) -> np.ndarray:
         """Predicted (18, 3) keypoints at ``time``: the known joints moved on at the
@@ -142,19 +163,24 @@ def match_cost(
         return np.where(shared > 0, total / (shared + new), np.inf)
 
 
-def _assign(cost: np.ndarray, gates: np.ndarray) -> list[tuple[int, int]]:
-    """(row, column) pairs of the cheapest assignment with ``cost[row, col] <= gates[row]``."""
+def _assign(
+    cost: np.ndarray, gates: np.ndarray, bias: np.ndarray | None = None
+) -> list[tuple[int, int]]:
+    """(row, column) pairs of the cheapest assignment with ``cost[row, col] <= gates[row]``;
+    ``bias`` (same shape as ``cost``) is added to the cost of allowed pairs when choosing,
+    not when gating."""
     if cost.size == 0:
         return []
     n, m = cost.shape
     allowed = cost <= gates[:, None]
+    chosen = cost if bias is None else cost + bias
     # Every row and column may also stay unmatched (a padded "nobody" column per row at the
     # row's gate, a "nobody" row per column at 0): a plain square assignment would force a
     # track with no candidate onto someone, and bend the other pairs to make room for it.
     big = 1e6
     padded = np.full((n + m, m + n), big)
-    padded[:n, :m] = np.where(allowed, cost, big)
-    padded[:n, m:][np.diag_indices(n)] = gates
+    padded[:n, :m] = np.where(allowed, chosen, big)
+    padded[:n, m:][np.diag_indices(n)] = gates if bias is None else gates + bias.max(initial=0)
     padded[n:, :m][np.diag_indices(m)] = 0.0
     padded[n:, m:] = 0.0
     rows, cols = linear_sum_assignment(padded)
@@ -163,6 +189,27 @@ def _assign(cost: np.ndarray, gates: np.ndarray) -> list[tuple[int, int]]:
         for r, c in zip(rows, cols, strict=True)
         if r < n and c < m and allowed[r, c]
     ]
+
+
+def look_bias(
+    allowed: np.ndarray,
+    models: Sequence[np.ndarray | None],
+    looks: Sequence[np.ndarray | None],
+    params: TrackerParams,
+) -> np.ndarray:
+    """(T, P) cost added for the looks: for a track that could take either of two people
+    or more (``allowed`` (T, P)) whose looks are all known (``looks[p]``: (2, 3) or None;
+    an unknown look must not win by default), ``look_weight`` times the colour distance
+    between its model (``models[t]``) and each of them, in ``look_far`` units, at most one;
+    0 elsewhere. One person two tracks could take gets no help: the model then most often
+    finds one body for two people, whose colours are a mix of both."""
+    bias = np.zeros(allowed.shape)
+    for t in np.flatnonzero(allowed.sum(axis=1) >= 2):
+        people = np.flatnonzero(allowed[t])
+        distance = np.array([look_distance(models[t], looks[p]) for p in people])
+        if np.isfinite(distance).all():
+            bias[t, people] = params.look_weight * np.minimum(distance / params.look_far, 1.0)
+    return bias
 
 
 @dataclass
@@ -184,16 +231,25 @@ class PoseTracker:
         self._tracks.clear()
         self._last_time = None
 
-    def update(self, people: Sequence[Pose | np.ndarray], time: float) -> list[int]:
+    def update(
+        self,
+        people: Sequence[Pose | np.ndarray],
+        time: float,
+        looks: Sequence[np.ndarray | None] | None = None,
+    ) -> list[int]:
         """IDs for the people of the frame taken at ``time`` s, in the order given.
 
         ``people``: :class:`Pose` objects or (18, 3) keypoint arrays in pixels. A ``time``
-        earlier than the previous frame's (a restarted clock) starts over.
+        earlier than the previous frame's (a restarted clock) starts over. ``looks``: each
+        person's look (2, 3) or None (:func:`pose.video.appearance.frame_looks`), same
+        order; without them, tracking goes by position and motion alone.
         """
         points = [np.asarray(p.keypoints if isinstance(p, Pose) else p, np.float64) for p in people]
         for array in points:
             if array.shape != (NUM_JOINTS, 3):
                 raise ValueError(f"keypoints must have shape (18, 3), got {array.shape}")
+        if looks is not None and len(looks) != len(points):
+            raise ValueError(f"{len(looks)} looks for {len(points)} people")
         if self._last_time is not None and time < self._last_time:
             self.reset()
         previous = self._last_time
@@ -206,19 +262,7 @@ class PoseTracker:
             self.params.new_joint_cost,
         )
 
-        owner: dict[int, int] = {}  # person index -> track index
-        recent = [i for i, t in enumerate(self._tracks) if t.last_seen == previous]
-        lost = [i for i, t in enumerate(self._tracks) if t.last_seen != previous]
-        for stage, widen in ((recent, False), (lost, True)):
-            free = [j for j in range(len(points)) if j not in owner]
-            if not stage or not free:
-                continue
-            gap = np.array([time - self._tracks[i].last_seen for i in stage])
-            gates = np.full(len(stage), self.params.max_cost)
-            if widen:
-                gates += self.params.gate_growth * gap
-            for row, col in _assign(cost[np.ix_(stage, free)], gates):
-                owner[free[col]] = stage[row]
+        owner = self._match(cost, len(points), time, previous, looks)
 
         ids = []
         for index, array in enumerate(points):
@@ -228,8 +272,67 @@ class PoseTracker:
             else:
                 track = self._new_track(array, time)
             ids.append(track.id)
+        if looks is not None:
+            self._learn_looks(points, looks, ids, predicted, owner)
         self._last_time = time
         return ids
+
+    def _match(
+        self,
+        cost: np.ndarray,
+        people: int,
+        time: float,
+        previous: float | None,
+        looks: Sequence[np.ndarray | None] | None,
+    ) -> dict[int, int]:
+        """Person index -> track index: tracks seen in the previous frame first, then lost
+        ones within a gate that widens with the time lost (``cost`` (T, P))."""
+        owner: dict[int, int] = {}
+        recent = [i for i, t in enumerate(self._tracks) if t.last_seen == previous]
+        lost = [i for i, t in enumerate(self._tracks) if t.last_seen != previous]
+        for stage, widen in ((recent, False), (lost, True)):
+            free = [j for j in range(people) if j not in owner]
+            if not stage or not free:
+                continue
+            gap = np.array([time - self._tracks[i].last_seen for i in stage])
+            gates = np.full(len(stage), self.params.max_cost)
+            if widen:
+                gates += self.params.gate_growth * gap
+            part = cost[np.ix_(stage, free)]
+            bias = None
+            if looks is not None:
+                models = [self._model(self._tracks[i]) for i in stage]
+                bias = look_bias(part <= gates[:, None], models, [looks[j] for j in free],
+                                 self.params)  # fmt: skip
+            for row, col in _assign(part, gates, bias):
+                owner[free[col]] = stage[row]
+        return owner
+
+    def _model(self, track: Track) -> np.ndarray | None:
+        """A track's look model once it is trusted (``look_min`` looks), else None."""
+        return track.look if track.looks_seen >= self.params.look_min else None
+
+    def _learn_looks(self, points, looks, ids, predicted, owner) -> None:
+        """Move each track's look model towards its person's look, unless a track not seen
+        in this frame is predicted where the person is (someone hidden behind them would
+        mix in), or the look is far from a trusted model (one odd frame: a bag swung
+        round, a chimera of two people)."""
+        params = self.params
+        by_id = {track.id: track for track in self._tracks}
+        matched = set(owner.values())
+        hidden = [box_of(p) for index, p in enumerate(predicted) if index not in matched]
+        hidden = [box for box in hidden if box is not None]
+        for keypoints, look, number in zip(points, looks, ids, strict=True):
+            box = box_of(keypoints)
+            if look is None or box is None or overlapped(box, hidden):
+                continue
+            track = by_id[number]
+            trusted = track.looks_seen >= params.look_min
+            if trusted and look_distance(track.look, look) > 2 * params.look_far:
+                continue
+            rate = params.look_rate if trusted else 1.0 / (track.looks_seen + 1)
+            track.look = blend(track.look, look, rate)
+            track.looks_seen += 1
 
     def _new_track(self, keypoints: np.ndarray, time: float) -> Track:
         found = keypoints[:, 2] > 0
