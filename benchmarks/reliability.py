@@ -165,9 +165,23 @@ def stream_frame(server: Server, frame: bytes, mime: str = "image/jpeg") -> str:
 
 
 def section_bad(scratch: Path) -> bool:
-    from gradio_client import handle_file
+    """Send hostile or broken inputs through a launched app; True if every answer was a
+    clear message and the server log holds no upload data or traceback."""
+    server = launch(scratch / "app-bad")
+    try:
+        cases = _bad_cases(client_for(server), server, _bad_files(scratch / "bad"))
+        rows = []
+        for name, endpoint, call in cases:
+            text_out, seconds = outcome(call)
+            rows.append((name, endpoint, text_out, seconds, server.rss() / MB))
+        log_text = server.log.read_text(errors="replace")
+    finally:
+        server.stop()
+    return _report_bad(rows, log_text)
 
-    files = scratch / "bad"
+
+def _bad_files(files: Path) -> dict[str, str | Path]:
+    """Write the broken photos and clips into ``files``; their paths by short name."""
     files.mkdir()
 
     def put(name: str, data: bytes) -> str:
@@ -175,60 +189,60 @@ def section_bad(scratch: Path) -> bool:
         return str(files / name)
 
     small = jpeg(64, 64)
-    claim = put("claims-7000.jpg", claiming(small, 7000, 7000))
     half = jpeg(1200, 900)
-    cut = put("cut-short+eoi.jpg", half[: len(half) // 2] + b"\xff\xd9")
-    huge_header = claiming(small, 12000, 12000)
+    clean = x264_clip(files / "clean.mp4", 60, (320, 240))
+    frames = [jpeg(64, 64)] * 20
+    return {
+        "claim": put("claims-7000.jpg", claiming(small, 7000, 7000)),
+        "cut": put("cut-short+eoi.jpg", half[: len(half) // 2] + b"\xff\xd9"),
+        "text": put("notes.jpg", b"not an image at all\n" * 10),
+        "good": str(PHOTOS[0]),
+        "grows": mux_jpegs(files / "grows-to-5000.avi", frames + [jpeg(5000, 5000)] * 2, (64, 64)),
+        "wide": mux_jpegs(
+            files / "grows-to-6000x1000.avi", frames + [jpeg(6000, 1000)] * 2, (64, 64)
+        ),
+        # A copy with its middle fifth overwritten with noise.
+        "damaged": damage_middle(shutil.copyfile(clean, files / "middle-corrupt.mp4"), seed=1),
+    }
+
+
+def _bad_cases(client, server, paths: dict[str, str | Path]) -> list[tuple[str, str, Callable]]:
+    """(what is sent, where, a call that sends it) for every bad input."""
+    from gradio_client import handle_file
+
+    def image(path, threshold=0.1, api="/estimate_image"):
+        return lambda: client.predict(handle_file(path), "balanced", threshold, api_name=api)
+
+    def video(path):
+        return lambda: client.predict(
+            handle_file(str(path)), "fast", 0.1, 1, True, api_name="/estimate_video"
+        )[-1]
+
+    huge_header = claiming(jpeg(64, 64), 12000, 12000)
     grey = png(np.full((480, 640), 128, np.uint8))
     rgba = png(np.zeros((480, 640, 4), np.uint8))
-    text = put("notes.jpg", b"not an image at all\n" * 10)
-    good = str(PHOTOS[0])
-    grows = mux_jpegs(
-        files / "grows-to-5000.avi", [jpeg(64, 64)] * 20 + [jpeg(5000, 5000)] * 2, (64, 64)
-    )
-    wide = mux_jpegs(
-        files / "grows-to-6000x1000.avi", [jpeg(64, 64)] * 20 + [jpeg(6000, 1000)] * 2, (64, 64)
-    )
-    clean = x264_clip(files / "clean.mp4", 60, (320, 240))
-    # A copy with its middle fifth overwritten with noise.
-    damaged = damage_middle(shutil.copyfile(clean, files / "middle-corrupt.mp4"), seed=1)
+    claim, good = paths["claim"], paths["good"]
+    return [
+        ("JPEG claiming 7000x7000 (2 KB)", "/estimate_image", image(claim)),
+        ("JPEG cut short + end marker", "/estimate_image", image(paths["cut"])),
+        ("text file named .jpg", "/estimate_image", image(paths["text"])),
+        ("threshold 'abc'", "/estimate_image", image(good, threshold="abc")),
+        ("threshold [0.5]", "/estimate_image", image(good, threshold=[0.5])),
+        ("server path /etc/passwd", "HTTP /call", lambda: raw_call(server, "/etc/passwd")),
+        ("server path ../../app.py", "HTTP /call", lambda: raw_call(server, "../../app.py")),
+        ("JPEG claiming 7000x7000", "/estimate_frame", image(claim, api="/estimate_frame")),
+        ("frame 12000x12000 header", "stream", lambda: stream_frame(server, huge_header)),
+        ("grey PNG frame", "stream", lambda: stream_frame(server, grey, "image/png")),
+        ("RGBA PNG frame", "stream", lambda: stream_frame(server, rgba, "image/png")),
+        ("camera frame (JPEG)", "stream", lambda: stream_frame(server, jpeg(640, 480))),
+        ("clip growing to 5000x5000", "/estimate_video", video(paths["grows"])),
+        ("clip growing to 6000x1000", "/estimate_video", video(paths["wide"])),
+        ("clip, middle 20 % corrupt", "/estimate_video", video(paths["damaged"])),
+    ]
 
-    server = launch(scratch / "app-bad")
-    rows: list[tuple[str, str, str, float, float]] = []
-    try:
-        client = client_for(server)
 
-        def image(path, threshold=0.1, api="/estimate_image"):
-            return lambda: client.predict(handle_file(path), "balanced", threshold, api_name=api)
-
-        def video(path):
-            return lambda: client.predict(
-                handle_file(str(path)), "fast", 0.1, 1, True, api_name="/estimate_video"
-            )[-1]
-
-        cases = [
-            ("JPEG claiming 7000x7000 (2 KB)", "/estimate_image", image(claim)),
-            ("JPEG cut short + end marker", "/estimate_image", image(cut)),
-            ("text file named .jpg", "/estimate_image", image(text)),
-            ("threshold 'abc'", "/estimate_image", image(good, threshold="abc")),
-            ("threshold [0.5]", "/estimate_image", image(good, threshold=[0.5])),
-            ("server path /etc/passwd", "HTTP /call", lambda: raw_call(server, "/etc/passwd")),
-            ("server path ../../app.py", "HTTP /call", lambda: raw_call(server, "../../app.py")),
-            ("JPEG claiming 7000x7000", "/estimate_frame", image(claim, api="/estimate_frame")),
-            ("frame 12000x12000 header", "stream", lambda: stream_frame(server, huge_header)),
-            ("grey PNG frame", "stream", lambda: stream_frame(server, grey, "image/png")),
-            ("RGBA PNG frame", "stream", lambda: stream_frame(server, rgba, "image/png")),
-            ("camera frame (JPEG)", "stream", lambda: stream_frame(server, jpeg(640, 480))),
-            ("clip growing to 5000x5000", "/estimate_video", video(grows)),
-            ("clip growing to 6000x1000", "/estimate_video", video(wide)),
-            ("clip, middle 20 % corrupt", "/estimate_video", video(damaged)),
-        ]
-        for name, endpoint, call in cases:
-            text_out, seconds = outcome(call)
-            rows.append((name, endpoint, text_out, seconds, server.rss() / MB))
-        log_text = server.log.read_text(errors="replace")
-    finally:
-        server.stop()
+def _report_bad(rows: list[tuple[str, str, str, float, float]], log_text: str) -> bool:
+    """Print the bad inputs' table and the log check; True if every answer was clear."""
     print("\n## Bad inputs through the app\n")
     print("| input | endpoint | the client is told | s | RSS MB |")
     print("|---|---|---|---:|---:|")

@@ -252,54 +252,20 @@ def admit_jobs(
     admitting: Counter[str] = Counter()
     original_push = queue.push
 
-    def jobs() -> list:
-        waiting = [e for q in queue.event_queue_per_concurrency_id.values() for e in q.queue]
-        return waiting + [e for job in queue.active_jobs if job for e in job]
-
-    def address_of(request) -> str:
-        headers = getattr(request, "headers", {}) or {}
-        caller = mcp_caller(headers)
-        if caller is not None:
-            return caller[1]
-        client = getattr(request, "client", None)
-        return client_address(client.host if client else None, headers.get("x-forwarded-for"))
-
-    def session_of(session_hash: str | None, request) -> str | None:
-        caller = mcp_caller(getattr(request, "headers", {}) or {})
-        return f"mcp:{caller[0]}" if caller is not None else session_hash
-
     async def push(body, request, username):
-        if body.fn_index is not None and body.fn_index not in demo.fns:
-            # Gradio would fail with a KeyError and log a traceback quoting the number.
-            return False, "There is no event with that number.", "error"
-        refusal = file_refusal(body.data)
-        if refusal is None and body.fn_index is not None:
-            refusal = event_data_refusal(demo.fns[body.fn_index].fn, body.event_data)
+        refusal = _input_refusal(demo, body)
         if refusal is not None:
-            log.info("job refused: a file argument is not an uploaded file")
-            return False, _validation_error(refusal), "validator_error"
+            return refusal
         # Light events (the page's own bookkeeping) wait in the queue but take no share of
         # the session: an example click, or a person picked, must not cost a job.
         light = body.fn_index is not None and is_light(demo.fns[body.fn_index])
-        session = None if light else session_of(body.session_hash, request)
-        address = address_of(request)
-        current = jobs()
-        by_session = admitting[f"s:{session}"] + sum(
-            1
-            for e in current
-            if session is not None
-            and not is_light(e.fn)
-            and session_of(e.session_hash, e.request) == session
+        session = None if light else _session_of(body.session_hash, request)
+        address = _address_of(request)
+        refusal = _share_refusal(
+            _queued_jobs(queue), admitting, session, address, per_session, per_address
         )
-        by_address = admitting[f"a:{address}"] + sum(
-            1 for e in current if address_of(e.request) == address
-        )
-        if session is not None and by_session >= per_session:
-            log.info("job refused: a session has %d jobs queued", by_session)
-            return False, _validation_error(session_refusal(by_session)), "validator_error"
-        if by_address >= per_address and not is_local(address):
-            log.info("job refused: an address has %d jobs queued", by_address)
-            return False, _validation_error(address_refusal(by_address)), "validator_error"
+        if refusal is not None:
+            return refusal
         keys = [f"s:{session}", f"a:{address}"]
         admitting.update(keys)
         try:
@@ -311,6 +277,71 @@ def admit_jobs(
                     del admitting[key]
 
     queue.push = push
+
+
+def _queued_jobs(queue) -> list:
+    """Every event waiting in ``queue`` or running in one of its active jobs."""
+    waiting = [e for q in queue.event_queue_per_concurrency_id.values() for e in q.queue]
+    return waiting + [e for job in queue.active_jobs if job for e in job]
+
+
+def _address_of(request) -> str:
+    """The address a job counts against: the MCP caller's, else the client's."""
+    headers = getattr(request, "headers", {}) or {}
+    caller = mcp_caller(headers)
+    if caller is not None:
+        return caller[1]
+    client = getattr(request, "client", None)
+    return client_address(client.host if client else None, headers.get("x-forwarded-for"))
+
+
+def _session_of(session_hash: str | None, request) -> str | None:
+    """The session a job counts against: one per MCP caller, else the page's session."""
+    caller = mcp_caller(getattr(request, "headers", {}) or {})
+    return f"mcp:{caller[0]}" if caller is not None else session_hash
+
+
+def _input_refusal(demo: gr.Blocks, body) -> tuple[bool, str, str] | None:
+    """The queue's refusal of a job whose event or file arguments are not ours, else None."""
+    if body.fn_index is not None and body.fn_index not in demo.fns:
+        # Gradio would fail with a KeyError and log a traceback quoting the number.
+        return False, "There is no event with that number.", "error"
+    refusal = file_refusal(body.data)
+    if refusal is None and body.fn_index is not None:
+        refusal = event_data_refusal(demo.fns[body.fn_index].fn, body.event_data)
+    if refusal is None:
+        return None
+    log.info("job refused: a file argument is not an uploaded file")
+    return False, _validation_error(refusal), "validator_error"
+
+
+def _share_refusal(
+    current: list,
+    admitting: Counter[str],
+    session: str | None,
+    address: str,
+    per_session: int,
+    per_address: int,
+) -> tuple[bool, str, str] | None:
+    """The queue's refusal of a job whose session or address already has its share in
+    ``current`` (queued and running events) plus ``admitting`` (joins under way), else None."""
+    by_session = admitting[f"s:{session}"] + sum(
+        1
+        for e in current
+        if session is not None
+        and not is_light(e.fn)
+        and _session_of(e.session_hash, e.request) == session
+    )
+    by_address = admitting[f"a:{address}"] + sum(
+        1 for e in current if _address_of(e.request) == address
+    )
+    if session is not None and by_session >= per_session:
+        log.info("job refused: a session has %d jobs queued", by_session)
+        return False, _validation_error(session_refusal(by_session)), "validator_error"
+    if by_address >= per_address and not is_local(address):
+        log.info("job refused: an address has %d jobs queued", by_address)
+        return False, _validation_error(address_refusal(by_address)), "validator_error"
+    return None
 
 
 # --------------------------------------------------------------------------- gone clients

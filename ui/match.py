@@ -231,16 +231,35 @@ def match_images(
         )  # fmt: skip
         result = pairing.result
         if lifting:
-            bodies = [
-                lift_one(pixels, people[number - 1], label, read[number - 1])
-                for pixels, people, read, number, label in (
-                    (pixels1, people1, bodies1, pairing.person1, "image 1"),
-                    (pixels2, people2, bodies2, pairing.person2, "image 2"),
-                )
-            ]
-            result = match(bodies[0], bodies[1], method=method, mirror=bool(mirror))
+            result = _match_in_3d(
+                (pixels1, people1, bodies1), (pixels2, people2, bodies2), pairing, bool(mirror)
+            )
     except (ValueError, Pose3DError) as exc:  # InputError, MatchError; 3D model missing
         raise user_error(exc) from None
+    return _match_outputs(
+        result, pairing, (pixels1, people1), (pixels2, people2), time.perf_counter() - started
+    )
+
+
+def _match_in_3d(photo1: tuple, photo2: tuple, pairing, mirror: bool):
+    """Compare the chosen pair's 3D bodies from the photo pass, lifting only where it read
+    none. ``photo1``/``photo2``: (RGB pixels (H, W, 3), people, 3D bodies or None each)."""
+    bodies = [
+        lift_one(pixels, people[number - 1], label, read[number - 1])
+        for (pixels, people, read), number, label in (
+            (photo1, pairing.person1, "image 1"),
+            (photo2, pairing.person2, "image 2"),
+        )
+    ]
+    return match(bodies[0], bodies[1], method=METHOD_3D, mirror=mirror)
+
+
+def _match_outputs(
+    result, pairing, photo1: tuple, photo2: tuple, seconds: float
+) -> tuple[np.ndarray, np.ndarray, str, list[list], np.ndarray, dict]:
+    """The Match tab's six outputs for ``result`` between the people ``pairing`` chose.
+    ``photo1``/``photo2``: (RGB pixels (H, W, 3), people numbered largest first)."""
+    (pixels1, people1), (pixels2, people2) = photo1, photo2
     first, second = people1[pairing.person1 - 1], people2[pairing.person2 - 1]
     worst = result.worst(3, below=WORST_BELOW)
     worst_second = result.worst_in_second(3, below=WORST_BELOW)
@@ -257,7 +276,7 @@ def match_images(
     payload.update(person1=pairing.person1, person2=pairing.person2, auto=pairing.auto)
     payload.update(pairing=pairing.rule)
     payload.update(people1=counts[0], people2=counts[1])
-    summary = match_summary(result, pairing, counts, time.perf_counter() - started)
+    summary = match_summary(result, pairing, counts, seconds)
     return annotated1, annotated2, summary, rows, overlay, payload
 
 
@@ -356,38 +375,8 @@ def build_match_tab() -> None:
                 with gr.Column():
                     sides.append(build_side(number, snapshot, webcam))
         (image1, preview1, _, person1), (image2, preview2, _, person2) = sides
-        with gr.Row():
-            method = gr.Dropdown(
-                MATCH_METHOD_CHOICES,
-                value=DEFAULT_MATCH_METHOD,
-                label="Method",
-                info=METHOD_INFO,
-                elem_id="match-method",
-                min_width=300,  # a row of its own on a phone, so no choice is cut short
-            )
-            mirror = gr.Checkbox(
-                False,
-                label="Mirror",
-                info="Also try the left/right-swapped second pose.",
-                elem_id="match-mirror",
-            )
-            mode = photo_mode_input(elem_id="match-mode")
-            run = gr.Button("Compare", variant="primary")
-        with gr.Row():
-            with gr.Column(scale=1):
-                score = gr.Markdown(label="Similarity", elem_id="match-score")
-                table = gr.Dataframe(
-                    headers=MATCH_TABLE_HEADERS,
-                    label="Per joint, worst first",
-                    wrap=True,
-                    elem_id="match-table",
-                    elem_classes=["compact-table"],
-                    column_widths=["30%", "26%", "24%", "20%"],
-                )
-            with gr.Column(scale=1):
-                overlay = cached_image_output(label="Aligned skeletons", elem_id="match-overlay")
-        with gr.Accordion("Result as JSON", open=False):
-            result_json = gr.JSON(label="Result")
+        method, mirror, mode, run = _build_match_options()
+        score, table, overlay, result_json = _build_match_results()
         results = [score, table, overlay, result_json]
         outputs = [preview1, preview2, score, table, overlay, result_json]
         run_event = run.click(
@@ -415,3 +404,45 @@ def build_match_tab() -> None:
         pairs = example_pairs()
         if pairs:
             gr.Examples(pairs, inputs=[image1, image2], label="Example pairs")
+
+
+def _build_match_options() -> tuple:
+    """The Match tab's method, mirror and photo mode controls and its Compare button."""
+    with gr.Row():
+        method = gr.Dropdown(
+            MATCH_METHOD_CHOICES,
+            value=DEFAULT_MATCH_METHOD,
+            label="Method",
+            info=METHOD_INFO,
+            elem_id="match-method",
+            min_width=300,  # a row of its own on a phone, so no choice is cut short
+        )
+        mirror = gr.Checkbox(
+            False,
+            label="Mirror",
+            info="Also try the left/right-swapped second pose.",
+            elem_id="match-mirror",
+        )
+        mode = photo_mode_input(elem_id="match-mode")
+        run = gr.Button("Compare", variant="primary")
+    return method, mirror, mode, run
+
+
+def _build_match_results() -> tuple:
+    """The Match tab's result components: score, per-joint table, overlay, JSON."""
+    with gr.Row():
+        with gr.Column(scale=1):
+            score = gr.Markdown(label="Similarity", elem_id="match-score")
+            table = gr.Dataframe(
+                headers=MATCH_TABLE_HEADERS,
+                label="Per joint, worst first",
+                wrap=True,
+                elem_id="match-table",
+                elem_classes=["compact-table"],
+                column_widths=["30%", "26%", "24%", "20%"],
+            )
+        with gr.Column(scale=1):
+            overlay = cached_image_output(label="Aligned skeletons", elem_id="match-overlay")
+    with gr.Accordion("Result as JSON", open=False):
+        result_json = gr.JSON(label="Result")
+    return score, table, overlay, result_json

@@ -228,6 +228,19 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
     quiet_input_errors(demo)
     keep_the_sweep_alive()
     admit_jobs(demo)  # fair shares per session and address; no server paths
+    _launch(demo, args)
+    if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):
+        # Gradio prints its own reason above; say plainly what still works.
+        log.warning(
+            "--share: no public link could be made (the tunnel needs internet access); "
+            "the app is serving locally at %s only",
+            demo.local_url,
+        )
+    serve_until_stopped(demo, DOWNLOADS)  # SIGTERM/SIGINT: close, delete files, return
+
+
+def _launch(demo: gr.Blocks, args) -> None:
+    """Start ``demo``'s server without blocking: options, theme, page head and middleware."""
     demo.launch(
         server_name=args.host,
         server_port=args.port,
@@ -249,11 +262,3 @@ def serve(demo: gr.Blocks, argv: list[str] | None = None) -> None:
             ]
         },
     )
-    if args.share and not demo.share_url and not os.environ.get("SPACE_ID"):
-        # Gradio prints its own reason above; say plainly what still works.
-        log.warning(
-            "--share: no public link could be made (the tunnel needs internet access); "
-            "the app is serving locally at %s only",
-            demo.local_url,
-        )
-    serve_until_stopped(demo, DOWNLOADS)  # SIGTERM/SIGINT: close, delete files, return

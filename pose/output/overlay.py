@@ -6,6 +6,7 @@ Pure functions: inputs are never modified; images are RGB uint8 (H, W, 3).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -39,7 +40,52 @@ def draw_overlay(
     """
     if labels is None:
         labels = ("image 1", f"image 2 ({'mirrored, ' if mirrored else ''}aligned)")
-    points = [pose.keypoints[pose.visible, :2] for pose in (first, second)]
+    frame = _overlay_frame((first, second), size, labels)
+    canvas = np.full((frame.height, frame.width, 3), BACKGROUND, np.uint8)
+    a, b = frame.to_canvas(first), frame.to_canvas(second)
+    thickness = max(2, size // 150)
+    radius = max(3, size // 110)
+    for joint in range(len(a)):
+        if a[joint, 2] > 0 and b[joint, 2] > 0:
+            cv2.line(
+                canvas, to_fixed(a[joint]), to_fixed(b[joint]), OFFSET_COLOR, 1, cv2.LINE_AA, SHIFT
+            )
+    draw_skeleton(canvas, a, radius, thickness, FIRST_COLOR)
+    draw_skeleton(canvas, b, radius, thickness, SECOND_COLOR)
+    for joint in highlight:
+        if a[joint, 2] > 0:
+            draw_ring(canvas, a[joint], radius + thickness + 2, WORST_COLOR, 2)
+    # Bottom-left: viewers (Gradio among them) put their own label top-left.
+    for row, (text, colour) in enumerate(zip(labels, (FIRST_COLOR, SECOND_COLOR), strict=True)):
+        origin = (8, frame.height - 8 - frame.line * (1 - row))
+        cv2.putText(
+            canvas, text, origin, cv2.FONT_HERSHEY_SIMPLEX, frame.font_scale, colour, 2, cv2.LINE_AA
+        )
+    return canvas
+
+
+@dataclass(frozen=True)
+class _OverlayFrame:
+    """Where the overlay's poses go: canvas pixels = (keypoint - ``low``) * ``scale``."""
+
+    low: np.ndarray  # (2,) the poses' top-left corner, margin included, in their pixels
+    scale: float
+    width: int
+    height: int
+    line: int  # the legend's line height in pixels
+    font_scale: float
+
+    def to_canvas(self, pose: Pose) -> np.ndarray:
+        """``pose``'s keypoints (18, 3) with x, y in canvas pixels."""
+        mapped = pose.keypoints.astype(np.float64).copy()
+        mapped[:, :2] = (mapped[:, :2] - self.low) * self.scale
+        return mapped
+
+
+def _overlay_frame(poses: tuple[Pose, Pose], size: int, labels: tuple[str, str]) -> _OverlayFrame:
+    """Fit both poses' found joints, with a margin, into a canvas whose longer side is
+    ``size``, leaving a strip below for the two legend lines (wider if they need it)."""
+    points = [pose.keypoints[pose.visible, :2] for pose in poses]
     found = np.vstack(points) if any(len(p) for p in points) else np.zeros((1, 2), np.float32)
     low, high = found.min(axis=0), found.max(axis=0)
     extent = np.maximum(high - low, 1.0)
@@ -55,33 +101,7 @@ def draw_overlay(
     )
     width = max(64, legend_width + 16, round(float(extent[0]) * scale))
     height = max(64, round(float(extent[1]) * scale) + strip)
-    canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
-
-    def to_canvas(pose: Pose) -> np.ndarray:
-        mapped = pose.keypoints.astype(np.float64).copy()
-        mapped[:, :2] = (mapped[:, :2] - low) * scale
-        return mapped
-
-    a, b = to_canvas(first), to_canvas(second)
-    thickness = max(2, size // 150)
-    radius = max(3, size // 110)
-    for joint in range(len(a)):
-        if a[joint, 2] > 0 and b[joint, 2] > 0:
-            cv2.line(
-                canvas, to_fixed(a[joint]), to_fixed(b[joint]), OFFSET_COLOR, 1, cv2.LINE_AA, SHIFT
-            )
-    draw_skeleton(canvas, a, radius, thickness, FIRST_COLOR)
-    draw_skeleton(canvas, b, radius, thickness, SECOND_COLOR)
-    for joint in highlight:
-        if a[joint, 2] > 0:
-            draw_ring(canvas, a[joint], radius + thickness + 2, WORST_COLOR, 2)
-    # Bottom-left: viewers (Gradio among them) put their own label top-left.
-    for row, (text, colour) in enumerate(zip(labels, (FIRST_COLOR, SECOND_COLOR), strict=True)):
-        origin = (8, height - 8 - line * (1 - row))
-        cv2.putText(
-            canvas, text, origin, cv2.FONT_HERSHEY_SIMPLEX, font_scale, colour, 2, cv2.LINE_AA
-        )
-    return canvas
+    return _OverlayFrame(low, scale, width, height, line, font_scale)
 
 
 def draw_numbered(

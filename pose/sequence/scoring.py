@@ -174,19 +174,54 @@ def compare_sequences(
             f"No aligned frames of {reference.name} and {attempt.name} share "
             f"{MIN_SHARED_JOINTS} joints; the two show different parts of the body."
         )
-    if allow_noise:
-        allowed = allowance(reference.keypoints, reference.frames / reference.fps,
-                            attempt.keypoints, attempt.frames / attempt.fps)  # fmt: skip
-        scored, joint_scores = allowed_scores(
-            reference.keypoints[steps[:, 0]], attempt.keypoints[steps[:, 1]], distances, allowed
-        )
-        similarity = np.where(np.isnan(similarity), np.nan, scored)
-    else:
-        with np.errstate(invalid="ignore"):
-            joint_scores = 100.0 * np.clip(1.0 - distances / NORMALIZED_TOLERANCE, 0.0, 1.0)
+    similarity, joint_scores = _step_scores(reference, attempt, steps, similarity, distances,
+                                            allow_noise)  # fmt: skip
     alignment = np.stack(
         [reference.frames[steps[:, 0]], attempt.frames[steps[:, 1]]], axis=1
     ).astype(np.int64)
+    return SequenceComparison(
+        similarity=float(np.nanmean(similarity)),
+        alignment=alignment,
+        steps=steps,
+        step_similarity=similarity,
+        joint_scores=joint_scores,
+        worst=_worst_moments(reference, attempt, steps, similarity, joint_scores),
+        reference=reference,
+        attempt=attempt,
+        method=method,
+        window=window,
+        notes=_comparison_notes(reference, attempt),
+    )
+
+
+def _step_scores(
+    reference: PoseSequence,
+    attempt: PoseSequence,
+    steps: np.ndarray,
+    similarity: np.ndarray,
+    distances: np.ndarray,
+    allow_noise: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score each aligned step, each joint forgiven the clips' noise when ``allow_noise``.
+
+    ``steps`` (S, 2) pairs reference and attempt rows; ``similarity`` (S,) and ``distances``
+    (S, 18) are the plain normalized scores of those pairs. Returns the step scores (S,),
+    NaN where the plain score is NaN, and the per-joint scores (S, 18) in percent.
+    """
+    if not allow_noise:
+        with np.errstate(invalid="ignore"):
+            joint_scores = 100.0 * np.clip(1.0 - distances / NORMALIZED_TOLERANCE, 0.0, 1.0)
+        return similarity, joint_scores
+    allowed = allowance(reference.keypoints, reference.frames / reference.fps,
+                        attempt.keypoints, attempt.frames / attempt.fps)  # fmt: skip
+    scored, joint_scores = allowed_scores(
+        reference.keypoints[steps[:, 0]], attempt.keypoints[steps[:, 1]], distances, allowed
+    )
+    return np.where(np.isnan(similarity), np.nan, scored), joint_scores
+
+
+def _comparison_notes(reference: PoseSequence, attempt: PoseSequence) -> tuple[str, ...]:
+    """What the user should know about the inputs: missing frames, different frame rates."""
     notes = []
     for seq in (reference, attempt):
         if len(seq) < seq.total:
@@ -199,19 +234,7 @@ def compare_sequences(
             f"The clips have different frame rates ({reference.fps:.3g} and "
             f"{attempt.fps:.3g} fps); each keeps its own frame numbers and times."
         )
-    return SequenceComparison(
-        similarity=float(np.nanmean(similarity)),
-        alignment=alignment,
-        steps=steps,
-        step_similarity=similarity,
-        joint_scores=joint_scores,
-        worst=_worst_moments(reference, attempt, steps, similarity, joint_scores),
-        reference=reference,
-        attempt=attempt,
-        method=method,
-        window=window,
-        notes=tuple(notes),
-    )
+    return tuple(notes)
 
 
 def _worst_moments(
