@@ -7,8 +7,10 @@ MODEL := models/graph_opt.pb
 TFLITE := models/graph_opt.tflite
 INT8 := models/graph_opt.int8.tflite
 BLAZEPOSE := models/pose_landmark_full.tflite models/pose_detection.tflite
-# The Webcam tab's in-browser mode: the int8 model at the page's input size, and LiteRT.js.
-LIVE_MODEL := models/graph_opt.int8.192x144.tflite
+# The Webcam tab's in-browser mode: the int8 model at the page's input sizes (the whole
+# frame's 192x144 and the crops' narrower ones, models/browser.py), and LiteRT.js.
+LIVE_MODEL := models/graph_opt.int8.192x144.tflite models/graph_opt.int8.96x144.tflite \
+	models/graph_opt.int8.120x144.tflite models/graph_opt.int8.144x144.tflite
 WEB_VENDOR := web/vendor/.installed
 
 .PHONY: run test test-fast setup model blazepose examples web lint format browser screenshots benchmark clean
@@ -56,8 +58,8 @@ $(BLAZEPOSE) &: models/blazepose.py | $(STAMP)
 
 blazepose: $(BLAZEPOSE)
 
-# The int8 model with its tensors reshaped to the page's live input (models/browser.py, 2 s).
-$(LIVE_MODEL): $(INT8) models/browser.py
+# The int8 model with its tensors reshaped to the page's live inputs (models/browser.py, 3 s).
+$(LIVE_MODEL) &: $(INT8) models/browser.py
 	$(PY) -m models.browser --force
 
 # LiteRT.js from the npm registry at the versions web/package-lock.json pins, copied into

@@ -3,11 +3,12 @@
 :class:`LiveAssets` is ASGI middleware. It serves, under :data:`PREFIX`, a fixed list of
 files: the page's own modules (``web/live/*.js``, committed), LiteRT.js as ``make setup``
 copied it from the npm registry (``web/vendor/``, gitignored), the int8 model at the page's
-input size (``models/browser.py``) and ``spec.json``, the decoder's tables and settings read
-from :mod:`pose` so the page decodes by the same numbers as the server, with whether the
-runtime and model are there (``ready``, else a ``reason`` the page shows as it falls back
-to the server path; a Space builds them on its first start, :mod:`ui.live_prepare`).
-Nothing else: a path not in the list is a 404 whatever ``../`` it carries.
+input sizes (``models/browser.py``: the whole frame's and the narrower crops') and
+``spec.json``, the decoder's tables and settings read from :mod:`pose` so the page decodes
+by the same numbers as the server, with whether the runtime and models are there
+(``ready``, else a ``reason`` the page shows as it falls back to the server path; a Space
+builds them on its first start, :mod:`ui.live_prepare`). Nothing else: a path not in the
+list is a 404 whatever ``../`` it carries.
 
 It also makes every page cross-origin isolated (``Cross-Origin-Opener-Policy: same-origin``
 and ``Cross-Origin-Embedder-Policy: credentialless``): WASM threads need
@@ -27,7 +28,7 @@ from pathlib import Path
 from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models.browser import LIVE_INPUT, live_model_path
+from models.browser import LIVE_CROP_INPUTS, LIVE_INPUT, live_model_path
 from models.web_runtime import vendor_dir
 from pose.body.skeleton import (
     DRAWN_LIMBS,
@@ -87,13 +88,24 @@ def live_spec() -> dict:
             "verdicts": [[floor, words] for floor, words in VERDICTS],
         },
         "input": {"width": LIVE_INPUT[0], "height": LIVE_INPUT[1], "order": "BGR"},
+        # The narrower inputs the page runs crops at (web/live/region.js), each its own file.
+        "cropInputs": [
+            {"width": w, "height": h, "file": crop_model_name((w, h))} for w, h in LIVE_CROP_INPUTS
+        ],
     }
+
+
+def crop_model_name(size: tuple[int, int]) -> str:
+    """The page's address (under :data:`PREFIX`) of the model at a crop input ``size``."""
+    return f"model.{size[0]}x{size[1]}.tflite"
 
 
 def asset_table() -> dict[str, Path]:
     """URL path under :data:`PREFIX` -> file, for every file that may be served."""
     table = {f"app/{path.name}": path for path in sorted((WEB / "live").glob("*.js"))}
     table["model.tflite"] = live_model_path()
+    for size in LIVE_CROP_INPUTS:
+        table[crop_model_name(size)] = live_model_path(size)
     vendor = vendor_dir() / "litertjs"
     for sub in ("core/dist", "core/wasm", "wasm-utils/dist"):
         for path in sorted((vendor / sub).glob("*")):
@@ -129,7 +141,15 @@ class LiveAssets:
             # Whether the runtime and model are there is read per request: on a Space's
             # first start they appear a minute or two after the app (ui/live_prepare.py).
             ready, reason = live_status()
-            body = json.dumps({**self.spec, "ready": ready, "reason": reason}).encode()
+            # Only the crop inputs whose model is built (one built before them lacks them;
+            # the page then runs every crop at the whole frame's input).
+            crops = [
+                crop
+                for crop in self.spec["cropInputs"]
+                if live_model_path((crop["width"], crop["height"])).is_file()
+            ]
+            spec = {**self.spec, "cropInputs": crops, "ready": ready, "reason": reason}
+            body = json.dumps(spec).encode()
             response: Response = Response(
                 body, media_type="application/json", headers={"Cache-Control": "no-cache"}
             )

@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 
-from models.browser import build_live_model, live_model_path
+from models.browser import LIVE_INPUTS, build_live_model, live_model_path, live_models_ready
 from models.web_runtime import RuntimeFetchError, install, installed
 from pose.network.registry import ensure_tflite
 
@@ -51,9 +51,10 @@ def prepare() -> None:
                 raise RuntimeFetchError(f"downloading it is turned off ({FETCH_ENV}=0)")
             log.info("fetching LiteRT.js for the in-browser mode (web/package-lock.json)")
             install()
-        if not live_model_path().is_file():
-            ensure_tflite(int8=True)  # a child process; the live model is derived from it
-            build_live_model()
+        if not live_models_ready():
+            ensure_tflite(int8=True)  # a child process; the live models are derived from it
+            for size in LIVE_INPUTS:
+                build_live_model(size)
         log.info("the in-browser mode is ready")
     except (RuntimeFetchError, OSError, RuntimeError) as exc:
         log.warning("in-browser mode unavailable: %s", exc)
@@ -67,7 +68,8 @@ def start_preparing() -> threading.Thread | None:
     """Start :func:`prepare` in the background unless everything is there or it runs."""
     global _thread
     with _lock:
-        if live_status()[0] or (_thread is not None and _thread.is_alive()):
+        everything = live_status()[0] and live_models_ready()
+        if everything or (_thread is not None and _thread.is_alive()):
             return None
         _problem["reason"] = ""
         _thread = threading.Thread(target=prepare, name="live-prepare", daemon=True)

@@ -6,6 +6,7 @@ import time
 
 import httpx
 
+from models.browser import LIVE_CROP_INPUTS
 from pose.body.skeleton import LIMBS
 from pose.photo.paf import DEFAULT_PARAMS
 from tests.helpers.npm_registry import WASM, runtime_tarballs, serving, write_lockfile
@@ -31,6 +32,11 @@ def test_live_files_are_served_and_nothing_else(app_url):
     assert runtime.content[:4] == b"\0asm"
     model = httpx.get(app_url + "live/model.tflite", timeout=30)
     assert model.content[4:8] == b"TFL3"
+    # The narrower crops' inputs (web/live/region.js), each a model file of its own.
+    assert [(c["width"], c["height"]) for c in spec["cropInputs"]] == list(LIVE_CROP_INPUTS)
+    for crop in spec["cropInputs"]:
+        model = httpx.get(app_url + "live/" + crop["file"], timeout=30)
+        assert model.status_code == 200 and model.content[4:8] == b"TFL3", crop
     for other in ("live/app.py", "live/../app.py", "live/app/../../app.py", "live/litertjs/"):
         assert httpx.get(app_url + other, timeout=30).status_code == 404, other
 

@@ -12,6 +12,7 @@ but the reference photo's upload and its one event.
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import numpy as np
@@ -65,10 +66,11 @@ def wait_frames(page, count: int) -> None:
     )
 
 
-def kept_frame(page) -> dict:
+def kept_frame(page, which: str) -> dict:
     """The next frame's crop as the page cut it (RGBA bytes, base64), its region, the
-    threshold and the people the page decoded on it (before tracking and smoothing)."""
-    page.evaluate("poseLive.kept = null; poseLive.keep = true")
+    threshold and the people the page decoded on it (before tracking and smoothing): of the
+    next frame run on the whole frame's input (``which`` "whole") or on a crop's ("crop")."""
+    page.evaluate(f"poseLive.kept = null; poseLive.keep = {json.dumps(which)}")
     page.wait_for_function("() => poseLive.kept", timeout=RESULT_TIMEOUT_MS)
     return page.evaluate(
         """() => {
@@ -83,23 +85,27 @@ def kept_frame(page) -> dict:
 
 
 def page_and_server_gaps(page, backend: str) -> list[np.ndarray]:
-    """Per kept frame (a whole frame, then crops around the person: region.js), the gaps in
-    px between the page's joints and the server's on the same pixels with the same model,
-    over the joints both find, after checking both found the same people and joints."""
-    found_gaps = []
-    for _ in range(3):
-        kept = kept_frame(page)
+    """Per kept frame (whole frames at 192x144 and crops around the person at a narrower
+    input: region.js), the gaps in px between the page's joints and the server's on the same
+    pixels with the same model at the same input size, over the joints both find, after
+    checking both found the same people and joints: one whole frame and two crops."""
+    found_gaps, inputs = [], []
+    for which in ("whole", "crop", "crop"):
+        kept = kept_frame(page, which)
         region = kept["region"]
         rgba = np.frombuffer(base64.b64decode(kept["crop"]), np.uint8)
         crop = rgba.reshape(region["h"], region["w"], 4)[:, :, :3].copy()
         origin = (region["x"], region["y"])
-        server = server_people_on_crop(crop, origin, kept["threshold"], backend)
+        size = (region["input"]["width"], region["input"]["height"])
+        inputs.append(size)
+        server = server_people_on_crop(crop, origin, kept["threshold"], backend, size)
         assert len(kept["people"]) == len(server) >= 1, (len(kept["people"]), len(server))
         for mine, theirs in zip(kept["people"], server, strict=True):
             mine = np.array(mine)
             both = (mine[:, 2] > 0) & (theirs[:, 2] > 0)
             assert both.sum() >= 12, f"{both.sum()} joints found by both in {region}"
             found_gaps.append(np.linalg.norm(mine[both, :2] - theirs[both, :2], axis=1))
+    assert LIVE_INPUT in inputs and any(w < LIVE_INPUT[0] for w, _ in inputs), inputs
     return found_gaps
 
 
@@ -138,6 +144,11 @@ def test_in_browser_mode_draws_skeletons_without_sending_frames(fake_camera, app
             status = page.locator("#live-status").inner_text()
             assert "In this browser" in status and "1 person (ID" in status, status
             assert sent == [], f"the page sent requests while live: {sent[:5]}"
+            # The standing skier's crop is taller than 4:3: most frames run at a narrower
+            # input (fewer cells, region.js), a whole frame now and then.
+            inputs = page.evaluate("poseLive.inputs")
+            crops = sum(n for size, n in inputs.items() if size != "x".join(map(str, LIVE_INPUT)))
+            assert crops > inputs.get("x".join(map(str, LIVE_INPUT)), 0), inputs
 
             # The page's joints are the server's (its own un-mirrored frame pixels).
             (person,) = state["people"]
@@ -186,17 +197,20 @@ def test_page_computes_what_the_server_computes_on_the_same_pixels(fake_camera, 
     and coordinates against the server's, with one model whose kernels round alike in WASM
     and natively: the float model at the page's input size, handed to the page in place of
     its int8 file. Every joint within 2 px at 640x480, the same joints found."""
-    float_model = with_input_size(tflite_path().read_bytes(), *LIVE_INPUT)
+    float_source = tflite_path().read_bytes()
+
+    def float_model(route) -> None:
+        # model.tflite is the whole frame's input; model.WxH.tflite a crop's (region.js).
+        found = re.search(r"model\.(\d+)x(\d+)\.tflite$", route.request.url)
+        size = (int(found[1]), int(found[2])) if found else LIVE_INPUT
+        body = with_input_size(float_source, *size)
+        route.fulfill(status=200, body=body, content_type="application/octet-stream")
+
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright, extra_args=fake_camera_args(fake_camera))
         try:
             page = open_app(browser, app_url)
-            page.context.route(
-                "**/live/model.tflite",
-                lambda route: route.fulfill(
-                    status=200, body=float_model, content_type="application/octet-stream"
-                ),
-            )
+            page.context.route("**/live/model*.tflite", float_model)
             open_tab(page, "Webcam")
             page.locator("#live-start").click()
             wait_frames(page, 3)

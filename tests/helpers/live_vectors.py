@@ -84,13 +84,18 @@ if __name__ == "__main__":
 
 
 def server_people_on_crop(
-    crop: np.ndarray, origin: tuple[int, int], threshold: float, backend: str = "int8"
+    crop: np.ndarray,
+    origin: tuple[int, int],
+    threshold: float,
+    backend: str = "int8",
+    size: tuple[int, int] = LIVE_INPUT,
 ) -> list:
     """The server's people on an RGB uint8 crop (h, w, 3) of a frame whose top-left corner
-    is ``origin`` (x, y): the ``backend`` model ("int8" or float "tflite") at the page's input
-    size (what the page's model file computes, tests/model/test_live_decoder.py), the Python
-    decoder, keypoints (18, 3) in frame pixels."""
-    output = get_model(backend).infer(crop, LIVE_INPUT)
+    is ``origin`` (x, y): the ``backend`` model ("int8" or float "tflite") at the network
+    input ``size`` (width, height) the page ran the crop at (what the page's model file
+    computes, tests/model/test_live_decoder.py), the Python decoder, keypoints (18, 3) in
+    frame pixels."""
+    output = get_model(backend).infer(crop, size)
     people = decode_multi(output.heatmaps, output.pafs, output.scale, threshold)
     shift = np.array([origin[0], origin[1], 0.0])
     return [np.where(p.keypoints[:, 2:] > 0, p.keypoints + shift, p.keypoints) for p in people]

@@ -19,7 +19,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from models.browser import LIVE_INPUT, build_live_model, with_input_size
+from models.browser import LIVE_INPUT, LIVE_INPUTS, build_live_model, with_input_size
 from pose.media.images import load_image
 from pose.network.runners import interpreter_class
 from pose.network.spec import preprocess, tflite_path
@@ -72,10 +72,11 @@ def test_js_decoder_finds_the_python_decoders_people(vectors):
     assert sum(len(f["people"]) > 1 for f in data["frames"]) >= 3
 
 
-def test_browser_model_matches_the_int8_model_resized():
+@pytest.mark.parametrize("size", LIVE_INPUTS)
+def test_browser_model_matches_the_int8_model_resized(size):
     _, interpreter_type = interpreter_class()
     source = tflite_path(int8=True)
-    width, height = LIVE_INPUT
+    width, height = size
     batch = np.random.default_rng(0).uniform(0, 255, (1, height, width, 3)).astype(np.float32)
 
     resized = interpreter_type(model_path=str(source))
@@ -94,7 +95,7 @@ def test_browser_model_matches_the_int8_model_resized():
     got = fixed.get_tensor(fixed.get_output_details()[0]["index"])
     assert got.shape == (1, height // 8, width // 8, 57)
     np.testing.assert_allclose(got, want, atol=1e-5)
-    assert build_live_model().is_file()
+    assert build_live_model(size).is_file()
 
 
 @pytest.mark.parametrize("crop", [(0, 0, 640, 480), (101, 37, 320, 240), (211, 90, 293, 220)])

@@ -79,3 +79,39 @@ def test_the_detector_sees_the_walker_in_a_near_black_frame_turned_most_ways():
 
     assert angles_seen(first) <= 1  # brightened at 1024 pixels: noise to the detector
     assert angles_seen(SECOND_OPINION) >= 4
+
+
+def test_people_both_models_agree_on_rank_above_unlabeled_bystanders(model):
+    """AI Challenger labels the footballers, not the bystanders OpenPose also finds: scoring
+    each person by the two models' agreement ranks the labeled people higher (AP is
+    rank-based), finding the same people."""
+    aic = next(item for item in eval_sets.SETS if item.name == "aic")
+    photos = eval_sets.load_set(aic, EVAL_DIR)
+    images = {photo.image_id: load_image(photo.path) for photo in photos}
+    scores = {}
+    for agreement in (0.0, SECOND_OPINION.agreement):
+        options = FuseOptions(agreement=agreement)
+        results = {i: estimate_people(image, model=model, options=options).people
+                   for i, image in images.items()}  # fmt: skip
+        scores[agreement] = eval_sets.score_set(aic, photos, results)
+    plain, agreed = scores[0.0], scores[SECOND_OPINION.agreement]
+    assert agreed.found == plain.found >= 7
+    assert agreed.value >= plain.value + 0.02
+
+
+def test_joints_both_models_read_alike_are_averaged_by_confidence(model):
+    """Per joint the confidence-weighted mean of OpenPose's and BlazePose's readings (where
+    they agree) places CrowdPose's people closer to their labels than keeping the more
+    confident reading does, finding the same people."""
+    crowdpose = next(item for item in eval_sets.SETS if item.name == "crowdpose")
+    photos = eval_sets.load_set(crowdpose, EVAL_DIR)
+    images = {photo.image_id: load_image(photo.path) for photo in photos}
+    scores = {}
+    for joints in ("max", "mean"):
+        options = FuseOptions(joints=joints)
+        results = {i: estimate_people(image, model=model, options=options).people
+                   for i, image in images.items()}  # fmt: skip
+        scores[joints] = eval_sets.score_set(crowdpose, photos, results)
+    assert SECOND_OPINION.joints == "mean"
+    assert scores["mean"].found == scores["max"].found == 4
+    assert scores["mean"].value >= scores["max"].value + 0.02

@@ -11,6 +11,7 @@ from pose.pose3d.detection_decode import Detection
 from pose.pose3d.oriented import merge_people, people_turned_back, snap, turns_to_read
 from pose.pose3d.second_opinion import (
     FuseOptions,
+    agreed_score,
     blaze_pose,
     crowding,
     fuse_joints,
@@ -69,8 +70,39 @@ def test_mean_fusion_weights_by_confidence_where_the_readings_agree():
     assert fused[J.NECK][0] == pytest.approx(101)
     far = fuse_joints(a, standing(150, 100, score=0.25), "mean", agree=10)
     assert far[J.NECK][0] == pytest.approx(100)  # too far apart: the more confident one
-    with pytest.raises(ValueError, match="max, mean or fill"):
+    with pytest.raises(ValueError, match="blend, max, mean or fill"):
         fuse_joints(a, b, "median")
+
+
+def test_blend_moves_a_joint_smoothly_as_the_confidences_change():
+    # A photo and its rescaled copy: the same two readings, confidences a little apart.
+    # Keeping the more confident reading jumps from one to the other (40 px); the blend
+    # moves by a fraction of that.
+    openpose, blaze = standing(100, 100, score=0.5), standing(140, 100, score=0.45)
+    nudged = standing(100, 100, score=0.45)
+    swapped = standing(140, 100, score=0.5)
+
+    def jump(how: str) -> float:
+        one = fuse_joints(openpose, blaze, how, agree=20)[J.NECK][0]
+        return abs(one - fuse_joints(nudged, swapped, how, agree=20)[J.NECK][0])
+
+    assert jump("max") == pytest.approx(40)
+    assert jump("blend") < 10
+    even = fuse_joints(openpose, standing(140, 100, score=0.5), "blend", agree=20)
+    assert even[J.NECK][0] == pytest.approx(120)  # equal confidences: half and half
+    sure = fuse_joints(standing(100, 100, score=0.9), blaze, "blend", agree=20)
+    assert sure[J.NECK][0] == pytest.approx(100 + 40 / 17)  # twice as sure: 16 to 1
+
+
+def test_blend_lowers_the_confidence_where_the_readings_disagree():
+    a = without(standing(100, 100, score=0.6), J.L_ANKLE)
+    near = fuse_joints(a, standing(101, 100, score=0.4), "blend", agree=20)
+    far = fuse_joints(a, standing(160, 100, score=0.4), "blend", agree=20)
+    assert near[J.NECK][2] == pytest.approx(0.6, abs=0.01)  # they agree: the larger one
+    assert far[J.NECK][2] < 0.01  # three scales apart: barely counts
+    assert far[J.L_ANKLE][2] == pytest.approx(0.4)  # only one found it: as it was read
+    assert far[J.L_ANKLE][0] == pytest.approx(160 + 8)
+    assert far.score == pytest.approx(person_score(far.keypoints))
 
 
 def test_a_reading_joins_its_person_and_a_lone_confident_one_is_a_new_person():
@@ -170,7 +202,7 @@ def test_crowding_is_the_largest_share_of_another_persons_joints_in_the_readings
 
 
 def test_a_crowded_reading_only_fills_the_joints_its_person_missed():
-    options = FuseOptions(crowd_share=0.2, crowded="fill")
+    options = FuseOptions(crowd_share=0.2, crowded="fill", joints="mean")
     person = without(standing(100, 100, 200, score=0.3), J.L_ANKLE)
     neighbour = standing(140, 110, 200, score=0.3)
     reading = standing(104, 100, 200, score=0.9)  # surer, but maybe the neighbour's joints
@@ -179,7 +211,8 @@ def test_a_crowded_reading_only_fills_the_joints_its_person_missed():
     assert fused[J.NECK][0] == pytest.approx(100)  # OpenPose's joint kept
     assert fused[J.L_ANKLE][0] == pytest.approx(104 + 0.08 * 200)  # the missed joint filled
     alone, _ = fuse_people([person], [(reading, 0.9, 0)], options)
-    assert alone[0][J.NECK][0] == pytest.approx(104)  # one person in the box: fused per joint
+    # one person in the box: fused per joint, the confidence-weighted mean of 0.3 and 0.9
+    assert alone[0][J.NECK][0] == pytest.approx((100 * 0.3 + 104 * 0.9) / 1.2)
 
 
 def test_a_crowded_reading_that_matches_no_one_is_no_person():
@@ -189,3 +222,38 @@ def test_a_crowded_reading_that_matches_no_one_is_no_person():
     inside = standing(60, 60, 400, score=0.9)  # a body around both, matching neither
     found, _ = fuse_people(people, [(between, 0.9, None), (inside, 0.9, None)], options)
     assert len(found) == 3
+
+
+def test_two_agreeing_opinions_score_a_person_above_one_or_two_that_disagree():
+    openpose = standing(100, 100, 100, score=0.5)
+    alike = agreed_score(openpose, standing(101, 100, 100, score=0.5), openpose.keypoints, 0.1)
+    apart = agreed_score(openpose, standing(160, 100, 100, score=0.5), openpose.keypoints, 0.1)
+    # 1 - (1 - 0.5)(1 - 0.5 a): about 0.75 where they agree, 0.5 where 60 % of a height apart
+    assert alike == pytest.approx(0.75, abs=0.01)
+    assert apart == pytest.approx(openpose.score, abs=0.01) == pytest.approx(0.5, abs=0.01)
+    assert agreed_score(openpose, standing(101, 100), openpose.keypoints, 0) == openpose.score
+
+
+def test_a_fused_person_carries_the_agreement_score_and_option_zero_turns_it_off():
+    openpose = standing(100, 100, 200, score=0.5)
+    reading = (standing(101, 100, 200, score=0.5), 0.9, 0)
+    agreed = fuse_people([openpose], [reading])[0][0]
+    plain = fuse_people([openpose], [reading], FuseOptions(agreement=0))[0][0]
+    assert plain.score == pytest.approx(0.5)
+    assert agreed.score > 0.7
+    assert np.array_equal(agreed.keypoints, plain.keypoints)  # only the score moves
+
+
+def test_a_crowded_reading_does_not_make_up_most_of_a_person():
+    # A few joints OpenPose found of someone and a reading over two bodies: filling would
+    # make the person mostly the reading (a 70 % copy of the photo then numbered another
+    # person largest), so OpenPose's joints stay as they are.
+    options = FuseOptions(crowd_share=0.2, crowded="fill")
+    few = without(standing(100, 100, 200, score=0.3), *list(J)[5:])  # 5 joints found
+    neighbour = standing(140, 110, 200, score=0.3)
+    reading = standing(104, 100, 200, score=0.9)
+    people, sources = fuse_people([few, neighbour], [(reading, 0.9, 0)], options)
+    assert people[sources.index(0)].num_visible == 5
+    most = without(standing(100, 100, 200, score=0.3), J.L_ANKLE)
+    people, sources = fuse_people([most, neighbour], [(reading, 0.9, 0)], options)
+    assert people[sources.index(0)].num_visible == 18  # 17 of 18: the missed joint filled

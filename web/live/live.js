@@ -5,6 +5,8 @@
 // #webcam-where, the smoothing and threshold controls); this module fills #live-root when
 // it appears, runs while the mode is chosen and the camera is on, and stops otherwise.
 // window.poseLive exposes the meters for the browser test and benchmarks/live_browser.py.
+// A frame is counted once its own skeletons are drawn on it: each camera frame goes to one
+// worker and comes back with the people found on it, so no skeleton is drawn twice.
 
 import { drawFrame } from "./draw.js";
 import { matchLive } from "./match.js";
@@ -22,6 +24,8 @@ const SERVER = "On the server";
 const state = (window.poseLive = {
   running: false, frames: 0, fps: 0, msPerFrame: 0, backend: "", people: [], error: "",
   supported: supported(),
+  stepsTotalMs: {}, // per step, summed over the frames drawn (prepare, network, decode: worker)
+  inputs: {}, // frames drawn per network input ("96x144": count): crops and whole frames
 });
 
 let spec = null, workers = null, stream = null;
@@ -171,7 +175,9 @@ function nextFrame(video, seen) {
 
 async function run(video, canvas) {
   const ctx = canvas.getContext("2d");
-  const { width: iw, height: ih } = spec.input;
+  // Narrowest first, then the whole frame's. poseLive.cropInputs = false (set before Start)
+  // keeps to the whole frame's input, as the page did before (benchmarks/live_browser.py).
+  const inputs = [...(state.cropInputs === false ? [] : spec.cropInputs || []), spec.input];
   const tracker = new Tracker(), smoother = new Smoother();
   const arrivals = [], latencies = [], free = [...workers], queue = [];
   let found = [], controls = readControls(), reference = readReference(), seen = 0, sent = 0;
@@ -184,10 +190,14 @@ async function run(video, canvas) {
         if (taken === seen || !video.videoWidth) continue;
         seen = taken;
         const W = video.videoWidth, H = video.videoHeight;
-        const region = chooseRegion(found, sent, [W, H], iw / ih);
+        const region = chooseRegion(found, sent, [W, H], inputs);
         const frame = await createImageBitmap(video);
-        const worker = free.shift(), keep = state.keep === true;
-        state.keep = false;
+        // poseLive.keep (the browser test): true keeps the next frame's crop, "whole" or
+        // "crop" the next one run on the whole frame's input or on a crop input.
+        const onWhole = region.input === spec.input;
+        const keep = state.keep === true || state.keep === (onWhole ? "whole" : "crop");
+        if (keep) state.keep = false;
+        const worker = free.shift();
         const message = { frame, region, threshold: controls.threshold, keep };
         queue.push({ worker, region, threshold: controls.threshold, started: performance.now(), reply: worker.call(message, [frame]) });
         sent += 1;
@@ -214,6 +224,10 @@ async function run(video, canvas) {
       frame.close();
       const done = performance.now();
       state.stepsMs = { ...result.ms, trackAndDraw: done - drawStart }; // the first three in the worker
+      // Running sums since Start, so a benchmark can take the mean over any window.
+      for (const [step, ms] of Object.entries(state.stepsMs)) state.stepsTotalMs[step] = (state.stepsTotalMs[step] || 0) + ms;
+      const size = `${job.region.input.width}x${job.region.input.height}`;
+      state.inputs[size] = (state.inputs[size] || 0) + 1;
       state.frames += 1;
       arrivals.push(done);
       latencies.push(done - job.started);

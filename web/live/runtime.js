@@ -22,9 +22,12 @@ export function supported() {
 }
 
 /**
- * Load the runtime and the model, with `threads` WASM threads (more than one only where
- * the page is cross-origin isolated). Returns {run(Float32Array (1, h, w, 3) BGR 0-255) ->
- * Promise<Float32Array (1, h/8, w/8, 57)>, backend: a name for the status line}.
+ * Load the runtime and the whole frame's model (spec.input, live/model.tflite), with
+ * `threads` WASM threads (more than one only where the page is cross-origin isolated).
+ * Returns {run(Float32Array (1, h, w, 3) BGR 0-255, input = spec.input) -> Promise<Float32Array
+ * (1, h/8, w/8, 57)>, backend: a name for the status line}. `input` is spec.input or one
+ * of spec.cropInputs ({width, height, file}); a crop input's model is fetched and compiled
+ * the first time it is asked for (once per worker), on the back end the first one chose.
  */
 export async function loadNetwork(spec, threads = 1) {
   const litert = await import(new URL("litertjs/core/dist/index.js", BASE).href);
@@ -37,21 +40,27 @@ export async function loadNetwork(spec, threads = 1) {
     self.Module = { locateFile: (file) => new URL(file, wasm).href, mainScriptUrlOrBlob: new URL(glue, wasm).href };
   }
   const runtime = await litert.loadLiteRt(wasm.href, count > 1 ? { threads: true } : {});
-  const bytes = new Uint8Array(await (await fetch(new URL("model.tflite", BASE))).arrayBuffer());
-  let model = null, backend = "";
-  if (navigator.gpu && (await navigator.gpu.requestAdapter().catch(() => null))) {
-    try {
-      model = await runtime.loadAndCompile(bytes, { accelerator: "webgpu" });
-      backend = "LiteRT.js, WebGPU";
-    } catch { model = null; }
-  }
-  if (!model) {
-    model = await runtime.loadAndCompile(bytes, { accelerator: "wasm", cpuOptions: { numThreads: count } });
-    backend = `LiteRT.js, WASM, ${count} thread${count > 1 ? "s" : ""}`;
-  }
-  const { width, height } = spec.input;
-  const run = async (input) => {
-    const tensor = new litert.Tensor(input, [1, height, width, 3]);
+  let gpu = !!(navigator.gpu && (await navigator.gpu.requestAdapter().catch(() => null)));
+  const compile = async (file) => {
+    const bytes = new Uint8Array(await (await fetch(new URL(file, BASE))).arrayBuffer());
+    if (gpu) {
+      try {
+        return await runtime.loadAndCompile(bytes, { accelerator: "webgpu" });
+      } catch { gpu = false; }
+    }
+    return runtime.loadAndCompile(bytes, { accelerator: "wasm", cpuOptions: { numThreads: count } });
+  };
+  const models = new Map(); // file -> Promise<compiled model>
+  const modelFor = (input) => {
+    const file = input.file || "model.tflite";
+    if (!models.has(file)) models.set(file, compile(file));
+    return models.get(file);
+  };
+  await modelFor(spec.input);
+  const backend = gpu ? "LiteRT.js, WebGPU" : `LiteRT.js, WASM, ${count} thread${count > 1 ? "s" : ""}`;
+  const run = async (pixels, input = spec.input) => {
+    const model = await modelFor(input);
+    const tensor = new litert.Tensor(pixels, [1, input.height, input.width, 3]);
     try {
       const outputs = await model.run([tensor]);
       try {

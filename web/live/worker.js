@@ -4,7 +4,8 @@
 // hand-offs of one two-threaded run, and need no cross-origin isolation).
 //
 // Message in: {frame: ImageBitmap (W x H camera frame, transferred), region: {x, y, w, h}
-// integer frame pixels, threshold, keep: bool}. Message out: {people (decode.js, frame
+// integer frame pixels, input: the network input {width, height, file} the crop is resized
+// to (web/live/region.js), threshold, keep: bool}. Message out: {people (decode.js, frame
 // pixels), frame (the bitmap, transferred back for drawing), ms: {prepare, network, decode},
 // crop?: the region's RGBA bytes when `keep` (tests/browser/test_live_browser.py compares the
 // page's joints with the server's on exactly these pixels)}.
@@ -13,19 +14,23 @@
 // module workers refuse; the page's modules come in by dynamic import instead.
 const modules = Promise.all([import("./decode.js"), import("./resize.js"), import("./runtime.js")]);
 let decodeMulti, areaResize, loadNetwork;
-let spec = null, network = null, pixels = null, canvas = null, ctx = null;
+let spec = null, network = null, canvas = null, ctx = null;
+const inputs = new Map(); // "WxH" -> Float32Array (h, w, 3): one input buffer per size
 
 async function init({ spec: given, threads }) {
   [{ decodeMulti }, { areaResize }, { loadNetwork }] = await modules;
   spec = given;
   network = await loadNetwork(spec, threads);
-  pixels = new Float32Array(spec.input.width * spec.input.height * 3);
   return { backend: network.backend };
 }
 
 async function frame({ frame, region, threshold, keep }) {
   const started = performance.now();
-  const { width: iw, height: ih } = spec.input;
+  const input = region.input || spec.input;
+  const { width: iw, height: ih } = input;
+  const key = `${iw}x${ih}`;
+  if (!inputs.has(key)) inputs.set(key, new Float32Array(iw * ih * 3));
+  const pixels = inputs.get(key);
   if (!canvas || canvas.width !== frame.width || canvas.height !== frame.height) {
     canvas = new OffscreenCanvas(frame.width, frame.height);
     ctx = canvas.getContext("2d", { willReadFrequently: true });
@@ -35,7 +40,7 @@ async function frame({ frame, region, threshold, keep }) {
   const crop = ctx.getImageData(x, y, w, h).data;
   areaResize(crop, w, h, iw, ih, pixels);
   const prepared = performance.now();
-  const output = await network.run(pixels);
+  const output = await network.run(pixels, input);
   const inferred = performance.now();
   const mw = iw / 8, mh = ih / 8;
   const people = decodeMulti(output, mh, mw, output.length / (mw * mh),
