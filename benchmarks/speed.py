@@ -356,7 +356,9 @@ def pipeline_stages(clip: Path, out_dir: Path, model: PoseModel, size: str) -> d
     labels = {
         "read": "read (video decode, RGB)",
         "infer": "infer (preprocess + model), all workers",
-        "draw": "draw (PAF decode, skeletons, YUV)",
+        "draw": "follow (PAF decode, tracking, smoothing)",
+        "rejoin": "rejoin (IDs over the whole clip)",
+        "redraw": "redraw (read again, skeletons, IDs, YUV)",
         "encode": "encode (H.264, caller's thread)",
     }
     spent: dict[str, float] = dict.fromkeys(labels.values(), 0.0)

@@ -5,9 +5,9 @@
 stream has ended, each person's ID is re-joined over the whole clip
 (:func:`pose.video.identity.rejoined`: the IDs compare-videos and count-reps follow); then the
 frames are read again (the stream's reader, :func:`pose.media.video_reader.read_video`:
-decoding is cheap next to the network) and drawn with their skeletons and IDs by a thread of
-their own while this one encodes them as H.264 in MP4 or VP9 in WebM
-(:mod:`pose.media.video_writer`). The keypoints
+decoding is cheap next to the network) and drawn with their skeletons and IDs, one thread
+reading and one drawing while this one encodes them as H.264 in MP4 or VP9 in WebM
+(:mod:`pose.media.video_writer`), so that the second pass keeps both cores busy. The keypoints
 come back as a :class:`VideoResult` (:mod:`pose.video.result`). Audio is not copied.
 """
 
@@ -40,6 +40,10 @@ from pose.video.stream import PeopleStream, StreamOptions
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int | None], None]
+
+# The threads of the drawing stage, whose CPU time VideoResult.stage_cpu_seconds gives as
+# "redraw": reading the frames again and drawing them.
+REDRAW_STAGES = ("reread", "redraw")
 
 
 def process_video(
@@ -91,16 +95,19 @@ def process_video(
                 progress(len(found), stream.total)
     if not found:
         raise InputError(f"{stream.info.name} contains no video frames.")
-    encode_start = time.thread_time()  # this thread reads again, draws and encodes
+    rejoin_start = time.thread_time()
+    joined = rejoined(found)
+    encode_start = time.thread_time()  # this thread encodes while two others read and draw
     encoding = _Encoding(Path(output), stream.info.fps)
     try:
-        encoding.write_all(source, rejoined(found), options, drawing_progress)
+        encoding.write_all(source, joined, options, drawing_progress)
     except BaseException:
         encoding.abandon()
         raise
     seconds = time.perf_counter() - started
     log.info("%d frames in %.1f s", len(encoding.frames), seconds)
-    return _result(encoding, stream, seconds, time.thread_time() - encode_start)
+    cpu = {"rejoin": encode_start - rejoin_start, "encode": time.thread_time() - encode_start}
+    return _result(encoding, stream, seconds, cpu)
 
 
 def draw_frame(image: np.ndarray, keypoints: FrameKeypoints) -> np.ndarray:
@@ -118,7 +125,7 @@ class _Encoding:
     fps: Any
     writer: VideoWriter | None = None  # opened on the first frame: rotation may swap W and H
     frames: list[FrameKeypoints] = field(default_factory=list)
-    redraw_cpu: float = 0.0  # seconds the thread that reads and draws again took
+    redraw_cpu: float = 0.0  # CPU seconds the threads that read and draw again took
 
     def write_all(
         self,
@@ -128,15 +135,18 @@ class _Encoding:
         progress: ProgressCallback | None = None,
     ) -> None:
         """Draw ``frames`` (each frame's people with their re-joined IDs) into ``source``'s
-        frames, read again by a thread of its own (:func:`_redraw`) while this one encodes
-        (``progress(done, total)`` after each frame); hold the last frame until the source's
-        end."""
+        frames and encode them (``progress(done, total)`` after each frame); hold the last
+        frame until the source's end. Three stages overlap, so that both cores work: one
+        thread reads the frames again (:func:`_reread`), one draws them (:func:`_redraw`),
+        and this one encodes."""
         pipeline = Pipeline()
+        images: queue.Queue = queue.Queue(QUEUE_SIZE)
         drawn: queue.Queue = queue.Queue(QUEUE_SIZE)
         ending: dict[str, int] = {}
         pipeline.spawn(
-            "redraw", partial(_redraw, pipeline, source, frames, options, drawn, ending), drawn
+            "reread", partial(_reread, pipeline, source, frames, options, images, ending), images
         )
+        pipeline.spawn("redraw", partial(_redraw, pipeline, images, drawn), drawn)
         try:
             while (item := pipeline.get(drawn)) is not END:
                 index, planes, keypoints = item
@@ -150,7 +160,7 @@ class _Encoding:
             pipeline.raise_first()
         finally:
             pipeline.close()
-            self.redraw_cpu = pipeline.cpu_seconds.get("redraw", 0.0)
+            self.redraw_cpu = sum(pipeline.cpu_seconds.get(name, 0.0) for name in REDRAW_STAGES)
         if self.writer is None:
             raise InputError(f"{self.output.name}: no frame of the video could be read again.")
         self.writer.hold_until(ending["decoded"])
@@ -165,7 +175,7 @@ class _Encoding:
             self.output.unlink(missing_ok=True)
 
 
-def _redraw(
+def _reread(
     pipeline: Pipeline,
     source: str | os.PathLike,
     frames: list[FrameKeypoints],
@@ -174,9 +184,8 @@ def _redraw(
     ending: dict[str, int],
 ) -> None:
     """Read ``source`` again (the stream's reader: the same frames, letterboxed alike) and put
-    (source index, the frame drawn as YUV planes (:func:`draw_frame`), its keypoints) on
-    ``outbox`` for each of ``frames``; at the end ``ending["decoded"]`` holds how many frames
-    the source decoded in all."""
+    (source index, RGB image (H, W, 3), its keypoints) on ``outbox`` for each of ``frames``;
+    at the end ``ending["decoded"]`` holds how many frames the source decoded in all."""
     reader = read_video(source, options.every, options.max_frames)
     wanted = iter(frames)
     keypoints = next(wanted, None)
@@ -189,15 +198,24 @@ def _redraw(
                 return
             if keypoints is None or index != keypoints.index:
                 continue  # a frame the stream could not use (damaged data)
-            if not pipeline.put(outbox, (index, draw_frame(image, keypoints), keypoints)):
+            if not pipeline.put(outbox, (index, image, keypoints)):
                 return  # the encoder stopped
             keypoints = next(wanted, None)
     finally:
         reader.close()
 
 
+def _redraw(pipeline: Pipeline, inbox: queue.Queue, outbox: queue.Queue) -> None:
+    """Each (index, image, keypoints) of ``inbox`` drawn (:func:`draw_frame`) onto ``outbox``
+    as (index, YUV planes, keypoints)."""
+    while (item := pipeline.get(inbox)) is not END:
+        index, image, keypoints = item
+        if not pipeline.put(outbox, (index, draw_frame(image, keypoints), keypoints)):
+            return  # the encoder stopped
+
+
 def _result(
-    encoding: _Encoding, stream: PeopleStream, seconds: float, encode_cpu: float
+    encoding: _Encoding, stream: PeopleStream, seconds: float, cpu: dict[str, float]
 ) -> VideoResult:
     writer = encoding.writer
     return VideoResult(
@@ -211,8 +229,9 @@ def _result(
         seconds=seconds,
         stage_cpu_seconds={
             **stream.stage_cpu_seconds,
+            "rejoin": cpu["rejoin"],
             "redraw": encoding.redraw_cpu,
-            "encode": encode_cpu,
+            "encode": cpu["encode"],
         },
         backend=stream.backend,
         lost_frames=stream.lost_frames,

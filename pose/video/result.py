@@ -72,8 +72,9 @@ class VideoResult:
     height: int
     frames: tuple[FrameKeypoints, ...]
     seconds: float
-    # CPU seconds each pipeline stage spent ("read", "infer0", ..., "draw", "encode"): where
-    # the time goes when the stages overlap (benchmarks/speed.py prints it).
+    # CPU seconds each pipeline stage spent ("read", "infer0", ..., "draw" while finding
+    # people; "rejoin", "redraw" (read again and draw) and "encode" after): where the time
+    # goes when the stages overlap (benchmarks/speed.py prints it).
     stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
     backend: str = ""  # the model backend that ran ("int8", "tflite", ...)
     # Source frames that could not be decoded (damaged data); the frame before them is held.

@@ -90,3 +90,43 @@ def test_tags_of_a_crowd_never_cover_each_other_and_stay_in_the_image():
     # Tags far apart stay where they were wanted.
     assert place_tags([(10, 10, 20, 20), (200, 10, 20, 20)], 400, 300) == [
         (10, 10, 20, 20), (200, 10, 20, 20)]  # fmt: skip
+
+
+def _nearest_free_spots(wanted, width, height, gap=2):
+    """The rule :func:`place_tags` follows, spelled out the slow way (every one of the 81
+    spots clipped by NumPy and sorted by distance for every tag), as it was written first."""
+    placed = []
+    for x, y, w, h in wanted:
+        x_max, y_max = max(0, width - w - 1), max(0, height - h - 1)
+        ideal = (int(np.clip(x, 0, x_max)), int(np.clip(y, 0, y_max)), w, h)
+        spots = [
+            (int(np.clip(x + dx * (w + gap) / 2, 0, x_max)),
+             int(np.clip(y + dy * (h + gap), 0, y_max)), w, h)
+            for dy in range(-4, 5)
+            for dx in range(-4, 5)
+        ]  # fmt: skip
+        spots.sort(key=lambda box: (box[0] - ideal[0]) ** 2 + (box[1] - ideal[1]) ** 2)
+        taken = [
+            box for box in spots
+            if all(box[0] + box[2] <= o[0] or o[0] + o[2] <= box[0]
+                   or box[1] + box[3] <= o[1] or o[1] + o[3] <= box[1] for o in placed)
+        ]  # fmt: skip
+        placed.append(taken[0] if taken else ideal)
+    return placed
+
+
+def test_tags_land_where_the_slow_rule_puts_them_in_crowds_and_at_edges():
+    # The shortcut (a free ideal spot is taken without sorting) must not move any tag.
+    rng = np.random.default_rng(7)
+    moved = 0
+    for _ in range(400):
+        width, height = (int(v) for v in rng.choice([(640, 360), (64, 48), (30, 200)]))
+        wanted = [
+            (int(rng.integers(-60, width + 60)), int(rng.integers(-60, height + 60)),
+             int(rng.integers(5, 50)), int(rng.integers(5, 30)))
+            for _ in range(int(rng.integers(0, 16)))
+        ]  # fmt: skip
+        placed = place_tags(wanted, width, height)
+        assert placed == _nearest_free_spots(wanted, width, height), wanted
+        moved += sum(p[:2] != w[:2] for p, w in zip(placed, wanted, strict=True))
+    assert moved > 100  # crowds and edges did move tags
