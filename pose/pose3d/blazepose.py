@@ -304,6 +304,27 @@ class Person3D:
         }
 
 
+def load_checked(
+    path: Path, threads: int, outputs: Sequence[str], names: tuple[str, str]
+) -> tuple[object, int, dict[str, int]]:
+    """One of BlazePose's models at ``path`` on LiteRT (``threads`` threads), checked: it
+    loads and has ``outputs``. Returns (the interpreter, its input's index, each of
+    ``outputs`` by name -> its index); raises :class:`Pose3DError` otherwise, naming the
+    model as ``names`` (what does not load, what the file is not)."""
+    from pose.network.runners import load_interpreter
+
+    loads_as, is_not = names
+    try:
+        interpreter = load_interpreter(path, threads)
+    except (ValueError, RuntimeError) as exc:
+        raise Pose3DError(f"{loads_as} at {path} does not load ({exc}).") from exc
+    found = {detail["name"]: detail["index"] for detail in interpreter.get_output_details()}
+    if any(name not in found for name in outputs):
+        raise Pose3DError(f"{path} is not BlazePose's {is_not} (outputs {found}).")
+    index = interpreter.get_input_details()[0]["index"]
+    return interpreter, index, {name: found[name] for name in outputs}
+
+
 class LandmarkModel:
     """BlazePose GHUM's landmark model on LiteRT (XNNPACK, ``threads`` threads).
 
@@ -319,19 +340,11 @@ class LandmarkModel:
         self._lock = threading.Lock()
 
     def _load(self) -> None:
-        from pose.network.runners import load_interpreter
-
         path = self.path or ensure_model_file()
-        try:
-            interpreter = load_interpreter(path, self.threads)
-        except (ValueError, RuntimeError) as exc:
-            raise Pose3DError(f"3D pose model at {path} does not load ({exc}).") from exc
-        names = {detail["name"]: detail["index"] for detail in interpreter.get_output_details()}
         wanted = (SCREEN_OUTPUT, PRESENCE_OUTPUT, WORLD_OUTPUT)
-        if any(name not in names for name in wanted):
-            raise Pose3DError(f"{path} is not BlazePose's landmark model (outputs {names}).")
-        self._input = interpreter.get_input_details()[0]["index"]
-        self._indices = {name: names[name] for name in wanted}
+        interpreter, self._input, self._indices = load_checked(
+            path, self.threads, wanted, ("3D pose model", "landmark model")
+        )
         self._interpreter = interpreter
         log.info("3D pose model loaded (%d threads)", self.threads)
 
