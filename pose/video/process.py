@@ -91,7 +91,11 @@ def process_video(
     joined = rejoined(found)
     encode_start = time.thread_time()  # this thread encodes while two others read and draw
     encoding = _Encoding(Path(output), stream.info.fps)
-    encoding.write_or_abandon(source, joined, options, drawing_progress)
+    try:
+        encoding.write_all(source, joined, options, drawing_progress)
+    except BaseException:
+        encoding.abandon()
+        raise
     seconds = time.perf_counter() - started
     log.info("%d frames in %.1f s", len(encoding.frames), seconds)
     cpu = {"rejoin": encode_start - rejoin_start, "encode": time.thread_time() - encode_start}
@@ -108,13 +112,9 @@ def find_people(
     (``progress(done, total)`` after each), and the ended stream (its info and figures).
     Raises :class:`InputError` for an ``output`` of an unknown suffix, before the network
     runs, and for a source without frames."""
-    found = []
     with PeopleStream(source, options) as stream:
         encoder_for(output)  # an unknown suffix fails before the network runs
-        for frame in stream:
-            found.append(frame.keypoints)
-            if progress is not None:
-                progress(len(found), stream.total)
+        found = stream.all_keypoints(progress)
     if not found:
         raise InputError(f"{stream.info.name} contains no video frames.")
     return found, stream
@@ -175,21 +175,6 @@ class _Encoding:
             raise InputError(f"{self.output.name}: no frame of the video could be read again.")
         self.writer.hold_until(ending["decoded"])
         self.writer.close()
-
-    def write_or_abandon(
-        self,
-        source: str | os.PathLike,
-        frames: list[FrameKeypoints],
-        options: StreamOptions,
-        progress: ProgressCallback | None = None,
-    ) -> None:
-        """:meth:`write_all`; on any failure (or a stop) the partial output is removed
-        (:meth:`abandon`) and the error passed on."""
-        try:
-            self.write_all(source, frames, options, progress)
-        except BaseException:
-            self.abandon()
-            raise
 
     def abandon(self) -> None:
         """Close and remove a partial output."""
