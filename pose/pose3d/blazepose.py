@@ -27,9 +27,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -39,6 +40,8 @@ from pose.body.skeleton import NUM_JOINTS, Joint
 from pose.body.types import Pose
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "pose_landmark_full.tflite"
@@ -371,17 +374,27 @@ class LandmarkModel:
         )
 
 
-_model: LandmarkModel | None = None
-_model_lock = threading.Lock()
+def process_wide(factory: Callable[[], T]) -> Callable[[], T]:
+    """A function that returns one ``factory()`` per process, made on its first call behind
+    a lock, so that two threads never make two (a model each: memory and load time)."""
+    made: list[T] = []
+    lock = threading.Lock()
+
+    def get() -> T:
+        with lock:
+            if not made:
+                made.append(factory())
+            return made[0]
+
+    return get
+
+
+_landmark_model = process_wide(LandmarkModel)
 
 
 def get_landmark_model() -> LandmarkModel:
     """The process-wide :class:`LandmarkModel`, created on first call (loads on first run)."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            _model = LandmarkModel()
-        return _model
+    return _landmark_model()
 
 
 def lift_crop(image: np.ndarray, crop: Crop, model: LandmarkModel) -> tuple[Person3D, np.ndarray]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pose.pose3d.blazepose import process_wide
 from pose.pose3d.detection_decode import (
     INPUT_SIZE,
     MIN_SCORE,
@@ -109,14 +110,9 @@ class PersonDetector:
         return [detection.mapped(back) for detection in found]
 
 
-_detector: PersonDetector | None = None
-_detector_lock = threading.Lock()
+_detector = process_wide(PersonDetector)
 
 
 def get_detector() -> PersonDetector:
     """The process-wide :class:`PersonDetector`, created on first call (loads on first run)."""
-    global _detector
-    with _detector_lock:
-        if _detector is None:
-            _detector = PersonDetector()
-        return _detector
+    return _detector()
