@@ -14,8 +14,9 @@ reference frame, so the right answer is known: the same movement, 100 % up to th
   by where they are in the source frame each attempt frame copies.
 - **Worst moments by a change of person**: a worst moment whose two poses are of two
   different people: on street.avi by its people checked by eye
-  (``benchmarks/data/street_tracks.json``, as ``benchmarks.tracking``), else by the
-  reference clip's own re-joined tracks in the source frame (when the pose is found there).
+  (``benchmarks/data/street_tracks.json``, given one to one to the people found in the
+  frame, as ``benchmarks.tracking`` does), else by the reference clip's own re-joined tracks
+  in the source frame (when the pose is found there).
 - **Identical repetitions**: three pixel-identical copies of one stride with a held pose
   between; the weakest flagged before (the lowest score, always) and after (only beyond
   the noise, :func:`pose.sequence.repetitions.weakest_repetition`).
