@@ -6,7 +6,10 @@ from what reaches the page: it is the default mode, the page is cross-origin iso
 WASM workers), the skeleton's joints are where the server finds them and on the right side,
 a reference photo's pose (computed once on the server) gives a live score in the page, and
 no request carrying a camera frame reaches the server while live: nothing at all is sent
-but the reference photo's upload and its one event.
+but the reference photo's upload and its one event. The page's joints equal the server's on
+the same pixels with the float model, at its smallest input and at its ladder's top (the
+server's own input: its default ``estimate``), on WASM and on WebGPU (Chromium's software
+adapter, SwiftShader: answers only, not speed). Three page loads.
 """
 
 from __future__ import annotations

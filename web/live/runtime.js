@@ -5,10 +5,10 @@
 // running the float model (a GPU computes in floats anyway: int8 buys no speed there, only
 // rounding: on SwiftShader's WebGPU the int8 model was a median 2.07 px, largest 17.5, from
 // the server's int8 on the same pixels; the float one within 0.1 px of the server's float);
-// else WASM (XNNPACK) running the int8 model (1.4-2x the float one's speed here) with
-// the threads asked for (web/live/live.js: one per worker on two cores) when the page is
-// cross-origin isolated (ui/live_assets.py sends the headers; threads need
-// SharedArrayBuffer), else one. Runs in a worker (web/live/worker.js).
+// else WASM (XNNPACK) running the int8 model (faster there: about 45-50 ms at 192x144 here,
+// float 55-110 ms) with the threads asked for (web/live/live.js: one per worker on two
+// cores) when the page is cross-origin isolated (ui/live_assets.py sends the headers;
+// threads need SharedArrayBuffer), else one. Runs in a worker (web/live/worker.js).
 
 const BASE = new URL("../", import.meta.url); // .../live/
 
