@@ -18,6 +18,10 @@ page cut the frame's full height only as wide as they need and run it at the who
 pixel scale on fewer cells: the network's time is nearly proportional to its cells (int8 in
 WASM here: about 45 ms at 192x144, 22 ms at 96x144), as the server's region path runs windows
 rather than whole frames (pose/video/region/).
+
+Above 192x144 the page climbs a ladder of inputs (:data:`LIVE_LADDER`, up to the server's own
+432x320) while its measured time keeps up with the camera, and on WebGPU it runs the float
+model: those copies are made in memory when first asked for (:func:`live_model_bytes`).
 """
 
 from __future__ import annotations

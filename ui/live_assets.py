@@ -3,7 +3,9 @@
 :class:`LiveAssets` is ASGI middleware. It serves, under :data:`PREFIX`, a fixed list of
 files: the page's own modules (``web/live/*.js``, committed), LiteRT.js as ``make setup``
 copied it from the npm registry (``web/vendor/``, gitignored), the int8 model at the page's
-input sizes (``models/browser.py``: the whole frame's and the narrower crops') and
+input sizes (``models/browser.py``: the whole frame's and the narrower crops', built by
+``make setup``; the ladder's upper rungs and every input's float copy for WebGPU, made in
+memory on a first request, :func:`sized_model`) and
 ``spec.json``, the decoder's tables and settings read from :mod:`pose` so the page decodes
 by the same numbers as the server, with whether the runtime and models are there
 (``ready``, else a ``reason`` the page shows as it falls back to the server path; a Space
@@ -137,7 +139,7 @@ async def sized_model(name: str) -> bytes | None:
     try:
         # About 0.1 s of CPU: off the event loop.
         return await run_in_threadpool(live_model_bytes, size, not found[1])
-    except (OSError, ValueError):
+    except (OSError, RuntimeError, ValueError):
         return None
 
 
