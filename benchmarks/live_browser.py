@@ -4,8 +4,10 @@
 
 Launches the app, then, in ``--rounds`` interleaved rounds, for each number of pages open at
 once and each mode: ``browser`` (the page's "In this browser", LiteRT.js, as it is now),
-``browser-4:3`` (the same page keeping to the whole frame's 192x144 input for every crop,
-as before the narrower crop inputs: ``poseLive.cropInputs = false``) and ``server`` (the
+``browser-bottom`` (the same page pinned to its ladder's bottom rung, 192x144, as before
+the ladder: ``poseLive.rung = 0``), ``browser-4:3`` (pinned too, and keeping to the whole
+frame's 192x144 input for every crop, as before the narrower crop inputs:
+``poseLive.cropInputs = false``) and ``server`` (the
 server's stream, "On the server"): one Chromium with that many pages (own contexts) on the
 Webcam tab, fed by Chromium's fake camera (the skier from ../shared/eval letterboxed to
 640x480 at 30 frames/s; DESIGN.md's flags), started as a person would, warmed up, then
@@ -130,12 +132,16 @@ def thread_cpu_per_frame(before: dict, after: dict, frames: float) -> dict[str, 
     return {name: round(1000 * cpu / max(frames, 1e-9), 1) for name, cpu in ranked if cpu > 0.05}
 
 
-MODES = ("browser", "browser-4:3", "server")
+MODES = ("browser", "browser-bottom", "browser-4:3", "server")
 
 
 def browser_frames(page) -> tuple[int, float, str]:
-    """(frames drawn, ms per frame, back end) of a page in the in-browser mode."""
-    state = page.evaluate("() => [poseLive.frames, poseLive.msPerFrame, poseLive.backend]")
+    """(frames drawn, ms per frame, back end, model and the ladder's input) of a page in the
+    in-browser mode."""
+    state = page.evaluate(
+        "() => [poseLive.frames, poseLive.msPerFrame,"
+        " `${poseLive.backend}, ${poseLive.model} at ${poseLive.input}`]"
+    )
     return int(state[0]), float(state[1]), str(state[2])
 
 
@@ -153,7 +159,10 @@ def start(page, mode: str) -> None:
         return
     if mode == "browser-4:3":
         page.wait_for_function("() => window.poseLive")
-        page.evaluate("poseLive.cropInputs = false")
+        page.evaluate("poseLive.cropInputs = false; poseLive.rung = 0")
+    if mode == "browser-bottom":
+        page.wait_for_function("() => window.poseLive")
+        page.evaluate("poseLive.rung = 0")
     page.locator("#live-start").click()
 
 

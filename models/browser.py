@@ -18,17 +18,22 @@ page cut the frame's full height only as wide as they need and run it at the who
 pixel scale on fewer cells: the network's time is nearly proportional to its cells (int8 in
 WASM here: about 45 ms at 192x144, 22 ms at 96x144), as the server's region path runs windows
 rather than whole frames (pose/video/region/).
+
+Above 192x144 the page climbs a ladder of inputs (:data:`LIVE_LADDER`, up to the server's own
+432x320) while its measured time keeps up with the camera, and on WebGPU it runs the float
+model: those copies are made in memory when first asked for (:func:`live_model_bytes`).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 from pathlib import Path
 
 import numpy as np
 
-from pose.network.spec import tflite_path
+from pose.network.spec import DEFAULT_PRESET, PRESETS, network_size, tflite_path
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,18 @@ LIVE_INPUT = (192, 144)  # (width, height), multiples of 8, the camera's 4:3
 # page takes the narrowest that holds its people (web/live/region.js), else LIVE_INPUT.
 LIVE_CROP_INPUTS = ((96, 144), (120, 144), (144, 144))
 LIVE_INPUTS = (*LIVE_CROP_INPUTS, LIVE_INPUT)
+# The camera size the page asks for (web/live/live.js).
+LIVE_CAMERA = (640, 480)
+# The page's ladder of whole-frame inputs (web/live/ladder.js), smallest first: it climbs
+# while its measured time says the next one still keeps up with the camera. The top is the
+# server's own input for the camera's frame (432x320 for 640x480 at the default preset), so
+# a device that affords it draws the server's answers.
+LIVE_LADDER = (
+    LIVE_INPUT,
+    (256, 192),
+    (320, 240),
+    network_size(*LIVE_CAMERA, PRESETS[DEFAULT_PRESET]),
+)
 
 
 def live_model_path(size: tuple[int, int] = LIVE_INPUT) -> Path:
@@ -75,6 +92,18 @@ def with_input_size(content: bytes, width: int, height: int) -> bytes:
     builder = flatbuffers.Builder(len(content) + 4096)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output())
+
+
+@functools.lru_cache(maxsize=8)
+def live_model_bytes(size: tuple[int, int], int8: bool = True) -> bytes:
+    """The model (int8, or the float one WebGPU runs) reshaped to input ``size`` (w, h), made
+    in memory when the page first asks for it: the ladder's upper rungs and the float copies.
+
+    Made on demand rather than by ``make setup``: it takes about 0.1 s of the server's CPU
+    once per size (a flatbuffer edit), needs no build step nor a Space's first-start step,
+    leaves no file to go stale, and most viewers (WASM, on the bottom rungs) never ask for
+    these sizes. At most 8 copies are kept in memory (4 MB int8, 8 MB float)."""
+    return with_input_size(tflite_path(int8=int8).read_bytes(), *size)
 
 
 def live_models_ready() -> bool:

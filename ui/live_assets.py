@@ -3,7 +3,9 @@
 :class:`LiveAssets` is ASGI middleware. It serves, under :data:`PREFIX`, a fixed list of
 files: the page's own modules (``web/live/*.js``, committed), LiteRT.js as ``make setup``
 copied it from the npm registry (``web/vendor/``, gitignored), the int8 model at the page's
-input sizes (``models/browser.py``: the whole frame's and the narrower crops') and
+input sizes (``models/browser.py``: the whole frame's and the narrower crops', built by
+``make setup``; the ladder's upper rungs and every input's float copy for WebGPU, made in
+memory on a first request, :func:`sized_model`) and
 ``spec.json``, the decoder's tables and settings read from :mod:`pose` so the page decodes
 by the same numbers as the server, with whether the runtime and models are there
 (``ready``, else a ``reason`` the page shows as it falls back to the server path; a Space
@@ -22,13 +24,22 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import re
 from dataclasses import asdict
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models.browser import LIVE_CROP_INPUTS, LIVE_INPUT, live_model_path
+from models.browser import (
+    LIVE_CROP_INPUTS,
+    LIVE_INPUT,
+    LIVE_INPUTS,
+    LIVE_LADDER,
+    live_model_bytes,
+    live_model_path,
+)
 from models.web_runtime import vendor_dir
 from pose.body.skeleton import (
     DRAWN_LIMBS,
@@ -87,17 +98,49 @@ def live_spec() -> dict:
             "worstBelow": WORST_BELOW,
             "verdicts": [[floor, words] for floor, words in VERDICTS],
         },
-        "input": {"width": LIVE_INPUT[0], "height": LIVE_INPUT[1], "order": "BGR"},
+        "input": {**model_input(LIVE_INPUT), "order": "BGR"},
         # The narrower inputs the page runs crops at (web/live/region.js), each its own file.
-        "cropInputs": [
-            {"width": w, "height": h, "file": crop_model_name((w, h))} for w, h in LIVE_CROP_INPUTS
-        ],
+        "cropInputs": [model_input(size) for size in LIVE_CROP_INPUTS],
+        # The whole frame's inputs the page climbs through (web/live/ladder.js), the first
+        # being "input"; the last is the server's own input for a 640x480 frame.
+        "ladder": [model_input(size) for size in LIVE_LADDER],
+    }
+
+
+def model_input(size: tuple[int, int]) -> dict:
+    """A network input as the page reads it: its size, the int8 model's address (WASM) and
+    the float model's (WebGPU, web/live/runtime.js), under :data:`PREFIX`."""
+    return {
+        "width": size[0],
+        "height": size[1],
+        "file": crop_model_name(size),
+        "floatFile": f"model.float.{size[0]}x{size[1]}.tflite",
     }
 
 
 def crop_model_name(size: tuple[int, int]) -> str:
-    """The page's address (under :data:`PREFIX`) of the model at a crop input ``size``."""
-    return f"model.{size[0]}x{size[1]}.tflite"
+    """The page's address (under :data:`PREFIX`) of the int8 model at input ``size``."""
+    return "model.tflite" if tuple(size) == LIVE_INPUT else f"model.{size[0]}x{size[1]}.tflite"
+
+
+# The models made in memory on a first request (models.browser.live_model_bytes): the
+# ladder's rungs and every input's float copy, at the sizes the spec names and no other.
+_SIZED = re.compile(r"model\.(float\.)?(\d+)x(\d+)\.tflite")
+_SIZES = frozenset((*LIVE_INPUTS, *LIVE_LADDER))
+
+
+async def sized_model(name: str) -> bytes | None:
+    """The bytes of ``name`` (``model[.float].WxH.tflite``) at one of the spec's sizes, or
+    None for any other name (or when its source model is missing)."""
+    found = _SIZED.fullmatch(name)
+    size = (int(found[2]), int(found[3])) if found else None
+    if size not in _SIZES:
+        return None
+    try:
+        # About 0.1 s of CPU: off the event loop.
+        return await run_in_threadpool(live_model_bytes, size, not found[1])
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def asset_table() -> dict[str, Path]:
@@ -155,7 +198,14 @@ class LiveAssets:
             )
         else:
             file = asset_table().get(name)
-            if file is None or not file.is_file():
+            made = None if file is not None and file.is_file() else await sized_model(name)
+            if made is not None:
+                response = Response(
+                    made,
+                    media_type=_TYPES[".tflite"],
+                    headers={"Cache-Control": "public, max-age=3600"},
+                )
+            elif file is None or not file.is_file():
                 response = Response("Not found", status_code=404, media_type="text/plain")
             else:
                 media = _TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]

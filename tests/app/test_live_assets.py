@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from models.browser import LIVE_CROP_INPUTS
+from models.browser import LIVE_CROP_INPUTS, LIVE_LADDER
 from pose.body.skeleton import LIMBS
 from pose.photo.paf import DEFAULT_PARAMS
 from tests.helpers.npm_registry import WASM, runtime_tarballs, serving, write_lockfile
@@ -38,6 +38,29 @@ def test_live_files_are_served_and_nothing_else(app_url):
         model = httpx.get(app_url + "live/" + crop["file"], timeout=30)
         assert model.status_code == 200 and model.content[4:8] == b"TFL3", crop
     for other in ("live/app.py", "live/../app.py", "live/app/../../app.py", "live/litertjs/"):
+        assert httpx.get(app_url + other, timeout=30).status_code == 404, other
+
+
+def test_the_ladders_models_are_made_at_their_sizes(app_url):
+    """The ladder's rungs (web/live/ladder.js) up to the server's own input, and every input's
+    float copy (WebGPU), made in memory on a first request: models whose input is the size
+    the spec names, int8 or float as named; no other size is made."""
+    from pose.network.runners import interpreter_class
+
+    spec = httpx.get(app_url + "live/spec.json", timeout=30).json()
+    assert [(r["width"], r["height"]) for r in spec["ladder"]] == list(LIVE_LADDER)
+    assert spec["ladder"][0]["file"] == "model.tflite" and LIVE_LADDER[-1] == (432, 320)
+    _, interpreter_type = interpreter_class()
+    for rung, key in ((spec["ladder"][1], "file"), (spec["ladder"][-1], "floatFile")):
+        model = httpx.get(app_url + "live/" + rung[key], timeout=60)
+        assert model.status_code == 200, rung
+        (details,) = interpreter_type(model_content=model.content).get_input_details()
+        assert list(details["shape"]) == [1, rung["height"], rung["width"], 3]
+        # Float weights or int8 ones: the float copy is about twice the int8 one's size.
+        assert (len(model.content) > 6_000_000) == (key == "floatFile"), len(model.content)
+    crop = httpx.get(app_url + "live/" + spec["cropInputs"][0]["floatFile"], timeout=60)
+    assert crop.status_code == 200 and crop.content[4:8] == b"TFL3"
+    for other in ("live/model.float.500x500.tflite", "live/model.96x96.tflite"):
         assert httpx.get(app_url + other, timeout=30).status_code == 404, other
 
 

@@ -9,6 +9,7 @@
 // worker and comes back with the people found on it, so no skeleton is drawn twice.
 
 import { drawFrame } from "./draw.js";
+import { Ladder } from "./ladder.js";
 import { matchLive } from "./match.js";
 import { chooseRegion } from "./region.js";
 import { supported } from "./runtime.js";
@@ -26,6 +27,9 @@ const state = (window.poseLive = {
   supported: supported(),
   stepsTotalMs: {}, // per step, summed over the frames drawn (prepare, network, decode: worker)
   inputs: {}, // frames drawn per network input ("96x144": count): crops and whole frames
+  // The ladder's rung (web/live/ladder.js): `rung` is the knob (null: the ladder decides; a
+  // number: that rung; "top": the server's own input), `input` the rung in use ("192x144").
+  rung: null, input: "", cameraFps: 0, model: "",
 });
 
 let spec = null, workers = null, stream = null;
@@ -103,7 +107,10 @@ async function start(video, canvas, button) {
     }
     workers = workers || (await startWorkers(spec));
     state.backend = workers.backend;
+    state.model = workers.model;
     stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    // The rate the ladder keeps up with; a camera that does not say is taken as a webcam's 30.
+    state.cameraFps = stream.getVideoTracks()[0].getSettings().frameRate || 30;
     video.srcObject = stream;
     await video.play();
   } catch (error) {
@@ -145,8 +152,9 @@ async function startWorkers(spec) {
     });
     const reply = await call({ init: { spec, threads } });
     if (reply.error) throw new Error(reply.error);
-    return { call, backend: reply.backend };
+    return { call, backend: reply.backend, model: reply.model };
   }));
+  pool.model = pool[0].model;
   pool.backend = `${pool[0].backend}${count > 1 ? ` × ${count} workers` : ""}`;
   return pool;
 }
@@ -173,11 +181,32 @@ function nextFrame(video, seen) {
   });
 }
 
+/** The rung index to run the next frame at: the knob poseLive.rung if set, else the ladder's. */
+function rungNow(ladder) {
+  const top = ladder.rungs.length - 1;
+  if (state.rung === "top") return top;
+  if (typeof state.rung === "number") return Math.max(0, Math.min(top, state.rung));
+  return ladder.rung;
+}
+
+/**
+ * The crop and input of the next frame of size [W, H] at rung `rung`. The bottom rung cuts
+ * crops around the people at its input or, for crops as tall as the frame, at a narrower one
+ * (region.js; narrowest first, then the whole frame's: poseLive.cropInputs = false, set
+ * before Start, keeps to the whole frame's input, benchmarks/live_browser.py); the rungs
+ * between cut only 4:3 crops (the narrower inputs exist at the bottom rung's height only);
+ * the top rung runs the whole frame, as the server's `estimate` does, for its answers.
+ */
+function regionAt(rung, ladder, found, sent, size) {
+  const input = ladder.rungs[rung];
+  if (rung > 0 && rung === ladder.rungs.length - 1) return { x: 0, y: 0, w: size[0], h: size[1], input };
+  const crops = rung === 0 && state.cropInputs !== false ? spec.cropInputs || [] : [];
+  return chooseRegion(found, sent, size, [...crops, input]);
+}
+
 async function run(video, canvas) {
   const ctx = canvas.getContext("2d");
-  // Narrowest first, then the whole frame's. poseLive.cropInputs = false (set before Start)
-  // keeps to the whole frame's input, as the page did before (benchmarks/live_browser.py).
-  const inputs = [...(state.cropInputs === false ? [] : spec.cropInputs || []), spec.input];
+  const ladder = new Ladder(spec.ladder && spec.ladder.length ? spec.ladder : [spec.input], workers.length);
   const tracker = new Tracker(), smoother = new Smoother();
   const arrivals = [], latencies = [], free = [...workers], queue = [];
   let found = [], controls = readControls(), reference = readReference(), seen = 0, sent = 0;
@@ -190,16 +219,17 @@ async function run(video, canvas) {
         if (taken === seen || !video.videoWidth) continue;
         seen = taken;
         const W = video.videoWidth, H = video.videoHeight;
-        const region = chooseRegion(found, sent, [W, H], inputs);
+        const rung = rungNow(ladder);
+        const region = regionAt(rung, ladder, found, sent, [W, H]);
         const frame = await createImageBitmap(video);
         // poseLive.keep (the browser test): true keeps the next frame's crop, "whole" or
-        // "crop" the next one run on the whole frame's input or on a crop input.
-        const onWhole = region.input === spec.input;
+        // "crop" the next one run on the rung's input or on a narrower crop input.
+        const onWhole = region.input === ladder.rungs[rung];
         const keep = state.keep === true || state.keep === (onWhole ? "whole" : "crop");
         if (keep) state.keep = false;
         const worker = free.shift();
         const message = { frame, region, threshold: controls.threshold, keep };
-        queue.push({ worker, region, threshold: controls.threshold, started: performance.now(), reply: worker.call(message, [frame]) });
+        queue.push({ worker, region, rung, threshold: controls.threshold, started: performance.now(), reply: worker.call(message, [frame]) });
         sent += 1;
       }
       if (!queue.length) continue;
@@ -226,6 +256,12 @@ async function run(video, canvas) {
       state.stepsMs = { ...result.ms, trackAndDraw: done - drawStart }; // the first three in the worker
       // Running sums since Start, so a benchmark can take the mean over any window.
       for (const [step, ms] of Object.entries(state.stepsMs)) state.stepsTotalMs[step] = (state.stepsTotalMs[step] || 0) + ms;
+      const { prepare, network, decode } = result.ms;
+      if (state.rung === null || state.rung === undefined) { // a pinned rung teaches the ladder nothing
+        ladder.observe({ rung: job.rung, input: job.region.input, ms: prepare + network + decode, networkMs: network }, state.cameraFps);
+      }
+      const rungInput = ladder.rungs[job.rung];
+      state.input = `${rungInput.width}x${rungInput.height}`;
       const size = `${job.region.input.width}x${job.region.input.height}`;
       state.inputs[size] = (state.inputs[size] || 0) + 1;
       state.frames += 1;
@@ -251,7 +287,7 @@ async function run(video, canvas) {
 function showStatus(people, ids, controls) {
   const count = people.length;
   const who = count ? ` (ID${count > 1 ? "s" : ""} ${ids.join(", ")})` : "";
-  setStatus(`${BROWSER} (${workers.backend}) · ${state.fps > 0 ? `${state.fps.toFixed(1)} frames/s` : "measuring frames/s"}` +
+  setStatus(`${BROWSER} (${workers.backend}, ${state.model} model at ${state.input}) · ${state.fps > 0 ? `${state.fps.toFixed(1)} frames/s` : "measuring frames/s"}` +
     ` · ${Math.round(state.msPerFrame)} ms per frame · ${count} ${count === 1 ? "person" : "people"}${who}` +
     ` · frame ${state.frames} · smoothing ${controls.smooth ? "on" : "off"}`);
 }

@@ -1,8 +1,12 @@
 // The pose network in the page: LiteRT.js (served by the app from web/vendor/, no CDN)
-// running live/model.tflite, the int8 graph at the page's input size (models/browser.py).
+// running the model at each of the page's input sizes (models/browser.py, ui/live_assets.py).
 //
 // Back end: WebGPU when the browser offers an adapter and the model compiles fully for it,
-// else WASM (XNNPACK) with the threads asked for (web/live/live.js: one per worker on two
+// running the float model (a GPU computes in floats anyway: int8 buys no speed there, only
+// rounding: on SwiftShader's WebGPU the int8 model was a median 2.07 px, largest 17.5, from
+// the server's int8 on the same pixels; the float one within 0.1 px of the server's float);
+// else WASM (XNNPACK) running the int8 model (faster there: about 45-50 ms at 192x144 here,
+// float 55-110 ms) with the threads asked for (web/live/live.js: one per worker on two
 // cores) when the page is cross-origin isolated (ui/live_assets.py sends the headers;
 // threads need SharedArrayBuffer), else one. Runs in a worker (web/live/worker.js).
 
@@ -22,12 +26,13 @@ export function supported() {
 }
 
 /**
- * Load the runtime and the whole frame's model (spec.input, live/model.tflite), with
- * `threads` WASM threads (more than one only where the page is cross-origin isolated).
- * Returns {run(Float32Array (1, h, w, 3) BGR 0-255, input = spec.input) -> Promise<Float32Array
- * (1, h/8, w/8, 57)>, backend: a name for the status line}. `input` is spec.input or one
- * of spec.cropInputs ({width, height, file}); a crop input's model is fetched and compiled
- * the first time it is asked for (once per worker), on the back end the first one chose.
+ * Load the runtime and the whole frame's model (spec.input), with `threads` WASM threads
+ * (more than one only where the page is cross-origin isolated). Returns {run(Float32Array
+ * (1, h, w, 3) BGR 0-255, input = spec.input) -> Promise<Float32Array (1, h/8, w/8, 57)>,
+ * backend: a name for the status line, model: "float" or "int8"}. `input` is any of the
+ * spec's inputs ({width, height, file: the int8 model, floatFile: the float one}); its model
+ * is fetched and compiled the first time it is asked for (once per worker), on the back end
+ * the first one chose.
  */
 export async function loadNetwork(spec, threads = 1) {
   const litert = await import(new URL("litertjs/core/dist/index.js", BASE).href);
@@ -41,20 +46,25 @@ export async function loadNetwork(spec, threads = 1) {
   }
   const runtime = await litert.loadLiteRt(wasm.href, count > 1 ? { threads: true } : {});
   let gpu = !!(navigator.gpu && (await navigator.gpu.requestAdapter().catch(() => null)));
-  const compile = async (file) => {
-    const bytes = new Uint8Array(await (await fetch(new URL(file, BASE))).arrayBuffer());
-    if (gpu) {
+  const bytesOf = async (file) => {
+    const response = await fetch(new URL(file, BASE));
+    if (!response.ok) throw new Error(`${file}: ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  };
+  const compile = async (input) => {
+    if (gpu && input.floatFile) {
       try {
-        return await runtime.loadAndCompile(bytes, { accelerator: "webgpu" });
+        return await runtime.loadAndCompile(await bytesOf(input.floatFile), { accelerator: "webgpu" });
       } catch { gpu = false; }
     }
+    const bytes = await bytesOf(input.file || "model.tflite");
     return runtime.loadAndCompile(bytes, { accelerator: "wasm", cpuOptions: { numThreads: count } });
   };
-  const models = new Map(); // file -> Promise<compiled model>
+  const models = new Map(); // "WxH" -> Promise<compiled model>
   const modelFor = (input) => {
-    const file = input.file || "model.tflite";
-    if (!models.has(file)) models.set(file, compile(file));
-    return models.get(file);
+    const key = `${input.width}x${input.height}`;
+    if (!models.has(key)) models.set(key, compile(input));
+    return models.get(key);
   };
   await modelFor(spec.input);
   const backend = gpu ? "LiteRT.js, WebGPU" : `LiteRT.js, WASM, ${count} thread${count > 1 ? "s" : ""}`;
@@ -73,5 +83,5 @@ export async function loadNetwork(spec, threads = 1) {
       tensor.delete();
     }
   };
-  return { run, backend };
+  return { run, backend, model: gpu ? "float" : "int8" };
 }

@@ -21,7 +21,7 @@ async function init({ spec: given, threads }) {
   [{ decodeMulti }, { areaResize }, { loadNetwork }] = await modules;
   spec = given;
   network = await loadNetwork(spec, threads);
-  return { backend: network.backend };
+  return { backend: network.backend, model: network.model };
 }
 
 async function frame({ frame, region, threshold, keep }) {
