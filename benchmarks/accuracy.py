@@ -378,13 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.images is None and not (args.sweep or args.rgb):
         return main_sets(args, params)
     args.images = args.images or DEFAULT_IMAGES
-    annotations = args.annotations
-    if annotations is None:
-        found = sorted(args.images.glob("*.json"))
-        if len(found) != 1:
-            print(f"error: give the annotation file ({len(found)} JSON files in {args.images})")
-            return 2
-        annotations = found[0]
+    annotations = args.annotations or annotation_file(args.images)
+    if annotations is None:  # no annotation file named and none found: said why
+        return 2
     scales = parse_scales(args.scales)
     if args.rgb:
         pose.network.spec.INPUT_ORDER = "RGB"
@@ -393,7 +389,33 @@ def main(argv: list[str] | None = None) -> int:
     runs = run_set(args.images, annotations, args.size, args.threshold, scales, params, args.flip)
     elapsed = time.perf_counter() - started
     figures = {name: evaluate(annotations, run.detections) for name, run in runs.items()}
+    print_decoders(args, annotations, scales, params, runs, figures)
+    ratio = np.median(runs["multi"].decode_ms) / np.median(runs["multi"].model_ms)
+    print(f"PAF decode / model time (medians, this run): {ratio:.2f}; total {elapsed:.1f} s")
+    result = {"figures": figures, "decode_to_model": ratio}
+    if args.sweep:
+        print(f"\nsweep: multi-person PAF at nine sizes around {args.size}")
+        print(f"{'size':<28}" + "".join(f"{m:>7}" for m in METRICS))
+        result["sweep"] = sweep(args, annotations, scales, params)
+    if args.json:
+        print(json.dumps(result))
+    return 0
 
+
+def annotation_file(images: Path) -> Path | None:
+    """The one JSON file in ``images``: its annotations; None (and a line saying so) when
+    there is none or more than one."""
+    found = sorted(images.glob("*.json"))
+    if len(found) != 1:
+        print(f"error: give the annotation file ({len(found)} JSON files in {images})")
+        return None
+    return found[0]
+
+
+def print_decoders(args, annotations: Path, scales, params, runs, figures) -> None:
+    """The table of one folder's run: what ran (``args``, ``scales``, ``params``), then each
+    decoder's figures (``figures[name][metric]``), people found and median times
+    (``runs[name]``), and the published figures."""
     count = len(runs["multi"].model_ms)
     print(f"{count} images from {args.images}, annotations {annotations.name}")
     print(
@@ -416,16 +438,6 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'published (COCO 2014 val)':<28}" + "".join(f"{PUBLISHED[m]:7.3f}" for m in METRICS[:2])
     )
-    ratio = np.median(runs["multi"].decode_ms) / np.median(runs["multi"].model_ms)
-    print(f"PAF decode / model time (medians, this run): {ratio:.2f}; total {elapsed:.1f} s")
-    result = {"figures": figures, "decode_to_model": ratio}
-    if args.sweep:
-        print(f"\nsweep: multi-person PAF at nine sizes around {args.size}")
-        print(f"{'size':<28}" + "".join(f"{m:>7}" for m in METRICS))
-        result["sweep"] = sweep(args, annotations, scales, params)
-    if args.json:
-        print(json.dumps(result))
-    return 0
 
 
 if __name__ == "__main__":

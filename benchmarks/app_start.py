@@ -41,12 +41,32 @@ def peak_rss_of(pid: int) -> float:
     return float("nan")
 
 
+def first_client(process: subprocess.Popen, url: str, log, started: float, timeout: float):
+    """A gradio_client ``Client`` of the app at ``url`` as soon as it answers, tried every
+    0.1 s; raises when the app exits first (with the end of its ``log``) or ``timeout``
+    seconds after ``started`` (perf_counter) have passed."""
+    from gradio_client import Client
+
+    client = None
+    while client is None:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"app exited: {log.read()[-2000:]}")
+        if time.perf_counter() - started > timeout:
+            raise TimeoutError(f"app did not answer within {timeout:.0f} s")
+        try:
+            client = Client(url, verbose=False)
+        except Exception:
+            time.sleep(0.1)
+    return client
+
+
 def app_figures(
     photo: Path, clip: Path, calls: int = 5, timeout: float = 120.0
 ) -> dict[str, float]:
     """Cold start to first answer, then round-trip median and the app's peak RSS, after
     the photos and again after ``clip`` through the Video tab's endpoint at each preset."""
-    from gradio_client import Client, handle_file
+    from gradio_client import handle_file
 
     port = free_port()
     env = dict(os.environ, POSE_PORT=str(port), POSE_HOST="127.0.0.1")
@@ -57,17 +77,7 @@ def app_figures(
             [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            client = None
-            while client is None:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"app exited: {log.read()[-2000:]}")
-                if time.perf_counter() - started > timeout:
-                    raise TimeoutError(f"app did not answer within {timeout:.0f} s")
-                try:
-                    client = Client(url, verbose=False)
-                except Exception:
-                    time.sleep(0.1)
+            client = first_client(process, url, log, started, timeout)
             connected = time.perf_counter() - started
 
             def ask():

@@ -303,16 +303,9 @@ def coco_ap(
     return coco_stats(photos, rows, scores, slots)[0]
 
 
-def coco_stats(
-    photos: Sequence[Photo],
-    rows: dict[int, list[np.ndarray]],
-    scores: dict[int, list[float]],
-    slots: Sequence[int],
-) -> tuple[float, float]:
-    """(AP, AP50) as :func:`coco_ap` computes them; zeros without detections."""
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-
+def coco_truth(photos: Sequence[Photo]) -> tuple[list[dict], list[dict]]:
+    """``photos`` and their labeled people as COCO's "images" and "annotations" (keypoints
+    (17, 3) flattened, numbered from 1)."""
     images, annotations = [], []
     for photo in photos:
         images.append({"id": photo.image_id})
@@ -330,6 +323,20 @@ def coco_stats(
                     "iscrowd": int(person.iscrowd),
                 }
             )
+    return images, annotations
+
+
+def coco_stats(
+    photos: Sequence[Photo],
+    rows: dict[int, list[np.ndarray]],
+    scores: dict[int, list[float]],
+    slots: Sequence[int],
+) -> tuple[float, float]:
+    """(AP, AP50) as :func:`coco_ap` computes them; zeros without detections."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    images, annotations = coco_truth(photos)
     detections = []
     for image_id, people in rows.items():
         for detected, score in zip(people, scores[image_id], strict=True):

@@ -180,6 +180,16 @@ def idle_cpu(app: psutil.Process, seconds: float) -> float:
     return process_cpu(app) - before
 
 
+def warm_up(opened: list, read) -> None:
+    """Wait (at most :data:`WARM_TIMEOUT_S`) until one of the ``opened`` pages has drawn
+    :data:`WARM_FRAMES` frames, as ``read(page)[0]`` counts them."""
+    deadline = time.monotonic() + WARM_TIMEOUT_S
+    # Server streams beyond its concurrency limit wait in the queue: warm up on the
+    # pages that run at all, and count the others as 0 frames/s.
+    while time.monotonic() < deadline and max(read(p)[0] for p in opened) < WARM_FRAMES:
+        time.sleep(0.5)
+
+
 def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle: float) -> dict:
     """One configuration: ``pages`` pages live in ``mode`` ("browser" or "server")."""
     read = server_frames if mode == "server" else browser_frames
@@ -188,11 +198,7 @@ def measure(browser, url: str, mode: str, pages: int, seconds: float, app, idle:
     try:
         for page in opened:
             start(page, mode)
-        deadline = time.monotonic() + WARM_TIMEOUT_S
-        # Server streams beyond its concurrency limit wait in the queue: warm up on the
-        # pages that run at all, and count the others as 0 frames/s.
-        while time.monotonic() < deadline and max(read(p)[0] for p in opened) < WARM_FRAMES:
-            time.sleep(0.5)
+        warm_up(opened, read)
         chrome = chromium_processes()
         threads_before = chromium_threads(chrome)
         first = [read(page)[0] for page in opened]
@@ -300,6 +306,12 @@ def report(results: list[dict], args, idle: float) -> None:
             threads = list(middle["chromium_ms_per_frame_by_thread"].items())[:8]
             top = ", ".join(f"{name} {ms}" for name, ms in threads)
             print(f"{'':20} Chromium CPU ms/frame by thread (round {middle['round']}): {top}")
+    print_ratios(results, args)
+
+
+def print_ratios(results: list[dict], args) -> None:
+    """Per page count, each in-page mode's frames/s against the server path's (median and
+    per round) and its server CPU per viewer-minute as a share of the server path's."""
     for pages in args.pages:
         server = median_of(results, "server", pages, "mean_frames_per_s")
         server_cpu = median_of(results, "server", pages, "server_cpu_s_per_viewer_minute")

@@ -81,6 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     load = max(load, os.getloadavg()[0])
     print(f"{cpu_model()}, {os.cpu_count()} cores, load average up to {load:.1f}")
     print(f"{len(photos)} photos at 1 megapixel, {args.rounds} rounds, {model.backend} backend")
+    print_medians(times, cpu, read)
+    return 0
+
+
+def print_medians(
+    times: dict[str, list[float]], cpu: dict[str, list[float]], read: list[float]
+) -> None:
+    """Per way of reading a photo, the median wall and CPU ms (``times``, ``cpu``: ms per
+    run, by way) and their ratios to the fast mode's; then how many people the landmark
+    model read per photo (``read``)."""
     labels = {
         "fast": "fast (one pass)",
         "accurate": "OpenPose accurate (three passes)",
@@ -96,7 +106,6 @@ def main(argv: list[str] | None = None) -> int:
         f"people read by the landmark model per photo: median {np.median(read):.0f}, "
         f"at most {max(read):.0f}"
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -236,6 +236,25 @@ def video_cost(path: Path, every: int) -> None:
     )
 
 
+def print_costs(lift_times: list[float], pipeline_times: list[float], repeat: int) -> None:
+    """The median cost of lifting a person (``lift_times``, ms) against the 2D pipeline's
+    (``pipeline_times``, ms), and the person detector's per frame (``repeat`` runs)."""
+    if lift_times:
+        per_person = statistics.median(lift_times)
+        pipeline = statistics.median(pipeline_times)
+        print(
+            f"cost per person: {per_person:.1f} ms median (lift: crop, model, map back); "
+            f"the 2D pipeline on the same frames: {pipeline:.1f} ms median "
+            f"(3D adds {per_person / pipeline:.2f}x of it per person)"
+        )
+    detector = detector_ms(repeat)
+    if detector is not None:
+        print(
+            f"MediaPipe's person detector: {detector:.1f} ms per frame "
+            "(the multi-pass photo mode runs it once per photo)"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="balanced", help="OpenPose input size (preset)")
@@ -276,20 +295,7 @@ def main(argv: list[str] | None = None) -> int:
                 lift_times.append(lift_ms)
     print_means(frames, errors)
     viewpoint_table(frames, people)
-    if lift_times:
-        per_person = statistics.median(lift_times)
-        pipeline = statistics.median(pipeline_times)
-        print(
-            f"cost per person: {per_person:.1f} ms median (lift: crop, model, map back); "
-            f"the 2D pipeline on the same frames: {pipeline:.1f} ms median "
-            f"(3D adds {per_person / pipeline:.2f}x of it per person)"
-        )
-    detector = detector_ms(args.repeat)
-    if detector is not None:
-        print(
-            f"MediaPipe's person detector: {detector:.1f} ms per frame "
-            "(the multi-pass photo mode runs it once per photo)"
-        )
+    print_costs(lift_times, pipeline_times, args.repeat)
     if args.video.is_file():
         video_cost(args.video, args.every)
     return 0

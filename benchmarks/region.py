@@ -248,6 +248,30 @@ def policy_of(text: str) -> RegionPolicy:
     return dataclasses.replace(DEFAULT_POLICY, **fields)
 
 
+def photo_clips_figures(
+    model: PoseModel, clips: list, truth_path: Path, box: tuple[int, int], args
+) -> dict[str, float]:
+    """Both paths over every clip of one kind (:func:`photo_clips`, ground truth at
+    ``truth_path``): the :func:`summary` of all their frames, and each path's AP
+    (``AP_full``, ``AP_region``)."""
+    all_full: list = []
+    all_region: list = []
+    all_frames: list = []
+    detections: dict[str, list[dict]] = {"full": [], "region": []}
+    for entry, clip_frames, _ in clips:
+        full, region = run_both(model, clip_frames, box, args.threshold, args.lag, args.policy)
+        for n, (people, (_, found)) in enumerate(zip(full, region, strict=True)):
+            detections["full"] += to_detections(entry["id"] * 1000 + n, people)
+            detections["region"] += to_detections(entry["id"] * 1000 + n, list(found))
+        all_full += full
+        all_region += region
+        all_frames += clip_frames
+    figures = summary(all_frames, box, all_full, all_region, args.tolerance)
+    figures["AP_full"] = evaluate(truth_path, detections["full"])["AP"]
+    figures["AP_region"] = evaluate(truth_path, detections["region"])["AP"]
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     args = parse_args(argv)
@@ -272,23 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind, clips in photo_clips(args.hold).items():
             truth_path = Path(tmp) / f"{kind}.json"
             moved_truth(truth_path, clips)
-            all_full: list = []
-            all_region: list = []
-            all_frames: list = []
-            detections: dict[str, list[dict]] = {"full": [], "region": []}
-            for entry, clip_frames, _ in clips:
-                full, region = run_both(
-                    model, clip_frames, box, args.threshold, args.lag, args.policy
-                )
-                for n, (people, (_, found)) in enumerate(zip(full, region, strict=True)):
-                    detections["full"] += to_detections(entry["id"] * 1000 + n, people)
-                    detections["region"] += to_detections(entry["id"] * 1000 + n, list(found))
-                all_full += full
-                all_region += region
-                all_frames += clip_frames
-            figures = summary(all_frames, box, all_full, all_region, args.tolerance)
-            figures["AP_full"] = evaluate(truth_path, detections["full"])["AP"]
-            figures["AP_region"] = evaluate(truth_path, detections["region"])["AP"]
+            figures = photo_clips_figures(model, clips, truth_path, box, args)
             name = f"COCO photos, {kind}"
             results[name] = figures
             print_row(name, figures)

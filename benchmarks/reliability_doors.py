@@ -181,6 +181,23 @@ def attack_large(server: Server, clip: Path) -> str:
     return f"{told} ({time.perf_counter() - started:.0f} s)"
 
 
+def print_doors(rows: list[tuple], alone: float, start: float, left: list[Path]) -> None:
+    """The side-door table: per attack (name, what happened, the other user's median s,
+    RSS peak and at rest in bytes), with the other user's time alone (s), the RSS at the
+    start (bytes) and the files ``left`` in the cache after SIGINT."""
+    print("\n## Side doors (issue 28)\n")
+    print(
+        f"The other user's /estimate_image alone: {alone:.2f} s; "
+        f"RSS at the start {start / MB:.0f} MB.\n"
+    )
+    print("| attack | what happened | other user's median s | RSS peak MB | at rest MB |")
+    print("|---|---|---:|---:|---:|")
+    for name, report, latency, peak, rest in rows:
+        print(f"| {name} | {report} | {latency:.2f} | {peak / MB:.0f} | {rest / MB:.0f} |")
+    print(f"\nAfter SIGINT: {len(left)} files left in the app's cache.")
+    print(json.dumps({"alone_s": alone, "start_mb": start / MB, "left": len(left)}))
+
+
 def section_doors(scratch: Path, launch, x264_clip, direct: int = 12) -> bool:
     """Print the side-door table; True when every door held (the "after" expectations)."""
     clip = x264_clip(scratch / "doors.mp4", 40, (320, 240))
@@ -218,17 +235,7 @@ def section_doors(scratch: Path, launch, x264_clip, direct: int = 12) -> bool:
         sampler.close()
         if server.process.poll() is None:
             server.stop()
-    print("\n## Side doors (issue 28)\n")
-    print(
-        f"The other user's /estimate_image alone: {alone:.2f} s; "
-        f"RSS at the start {start / MB:.0f} MB.\n"
-    )
-    print("| attack | what happened | other user's median s | RSS peak MB | at rest MB |")
-    print("|---|---|---:|---:|---:|")
-    for name, report, latency, peak, rest in rows:
-        print(f"| {name} | {report} | {latency:.2f} | {peak / MB:.0f} | {rest / MB:.0f} |")
-    print(f"\nAfter SIGINT: {len(left)} files left in the app's cache.")
-    print(json.dumps({"alone_s": alone, "start_mb": start / MB, "left": len(left)}))
+    print_doors(rows, alone, start, left)
     held = (
         rows[0][1].startswith("0 of")
         and " 0 tracebacks" in rows[1][1]

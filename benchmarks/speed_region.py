@@ -95,6 +95,68 @@ def write_frames(frames: list[np.ndarray], path: Path) -> Path:
     return path
 
 
+def video_path_fps(
+    original: Original, model: PoseModel, clip: Path, count: int, out_dir: Path, rounds: int
+) -> tuple[dict[str, float], list[float]]:
+    """Median frames/s of the original loop and the video path (full frames, region path,
+    region path with the second opinion) on ``clip`` of ``count`` frames, in interleaved
+    rounds after a warm-up, and the share of the grid each region-path run ran."""
+    from pose.video.process import process_video
+
+    shares: list[float] = []
+
+    def video(regions: bool, second: bool = False) -> float:
+        options = {} if regions else {"regions": None}
+        output = out_dir / f"region-{regions}.mp4"
+        started = time.perf_counter()
+        result = process_video(clip, output, size="balanced", model=model,
+                               second_opinion=second, **options)  # fmt: skip
+        elapsed = time.perf_counter() - started
+        if regions and not second:
+            shares.append(result.network_share)
+        return count / elapsed
+
+    cases = {
+        "original loop": lambda: original.clip_fps(clip),
+        "video path, full frames": lambda: video(False),
+        "video path, region path": lambda: video(True),
+        SECOND_VIDEO: lambda: video(True, True),
+    }
+    samples: dict[str, list[float]] = {case: [] for case in cases}
+    video(True)  # warm-up: interpreters for the shapes the region path uses
+    video(True, True)  # and BlazePose's two models
+    for _ in range(rounds):
+        for case, fn in cases.items():
+            samples[case].append(fn())
+    fps = {case: statistics.median(values) for case, values in samples.items()}
+    return fps, shares
+
+
+def webcam_frame_ms(model: PoseModel, frames: list[np.ndarray]) -> dict[str, float]:
+    """Median ms per webcam frame (pose.video.live, the display encoded as JPEG) on full
+    frames, the region path and the region path with the second opinion; ``frames`` are RGB
+    (H, W, 3), each seen by every session in order, the first two left out as warm-up."""
+    # Frames alternate between the sessions so that load hits them alike.
+    sessions = {
+        "webcam, full frames": WebcamSession(regions=None),
+        "webcam, region path": WebcamSession(),
+        SECOND_WEBCAM: WebcamSession(),
+    }
+    times: dict[str, list[float]] = {case: [] for case in sessions}
+    for index, frame in enumerate(frames):
+        for case, session in sessions.items():
+            second = case == SECOND_WEBCAM
+            took = timed(
+                lambda session=session, frame=frame, second=second: jpeg_data_url(
+                    session.process(frame, mirrored=True, smooth=True, model=model,
+                                    second_opinion=second).display
+                )
+            )  # fmt: skip
+            if index >= 2:
+                times[case].append(took)
+    return {case: median_ms(values) for case, values in times.items()}
+
+
 def region_section(
     original: Original,
     model: PoseModel,
@@ -105,62 +167,15 @@ def region_section(
     """Per clip: frames/s of the original loop, the video path on full frames and on the
     region path (interleaved rounds), the share of the grid the region path ran, and the
     webcam frame (pose.video.live, every frame of the clip in turn) in ms, full and region."""
-    from pose.video.process import process_video
-
     figures: dict[str, dict[str, float]] = {}
     for name, (clip, frames) in clips.items():
-        count = len(frames)
-        shares: list[float] = []
-
-        def video(
-            regions: bool, second: bool = False, clip=clip, count=count, shares=shares
-        ) -> float:
-            options = {} if regions else {"regions": None}
-            output = out_dir / f"region-{regions}.mp4"
-            started = time.perf_counter()
-            result = process_video(clip, output, size="balanced", model=model,
-                                   second_opinion=second, **options)  # fmt: skip
-            elapsed = time.perf_counter() - started
-            if regions and not second:
-                shares.append(result.network_share)
-            return count / elapsed
-
-        cases = {
-            "original loop": lambda clip=clip: original.clip_fps(clip),
-            "video path, full frames": lambda video=video: video(False),
-            "video path, region path": lambda video=video: video(True),
-            SECOND_VIDEO: lambda video=video: video(True, True),
-        }
-        samples: dict[str, list[float]] = {case: [] for case in cases}
-        video(True)  # warm-up: interpreters for the shapes the region path uses
-        video(True, True)  # and BlazePose's two models
-        for _ in range(rounds):
-            for case, fn in cases.items():
-                samples[case].append(fn())
-        fps = {case: statistics.median(values) for case, values in samples.items()}
-        # Webcam: each session sees the clip's frames in order; frames alternate between
-        # the two so that load hits them alike.
-        sessions = {
-            "webcam, full frames": WebcamSession(regions=None),
-            "webcam, region path": WebcamSession(),
-            SECOND_WEBCAM: WebcamSession(),
-        }
-        times: dict[str, list[float]] = {case: [] for case in sessions}
-        for index, frame in enumerate(frames):
-            for case, session in sessions.items():
-                second = case == SECOND_WEBCAM
-                took = timed(
-                    lambda session=session, frame=frame, second=second: jpeg_data_url(
-                        session.process(frame, mirrored=True, smooth=True, model=model,
-                                        second_opinion=second).display
-                    )
-                )  # fmt: skip
-                if index >= 2:
-                    times[case].append(took)
+        fps, shares = video_path_fps(original, model, clip, len(frames), out_dir, rounds)
         row_figures = {f"{case} fps": value for case, value in fps.items()}
-        row_figures.update({f"{case} ms": median_ms(values) for case, values in times.items()})
+        row_figures.update(
+            {f"{case} ms": value for case, value in webcam_frame_ms(model, frames).items()}
+        )
         row_figures["grid share"] = float(np.mean(shares)) if shares else 1.0
-        row_figures["frames"] = count
+        row_figures["frames"] = len(frames)
         figures[name] = row_figures
         print_region({name: row_figures}, model.backend)  # each clip as soon as it is done
         sys.stdout.flush()

@@ -234,6 +234,18 @@ def settings(frame_seconds: float) -> dict[str, TrackerParams]:
     }
 
 
+def print_pieces(frames: list, indices: list[int]) -> None:
+    """The cautious pieces of the clip (:func:`cautious_tracklets` of each frame's people)
+    and the source frames each spans (``indices``: each frame's source index)."""
+    pieces = cautious_tracklets(frames)
+    spans: dict[int, list[int]] = {}
+    for number, labels_ in enumerate(pieces):
+        for label in labels_:
+            spans.setdefault(label, []).append(indices[number])
+    for label, seen in spans.items():
+        print(f"piece {label}: frames {seen[0]}-{seen[-1]} ({len(seen)})")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--render", type=Path, help="write frames with IDs to this folder")
@@ -281,13 +293,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{seconds * 1000:>16.2f} {model_seconds * 1000:>14.1f}"
             )
         if every == 1 and args.pieces:
-            pieces = cautious_tracklets(frames)
-            spans: dict[int, list[int]] = {}
-            for number, labels_ in enumerate(pieces):
-                for label in labels_:
-                    spans.setdefault(label, []).append(indices[number])
-            for label, seen in spans.items():
-                print(f"piece {label}: frames {seen[0]}-{seen[-1]} ({len(seen)})")
+            print_pieces(frames, indices)
     path = "full frames" if args.full_frames else "the region path"
     path += ", second opinion" if args.second_opinion else ""
     print(f"model backend: {backend}, {path}; the model time is the whole stream's wall time")

@@ -164,7 +164,16 @@ def main() -> None:
             assert frames == args.frames, f"{name} processed {frames} frames"
             if frames / seconds > best.get(name, 0.0):
                 best[name], busy[name] = frames / seconds, cores
+    print_paths(args, (width, height), best, busy)
 
+
+def print_paths(
+    args: argparse.Namespace, clip: tuple[int, int], best: dict[str, float], busy: dict[str, float]
+) -> None:
+    """The table: each path's best frames/s (``best``), its ratio to the baseline's, the
+    cores it kept busy (``busy``), its network input on the ``clip``'s (W, H) frames and
+    its output."""
+    width, height = clip
     print(
         f"clip: {args.frames} frames {width}x{height} (demo.mp4 looped); cores: {os.cpu_count()}; "
         f"our backend: {get_model().backend}; best of {args.rounds} rounds"

@@ -268,7 +268,13 @@ def count_repetitions(
         )
     except ValueError as exc:
         raise user_error(exc) from None
-    rows = [
+    return reps_summary(result), reps_rows(result), result.to_dict()
+
+
+def reps_rows(result: Repetitions) -> list[list]:
+    """The repetitions table: per repetition its number, start and end (seconds), its frames
+    ("first-last"), its score (percent) and "weakest" or ""."""
+    return [
         [
             number,
             round(rep.start / rep.fps, 2),
@@ -279,7 +285,6 @@ def count_repetitions(
         ]
         for number, rep in enumerate(result.reps, start=1)
     ]
-    return reps_summary(result), rows, result.to_dict()
 
 
 def _clip_column(label: str, elem: str, person_label: str, number: int):

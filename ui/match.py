@@ -219,26 +219,31 @@ def match_images(
         raise fail("Please provide both images.")
     try:
         numbers = (person_number(person1, "image 1"), person_number(person2, "image 2"))
-        pixels1, people1, bodies1 = find_people_3d(image1, mode)
-        pixels2, people2, bodies2 = find_people_3d(image2, mode)
-        # The 3D method compares the chosen pair's bodies from the photo pass (lifted now
-        # only where it read none); a pair left to the app is chosen in 2D.
-        lifting = method == METHOD_3D
-        pairing = choose_pair(
-            people1, people2, numbers[0], numbers[1],
-            method=DEFAULT_MATCH_METHOD if lifting else method, mirror=bool(mirror),
-            sizes=((pixels1.shape[1], pixels1.shape[0]), (pixels2.shape[1], pixels2.shape[0])),
-        )  # fmt: skip
-        result = pairing.result
-        if lifting:
-            result = _match_in_3d(
-                (pixels1, people1, bodies1), (pixels2, people2, bodies2), pairing, bool(mirror)
-            )
+        photo1 = find_people_3d(image1, mode)
+        photo2 = find_people_3d(image2, mode)
+        result, pairing = _compared(photo1, photo2, numbers, method, bool(mirror))
     except (ValueError, Pose3DError) as exc:  # InputError, MatchError; 3D model missing
         raise user_error(exc) from None
-    return _match_outputs(
-        result, pairing, (pixels1, people1), (pixels2, people2), time.perf_counter() - started
-    )
+    return _match_outputs(result, pairing, photo1[:2], photo2[:2], time.perf_counter() - started)
+
+
+def _compared(photo1: tuple, photo2: tuple, numbers: tuple[int, int], method: str, mirror: bool):
+    """The pair to compare (``numbers``: the people asked for, :func:`person_number`) and
+    their comparison by ``method``: (the result, the pairing). ``photo1``, ``photo2``: each
+    photo's (RGB pixels (H, W, 3), people, 3D bodies) as :func:`find_people_3d` gives them."""
+    (pixels1, people1, _), (pixels2, people2, _) = photo1, photo2
+    # The 3D method compares the chosen pair's bodies from the photo pass (lifted now
+    # only where it read none); a pair left to the app is chosen in 2D.
+    lifting = method == METHOD_3D
+    pairing = choose_pair(
+        people1, people2, numbers[0], numbers[1],
+        method=DEFAULT_MATCH_METHOD if lifting else method, mirror=mirror,
+        sizes=((pixels1.shape[1], pixels1.shape[0]), (pixels2.shape[1], pixels2.shape[0])),
+    )  # fmt: skip
+    result = pairing.result
+    if lifting:
+        result = _match_in_3d(photo1, photo2, pairing, mirror)
+    return result, pairing
 
 
 def _match_in_3d(photo1: tuple, photo2: tuple, pairing, mirror: bool):

@@ -144,36 +144,53 @@ def estimate_video(
     if not video:
         raise fail("Please upload a video first.")
     threshold = checked_threshold(threshold)
-    try:
-        every = int(number_input(every, "'Every Nth frame'", 1, MAX_EVERY, whole=True))
-    except InputError as exc:
-        raise user_error(exc) from None
-
+    every = checked_every(every)
     stem = download_stem(video, "video")
-    try:
-        result = process_video(
-            video,
-            new_download(".mp4", prefix="annotated-", name=f"{stem}-annotated.mp4"),
-            size=size,
-            threshold=threshold,
-            every=every,
-            smooth=bool(smooth),
-            progress=_stage(progress, "Finding people (1 of 2)"),
-            drawing_progress=_stage(progress, "Drawing the video (2 of 2)"),
-            lift3d=bool(lift3d),
-            second_opinion=bool(second_opinion),
-        )
-    except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
-        raise user_error(exc) from None
-    except JobStopped as exc:
-        log.info("video stopped early: %s", exc)
-        raise fail(f"The video was not finished: {exc}") from None
+    result = annotate(
+        video,
+        stem,
+        progress,
+        size=size,
+        threshold=threshold,
+        every=every,
+        smooth=bool(smooth),
+        lift3d=bool(lift3d),
+        second_opinion=bool(second_opinion),
+    )
     return (
         str(result.output),
         write_download(result.to_json(), ".json", name=f"{stem}-keypoints.json"),
         write_download(result.to_csv(), ".csv", name=f"{stem}-keypoints.csv"),
         video_summary(result, time.perf_counter() - started),
     )
+
+
+def checked_every(every: float) -> int:
+    """The 'Every Nth frame' input as a whole number from 1 to ``MAX_EVERY``; anything else
+    is the user's error (a message, no stack trace)."""
+    try:
+        return int(number_input(every, "'Every Nth frame'", 1, MAX_EVERY, whole=True))
+    except InputError as exc:
+        raise user_error(exc) from None
+
+
+def annotate(video: str, stem: str, progress: gr.Progress, **options) -> VideoResult:
+    """:func:`process_video` of ``video`` into a new download ``{stem}-annotated.mp4`` with
+    ``options`` (its keyword arguments), its two stages shown on ``progress``; bad input, a
+    missing 3D model and a job stopped early (nobody waiting) become messages for the user."""
+    try:
+        return process_video(
+            video,
+            new_download(".mp4", prefix="annotated-", name=f"{stem}-annotated.mp4"),
+            progress=_stage(progress, "Finding people (1 of 2)"),
+            drawing_progress=_stage(progress, "Drawing the video (2 of 2)"),
+            **options,
+        )
+    except (ValueError, Pose3DError) as exc:  # InputError included; 3D model missing
+        raise user_error(exc) from None
+    except JobStopped as exc:
+        log.info("video stopped early: %s", exc)
+        raise fail(f"The video was not finished: {exc}") from None
 
 
 def prepare_video(video: str | None) -> str:

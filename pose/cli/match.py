@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from typing import TYPE_CHECKING
 
 from pose.cli.common import add_common, add_mode, command, photo_mode
+
+if TYPE_CHECKING:
+    from pose.match.result import Match
 
 
 def add_parser(sub) -> None:
@@ -97,6 +101,13 @@ def run_match(args: argparse.Namespace) -> int:
         payload.update(people1=counts[0], people2=counts[1])
         print(json.dumps(payload))
         return 0
+    print_match(result)
+    return 0
+
+
+def print_match(result: Match) -> None:
+    """The plain-text answer of ``pose match``: the similarity, its verdict and the three
+    worst joints (or angles)."""
     print(
         f"similarity {result.similarity:.1f} %: {result.verdict} ({result.method}, "
         f"{len(result.joints)} {'angles' if result.method == 'angles' else 'joints'}"
@@ -107,4 +118,3 @@ def run_match(args: argparse.Namespace) -> int:
         print(
             f"  {item.joint.label:<11} {item.difference:8.3f} {result.unit:<9} {item.score:5.1f} %"
         )
-    return 0

@@ -167,6 +167,32 @@ def estimate_dark(
     return Estimate(people=tuple(people), width=width, height=height, timings_ms=timings)
 
 
+def pass_inputs(
+    working: np.ndarray, box: tuple[int, int], options: PhotoOptions
+) -> tuple[np.ndarray, tuple[float, float], list[tuple[int, int]]]:
+    """What the accurate mode's passes read: the RGB working copy (H, W, 3), brightened
+    once at the largest pass's size when it is dark; how far that copy is stretched from
+    the working copy (x, y); and each pass's input box (``box`` times each of
+    ``options.scales``, passes whose input would be a sliver left out)."""
+    stretch = (1.0, 1.0)  # brightened copy -> working copy, x and y
+    boxes = [scaled_box(box, scale) for scale in options.scales]
+    if options.dark_level > 0 and is_dark(working, options.dark_level):
+        # Brighten once at the largest pass's size; the passes shrink from there.
+        largest = max(boxes, key=lambda item: item[0] * item[1])
+        shape = network_size(working.shape[1], working.shape[0], largest)
+        # Sides rounded to multiples of 8: x and y scale back by slightly different factors.
+        stretch = (working.shape[1] / shape[0], working.shape[0] / shape[1])
+        working = brighten(working, shape, options.clahe)
+    # A pass whose input is a sliver (a very long, thin photo at a small scale) sees no
+    # one and gives noise; the full-size pass always runs.
+    boxes = [
+        scaled
+        for scaled, scale in zip(boxes, options.scales, strict=True)
+        if scale >= 1 or min(network_size(working.shape[1], working.shape[0], scaled)) >= 64
+    ]
+    return working, stretch, boxes
+
+
 def estimate_photo(
     image: np.ndarray,
     mode: str = DEFAULT_MODE,
@@ -196,22 +222,7 @@ def estimate_photo(
     height, width = image.shape[:2]
     started = time.perf_counter()
     working, factor = working_copy(image)
-    stretch = (1.0, 1.0)  # brightened copy -> working copy, x and y
-    boxes = [scaled_box(box, scale) for scale in options.scales]
-    if options.dark_level > 0 and is_dark(working, options.dark_level):
-        # Brighten once at the largest pass's size; the passes shrink from there.
-        largest = max(boxes, key=lambda item: item[0] * item[1])
-        shape = network_size(working.shape[1], working.shape[0], largest)
-        # Sides rounded to multiples of 8: x and y scale back by slightly different factors.
-        stretch = (working.shape[1] / shape[0], working.shape[0] / shape[1])
-        working = brighten(working, shape, options.clahe)
-    # A pass whose input is a sliver (a very long, thin photo at a small scale) sees no
-    # one and gives noise; the full-size pass always runs.
-    boxes = [
-        scaled
-        for scaled, scale in zip(boxes, options.scales, strict=True)
-        if scale >= 1 or min(network_size(working.shape[1], working.shape[0], scaled)) >= 64
-    ]
+    working, stretch, boxes = pass_inputs(working, box, options)
     timings = {"model_ms": 0.0, "decode_ms": 0.0}
     passes = []
     for scaled in boxes:

@@ -370,19 +370,8 @@ def assemble(
             person_a = owner[joint_a].get(i)
             person_b = owner[joint_b].get(j)
             if person_a is not None and person_b is not None:
-                if person_a == person_b:
-                    continue
-                merge_into, merged = min(person_a, person_b), max(person_a, person_b)
-                into, other = members[merge_into], members[merged]
-                if any(mine >= 0 and theirs >= 0 for mine, theirs in zip(into, other, strict=True)):
-                    continue  # both people already have some same joint: keep them apart
-                for joint, peak in enumerate(other):
-                    if peak >= 0:
-                        into[joint] = peak
-                        owner[joint][peak] = merge_into
-                members[merged] = [-1] * NUM_JOINTS
-                totals[merge_into] += totals[merged] + limb_score
-                totals[merged] = 0.0
+                if person_a != person_b:
+                    _join_people(person_a, person_b, limb_score, members, totals, owner)
             elif person_a is not None or person_b is not None:
                 person = person_a if person_a is not None else person_b
                 joint, peak = (joint_b, j) if person_a is not None else (joint_a, i)
@@ -401,6 +390,31 @@ def assemble(
                 totals.append(float(pair) + limb_score)
 
     return _chosen_peaks(members, totals, peaks)
+
+
+def _join_people(
+    person_a: int,
+    person_b: int,
+    limb_score: float,
+    members: list[list[int]],
+    totals: list[float],
+    owner: list[dict[int, int]],
+) -> None:
+    """A limb links two people of :func:`assemble` (indices into ``members``): the later one
+    joins the earlier (its peaks, its score and the limb's), unless both already have some
+    same joint. ``members``, ``totals`` and ``owner`` (joint -> peak -> person) change in
+    place; the emptied person keeps its slot (all -1, score 0)."""
+    merge_into, merged = min(person_a, person_b), max(person_a, person_b)
+    into, other = members[merge_into], members[merged]
+    if any(mine >= 0 and theirs >= 0 for mine, theirs in zip(into, other, strict=True)):
+        return  # both people already have some same joint: keep them apart
+    for joint, peak in enumerate(other):
+        if peak >= 0:
+            into[joint] = peak
+            owner[joint][peak] = merge_into
+    members[merged] = [-1] * NUM_JOINTS
+    totals[merge_into] += totals[merged] + limb_score
+    totals[merged] = 0.0
 
 
 def _chosen_peaks(

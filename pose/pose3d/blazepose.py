@@ -27,9 +27,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -39,6 +40,8 @@ from pose.body.skeleton import NUM_JOINTS, Joint
 from pose.body.types import Pose
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "pose_landmark_full.tflite"
@@ -304,6 +307,27 @@ class Person3D:
         }
 
 
+def load_checked(
+    path: Path, threads: int, outputs: Sequence[str], names: tuple[str, str]
+) -> tuple[object, int, dict[str, int]]:
+    """One of BlazePose's models at ``path`` on LiteRT (``threads`` threads), checked: it
+    loads and has ``outputs``. Returns (the interpreter, its input's index, each of
+    ``outputs`` by name -> its index); raises :class:`Pose3DError` otherwise, naming the
+    model as ``names`` (what does not load, what the file is not)."""
+    from pose.network.runners import load_interpreter
+
+    loads_as, is_not = names
+    try:
+        interpreter = load_interpreter(path, threads)
+    except (ValueError, RuntimeError) as exc:
+        raise Pose3DError(f"{loads_as} at {path} does not load ({exc}).") from exc
+    found = {detail["name"]: detail["index"] for detail in interpreter.get_output_details()}
+    if any(name not in found for name in outputs):
+        raise Pose3DError(f"{path} is not BlazePose's {is_not} (outputs {found}).")
+    index = interpreter.get_input_details()[0]["index"]
+    return interpreter, index, {name: found[name] for name in outputs}
+
+
 class LandmarkModel:
     """BlazePose GHUM's landmark model on LiteRT (XNNPACK, ``threads`` threads).
 
@@ -319,19 +343,11 @@ class LandmarkModel:
         self._lock = threading.Lock()
 
     def _load(self) -> None:
-        from pose.network.runners import load_interpreter
-
         path = self.path or ensure_model_file()
-        try:
-            interpreter = load_interpreter(path, self.threads)
-        except (ValueError, RuntimeError) as exc:
-            raise Pose3DError(f"3D pose model at {path} does not load ({exc}).") from exc
-        names = {detail["name"]: detail["index"] for detail in interpreter.get_output_details()}
         wanted = (SCREEN_OUTPUT, PRESENCE_OUTPUT, WORLD_OUTPUT)
-        if any(name not in names for name in wanted):
-            raise Pose3DError(f"{path} is not BlazePose's landmark model (outputs {names}).")
-        self._input = interpreter.get_input_details()[0]["index"]
-        self._indices = {name: names[name] for name in wanted}
+        interpreter, self._input, self._indices = load_checked(
+            path, self.threads, wanted, ("3D pose model", "landmark model")
+        )
         self._interpreter = interpreter
         log.info("3D pose model loaded (%d threads)", self.threads)
 
@@ -358,17 +374,27 @@ class LandmarkModel:
         )
 
 
-_model: LandmarkModel | None = None
-_model_lock = threading.Lock()
+def process_wide(factory: Callable[[], T]) -> Callable[[], T]:
+    """A function that returns one ``factory()`` per process, made on its first call behind
+    a lock, so that two threads never make two (a model each: memory and load time)."""
+    made: list[T] = []
+    lock = threading.Lock()
+
+    def get() -> T:
+        with lock:
+            if not made:
+                made.append(factory())
+            return made[0]
+
+    return get
+
+
+_landmark_model = process_wide(LandmarkModel)
 
 
 def get_landmark_model() -> LandmarkModel:
     """The process-wide :class:`LandmarkModel`, created on first call (loads on first run)."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            _model = LandmarkModel()
-        return _model
+    return _landmark_model()
 
 
 def lift_crop(image: np.ndarray, crop: Crop, model: LandmarkModel) -> tuple[Person3D, np.ndarray]:

@@ -30,17 +30,21 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from pose.body.types import Estimate
+from pose.body.types import Estimate, Pose
 from pose.network.registry import PoseModel, get_model
 from pose.photo.estimate import DEFAULT_THRESHOLD, select_largest
 from pose.photo.modes import ACCURATE, DEFAULT_MODE, MODES, brighten, estimate_photo, is_dark
 from pose.pose3d.detection_decode import Detection
 from pose.pose3d.oriented import merge_people, people_turned_back, turns_to_read
 from pose.pose3d.second_opinion import SECOND_OPINION, FuseOptions
+
+if TYPE_CHECKING:
+    from pose.pose3d.blazepose import Person3D
 
 __all__ = ["DEFAULT_MODE", "MODES", "estimate_people"]
 
@@ -105,7 +109,6 @@ def estimate_people(
             image, mode, size, threshold, largest_only, model=model, progress=progress
         )
     from pose.pose3d.blazepose import Pose3DError
-    from pose.pose3d.topdown import with_second_opinion
 
     started = time.perf_counter()
     try:
@@ -118,9 +121,35 @@ def estimate_people(
         )
     detected = time.perf_counter()
     result = estimate_photo(image, mode, size, threshold, model=model, progress=progress)
-    people = list(result.people)
+    people, bodies, timings = upright_people_with_second_opinion(
+        image, result, detections, options, mode, size, threshold, model
+    )
+    timings["detect_ms"] = (detected - started) * 1000
+    if largest_only and people:
+        people, bodies = only_largest(people, bodies)
+    timings["total_ms"] = (time.perf_counter() - started) * 1000
+    return replace(result, people=tuple(people), bodies=tuple(bodies), timings_ms=timings)
 
-    def find(turned: np.ndarray) -> tuple:
+
+def upright_people_with_second_opinion(
+    image: np.ndarray,
+    result: Estimate,
+    detections: list[Detection],
+    options: FuseOptions,
+    mode: str,
+    size: str | tuple[int, int] | None,
+    threshold: float,
+    model: PoseModel,
+) -> tuple[list[Pose], list[Person3D | None], dict[str, float]]:
+    """The accurate mode after OpenPose's passes (``result``) over the RGB uint8 photo
+    ``image`` (H, W, 3): people the detector saw turned read upright and merged in, then
+    BlazePose's second opinion; ``mode``, ``size``, ``threshold`` and ``model`` are those
+    passes' (turned copies are read alike). Returns the people, their 3D bodies (one per
+    person, None where none was read) and the timings so far (``result``'s, ``turns`` and the
+    landmark model's)."""
+    from pose.pose3d.topdown import with_second_opinion
+
+    def find(turned: np.ndarray) -> tuple[Pose, ...]:
         return estimate_photo(turned, mode, size, threshold, model=model).people
 
     dark = photo_is_dark(image)
@@ -129,6 +158,7 @@ def estimate_people(
     turns = turns_to_read(
         detections, options.min_detection, options.turn_step, max_turns=options.max_turns
     )
+    people = list(result.people)
     for angle in turns:
         upright = people_turned_back(image, angle, find)
         people = merge_people(people, upright, options.same)
@@ -140,10 +170,14 @@ def estimate_people(
     people, bodies = with_second_opinion(
         reading, people, options, threshold, timings=timings, detections=detections
     )
-    timings["detect_ms"] = (detected - started) * 1000
-    if largest_only and people:
-        largest = select_largest(people)[0]
-        index = next(i for i, person in enumerate(people) if person is largest)
-        people, bodies = [people[index]], [bodies[index]]
-    timings["total_ms"] = (time.perf_counter() - started) * 1000
-    return replace(result, people=tuple(people), bodies=tuple(bodies), timings_ms=timings)
+    return people, bodies, timings
+
+
+def only_largest(
+    people: list[Pose], bodies: list[Person3D | None]
+) -> tuple[list[Pose], list[Person3D | None]]:
+    """The largest person (by :func:`select_largest`) of ``people`` and its body from
+    ``bodies`` (one per person), each as a list of one."""
+    largest = select_largest(people)[0]
+    index = next(i for i, person in enumerate(people) if person is largest)
+    return [people[index]], [bodies[index]]

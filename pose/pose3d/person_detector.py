@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pose.pose3d.blazepose import process_wide
 from pose.pose3d.detection_decode import (
     INPUT_SIZE,
     MIN_SCORE,
@@ -72,19 +73,13 @@ class PersonDetector:
         self._lock = threading.Lock()
 
     def _load(self) -> None:
-        from pose.network.runners import load_interpreter
-        from pose.pose3d.blazepose import Pose3DError
+        from pose.pose3d.blazepose import load_checked
 
         path = self.path or detector_path()
-        try:
-            interpreter = load_interpreter(path, self.threads)
-        except (ValueError, RuntimeError) as exc:
-            raise Pose3DError(f"person detector at {path} does not load ({exc}).") from exc
-        names = {detail["name"]: detail["index"] for detail in interpreter.get_output_details()}
-        if BOXES_OUTPUT not in names or SCORES_OUTPUT not in names:
-            raise Pose3DError(f"{path} is not BlazePose's person detector (outputs {names}).")
-        self._input = interpreter.get_input_details()[0]["index"]
-        self._boxes, self._scores = names[BOXES_OUTPUT], names[SCORES_OUTPUT]
+        interpreter, self._input, outputs = load_checked(
+            path, self.threads, (BOXES_OUTPUT, SCORES_OUTPUT), ("person detector",) * 2
+        )
+        self._boxes, self._scores = outputs[BOXES_OUTPUT], outputs[SCORES_OUTPUT]
         self._interpreter = interpreter
         log.info("person detector loaded (%d threads)", self.threads)
 
@@ -115,14 +110,9 @@ class PersonDetector:
         return [detection.mapped(back) for detection in found]
 
 
-_detector: PersonDetector | None = None
-_detector_lock = threading.Lock()
+_detector = process_wide(PersonDetector)
 
 
 def get_detector() -> PersonDetector:
     """The process-wide :class:`PersonDetector`, created on first call (loads on first run)."""
-    global _detector
-    with _detector_lock:
-        if _detector is None:
-            _detector = PersonDetector()
-        return _detector
+    return _detector()

@@ -279,6 +279,25 @@ def fill_from_crowded(person: Pose, reading: Pose) -> Pose:
     return fill_joints(person, reading)
 
 
+def fused_reading(person: Pose, reading: Pose, crowded: bool, options: FuseOptions) -> Pose:
+    """OpenPose's ``person`` with BlazePose's ``reading`` of them: fused per joint
+    (:func:`fuse_joints`), or, when the reading's crop is ``crowded``, as
+    ``options.crowded`` says ("max" fuses all the same, "fill" only fills missing joints,
+    otherwise the person is kept as found); scored by how well the two agree when
+    ``options.agreement`` is set."""
+    fused = person
+    height = max(person_height(reading), person_height(person))
+    if not crowded or options.crowded == "max":
+        fused = fuse_joints(person, reading, options.joints, 0.1 * height)
+    elif options.crowded == "fill":
+        fused = fill_from_crowded(person, reading)
+    if options.agreement > 0:
+        keypoints = fused.keypoints
+        score = agreed_score(person, reading, keypoints, options.agreement)
+        fused = Pose(keypoints=keypoints, score=score)
+    return fused
+
+
 def fuse_people(
     openpose: Sequence[Pose],
     blaze: Sequence[tuple[Pose, float, int | None]],
@@ -313,15 +332,7 @@ def fuse_people(
             match = best[1] if best[0] >= options.same else None
         crowded = crowding(pose, openpose, match) >= options.crowd_share
         if match is not None:
-            height = max(person_height(pose), person_height(openpose[match]))
-            if not crowded or options.crowded == "max":
-                fused[match] = fuse_joints(openpose[match], pose, options.joints, 0.1 * height)
-            elif options.crowded == "fill":
-                fused[match] = fill_from_crowded(openpose[match], pose)
-            if options.agreement > 0:
-                keypoints = fused[match].keypoints
-                score = agreed_score(openpose[match], pose, keypoints, options.agreement)
-                fused[match] = Pose(keypoints=keypoints, score=score)
+            fused[match] = fused_reading(openpose[match], pose, crowded, options)
             source[match] = index
         elif presence >= options.keep_alone and not crowded:
             alone.append((pose, index))

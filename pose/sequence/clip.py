@@ -26,6 +26,33 @@ class SequenceError(InputError):
     CLI prints it and exits with status 2."""
 
 
+def check_coverage(
+    found: int, total: int, name: str, min_coverage: float, who: str = "", hint: str = ""
+) -> None:
+    """Raise :class:`SequenceError` when the person followed through clip ``name`` was found
+    in ``found`` of its ``total`` frames: fewer than ``min_coverage`` of them or than
+    :data:`MIN_FRAMES`. ``who`` names the person in the message (after "The person"),
+    ``hint`` ends its advice."""
+    share = found / total if total else 0.0
+    if share < min_coverage or found < MIN_FRAMES:
+        raise SequenceError(
+            f"The person{who} is found in only {found} of the {total} frames of {name} "
+            f"({100 * share:.0f} %); comparing movements needs them in at least "
+            f"{100 * min_coverage:.0f} % of the frames and {MIN_FRAMES} frames. Use a clip "
+            f"where the person stays in view{hint}."
+        )
+
+
+def nobody_found(person: int, total: int, name: str) -> SequenceError:
+    """The error for clip ``name``: person number ``person`` (1: the most prominent) is in
+    none of its ``total`` frames."""
+    who = "No person" if person == 1 else f"No person number {person}"
+    return SequenceError(
+        f"{who} found in any of the {total} frames of {name}. Use a clip where the "
+        "person's body is clearly visible, or lower the confidence threshold."
+    )
+
+
 @dataclass(frozen=True)
 class PoseSequence:
     """One person through a clip.
@@ -142,19 +169,8 @@ def person_sequence(
             kept.append(index)
             track = found[1]
     if not rows:
-        who = "No person" if person == 1 else f"No person number {person}"
-        raise SequenceError(
-            f"{who} found in any of the {total} frames of {name}. Use a clip where the "
-            "person's body is clearly visible, or lower the confidence threshold."
-        )
-    share = len(rows) / total if total else 0.0
-    if share < min_coverage or len(rows) < MIN_FRAMES:
-        raise SequenceError(
-            f"The person is found in only {len(rows)} of the {total} frames of {name} "
-            f"({100 * share:.0f} %); comparing movements needs them in at least "
-            f"{100 * min_coverage:.0f} % of the frames and {MIN_FRAMES} frames. Use a clip "
-            "where the person stays in view."
-        )
+        raise nobody_found(person, total, name)
+    check_coverage(len(rows), total, name, min_coverage)
     return PoseSequence(np.stack(rows), np.array(kept), float(fps), total, name, track)
 
 

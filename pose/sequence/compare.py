@@ -115,12 +115,8 @@ def clip_poses(
     for a file that is not a usable video."""
     options = StreamOptions(size=size, threshold=threshold, smooth=True, max_frames=max_frames,
                             model=model)  # fmt: skip
-    frames = []
     with PeopleStream(path, options) as stream:
-        for frame in stream:
-            frames.append(frame.keypoints)
-            if progress is not None:
-                progress(len(frames), stream.total)
+        frames = stream.all_keypoints(progress)
     if not frames:
         raise InputError(f"{stream.info.name} contains no video frames.")
     return ClipPoses(

@@ -18,7 +18,13 @@ import numpy as np
 from pose.body.skeleton import NUM_JOINTS
 from pose.body.types import Pose
 from pose.match import MIN_SHARED_JOINTS
-from pose.sequence.clip import MIN_COVERAGE, MIN_FRAMES, PoseSequence, SequenceError
+from pose.sequence.clip import (
+    MIN_COVERAGE,
+    PoseSequence,
+    SequenceError,
+    check_coverage,
+    nobody_found,
+)
 from pose.video.rejoin import rejoin_ids
 from pose.video.track import body_height
 
@@ -73,12 +79,24 @@ def follow_person(
     else:
         order = sorted(ranked, key=lambda number: (-ranked[number], number))
         if len(order) < person:
-            who = "No person" if person == 1 else f"No person number {person}"
-            raise SequenceError(
-                f"{who} found in any of the {total} frames of {name}. Use a clip where the "
-                "person's body is clearly visible, or lower the confidence threshold."
-            )
+            raise nobody_found(person, total, name)
         chosen = order[person - 1]
+    rows, kept = _bodies_of(chosen, frames, points, joined)
+    hint = ", or choose another tracking ID"
+    check_coverage(len(rows), total, name, min_coverage, f" (ID {chosen})", hint)
+    return PoseSequence(np.stack(rows), np.array(kept), float(fps), total, name, int(chosen))
+
+
+def _bodies_of(
+    chosen: int,
+    frames: Sequence[int],
+    points: list[list[np.ndarray]],
+    joined: Sequence[Sequence[int]],
+) -> tuple[list[np.ndarray], list[int]]:
+    """Person ``chosen``'s body (18, 3) in each frame where enough of it was found
+    (:data:`MIN_SHARED_JOINTS`), pieces found apart merged (the more confident of each
+    joint), and those frames' numbers. ``points``: each frame's people (18, 3);
+    ``joined``: their re-joined IDs."""
     rows, kept = [], []
     for index, found, numbers in zip(frames, points, joined, strict=True):
         body = np.zeros((NUM_JOINTS, 3))
@@ -89,15 +107,7 @@ def follow_person(
         if (body[:, 2] > 0).sum() >= MIN_SHARED_JOINTS:
             rows.append(body)
             kept.append(int(index))
-    share = len(rows) / total if total else 0.0
-    if share < min_coverage or len(rows) < MIN_FRAMES:
-        raise SequenceError(
-            f"The person (ID {chosen}) is found in only {len(rows)} of the {total} frames of "
-            f"{name} ({100 * share:.0f} %); comparing movements needs them in at least "
-            f"{100 * min_coverage:.0f} % of the frames and {MIN_FRAMES} frames. Use a clip "
-            "where the person stays in view, or choose another tracking ID."
-        )
-    return PoseSequence(np.stack(rows), np.array(kept), float(fps), total, name, int(chosen))
+    return rows, kept
 
 
 def _joined_id(

@@ -133,8 +133,16 @@ def segment_repetitions(cost: np.ndarray, rest: float) -> list[tuple[int, int, f
             best_until[j + 1], began[j] = closing, origin[-1]
         else:
             best_until[j + 1] = best_until[j] + rest
+    return _traced_back(began, best_until)
+
+
+def _traced_back(began: np.ndarray, best_until: np.ndarray) -> list[tuple[int, int, float]]:
+    """The cheapest cut's repetitions, traced back from the last column: ``began`` (m,) the
+    first column of the repetition that ends at each column (-1: none ends there),
+    ``best_until`` (m + 1,) the cost of the cheapest cut of the columns before each.
+    Returns (first column, last column, mean cost) per repetition, in order."""
     reps = []
-    j = columns - 1
+    j = len(began) - 1
     while j >= 0:
         if began[j] < 0:
             j -= 1

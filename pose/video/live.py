@@ -152,23 +152,11 @@ class WebcamSession:
         model = model or motion_model()
         real = cv2.flip(frame, 1) if mirrored else np.ascontiguousarray(frame)
         result = self._estimate(real, size, threshold, model)
-        track_on = None
-        if second_opinion:
-            self.crops = self.crops or CropFollower()
-            timings = dict(result.timings_ms)
-            people, bodies, track_on = self.crops.step(real, result.people, threshold, timings)
-            result = replace(result, people=tuple(people), bodies=tuple(bodies),
-                             timings_ms=timings)  # fmt: skip
-        else:
-            self.crops = None  # turned back on, it starts afresh: old crops are stale
+        result, track_on = self._second_opinion(real, result, threshold, second_opinion)
         size_px = (result.width, result.height)
         people, ids = self.follower.step(result.people, arrival, size_px, smooth, track_on)
         result = replace(result, people=tuple(people))
-        drawn = draw_poses(real, result.people)
-        display = cv2.flip(drawn, 1) if mirrored else drawn
-        # IDs are written on the display itself, so mirrored text still reads left to right.
-        shown = [mirror_x(p, result.width) for p in result.people] if mirrored else result.people
-        display = draw_ids(display, shown, ids)
+        display = drawn_display(real, result, ids, mirrored)
         self.frames += 1
         self._arrivals.append(arrival)
         self._latencies.append((time.perf_counter() - started) * 1000)
@@ -182,6 +170,22 @@ class WebcamSession:
             mirrored=mirrored,
             ids=tuple(ids),
         )
+
+    def _second_opinion(
+        self, real: np.ndarray, result: Estimate, threshold: float, wanted: bool
+    ) -> tuple[Estimate, list[Pose] | None]:
+        """``result`` (the real frame's people, RGB (H, W, 3)) fused with BlazePose's reading
+        of the crops :attr:`crops` follows when the second opinion is ``wanted``, and what
+        the tracker should follow (the crop follower's ``track_on``, None without it)."""
+        if not wanted:
+            self.crops = None  # turned back on, it starts afresh: old crops are stale
+            return result, None
+        self.crops = self.crops or CropFollower()
+        timings = dict(result.timings_ms)
+        people, bodies, track_on = self.crops.step(real, result.people, threshold, timings)
+        result = replace(result, people=tuple(people), bodies=tuple(bodies),
+                         timings_ms=timings)  # fmt: skip
+        return result, track_on
 
     def _estimate(
         self, real: np.ndarray, size: str | tuple[int, int] | None, threshold: float, model
@@ -251,6 +255,17 @@ def match_live(live: LiveFrame, reference: Pose, either_side: bool = True) -> Li
         ringed = draw_poses(real, [person], highlight=worst)
         display = cv2.flip(ringed, 1) if live.mirrored else ringed
     return LiveMatch(display, result, worst)
+
+
+def drawn_display(real: np.ndarray, result: Estimate, ids: list[int], mirrored: bool) -> np.ndarray:
+    """The frame to show: ``result``'s people (in the real frame's pixels) and their ``ids``
+    drawn on the real RGB frame (H, W, 3), flipped left to right when the preview is
+    ``mirrored``."""
+    drawn = draw_poses(real, result.people)
+    display = cv2.flip(drawn, 1) if mirrored else drawn
+    # IDs are written on the display itself, so mirrored text still reads left to right.
+    shown = [mirror_x(p, result.width) for p in result.people] if mirrored else result.people
+    return draw_ids(display, shown, ids)
 
 
 def mirror_x(pose: Pose, width: int) -> Pose:

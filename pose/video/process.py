@@ -86,15 +86,7 @@ def process_video(
         second_opinion,
     )  # fmt: skip
     started = time.perf_counter()
-    found = []
-    with PeopleStream(source, options) as stream:
-        encoder_for(output)  # an unknown suffix fails before the network runs
-        for frame in stream:
-            found.append(frame.keypoints)
-            if progress is not None:
-                progress(len(found), stream.total)
-    if not found:
-        raise InputError(f"{stream.info.name} contains no video frames.")
+    found, stream = find_people(source, output, options, progress)
     rejoin_start = time.thread_time()
     joined = rejoined(found)
     encode_start = time.thread_time()  # this thread encodes while two others read and draw
@@ -108,6 +100,24 @@ def process_video(
     log.info("%d frames in %.1f s", len(encoding.frames), seconds)
     cpu = {"rejoin": encode_start - rejoin_start, "encode": time.thread_time() - encode_start}
     return _result(encoding, stream, seconds, cpu)
+
+
+def find_people(
+    source: str | os.PathLike,
+    output: str | os.PathLike,
+    options: StreamOptions,
+    progress: ProgressCallback | None = None,
+) -> tuple[list[FrameKeypoints], PeopleStream]:
+    """The first pass: every processed frame's people from the stream of ``source``
+    (``progress(done, total)`` after each), and the ended stream (its info and figures).
+    Raises :class:`InputError` for an ``output`` of an unknown suffix, before the network
+    runs, and for a source without frames."""
+    with PeopleStream(source, options) as stream:
+        encoder_for(output)  # an unknown suffix fails before the network runs
+        found = stream.all_keypoints(progress)
+    if not found:
+        raise InputError(f"{stream.info.name} contains no video frames.")
+    return found, stream
 
 
 def draw_frame(image: np.ndarray, keypoints: FrameKeypoints) -> np.ndarray:

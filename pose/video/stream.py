@@ -283,6 +283,18 @@ class PeopleStream:
             yield frame
         pipeline.raise_first()
 
+    def all_keypoints(
+        self, progress: Callable[[int, int | None], None] | None = None
+    ) -> list[FrameKeypoints]:
+        """Read the stream to its end: every processed frame's keypoints, in order;
+        ``progress(done, total)`` after each (``total`` None when the file does not say)."""
+        found = []
+        for frame in self:
+            found.append(frame.keypoints)
+            if progress is not None:
+                progress(len(found), self.total)
+        return found
+
     def _start(self) -> None:
         """Spawn the stages: read -> infer (one per worker) -> follow."""
         context, pipeline = self._context, self._context.pipeline

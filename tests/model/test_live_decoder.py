@@ -13,8 +13,6 @@ within one grey level.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -24,7 +22,8 @@ from pose.media.images import load_image
 from pose.network.runners import interpreter_class
 from pose.network.spec import preprocess, tflite_path
 from tests.helpers.live_vectors import letterboxed, write_vectors
-from tests.helpers.paths import COCO_DIR, ROOT
+from tests.helpers.node import run_node
+from tests.helpers.paths import COCO_DIR
 
 TOLERANCE_PX = 2.0
 
@@ -36,17 +35,7 @@ def vectors(tmp_path_factory):
 
 
 def run_js_decoder(path) -> list[dict]:
-    node = shutil.which("node")
-    assert node, "node is missing: `make setup` installs it (Debian's nodejs)"
-    done = subprocess.run(
-        [node, str(ROOT / "tests" / "helpers" / "live_decode.mjs"), str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return json.loads(run_node("live_decode.mjs", str(path), timeout=120))
 
 
 def test_js_decoder_finds_the_python_decoders_people(vectors):
@@ -105,22 +94,10 @@ def test_page_resize_is_the_servers_preprocess(tmp_path, crop):
     rgba = np.dstack([frame, np.full(frame.shape[:2], 255, np.uint8)])
     (tmp_path / "crop.rgba").write_bytes(np.ascontiguousarray(rgba).tobytes())
     width, height = LIVE_INPUT
-    done = subprocess.run(
-        [
-            shutil.which("node") or "node",
-            str(ROOT / "tests" / "helpers" / "live_resize.mjs"),
-            str(tmp_path / "crop.rgba"),
-            str(w),
-            str(h),
-            str(width),
-            str(height),
-        ],
-        capture_output=True,
-        timeout=60,
-        check=False,
+    stdout = run_node(
+        "live_resize.mjs", str(tmp_path / "crop.rgba"), str(w), str(h), str(width), str(height)
     )
-    assert done.returncode == 0, done.stderr.decode()
-    page = np.frombuffer(done.stdout, np.uint8).reshape(height, width, 3).astype(int)
+    page = np.frombuffer(stdout, np.uint8).reshape(height, width, 3).astype(int)
     server = preprocess(frame, width, height).astype(int)  # BGR, as the network takes it
     gap = np.abs(page - server)
     assert gap.max() <= 1, f"{gap.max()} grey levels apart"

@@ -7,13 +7,11 @@ found and every 15 frames."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
-from tests.helpers.paths import ROOT
+from tests.helpers.node import run_node
 from ui.live_assets import live_spec
 
 FRAME = (640, 480)
@@ -32,17 +30,7 @@ def regions(cases: list[dict], tmp_path) -> list[dict]:
     inputs = [*spec["cropInputs"], spec["input"]]
     path = tmp_path / "cases.json"
     path.write_text(json.dumps([{**c, "size": FRAME, "inputs": inputs} for c in cases]))
-    node = shutil.which("node")
-    assert node, "node is missing: `make setup` installs it (Debian's nodejs)"
-    done = subprocess.run(
-        [node, str(ROOT / "tests" / "helpers" / "live_region.mjs"), str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return json.loads(run_node("live_region.mjs", str(path)))
 
 
 def holds(region: dict, box: tuple[float, float, float, float]) -> bool:
