@@ -57,7 +57,9 @@ class FuseOptions:
     ``dark_detection``; ``dark_landmarks``: the landmark model reads a brightened copy too.
     ``agreement``: a fused person's score counts each joint both models found as two
     opinions (:func:`agreed_score`), agreeing within this share of the person's height
-    (0: the plain :func:`person_score`).
+    (0: the plain :func:`person_score`). ``views``: the landmark model reads each
+    crop this many ways and its readings are averaged (:func:`pose.pose3d.topdown.read_views`;
+    1: the crop once).
     """
 
     max_people: int = 4
@@ -76,6 +78,7 @@ class FuseOptions:
     dark_detection: float = 0.3
     dark_landmarks: bool = True
     agreement: float = 0.1
+    views: int = 4
 
 
 SECOND_OPINION = FuseOptions()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pose.body.types import Pose
-from pose.pose3d.blazepose import LandmarkModel, Person3D, get_landmark_model, lift_crop
+from pose.pose3d.blazepose import Crop, LandmarkModel, Person3D, get_landmark_model, lift_crop
 from pose.pose3d.detection_decode import Detection
 from pose.pose3d.second_opinion import SECOND_OPINION, FuseOptions, PlannedCrop, plan_crops
 
@@ -28,6 +28,34 @@ class Reading:
 
     body: Person3D
     plan: PlannedCrop
+
+
+# The crops :func:`read_views` reads around a planned one: (side factor, shift right, shift
+# down), shifts in shares of the side; symmetric, so their mean is the planned crop.
+VIEWS = ((0.95, 0.02, 0.02), (0.95, -0.02, -0.02), (1.05, 0.02, -0.02), (1.05, -0.02, 0.02))
+
+
+def read_views(image: np.ndarray, crop: Crop, model: LandmarkModel, views: int = 1) -> Person3D:
+    """The landmark model's reading of ``crop`` of an RGB uint8 photo (H, W, 3): with
+    ``views`` 1 the crop as planned (:func:`pose.pose3d.blazepose.lift_crop`); otherwise the
+    mean of the readings of :data:`VIEWS` (crops 5 % larger and smaller, shifted by 2 % of
+    their side), landmarks, pixels, visibility and presence alike. Why: the model's points
+    move with how the crop's pixels sample the photo (a photo and its 70 % copy, cut the
+    same, still differ by 1.1 % of the body's height at the 75th percentile); the mean of
+    four samplings moves about half as far."""
+    if views <= 1:
+        return lift_crop(image, crop, model)[0]
+    (x, y), side = crop.centre, crop.side
+    bodies = [
+        lift_crop(image, Crop((x + dx * side, y + dy * side), side * factor, crop.angle), model)[0]
+        for factor, dx, dy in VIEWS[:views]
+    ]
+    return Person3D(
+        landmarks=np.mean([body.landmarks for body in bodies], axis=0),
+        image_landmarks=np.mean([body.image_landmarks for body in bodies], axis=0),
+        presence=float(np.mean([body.presence for body in bodies])),
+        crop=crop,
+    )
 
 
 def read_people(
@@ -49,7 +77,7 @@ def read_people(
     detected = time.perf_counter()
     plans = plan_crops(people, detections, options)
     model = landmark_model or get_landmark_model()
-    readings = [Reading(lift_crop(image, plan.crop, model)[0], plan) for plan in plans]
+    readings = [Reading(read_views(image, plan.crop, model, options.views), plan) for plan in plans]
     if timings is not None:
         timings["detect_ms"] = (detected - started) * 1000
         timings["landmarks_ms"] = (time.perf_counter() - detected) * 1000
