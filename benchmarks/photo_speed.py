@@ -8,7 +8,8 @@ alternating, ``--rounds`` times; prints the median wall time of each, their rati
 fast pass, the CPU model and the load average. ``--turned`` also times the photos turned by
 90 degrees (where the accurate path adds a turned reading). The machine may be shared: the
 ratios, taken in the same run, are the figures to compare; the absolute times hold for this
-load only.
+load only. ``--variant key=value:...`` also times the photo path with those
+:class:`pose.pose3d.second_opinion.FuseOptions` changes (e.g. ``mirror=true``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -30,6 +32,7 @@ from pose.media.turn import turn_image
 from pose.network.registry import get_model
 from pose.photo.modes import estimate_photo
 from pose.pose3d.people import estimate_people
+from pose.pose3d.second_opinion import SECOND_OPINION
 
 
 def one_megapixel(image: np.ndarray) -> np.ndarray:
@@ -46,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backend", choices=pose.network.registry.BACKENDS)
     parser.add_argument("--turned", action="store_true", help="also the photos turned by 90")
+    parser.add_argument("--variant", default="", help="FuseOptions changes, key=value:...")
     args = parser.parse_args(argv)
     if args.backend:
         os.environ[pose.network.registry.BACKEND_ENV] = args.backend
@@ -62,12 +66,24 @@ def main(argv: list[str] | None = None) -> int:
         "accurate": lambda image: estimate_photo(image, "accurate", model=model),
         "people": lambda image: estimate_people(image, "accurate", model=model),
     }
+    labels = {
+        "fast": "fast (one pass)",
+        "accurate": "OpenPose accurate (three passes)",
+        "people": "accurate photo path (+ BlazePose, turned readings)",
+    }
+    if args.variant:
+        from benchmarks.orientation import parse_changes
+
+        options = replace(SECOND_OPINION, **parse_changes(args.variant))
+        ways["variant"] = lambda image: estimate_people(image, "accurate", model=model,
+                                                        options=options)  # fmt: skip
+        labels["variant"] = f"photo path, {args.variant}"
     for run in ways.values():  # load, and create each shape's interpreter once
         for image in photos:
             run(image)
     times: dict[str, list[float]] = {name: [] for name in ways}
     cpu: dict[str, list[float]] = {name: [] for name in ways}
-    read: list[float] = []
+    read: dict[str, list[float]] = {"people": [], "variant": []}
     load = os.getloadavg()[0]
     for _ in range(args.rounds):
         for image in photos:
@@ -76,16 +92,11 @@ def main(argv: list[str] | None = None) -> int:
                 result = run(image)
                 times[name].append((time.perf_counter() - started) * 1000)
                 cpu[name].append((time.process_time() - started_cpu) * 1000)
-                if name == "people":
-                    read.append(result.timings_ms.get("people_read", 0))
+                if name in read:
+                    read[name].append(result.timings_ms.get("people_read", 0))
     load = max(load, os.getloadavg()[0])
     print(f"{cpu_model()}, {os.cpu_count()} cores, load average up to {load:.1f}")
     print(f"{len(photos)} photos at 1 megapixel, {args.rounds} rounds, {model.backend} backend")
-    labels = {
-        "fast": "fast (one pass)",
-        "accurate": "OpenPose accurate (three passes)",
-        "people": "accurate photo path (+ BlazePose, turned readings)",
-    }
     print(f"{'medians per photo:':<52}wall ms   CPU ms (all threads)   / fast (wall, CPU)")
     for name, label in labels.items():
         wall, used = float(np.median(times[name])), float(np.median(cpu[name]))
@@ -93,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         cpu_ratio = used / np.median(cpu["fast"])
         print(f"{label:<52}{wall:7.0f}{used:9.0f}{ratio:18.2f}x {cpu_ratio:6.2f}x")
     print(
-        f"people read by the landmark model per photo: median {np.median(read):.0f}, "
-        f"at most {max(read):.0f}"
+        f"people read by the landmark model per photo: median {np.median(read['people']):.0f}, "
+        f"at most {max(read['people']):.0f}"
     )
     return 0
 

@@ -117,11 +117,14 @@ def estimate_people(
             image, mode, size, threshold, largest_only, model=model, progress=progress
         )
     detected = time.perf_counter()
-    result = estimate_photo(image, mode, size, threshold, model=model, progress=progress)
+    photo = replace(ACCURATE, joints=options.pass_joints)
+    result = estimate_photo(
+        image, mode, size, threshold, model=model, options=photo, progress=progress
+    )
     people = list(result.people)
 
     def find(turned: np.ndarray) -> tuple:
-        return estimate_photo(turned, mode, size, threshold, model=model).people
+        return estimate_photo(turned, mode, size, threshold, model=model, options=photo).people
 
     dark = photo_is_dark(image)
     if dark:

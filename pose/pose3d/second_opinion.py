@@ -57,7 +57,13 @@ class FuseOptions:
     ``dark_detection``; ``dark_landmarks``: the landmark model reads a brightened copy too.
     ``agreement``: a fused person's score counts each joint both models found as two
     opinions (:func:`agreed_score`), agreeing within this share of the person's height
-    (0: the plain :func:`person_score`).
+    (0: the plain :func:`person_score`). ``mirror``: the landmark model also reads each
+    crop mirrored and the two readings are averaged (:mod:`pose.pose3d.mirrored`; one more
+    landmark run per person read); ``mirror_agree``: a landmark the two readings place
+    apart loses visibility (:func:`pose.pose3d.mirrored.average_readings`'s ``agree``, a
+    share of the crop's side; 0: off); ``mirror_zoom``: the mirrored crop's side over the
+    plain one's. ``pass_joints``: how OpenPose's passes give a person's
+    joints (:attr:`pose.photo.modes.PhotoOptions.joints`).
     """
 
     max_people: int = 4
@@ -76,6 +82,10 @@ class FuseOptions:
     dark_detection: float = 0.3
     dark_landmarks: bool = True
     agreement: float = 0.1
+    mirror: bool = False
+    mirror_agree: float = 0.0
+    mirror_zoom: float = 1.0
+    pass_joints: str = "pick"
 
 
 SECOND_OPINION = FuseOptions()

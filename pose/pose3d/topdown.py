@@ -49,7 +49,8 @@ def read_people(
     detected = time.perf_counter()
     plans = plan_crops(people, detections, options)
     model = landmark_model or get_landmark_model()
-    readings = [Reading(lift_crop(image, plan.crop, model)[0], plan) for plan in plans]
+    mirrored = (options.mirror, options.mirror_agree, options.mirror_zoom)
+    readings = [Reading(lift_crop(image, plan.crop, model, *mirrored)[0], plan) for plan in plans]
     if timings is not None:
         timings["detect_ms"] = (detected - started) * 1000
         timings["landmarks_ms"] = (time.perf_counter() - detected) * 1000
