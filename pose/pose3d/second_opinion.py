@@ -59,11 +59,12 @@ class FuseOptions:
     opinions (:func:`agreed_score`), agreeing within this share of the person's height
     (0: the plain :func:`person_score`). ``mirror``: the landmark model also reads each
     crop mirrored and the two readings are averaged (:mod:`pose.pose3d.mirrored`; one more
-    landmark run per person read); ``mirror_agree``: a landmark the two readings place
-    apart loses visibility (:func:`pose.pose3d.mirrored.average_readings`'s ``agree``, a
-    share of the crop's side; 0: off); ``mirror_zoom``: the mirrored crop's side over the
-    plain one's. ``pass_joints``: how OpenPose's passes give a person's
-    joints (:attr:`pose.photo.modes.PhotoOptions.joints`).
+    landmark run per person read; wild-set mean +0.007 upright, turned equal; videos
+    read each crop once: :mod:`pose.video.crop_follow`); ``mirror_agree``: a landmark the
+    two readings place apart loses visibility (``agree`` of
+    :func:`pose.pose3d.mirrored.average_readings`, a share of the crop's side; 0: off);
+    ``mirror_zoom``: the mirrored crop's side over the plain one's. ``pass_joints``: how
+    OpenPose's passes give a person's joints (:attr:`pose.photo.modes.PhotoOptions.joints`).
     """
 
     max_people: int = 4
@@ -82,7 +83,7 @@ class FuseOptions:
     dark_detection: float = 0.3
     dark_landmarks: bool = True
     agreement: float = 0.1
-    mirror: bool = False
+    mirror: bool = True
     mirror_agree: float = 0.0
     mirror_zoom: float = 1.0
     pass_joints: str = "pick"
