@@ -14,8 +14,9 @@ reference frame, so the right answer is known: the same movement, 100 % up to th
   by where they are in the source frame each attempt frame copies.
 - **Worst moments by a change of person**: a worst moment whose two poses are of two
   different people: on street.avi by its people checked by eye
-  (``benchmarks/data/street_tracks.json``, as ``benchmarks.tracking``), else by the
-  reference clip's own re-joined tracks in the source frame (when the pose is found there).
+  (``benchmarks/data/street_tracks.json``, given one to one to the people found in the
+  frame, as ``benchmarks.tracking`` does), else by the reference clip's own re-joined tracks
+  in the source frame (when the pose is found there).
 - **Identical repetitions**: three pixel-identical copies of one stride with a held pose
   between; the weakest flagged before (the lowest score, always) and after (only beyond
   the noise, :func:`pose.sequence.repetitions.weakest_repetition`).
@@ -34,7 +35,7 @@ import cv2
 import numpy as np
 
 from benchmarks.common import DEMO, STREET
-from benchmarks.tracking import MATCH_GATE, load_reference
+from benchmarks.tracking import MATCH_GATE, load_reference, reference_labels
 from pose.body.angles import ANGLE_NAMES, angle_array, angle_series
 from pose.body.skeleton import MIRROR
 from pose.media.video_reader import iter_frames, open_video
@@ -152,20 +153,27 @@ def attempt_track(reference, ref_ids, attempt, att_ids, warp, ref_track) -> int 
     return max(votes, key=votes.get) if votes else None
 
 
-def checked_name(source_frame: int, keypoints: np.ndarray) -> str | None:
+def checked_name(clip: ClipPoses, frame: int, source_frame: int, keypoints: np.ndarray):
     """The person of ``benchmarks/data/street_tracks.json`` (street.avi's people, checked by
-    eye) whose anchor in street.avi frame ``source_frame`` is nearest ``keypoints`` (within
-    0.25 body heights), or None."""
-    best, name = MATCH_GATE, None
-    for person, rows in CHECKED.items():
-        if source_frame in rows:
-            far = np.linalg.norm(rows[source_frame] - anchor(keypoints)) / body_height(keypoints)
-            if far <= best:
-                best, name = far, person
-    return name
+    eye) the pose ``keypoints`` of ``clip``'s frame ``frame`` (street.avi frame
+    ``source_frame``) is, or None. Named as :func:`benchmarks.tracking.reference_labels`
+    names the people found in a frame: the reference's anchors go one to one to everyone
+    found there (within 0.25 body heights), so a partly found person next to the one the
+    reference follows is not named after them too (in the slowed copy, frame 132 shows
+    W's head and arm apart from the body W and K share, which the reference calls K)."""
+    row = clip.frames.index(frame)
+    people = [p.keypoints.astype(np.float64) for p in clip.people[row]]
+    points = keypoints.astype(np.float64)
+    distance = [np.linalg.norm(anchor(p) - anchor(points)) for p in people]
+    near = int(np.argmin(distance)) if people else -1
+    if near < 0 or distance[near] > MATCH_GATE * body_height(points):
+        people, near = [*people, points], len(people)  # not among those found: on its own
+    else:
+        people[near] = points
+    return reference_labels([people], CHECKED, [source_frame])[0].get(near)
 
 
-def changes_of_person(result, reference, ref_ids, warp, first: int | None) -> int:
+def changes_of_person(result, reference, attempt, ref_ids, warp, first: int | None) -> int:
     """Worst moments whose two poses belong to two different people: by the checked
     street.avi reference when both poses are in it (``first``: the street.avi frame of
     the clip's frame 0; None for other clips), else by the reference clip's own tracks."""
@@ -176,8 +184,10 @@ def changes_of_person(result, reference, ref_ids, warp, first: int | None) -> in
         ref_pose, att_pose = result.reference.keypoints[i], result.attempt.keypoints[j]
         source = int(warp[moment.attempt_frame])
         if first is not None:
-            left = checked_name(first + moment.reference_frame, ref_pose)
-            right = checked_name(first + source, att_pose)
+            left = checked_name(
+                reference, moment.reference_frame, first + moment.reference_frame, ref_pose
+            )
+            right = checked_name(attempt, moment.attempt_frame, first + source, att_pose)
             if left is not None and right is not None:
                 count += left != right
                 continue
@@ -245,7 +255,7 @@ def warped_section(cases: dict[str, tuple]) -> list[list[str]]:
                 scores.append(result.similarity)
                 lows.append(float(np.nanmin(result.step_similarity)))
                 first = PIECE[0] if name.startswith("street") else None
-                changes += changes_of_person(result, reference, ref_ids, warp, first)
+                changes += changes_of_person(result, reference, attempt, ref_ids, warp, first)
                 jumped += jumps(ref.keypoints, ref.frames / ref.fps, after)[0]
             rows.append(
                 [
