@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -62,11 +62,21 @@ def scaled(pixels: np.ndarray, factor: float) -> np.ndarray:
     return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BILINEAR))
 
 
-def find_all(mode: str, openpose_only: bool) -> list[Found]:
+def find_all(mode: str, openpose_only: bool, variant: str = "") -> list[Found]:
+    """Every photo and its copy read in ``mode``; ``variant``: FuseOptions changes
+    ("key=value:...", as ``benchmarks.accuracy --methods fused:...``)."""
     if openpose_only:
         from pose.photo.modes import estimate_photo as find
     else:
-        from pose.pose3d.people import estimate_people as find
+        from benchmarks.orientation import parse_changes
+        from pose.pose3d.people import estimate_people
+        from pose.pose3d.second_opinion import SECOND_OPINION
+
+        options = replace(SECOND_OPINION, **parse_changes(variant))
+
+        def find(image: np.ndarray, mode: str):
+            return estimate_people(image, mode, options=options)
+
     found = []
     for path in photos():
         pixels = load_image(path)
@@ -113,10 +123,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--openpose-only", action="store_true", help="without BlazePose's second opinion"
     )
+    parser.add_argument("--variant", default="", help="FuseOptions changes, key=value:...")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     for mode in args.modes.split(","):
-        report(mode, find_all(mode, args.openpose_only))
+        report(mode, find_all(mode, args.openpose_only, args.variant))
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def _fused(**changes) -> Finder:
     return find
 
 
-def _parse_changes(text: str) -> dict:
+def parse_changes(text: str) -> dict:
     """ "key=value:key=value" -> FuseOptions changes (numbers, booleans, words)."""
     changes = {}
     for part in filter(None, text.split(":")):
@@ -96,7 +96,7 @@ def finder(name: str) -> Finder:
     if name in METHODS:
         return METHODS[name][1]()
     base, _, text = name.partition(":")
-    changes = _parse_changes(text)
+    changes = parse_changes(text)
     if base == "blazepose":
         return _blazepose(**changes)
     if base == "fused":

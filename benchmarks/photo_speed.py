@@ -8,7 +8,8 @@ alternating, ``--rounds`` times; prints the median wall time of each, their rati
 fast pass, the CPU model and the load average. ``--turned`` also times the photos turned by
 90 degrees (where the accurate path adds a turned reading). The machine may be shared: the
 ratios, taken in the same run, are the figures to compare; the absolute times hold for this
-load only.
+load only. ``--variant key=value:...`` also times the photo path with those
+:class:`pose.pose3d.second_opinion.FuseOptions` changes (e.g. ``views=1:mirror=false``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -30,6 +33,13 @@ from pose.media.turn import turn_image
 from pose.network.registry import get_model
 from pose.photo.modes import estimate_photo
 from pose.pose3d.people import estimate_people
+from pose.pose3d.second_opinion import SECOND_OPINION
+
+LABELS = {
+    "fast": "fast (one pass)",
+    "accurate": "OpenPose accurate (three passes)",
+    "people": "accurate photo path (+ BlazePose, turned readings)",
+}
 
 
 def one_megapixel(image: np.ndarray) -> np.ndarray:
@@ -46,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backend", choices=pose.network.registry.BACKENDS)
     parser.add_argument("--turned", action="store_true", help="also the photos turned by 90")
+    parser.add_argument("--variant", default="", help="FuseOptions changes, key=value:...")
     args = parser.parse_args(argv)
     if args.backend:
         os.environ[pose.network.registry.BACKEND_ENV] = args.backend
@@ -62,40 +73,57 @@ def main(argv: list[str] | None = None) -> int:
         "accurate": lambda image: estimate_photo(image, "accurate", model=model),
         "people": lambda image: estimate_people(image, "accurate", model=model),
     }
-    for run in ways.values():  # load, and create each shape's interpreter once
+    labels = dict(LABELS)
+    if args.variant:
+        from benchmarks.orientation import parse_changes
+
+        options = replace(SECOND_OPINION, **parse_changes(args.variant))
+        ways["variant"] = lambda image: estimate_people(image, "accurate", model=model,
+                                                        options=options)  # fmt: skip
+        labels["variant"] = f"photo path, {args.variant}"
+    load = os.getloadavg()[0]
+    times, cpu, read = time_ways(ways, photos, args.rounds)
+    load = max(load, os.getloadavg()[0])
+    print(f"{cpu_model()}, {os.cpu_count()} cores, load average up to {load:.1f}")
+    print(f"{len(photos)} photos at 1 megapixel, {args.rounds} rounds, {model.backend} backend")
+    print_medians(times, cpu, read, labels)
+    return 0
+
+
+def time_ways(
+    ways: dict[str, Callable], photos: list[np.ndarray], rounds: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[float]]]:
+    """Each way of reading a photo (``ways``: name -> function of an RGB uint8 image) run on
+    every photo, alternating, ``rounds`` times after one warm-up round (models load and each
+    shape's interpreter is made once). Returns wall ms and CPU ms per run, by way, and the
+    people the landmark model read per run (ways that read none are left out)."""
+    for run in ways.values():
         for image in photos:
             run(image)
     times: dict[str, list[float]] = {name: [] for name in ways}
     cpu: dict[str, list[float]] = {name: [] for name in ways}
-    read: list[float] = []
-    load = os.getloadavg()[0]
-    for _ in range(args.rounds):
+    read: dict[str, list[float]] = {name: [] for name in ways if name not in ("fast", "accurate")}
+    for _ in range(rounds):
         for image in photos:
             for name, run in ways.items():
                 started, started_cpu = time.perf_counter(), time.process_time()
                 result = run(image)
                 times[name].append((time.perf_counter() - started) * 1000)
                 cpu[name].append((time.process_time() - started_cpu) * 1000)
-                if name == "people":
-                    read.append(result.timings_ms.get("people_read", 0))
-    load = max(load, os.getloadavg()[0])
-    print(f"{cpu_model()}, {os.cpu_count()} cores, load average up to {load:.1f}")
-    print(f"{len(photos)} photos at 1 megapixel, {args.rounds} rounds, {model.backend} backend")
-    print_medians(times, cpu, read)
-    return 0
+                if name in read:
+                    read[name].append(result.timings_ms.get("people_read", 0))
+    return times, cpu, read
 
 
 def print_medians(
-    times: dict[str, list[float]], cpu: dict[str, list[float]], read: list[float]
+    times: dict[str, list[float]],
+    cpu: dict[str, list[float]],
+    read: dict[str, list[float]],
+    labels: dict[str, str],
 ) -> None:
     """Per way of reading a photo, the median wall and CPU ms (``times``, ``cpu``: ms per
-    run, by way) and their ratios to the fast mode's; then how many people the landmark
-    model read per photo (``read``)."""
-    labels = {
-        "fast": "fast (one pass)",
-        "accurate": "OpenPose accurate (three passes)",
-        "people": "accurate photo path (+ BlazePose, turned readings)",
-    }
+    run, by way; ``labels`` names them) and their ratios to the fast mode's; then how many
+    people the landmark model read per photo (``read``, by way)."""
     print(f"{'medians per photo:':<52}wall ms   CPU ms (all threads)   / fast (wall, CPU)")
     for name, label in labels.items():
         wall, used = float(np.median(times[name])), float(np.median(cpu[name]))
@@ -103,8 +131,8 @@ def print_medians(
         cpu_ratio = used / np.median(cpu["fast"])
         print(f"{label:<52}{wall:7.0f}{used:9.0f}{ratio:18.2f}x {cpu_ratio:6.2f}x")
     print(
-        f"people read by the landmark model per photo: median {np.median(read):.0f}, "
-        f"at most {max(read):.0f}"
+        f"people read by the landmark model per photo: median {np.median(read['people']):.0f}, "
+        f"at most {max(read['people']):.0f}"
     )
 
 

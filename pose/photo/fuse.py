@@ -99,6 +99,7 @@ def fuse_passes(
     target: float = TARGET_HEIGHT,
     same: float = 0.5,
     min_height: float = 0.0,
+    joints: str = "pick",
 ) -> list[Pose]:
     """One list of people, largest first, from several passes over the same photo.
 
@@ -108,6 +109,8 @@ def fuse_passes(
     pass that suited their size, and people seen in one pass only are kept as well.
     Detections less than ``min_height`` network pixels tall in their pass are dropped
     first: a few heatmap cells cannot hold a person (they are mostly limb-like clutter).
+    ``joints``: "pick" keeps the kept detection's joints as they are; "medoid" and "median"
+    combine each joint over every pass's reading of the person (:func:`combine_readings`).
     """
     candidates = []
     for index, item in enumerate(passes):
@@ -119,12 +122,43 @@ def fuse_passes(
             candidates.append((fit, -person.score, index, person, height))
     candidates.sort(key=lambda entry: entry[:3])
     kept: list[tuple[Pose, float]] = []
-    for _, _, _, person, height in candidates:
-        duplicate = any(
-            similarity(person, other, max(height, other_height)) >= same
-            for other, other_height in kept
-        )
-        if not duplicate:
+    # For each kept person, per pass, the most similar duplicate: (similarity, detection).
+    others: list[dict[int, tuple[float, Pose]]] = []
+    for _, _, index, person, height in candidates:
+        scores = [similarity(person, other, max(height, h)) for other, h in kept]
+        best = int(np.argmax(scores)) if scores else -1
+        if best < 0 or scores[best] < same:
             kept.append((person, height))
+            others.append({index: (1.0, person)})
+        elif scores[best] > others[best].get(index, (0.0, None))[0]:
+            others[best][index] = (scores[best], person)
+    people = [person for person, _ in kept]
+    if joints != "pick":
+        people = [
+            combine_readings(person, [p for _, p in found.values() if p is not person], joints)
+            for person, found in zip(people, others, strict=True)
+        ]
     # One numbering everywhere: largest first, as a single pass gives them.
-    return number_people([person for person, _ in kept])
+    return number_people(people)
+
+
+def combine_readings(person: Pose, others: Sequence[Pose], how: str = "medoid") -> Pose:
+    """``person`` (keypoints (18, 3)) with each joint that at least three readings found
+    (``person`` and ``others``, other passes' detections of the same person) replaced by:
+    "medoid", the reading with the smallest summed distance to the other readings (an
+    outlier pass cannot win, and the joint stays a real reading, confidence and all);
+    "median", the per-coordinate median (confidence: the median too). Joints fewer than
+    three readings found keep ``person``'s."""
+    if how not in ("medoid", "median"):
+        raise ValueError(f"Unknown pass joint combination {how!r}: use pick, medoid or median.")
+    stack = np.stack([person.keypoints, *(other.keypoints for other in others)])  # (R, 18, 3)
+    found = stack[:, :, 2] > 0
+    out = person.keypoints.copy()
+    for joint in np.flatnonzero(found.sum(axis=0) >= 3):
+        readings = stack[found[:, joint], joint]  # (r, 3)
+        if how == "median":
+            out[joint] = np.median(readings, axis=0)
+            continue
+        apart = np.linalg.norm(readings[:, None, :2] - readings[None, :, :2], axis=2)
+        out[joint] = readings[int(np.argmin(apart.sum(axis=1)))]
+    return Pose(keypoints=out, score=person.score)

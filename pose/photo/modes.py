@@ -48,7 +48,9 @@ class PhotoOptions:
     each pass on the mirrored photo and average the maps (twice the time).
     ``dark_level``: photos whose mean brightness (0-255) is below this are brightened
     before the passes (0 turns it off). ``clahe``: contrast limit of the local
-    equalisation used then.
+    equalisation used then. ``joints``: how a person's joints come from the passes
+    (:func:`pose.photo.fuse.fuse_passes`: "pick" the pass that suited their size, "medoid"
+    or "median" per joint over every pass that found them).
     """
 
     scales: tuple[float, ...] = (0.6, 1.0, 1.6)
@@ -58,6 +60,7 @@ class PhotoOptions:
     flip: bool = False
     dark_level: float = 40.0
     clahe: float = 2.0
+    joints: str = "pick"
 
 
 ACCURATE = PhotoOptions()
@@ -230,7 +233,7 @@ def estimate_photo(
         if progress:
             progress(len(passes), len(boxes))
     fused = time.perf_counter()
-    people = fuse_passes(passes, options.target, options.same, options.min_height)
+    people = fuse_passes(passes, options.target, options.same, options.min_height, options.joints)
     people = rescale(stretched(people, stretch), factor)
     if largest_only:
         people = select_largest(people)

@@ -38,6 +38,7 @@ import numpy as np
 from pose.body.landmarks import NUM_LANDMARKS, OPENPOSE_SOURCES, Landmark
 from pose.body.skeleton import NUM_JOINTS, Joint
 from pose.body.types import Pose
+from pose.pose3d.mirrored import average_readings
 
 log = logging.getLogger(__name__)
 
@@ -397,9 +398,29 @@ def get_landmark_model() -> LandmarkModel:
     return _landmark_model()
 
 
-def lift_crop(image: np.ndarray, crop: Crop, model: LandmarkModel) -> tuple[Person3D, np.ndarray]:
-    """Run the model on one crop; return the person and the raw screen output (39, 5)."""
-    screen, presence, world = model.run(cut(image, crop))
+def lift_crop(
+    image: np.ndarray,
+    crop: Crop,
+    model: LandmarkModel,
+    mirror: bool = False,
+    mirror_agree: float = 0.0,
+    mirror_zoom: float = 1.0,
+) -> tuple[Person3D, np.ndarray]:
+    """Run the model on one crop; return the person and the raw screen output (39, 5).
+    ``mirror``: also run it on the mirrored crop and average the two readings
+    (:func:`pose.pose3d.mirrored.average_readings`, ``mirror_agree`` and ``mirror_zoom``
+    its ``agree`` and ``zoom``; twice the model's time)."""
+    patch = cut(image, crop)
+    screen, presence, world = model.run(patch)
+    if mirror:
+        other = patch
+        if mirror_zoom != 1.0:
+            other = cut(image, Crop(crop.centre, crop.side * mirror_zoom, crop.angle))
+        flipped = model.run(np.ascontiguousarray(other[:, ::-1]))
+        plain = (screen, presence, world)
+        screen, presence, world = average_readings(
+            plain, flipped, INPUT_SIZE, mirror_agree, mirror_zoom
+        )
     to_image = crop.to_image()
     pixels = screen[:NUM_LANDMARKS, :2].astype(np.float64) @ to_image[:, :2].T + to_image[:, 2]
     # The model's visibility (not hidden) times its presence (in the crop) times whether the

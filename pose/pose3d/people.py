@@ -120,7 +120,10 @@ def estimate_people(
             image, mode, size, threshold, largest_only, model=model, progress=progress
         )
     detected = time.perf_counter()
-    result = estimate_photo(image, mode, size, threshold, model=model, progress=progress)
+    photo = replace(ACCURATE, joints=options.pass_joints)
+    result = estimate_photo(
+        image, mode, size, threshold, model=model, options=photo, progress=progress
+    )
     people, bodies, timings = upright_people_with_second_opinion(
         image, result, detections, options, mode, size, threshold, model
     )
@@ -150,7 +153,8 @@ def upright_people_with_second_opinion(
     from pose.pose3d.topdown import with_second_opinion
 
     def find(turned: np.ndarray) -> tuple[Pose, ...]:
-        return estimate_photo(turned, mode, size, threshold, model=model).people
+        photo = replace(ACCURATE, joints=options.pass_joints)
+        return estimate_photo(turned, mode, size, threshold, model=model, options=photo).people
 
     dark = photo_is_dark(image)
     if dark:

@@ -35,19 +35,28 @@ class Reading:
 VIEWS = ((0.95, 0.02, 0.02), (0.95, -0.02, -0.02), (1.05, 0.02, -0.02), (1.05, -0.02, 0.02))
 
 
-def read_views(image: np.ndarray, crop: Crop, model: LandmarkModel, views: int = 1) -> Person3D:
+def read_views(
+    image: np.ndarray,
+    crop: Crop,
+    model: LandmarkModel,
+    views: int = 1,
+    mirror: tuple[bool, float, float] = (False, 0.0, 1.0),
+) -> Person3D:
     """The landmark model's reading of ``crop`` of an RGB uint8 photo (H, W, 3): with
-    ``views`` 1 the crop as planned (:func:`pose.pose3d.blazepose.lift_crop`); otherwise the
+    ``views`` 1 the crop as planned (:func:`pose.pose3d.blazepose.lift_crop`, its
+    ``mirror``, ``mirror_agree`` and ``mirror_zoom`` the three of ``mirror``); otherwise the
     mean of the readings of :data:`VIEWS` (crops 5 % larger and smaller, shifted by 2 % of
     their side), landmarks, pixels, visibility and presence alike. Why: the model's points
     move with how the crop's pixels sample the photo (a photo and its 70 % copy, cut the
     same, still differ by 1.1 % of the body's height at the 75th percentile); the mean of
     four samplings moves about half as far."""
     if views <= 1:
-        return lift_crop(image, crop, model)[0]
+        return lift_crop(image, crop, model, *mirror)[0]
     (x, y), side = crop.centre, crop.side
     bodies = [
-        lift_crop(image, Crop((x + dx * side, y + dy * side), side * factor, crop.angle), model)[0]
+        lift_crop(
+            image, Crop((x + dx * side, y + dy * side), side * factor, crop.angle), model, *mirror
+        )[0]
         for factor, dx, dy in VIEWS[:views]
     ]
     return Person3D(
@@ -77,7 +86,10 @@ def read_people(
     detected = time.perf_counter()
     plans = plan_crops(people, detections, options)
     model = landmark_model or get_landmark_model()
-    readings = [Reading(read_views(image, plan.crop, model, options.views), plan) for plan in plans]
+    mirror = (options.mirror, options.mirror_agree, options.mirror_zoom)
+    readings = [
+        Reading(read_views(image, plan.crop, model, options.views, mirror), plan) for plan in plans
+    ]
     if timings is not None:
         timings["detect_ms"] = (detected - started) * 1000
         timings["landmarks_ms"] = (time.perf_counter() - detected) * 1000

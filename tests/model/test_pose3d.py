@@ -24,16 +24,22 @@ from pose.match.procrustes import fit_similarity, pa_mpjpe
 from pose.media.images import load_image
 from pose.photo.estimate import estimate
 from pose.pose3d.blazepose import (
+    INPUT_SIZE,
     Pose3DError,
+    crop_for,
+    cut,
     ensure_model_file,
     get_landmark_model,
     lift,
+    lift_crop,
     model_path,
 )
+from pose.pose3d.mirrored import unmirror
 from tests.helpers.cli import run_cli
 from tests.helpers.paths import COCO_DIR, ROOT, VIDEO_PATH
 
 FRAMES = load_frames()
+L = Landmark
 
 
 @pytest.fixture(scope="module")
@@ -241,3 +247,27 @@ def test_landmark_model_loads_once():
     screen, presence, world = model.run(np.zeros((256, 256, 3), np.float32))
     assert screen.shape == (39, 5) and world.shape == (39, 3)
     assert presence < 0.5  # a black square holds no one
+
+
+def test_the_mirrored_crop_reads_the_same_body_once_left_and_right_swap_back():
+    """The flip test (FuseOptions.mirror): the landmark model's reading of a mirrored crop,
+    turned back (x mirrored, left and right swapped), lands on the plain reading's joints;
+    without the swap each joint would land on its partner, a shoulder's width away."""
+    image = load_image(COCO_DIR / "000000196141.jpg")
+    crop = crop_for(estimate(image).people[0])
+    model = get_landmark_model()
+    patch = cut(image, crop)
+    plain = model.run(patch)
+    mirrored = model.run(np.ascontiguousarray(patch[:, ::-1]))
+    back, _ = unmirror(mirrored[0], mirrored[2], INPUT_SIZE)
+    body = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE]
+    apart = np.linalg.norm(plain[0][body, :2] - back[body, :2], axis=1)
+    unswapped = back[body, :2].copy()
+    unswapped[:, 0] = INPUT_SIZE - mirrored[0][body, 0]
+    unswapped[:, 1] = mirrored[0][body, 1]
+    partner = np.linalg.norm(plain[0][body, :2] - unswapped, axis=1)
+    assert np.median(apart) < 0.04 * INPUT_SIZE
+    assert np.median(apart) < 0.5 * np.median(partner)
+    # lift_crop's averaged reading lies between the two.
+    both = lift_crop(image, crop, model, mirror=True)[1]
+    assert np.all(np.linalg.norm(both[body, :2] - plain[0][body, :2], axis=1) <= apart + 1e-3)

@@ -5,7 +5,7 @@ import pytest
 
 from pose.body.skeleton import Joint
 from pose.body.types import Pose
-from pose.photo.fuse import Pass, fuse_passes, person_height, similarity
+from pose.photo.fuse import Pass, combine_readings, fuse_passes, person_height, similarity
 from pose.photo.modes import brighten, is_dark, scaled_box, stretched
 
 J = Joint
@@ -71,6 +71,26 @@ def test_people_seen_in_one_pass_only_are_kept_largest_first():
     # One numbering everywhere: largest first, the better score first between equals.
     assert [p.score for p in fused] == [0.7, 0.4, 0.5]
     assert len(fused) == 3
+
+
+def test_a_joint_three_passes_found_is_the_reading_closest_to_the_others():
+    # One person in three passes; the pass that suits them best put the right wrist 30 px
+    # off, the other two agree: the medoid takes one of theirs, the other joints stay.
+    kept = person(300, 100, 50, score=0.9)
+    keypoints = kept.keypoints.copy()
+    keypoints[J.R_WRIST, :2] += 30
+    kept = Pose(keypoints=keypoints, score=0.9)
+    a, b = person(300, 101, 50), person(300, 99, 51)
+    fused = fuse_passes([Pass((kept,), 0.8), Pass((a,), 1.0), Pass((b,), 0.5)], joints="medoid")
+    assert len(fused) == 1 and fused[0].score == 0.9
+    wrist = fused[0].keypoints[J.R_WRIST, :2]
+    assert any(np.allclose(wrist, other.keypoints[J.R_WRIST, :2]) for other in (a, b))
+    assert np.allclose(fused[0].keypoints[J.NOSE], kept.keypoints[J.NOSE])
+    assert fuse_passes([Pass((kept,), 0.8), Pass((a,), 1.0), Pass((b,), 0.5)]) == [kept]
+    # With two readings nothing is outvoted.
+    assert np.array_equal(combine_readings(kept, [a]).keypoints, kept.keypoints)
+    with pytest.raises(ValueError):
+        combine_readings(kept, [a, b], "mode")
 
 
 def test_no_people_fuse_to_none():
