@@ -139,14 +139,54 @@ def pose_angles_json(pose: Pose | np.ndarray, digits: int = 1) -> dict[str, floa
 
 
 # Angles over time (the Video tab's plot, comparison tables). The convention: each angle
-# from its fixed joint triple, in [0, 180] as above; a frame where one of its joints is
-# unsure (confidence below UNSURE_BELOW) has no value, and a value that leaves both its
-# neighbours by more than MAX_ANGLE_STEP degrees within MAX_STEP_SECONDS is a misplaced
-# joint, not a movement (an elbow does not fold 150 degrees and back in 40 ms): no value
-# either. Gaps are left, never bridged with a jump.
+# from its fixed joint triple, in [0, 180] as above; no value (a gap, never bridged with a
+# jump) where
+# - one of its joints is unsure (confidence below UNSURE_BELOW);
+# - one of its two limbs is shorter than FORESHORTENED times the other: for limbs of about
+#   one length (upper arm and forearm, thigh and shin) that one points over 70 degrees
+#   (arccos 1/3) out of the image, nearly at or away from the camera, where its image
+#   direction turns by tens of degrees for a small movement and by the joints' own noise
+#   (on street.avi an elbow's image angle swept 130 -> 7 -> 40 degrees in two frames as
+#   the forearm swung through the line of sight, and 178 -> 145 -> 83 as the smoothed wrist
+#   travelled from a misplaced spot past the elbow to the right one);
+# - a value leaves its neighbours by more than MAX_ANGLE_STEP degrees within
+#   MAX_STEP_SECONDS: a misplaced joint, not a movement (an elbow does not fold 150 degrees
+#   and back in 40 ms). With both neighbours near in time, it must leave both; with only
+#   one (next to a gap or at an end), leaving that one is enough, since nothing on the other
+#   side confirms it.
 UNSURE_BELOW = 0.15
+FORESHORTENED = 1.0 / 3.0
 MAX_ANGLE_STEP = 45.0
 MAX_STEP_SECONDS = 0.1
+
+
+def foreshortened(keypoints: np.ndarray, ratio: float = FORESHORTENED) -> np.ndarray:
+    """(T, len(ANGLE_NAMES)) bool: the vertex angles of keypoints (T, 18, 3) whose one limb
+    is shorter than ``ratio`` times the other (False for the trunk lean, a single line)."""
+    xy = _keypoints(keypoints).reshape(-1, NUM_JOINTS, 3)[:, :, :2]
+    out = np.zeros((len(xy), len(ANGLE_NAMES)), dtype=bool)
+    for column, (vertex, start, end) in enumerate(VERTEX_ANGLES.values()):
+        first = np.linalg.norm(xy[:, start] - xy[:, vertex], axis=-1)
+        second = np.linalg.norm(xy[:, end] - xy[:, vertex], axis=-1)
+        out[:, column] = np.minimum(first, second) < ratio * np.maximum(first, second)
+    return out
+
+
+def _jumps(angles: np.ndarray, times: np.ndarray, max_step: float) -> np.ndarray:
+    """(T, A) bool: values that leave their neighbours near in time (at most
+    :data:`MAX_STEP_SECONDS` apart, with a value) by more than ``max_step``: both of them,
+    or the only one (see the convention above). ``angles`` (T, A), ``times`` (T,)."""
+    near = np.diff(times) <= MAX_STEP_SECONDS  # (T-1,): rows t and t+1 are neighbours
+    with np.errstate(invalid="ignore"):
+        step = np.abs(np.diff(angles, axis=0))  # (T-1, A), NaN where either is missing
+    usable = np.isfinite(step) & near[:, None]
+    big = usable & (step > max_step)
+    pad = np.zeros((1, angles.shape[1]), dtype=bool)
+    before_ok, before_big = np.vstack([pad, usable]), np.vstack([pad, big])
+    after_ok, after_big = np.vstack([usable, pad]), np.vstack([big, pad])
+    both = before_ok & after_ok & before_big & after_big
+    only = (before_ok ^ after_ok) & (before_big | after_big)
+    return both | only
 
 
 def angle_series(
@@ -160,13 +200,8 @@ def angle_series(
     points = _keypoints(keypoints).reshape(-1, NUM_JOINTS, 3).copy()
     points[points[:, :, 2] < min_confidence, 2] = 0.0
     angles = angle_array(points)
-    times = np.asarray(times, dtype=np.float64)
-    if len(angles) < 3:
+    angles[foreshortened(points)] = np.nan
+    if len(angles) < 2:
         return angles
-    before, middle, after = angles[:-2], angles[1:-1], angles[2:]
-    close = (np.diff(times[:-1]) <= MAX_STEP_SECONDS) & (np.diff(times[1:]) <= MAX_STEP_SECONDS)
-    with np.errstate(invalid="ignore"):
-        spike = (np.abs(middle - before) > max_step) & (np.abs(middle - after) > max_step)
-    spike &= close[:, None]
-    angles[1:-1][spike] = np.nan
+    angles[_jumps(angles, np.asarray(times, dtype=np.float64), max_step)] = np.nan
     return angles

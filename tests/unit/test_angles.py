@@ -125,3 +125,52 @@ def test_json_rounds_and_uses_null():
 def test_bad_shape_raises():
     with pytest.raises(ValueError, match="18, 3"):
         angle_array(np.zeros((17, 3)))
+
+
+def forearm_series(frames: int, lengths: np.ndarray, turns: np.ndarray) -> np.ndarray:
+    """(frames, 18, 3): POINTS with the right forearm ``lengths[t]`` pixels long (the upper
+    arm is 30), turned ``turns[t]`` degrees from straight (180 degrees at the elbow)."""
+    keypoints = np.repeat(make_keypoints()[None], frames, axis=0)
+    elbow = np.array(POINTS[Joint.R_ELBOW], np.float64)
+    for t in range(frames):
+        angle = np.radians(turns[t])
+        keypoints[t, Joint.R_WRIST, :2] = elbow + lengths[t] * np.array(
+            [-np.cos(angle), np.sin(angle)]
+        )
+    return keypoints
+
+
+def test_angles_over_time_leave_out_a_limb_pointing_at_the_camera():
+    # The forearm swings through the line of sight: in the image it shortens to 2 px and
+    # comes back on the other side; its image angle sweeps 150 degrees in three frames.
+    from pose.body.angles import angle_series, foreshortened
+
+    lengths = np.array([30, 28, 25, 20, 2, 20, 25, 28, 30], np.float64)
+    turns = np.array([0, 0, 0, 0, 20, 150, 150, 150, 150], np.float64)
+    keypoints = forearm_series(len(lengths), lengths, turns)
+    column = ANGLE_NAMES.index("r_elbow")
+    assert foreshortened(keypoints)[:, column].tolist() == [False] * 4 + [True] + [False] * 4
+    series = angle_series(keypoints, np.arange(len(lengths)) / 50.0)[:, column]
+    assert np.isnan(series[4])
+    kept = series[np.isfinite(series)]
+    assert np.isfinite(series).sum() == len(lengths) - 1  # a gap, not a jump: 180 | 30
+    steps = np.abs(np.diff(series))
+    assert np.nanmax(steps) <= 45  # consecutive values never jump
+    assert kept[0] == pytest.approx(180) and kept[-1] == pytest.approx(30)
+
+
+def test_angles_over_time_leave_out_a_jump_next_to_a_gap():
+    # A wrist misplaced in the frame before it is lost: one neighbour only, and it jumps.
+    from pose.body.angles import angle_series
+
+    turns = np.array([0, 2, 4, 6, 100, 0, 10, 12, 14], np.float64)
+    keypoints = forearm_series(len(turns), np.full(len(turns), 30.0), turns)
+    keypoints[5, Joint.R_WRIST] = 0.0  # lost
+    column = ANGLE_NAMES.index("r_elbow")
+    series = angle_series(keypoints, np.arange(len(turns)) / 50.0)[:, column]
+    assert np.isnan(series[4]) and np.isnan(series[5])
+    assert np.isfinite(np.delete(series, [4, 5])).all()  # real steps of 2-10 degrees stay
+    # the same jump with a neighbour on both sides that agrees with it stays: a movement
+    keypoints[5, Joint.R_WRIST] = keypoints[4, Joint.R_WRIST]
+    series = angle_series(keypoints, np.arange(len(turns)) / 50.0)[:, column]
+    assert np.isfinite(series[4]) and np.isfinite(series[5])
