@@ -251,7 +251,8 @@ def warped_section(cases: dict[str, tuple]) -> list[list[str]]:
         for when, (after, noise) in WHEN.items():
             scores, lows, changes, jumped = [], [], 0, 0
             for ref, att in _pairs(reference, attempt, ref_ids, att_ids, warp, people, after):
-                result = compare_sequences(ref, att, allow_noise=noise)
+                # after: as compare-videos scores (the noise allowed, open ends)
+                result = compare_sequences(ref, att, allow_noise=noise, open_ends=noise)
                 scores.append(result.similarity)
                 lows.append(float(np.nanmin(result.step_similarity)))
                 first = PIECE[0] if name.startswith("street") else None
@@ -321,7 +322,7 @@ def negative_section(cases: dict[str, tuple]) -> list[list[str]]:
             for ref, att in compared:
                 try:
                     before.append(compare_sequences(ref, att, allow_noise=False).similarity)
-                    after.append(compare_sequences(ref, att).similarity)
+                    after.append(compare_sequences(ref, att, open_ends=True).similarity)
                 except SequenceError:
                     continue
             if after:

@@ -172,6 +172,7 @@ def compare_videos(
         poses[1].sequence(person2, names[1], track2),
         method,
         window,
+        open_ends=True,  # whole clips: where one lacks the person, the other may too
     )
     if out is not None:
         write_side_by_side(reference, attempt, result, out, progress=_stage(progress, "video"))

@@ -19,8 +19,9 @@ from pose.match import (
 )
 from pose.sequence.clip import PoseSequence, SequenceError
 from pose.sequence.costs import DEFAULT_ALIGN, cost_matrix
+from pose.sequence.ends import open_ends as ends_of
 from pose.sequence.noise import allowance, allowed_scores
-from pose.sequence.warping import DEFAULT_WINDOW, dtw
+from pose.sequence.warping import CLOSED, DEFAULT_WINDOW, dtw
 
 # compare_sequences aligns whole clips; one clip lasting more than this many times the
 # other is more likely a different take than a slower one.
@@ -153,6 +154,7 @@ def compare_sequences(
     max_rotation: float = DEFAULT_MAX_ROTATION,
     check: bool = True,
     allow_noise: bool = True,
+    open_ends: bool = False,
 ) -> SequenceComparison:
     """Align ``attempt`` with ``reference`` in time and score it (see the module doc).
 
@@ -160,12 +162,15 @@ def compare_sequences(
     are the ``normalized`` matching scores of the aligned pairs, each joint forgiven the
     measurement's noise (:mod:`pose.sequence.noise`; ``allow_noise=False``: the Match
     tab's scores as they are). ``check`` refuses clips of very different durations
-    (:func:`check_lengths`).
+    (:func:`check_lengths`). ``open_ends``: frames of one whole clip that fall where the
+    other clip's person is not yet or no longer found may be left out
+    (:mod:`pose.sequence.ends`; for clips read whole, as compare-videos reads them).
     """
     if check:
         check_lengths(reference, attempt)
     cost = cost_matrix(reference.keypoints, attempt.keypoints, method, max_rotation)
-    steps, _ = dtw(cost, window)
+    ends = ends_of(reference, attempt, method) if open_ends else CLOSED
+    steps, _ = dtw(cost, window, ends)
     similarity, distances = normalized_scores(
         reference.keypoints[steps[:, 0]], attempt.keypoints[steps[:, 1]], max_rotation
     )
@@ -190,7 +195,7 @@ def compare_sequences(
         attempt=attempt,
         method=method,
         window=window,
-        notes=_comparison_notes(reference, attempt),
+        notes=_comparison_notes(reference, attempt) + _left_out_notes(reference, attempt, steps),
     )
 
 
@@ -234,6 +239,23 @@ def _comparison_notes(reference: PoseSequence, attempt: PoseSequence) -> tuple[s
             f"The clips have different frame rates ({reference.fps:.3g} and "
             f"{attempt.fps:.3g} fps); each keeps its own frame numbers and times."
         )
+    return tuple(notes)
+
+
+def _left_out_notes(
+    reference: PoseSequence, attempt: PoseSequence, steps: np.ndarray
+) -> tuple[str, ...]:
+    """A note for each clip whose first or last frames with the person were left out of
+    the alignment (``steps`` (K, 2) rows of the two; open ends)."""
+    notes = []
+    for seq, other, column in ((reference, attempt, 0), (attempt, reference, 1)):
+        left_out = len(seq) - (int(steps[-1, column]) - int(steps[0, column]) + 1)
+        if left_out:
+            notes.append(
+                f"{seq.name}: {left_out} frames with the person at its start or end fall "
+                f"before or after {other.name} shows its person and fit none of its frames; "
+                "they are left out of the alignment."
+            )
     return tuple(notes)
 
 
