@@ -9,7 +9,8 @@ reference frame, so the right answer is known: the same movement, 100 % up to th
 - **Warped copies**: a 90-frame piece of street.avi (frames 60-149, every person in it)
   against the same frames time-warped (held, doubled, skipped) and slowed 2x; demo.mp4
   against itself slowed 3x. Before: the person is the k-th largest in each frame (the
-  old default); after: the k-th most prominent re-joined track (the new default). Every
+  old default); after: the k-th most prominent re-joined track (the new default), scored
+  as compare-videos scores (the measurement's noise allowed, open ends). Every
   person present in at least half of the piece is compared, matched across the two clips
   by where they are in the source frame each attempt frame copies.
 - **Worst moments by a change of person**: a worst moment whose two poses are of two
@@ -236,7 +237,7 @@ def warped_cases(folder: Path, cache: Path | None, rng) -> dict[str, tuple]:
 WHEN = {  # row label -> (follow the re-joined track, allow for the measurement's noise)
     "before": (False, False),
     "followed": (True, False),
-    "after": (True, True),
+    "after": (True, True),  # and open ends (pose.sequence.ends), as compare-videos
 }
 
 
@@ -372,12 +373,12 @@ def trust_section(folder: Path, cache: Path | None, rng, table) -> None:
     """Print both tables (``table`` prints rows of cells)."""
     print("\n## Trust: the same footage warped, every person (before: k-th largest per frame,")
     print("## the Match tab's tolerance; followed: k-th most prominent re-joined track; after:")
-    print("## followed, the measurement's noise allowed); changes = worst moments on two people;")
+    print("## followed, the noise allowed, open ends); changes = worst moments on two people;")
     print("## jumps = elbow/knee angle steps over 45 degrees within 0.1 s")
     cases = warped_cases(folder, cache, rng)
     table(warped_section(cases))
     print("\n## Trust: different movements must still score low (before: the Match tab's")
-    print("## tolerance; after: the measurement's noise allowed)")
+    print("## tolerance; after: the measurement's noise allowed, open ends)")
     table(negative_section(cases))
     print("\n## Trust: three pixel-identical strides through the model (weakest before/after)")
     table(repetition_section(folder, cache))

@@ -32,6 +32,7 @@ come from each clip's frame rate.
 
 The modules, one concern each: :mod:`~pose.sequence.clip` (one person through a clip),
 :mod:`~pose.sequence.costs` (local costs), :mod:`~pose.sequence.warping` (DTW),
+:mod:`~pose.sequence.ends` (open ends of whole-clip alignment),
 :mod:`~pose.sequence.scoring` (:func:`compare_sequences`, worst moments) and
 :mod:`~pose.sequence.repetitions` (:func:`find_repetitions`). Import the names from
 ``pose.sequence``.

@@ -252,7 +252,7 @@ def _left_out_notes(
         left_out = len(seq) - (int(steps[-1, column]) - int(steps[0, column]) + 1)
         if left_out:
             notes.append(
-                f"{seq.name}: {left_out} frames with the person at its start or end fall "
+                f"{seq.name}: frames with the person at its start or end ({left_out}) come "
                 f"before or after {other.name} shows its person and fit none of its frames; "
                 "they are left out of the alignment."
             )

@@ -176,7 +176,8 @@ def tracked_people(payload: dict) -> list[tuple[int, int]]:
 def angle_series(payload: dict, person_id: int) -> list[tuple[int, float, dict]]:
     """(frame, time, angles) of each frame of a video's keypoints JSON where the person with
     ID ``person_id`` was found, in order; angles in degrees or ``None``, continuous over
-    time (:func:`pose.body.angles.angle_series`: unsure joints and one-frame flips left out)."""
+    time (:func:`pose.body.angles.angle_series`: unsure joints, foreshortened limbs and
+    one-frame flips left out)."""
     rows = []
     points = []
     for frame in payload.get("frames", []):
