@@ -57,12 +57,13 @@ class FuseOptions:
     ``dark_detection``; ``dark_landmarks``: the landmark model reads a brightened copy too.
     ``agreement``: a fused person's score counts each joint both models found as two
     opinions (:func:`agreed_score`), agreeing within this share of the person's height
-    (0: the plain :func:`person_score`). ``views``: the landmark model reads each
-    crop this many ways and its readings are averaged (:func:`pose.pose3d.topdown.read_views`;
-    1: the crop once). ``mirror``: each of those reads is also made on the mirrored crop
-    and the two averaged (:mod:`pose.pose3d.mirrored`; twice the landmark runs; videos
-    read each crop once: :mod:`pose.video.crop_follow`); ``mirror_agree``: a landmark the
-    two readings place apart loses visibility (``agree`` of
+    (0: the plain :func:`person_score`). ``views``: the landmark model reads each crop
+    this many ways and its readings are averaged (:func:`pose.pose3d.topdown.read_views`;
+    1: the crop once; 2: 5 % smaller and larger). ``mirror``: each of those reads is also
+    made on the mirrored crop and the two averaged (:mod:`pose.pose3d.mirrored`; twice the
+    landmark runs; off: on four views it adds nothing measurable, docs/accuracy.md; videos
+    read each crop once: :mod:`pose.video.crop_follow`);
+    ``mirror_agree``: a landmark the two readings place apart loses visibility (``agree`` of
     :func:`pose.pose3d.mirrored.average_readings`, a share of the crop's side; 0: off);
     ``mirror_zoom``: the mirrored crop's side over the plain one's. ``pass_joints``: how
     OpenPose's passes give a person's joints (:attr:`pose.photo.modes.PhotoOptions.joints`).
@@ -85,7 +86,7 @@ class FuseOptions:
     dark_landmarks: bool = True
     agreement: float = 0.1
     views: int = 4
-    mirror: bool = True
+    mirror: bool = False
     mirror_agree: float = 0.0
     mirror_zoom: float = 1.0
     pass_joints: str = "pick"
