@@ -50,7 +50,9 @@ class FuseOptions:
     never); ``crowded`` says what a crowded reading does to its OpenPose person: "max" (fused
     as any other), "fill" (only the joints OpenPose missed) or "skip" (nothing). A crowded
     reading that matches no one is never a person of its own (0.2: a fifth of a neighbour's
-    joints; 0.1-0.35 score alike on every set).
+    joints; 0.1-0.35 score alike on every set). ``unsure``: a reading whose landmark model
+    presence is under this is treated as crowded too (the model doubts the crop holds a
+    person: a noisy detection's crop; 0: never).
     Dark photos (:func:`pose.photo.modes.is_dark`): the detector reads a copy brightened
     straight at ``dark_side`` pixels (long side; averaging that many photo pixels into one
     lowers a low-light frame's noise) with CLAHE ``dark_clahe``, and its people count from
@@ -90,6 +92,7 @@ class FuseOptions:
     mirror_agree: float = 0.0
     mirror_zoom: float = 1.0
     pass_joints: str = "pick"
+    unsure: float = 0.1
 
 
 SECOND_OPINION = FuseOptions()
@@ -342,6 +345,7 @@ def fuse_people(
             best = max(scored, default=(0.0, None))
             match = best[1] if best[0] >= options.same else None
         crowded = crowding(pose, openpose, match) >= options.crowd_share
+        crowded = crowded or presence < options.unsure
         if match is not None:
             fused[match] = fused_reading(openpose[match], pose, crowded, options)
             source[match] = index
