@@ -1,6 +1,6 @@
 """Where each set's AP goes: joint precision, false people, people no one found.
 
-    .venv/bin/python -m benchmarks.loss_split [--method fused] [--sets ...] [--angles ...]
+    .venv/bin/python -m benchmarks.loss_split [--method fused] [--sets ...] [--cache PATH]
 
 For every set, upright and turned (:mod:`benchmarks.turned`), the photo path's detections
 are scored three times: as they are; with *perfect joints* (each detection that matches a
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import pickle
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -82,8 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sets", default=",".join(item.name for item in eval_sets.SETS))
     parser.add_argument("--angles", default=",".join(str(a) for a in ANGLES))
     parser.add_argument("--match", type=float, default=0.1, help="OKS that ties a detection")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     args = parser.parse_args(argv)
-    store = pickle.loads(DEFAULT_CACHE.read_bytes()) if DEFAULT_CACHE.exists() else {}
+    store = pickle.loads(args.cache.read_bytes()) if args.cache.exists() else {}
     install_cache(store)
     find = finder(args.method)
     angles = [int(a) for a in args.angles.split(",") if a]
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         turned_mean = np.mean([rows[a] for a in angles], axis=0)
         for label, values in (("upright", rows[0]), ("turned", turned_mean)):
             print(f"{item.name:<10}{label:>9}" + "".join(f"{v:>12.3f}" for v in values))
-    DEFAULT_CACHE.write_bytes(pickle.dumps(store))
+    args.cache.write_bytes(pickle.dumps(store))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ alternating, ``--rounds`` times; prints the median wall time of each, their rati
 fast pass, the CPU model and the load average. ``--turned`` also times the photos turned by
 90 degrees (where the accurate path adds a turned reading). The machine may be shared: the
 ratios, taken in the same run, are the figures to compare; the absolute times hold for this
-load only. ``--variant key=value:...`` also times the photo path with those
+load only. ``--variant key=value:...`` (repeatable) also times the photo path with those
 :class:`pose.pose3d.second_opinion.FuseOptions` changes (e.g. ``views=1:mirror=false``).
 """
 
@@ -56,7 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backend", choices=pose.network.registry.BACKENDS)
     parser.add_argument("--turned", action="store_true", help="also the photos turned by 90")
-    parser.add_argument("--variant", default="", help="FuseOptions changes, key=value:...")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="FuseOptions changes, key=value:... (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.backend:
         os.environ[pose.network.registry.BACKEND_ENV] = args.backend
@@ -74,13 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         "people": lambda image: estimate_people(image, "accurate", model=model),
     }
     labels = dict(LABELS)
-    if args.variant:
-        from benchmarks.orientation import parse_changes
-
-        options = replace(SECOND_OPINION, **parse_changes(args.variant))
-        ways["variant"] = lambda image: estimate_people(image, "accurate", model=model,
-                                                        options=options)  # fmt: skip
-        labels["variant"] = f"photo path, {args.variant}"
+    for index, variant in enumerate(args.variant):
+        name = "variant" if index == 0 else f"variant {index + 1}"
+        ways[name] = photo_path(model, variant)
+        labels[name] = f"photo path, {variant}"
     load = os.getloadavg()[0]
     times, cpu, read = time_ways(ways, photos, args.rounds)
     load = max(load, os.getloadavg()[0])
@@ -88,6 +90,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(photos)} photos at 1 megapixel, {args.rounds} rounds, {model.backend} backend")
     print_medians(times, cpu, read, labels)
     return 0
+
+
+def photo_path(model, variant: str) -> Callable:
+    """The accurate photo path with ``variant``'s FuseOptions changes ("key=value:...")."""
+    from benchmarks.orientation import parse_changes
+
+    options = replace(SECOND_OPINION, **parse_changes(variant))
+    return lambda image: estimate_people(image, "accurate", model=model, options=options)
 
 
 def time_ways(
@@ -123,7 +133,8 @@ def print_medians(
 ) -> None:
     """Per way of reading a photo, the median wall and CPU ms (``times``, ``cpu``: ms per
     run, by way; ``labels`` names them) and their ratios to the fast mode's; then how many
-    people the landmark model read per photo (``read``, by way)."""
+    people the landmark model read per photo (``read``, by way), and each way's medians on
+    the photos where the default path read the most people (up to its cap)."""
     print(f"{'medians per photo:':<52}wall ms   CPU ms (all threads)   / fast (wall, CPU)")
     for name, label in labels.items():
         wall, used = float(np.median(times[name])), float(np.median(cpu[name]))
@@ -134,6 +145,13 @@ def print_medians(
         f"people read by the landmark model per photo: median {np.median(read['people']):.0f}, "
         f"at most {max(read['people']):.0f}"
     )
+    most = max(read["people"])
+    crowded = [i for i, count in enumerate(read["people"]) if count == most]
+    print(f"medians on the {len(crowded)} runs where the default read {most:.0f} people:")
+    for name, label in labels.items():
+        wall = float(np.median([times[name][i] for i in crowded]))
+        used = float(np.median([cpu[name][i] for i in crowded]))
+        print(f"{label:<52}{wall:7.0f}{used:9.0f}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ command line. The accurate mode (the default):
 3. BlazePose's landmark model reads the :attr:`FuseOptions.max_people` largest people from
    upright crops (of a brightened copy of a dark photo); its joints are fused per joint with
    OpenPose's where the crop holds one OpenPose person, only fill the joints OpenPose missed
-   where it holds parts of another, and people only it found are kept when it is confident
+   where it holds parts of another or where the model doubts the crop holds anyone
+   (presence under 0.1), and people only it found are kept when it is confident
    and OpenPose has no one there (:mod:`pose.pose3d.second_opinion`). Its 3D landmarks come
    from the same run (:attr:`pose.body.types.Estimate.bodies`).
 

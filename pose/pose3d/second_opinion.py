@@ -50,19 +50,22 @@ class FuseOptions:
     never); ``crowded`` says what a crowded reading does to its OpenPose person: "max" (fused
     as any other), "fill" (only the joints OpenPose missed) or "skip" (nothing). A crowded
     reading that matches no one is never a person of its own (0.2: a fifth of a neighbour's
-    joints; 0.1-0.35 score alike on every set).
+    joints; 0.1-0.35 score alike on every set). ``unsure``: a reading whose landmark model
+    presence is under this is treated as crowded too (the model doubts the crop holds a
+    person: a noisy detection's crop; 0: never).
     Dark photos (:func:`pose.photo.modes.is_dark`): the detector reads a copy brightened
     straight at ``dark_side`` pixels (long side; averaging that many photo pixels into one
     lowers a low-light frame's noise) with CLAHE ``dark_clahe``, and its people count from
     ``dark_detection``; ``dark_landmarks``: the landmark model reads a brightened copy too.
     ``agreement``: a fused person's score counts each joint both models found as two
     opinions (:func:`agreed_score`), agreeing within this share of the person's height
-    (0: the plain :func:`person_score`). ``views``: the landmark model reads each
-    crop this many ways and its readings are averaged (:func:`pose.pose3d.topdown.read_views`;
-    1: the crop once). ``mirror``: each of those reads is also made on the mirrored crop
-    and the two averaged (:mod:`pose.pose3d.mirrored`; twice the landmark runs; videos
-    read each crop once: :mod:`pose.video.crop_follow`); ``mirror_agree``: a landmark the
-    two readings place apart loses visibility (``agree`` of
+    (0: the plain :func:`person_score`). ``views``: the landmark model reads each crop
+    this many ways and its readings are averaged (:func:`pose.pose3d.topdown.read_views`;
+    1: the crop once; 2: 5 % smaller and larger). ``mirror``: each of those reads is also
+    made on the mirrored crop and the two averaged (:mod:`pose.pose3d.mirrored`; twice the
+    landmark runs; off: on four views it adds nothing measurable, docs/accuracy.md; videos
+    read each crop once: :mod:`pose.video.crop_follow`);
+    ``mirror_agree``: a landmark the two readings place apart loses visibility (``agree`` of
     :func:`pose.pose3d.mirrored.average_readings`, a share of the crop's side; 0: off);
     ``mirror_zoom``: the mirrored crop's side over the plain one's. ``pass_joints``: how
     OpenPose's passes give a person's joints (:attr:`pose.photo.modes.PhotoOptions.joints`).
@@ -85,10 +88,11 @@ class FuseOptions:
     dark_landmarks: bool = True
     agreement: float = 0.1
     views: int = 4
-    mirror: bool = True
+    mirror: bool = False
     mirror_agree: float = 0.0
     mirror_zoom: float = 1.0
     pass_joints: str = "pick"
+    unsure: float = 0.1
 
 
 SECOND_OPINION = FuseOptions()
@@ -341,6 +345,7 @@ def fuse_people(
             best = max(scored, default=(0.0, None))
             match = best[1] if best[0] >= options.same else None
         crowded = crowding(pose, openpose, match) >= options.crowd_share
+        crowded = crowded or presence < options.unsure
         if match is not None:
             fused[match] = fused_reading(openpose[match], pose, crowded, options)
             source[match] = index

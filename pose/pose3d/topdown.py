@@ -33,6 +33,8 @@ class Reading:
 # The crops :func:`read_views` reads around a planned one: (side factor, shift right, shift
 # down), shifts in shares of the side; symmetric, so their mean is the planned crop.
 VIEWS = ((0.95, 0.02, 0.02), (0.95, -0.02, -0.02), (1.05, 0.02, -0.02), (1.05, -0.02, 0.02))
+# Two views whose mean is the planned crop too (``views`` 2).
+VIEW_PAIR = ((0.95, 0.02, 0.02), (1.05, -0.02, -0.02))
 
 
 def read_views(
@@ -46,18 +48,19 @@ def read_views(
     ``views`` 1 the crop as planned (:func:`pose.pose3d.blazepose.lift_crop`, its
     ``mirror``, ``mirror_agree`` and ``mirror_zoom`` the three of ``mirror``); otherwise the
     mean of the readings of :data:`VIEWS` (crops 5 % larger and smaller, shifted by 2 % of
-    their side), landmarks, pixels, visibility and presence alike. Why: the model's points
-    move with how the crop's pixels sample the photo (a photo and its 70 % copy, cut the
-    same, still differ by 1.1 % of the body's height at the 75th percentile); the mean of
-    four samplings moves about half as far."""
+    their side; ``views`` 2: :data:`VIEW_PAIR`), landmarks, pixels, visibility and presence
+    alike. Why: the model's points move with how the crop's pixels sample the photo (a photo
+    and its 70 % copy, cut the same, still differ by 1.1 % of the body's height at the 75th
+    percentile); the mean of four samplings moves about half as far."""
     if views <= 1:
         return lift_crop(image, crop, model, *mirror)[0]
     (x, y), side = crop.centre, crop.side
+    chosen = VIEW_PAIR if views == 2 else VIEWS[:views]
     bodies = [
         lift_crop(
             image, Crop((x + dx * side, y + dy * side), side * factor, crop.angle), model, *mirror
         )[0]
-        for factor, dx, dy in VIEWS[:views]
+        for factor, dx, dy in chosen
     ]
     return Person3D(
         landmarks=np.mean([body.landmarks for body in bodies], axis=0),

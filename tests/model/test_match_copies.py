@@ -13,7 +13,7 @@ from pose.media.images import load_image
 from pose.pose3d.blazepose import Crop, get_landmark_model, lift_crop
 from pose.pose3d.people import detect, estimate_people
 from pose.pose3d.second_opinion import plan_crops
-from pose.pose3d.topdown import VIEWS, read_views
+from pose.pose3d.topdown import VIEW_PAIR, VIEWS, read_views
 from tests.helpers.paths import COCO_DIR, EVAL_DIR
 
 # One person, two, three and five: three sets, groups as well as single people. The group
@@ -93,3 +93,13 @@ def test_the_landmark_reading_is_the_mean_of_four_crops_around_the_planned_one(m
     assert four.crop == crop
     # The four crops differ, so the mean is not any one of them.
     assert not np.allclose(four.image_landmarks[:, :2], once.image_landmarks[:, :2], atol=0.01)
+    # Two views: the pair of crops 5 % smaller and larger, shifted opposite ways.
+    assert np.allclose(np.mean([(f, dx, dy) for f, dx, dy in VIEW_PAIR], axis=0), (1, 0, 0))
+    pair = [
+        lift_crop(pixels, Crop((x + dx * side, y + dy * side), side * f, crop.angle), landmarks)[0]
+        for f, dx, dy in VIEW_PAIR
+    ]
+    two = read_views(pixels, crop, landmarks, views=2)
+    expected = np.mean([reading.image_landmarks for reading in pair], axis=0)
+    assert np.allclose(two.image_landmarks, expected, atol=1e-3)
+    assert not np.allclose(two.image_landmarks[:, :2], four.image_landmarks[:, :2], atol=0.01)

@@ -118,20 +118,22 @@ def test_joints_both_models_read_alike_are_averaged_by_confidence(model):
 
 
 def test_the_flip_test_places_joints_closer_finding_the_same_people(model):
-    """BlazePose's landmark model also reads each crop mirrored and the two readings are
-    averaged (FuseOptions.mirror, the default): AI Challenger's footballers get joints
-    closer to their labels (AP 0.507 -> 0.531 measured), the same people found."""
+    """BlazePose's landmark model can also read each crop mirrored and average the two
+    readings (FuseOptions.mirror, an option): with one reading a crop, AI Challenger's
+    footballers get joints closer to their labels (AP 0.507 -> 0.531 measured), the same
+    people found. On the default's four readings a crop it adds nothing measurable for
+    twice the landmark runs (docs/accuracy.md, issue 24), so it is off."""
     aic = next(item for item in eval_sets.SETS if item.name == "aic")
     photos = eval_sets.load_set(aic, EVAL_DIR)
     images = {photo.image_id: load_image(photo.path) for photo in photos}
     scores, read = {}, {}
     for mirror in (False, True):
-        options = FuseOptions(mirror=mirror)
+        options = FuseOptions(views=1, mirror=mirror)
         found = {i: estimate_people(image, model=model, options=options)
                  for i, image in images.items()}  # fmt: skip
         scores[mirror] = eval_sets.score_set(aic, photos, {i: r.people for i, r in found.items()})
         read[mirror] = [r.timings_ms["people_read"] for r in found.values()]
-    assert SECOND_OPINION.mirror
+    assert not SECOND_OPINION.mirror and SECOND_OPINION.views == 4
     assert read[True] == read[False]  # the same crops, each read twice
     assert scores[True].found == scores[False].found >= 7
     assert scores[True].value >= scores[False].value + 0.01

@@ -257,3 +257,16 @@ def test_a_crowded_reading_does_not_make_up_most_of_a_person():
     most = without(standing(100, 100, 200, score=0.3), J.L_ANKLE)
     people, sources = fuse_people([most, neighbour], [(reading, 0.9, 0)], options)
     assert people[sources.index(0)].num_visible == 18  # 17 of 18: the missed joint filled
+
+
+def test_a_reading_the_landmark_model_doubts_only_fills_the_joints_its_person_missed():
+    person = without(standing(100, 100, 200, score=0.3), J.L_ANKLE)
+    reading = standing(104, 100, 200, score=0.9)
+    doubted, _ = fuse_people([person], [(reading, 0.05, 0)], FuseOptions(unsure=0.1))
+    assert doubted[0][J.NECK][0] == pytest.approx(100)  # OpenPose's joint kept
+    assert doubted[0][J.L_ANKLE][0] == pytest.approx(104 + 0.08 * 200)  # the missed one filled
+    sure, _ = fuse_people([person], [(reading, 0.15, 0)], FuseOptions(unsure=0.1))
+    assert sure[0][J.NECK][0] == pytest.approx((100 * 0.3 + 104 * 0.9) / 1.2)  # fused
+    # Doubted and matching no one: no person of its own (a lone reading needs 0.5 anyway).
+    found, _ = fuse_people([], [(reading, 0.05, None)], FuseOptions(unsure=0.1, keep_alone=0))
+    assert found == []
