@@ -250,6 +250,13 @@ def angles_note(payload: dict, person_id: int | None, names: list[str], table: p
             f"None of these angles of ID {person_id} could be measured: the joints they need "
             "were not found (for example hips and knees out of the picture). Try others."
         )
+    missing = [name for name in names if name not in set(table["angle"])]
+    if missing:
+        # An angle with no value in any frame has no line and no legend entry: say why.
+        return (
+            f"Not measured in any frame of ID {person_id}: {', '.join(missing)} (a joint "
+            "not found, or a limb pointing at the camera, which makes its angle unreliable)."
+        )
     return ""
 
 
