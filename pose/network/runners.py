@@ -43,7 +43,7 @@ def opencv_on_one_thread() -> None:
     The network's threads already hold every core (XNNPACK's pool, or the video path's
     one-thread workers, one per core); OpenCV's pool would add a thread per core that waits
     for them, and spins on a core after each of its jobs while the network wants it. On 2
-    cores that cost the webcam's region path about 7 % of its CPU a frame (measured,
+    cores that cost the webcam's region path about 9 % of its CPU a frame (measured,
     docs/performance.md). The pixels are the same: OpenCV splits rows across its threads.
     """
     import cv2  # OpenCV is already loaded by every caller of the network (preprocessing)
