@@ -7,10 +7,11 @@ they are all compared with, timing helpers and the report's row format.
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -105,8 +106,22 @@ def print_checks(checks: list[tuple[str, bool, str]], width: int) -> None:
         print(f"  {'met ' if ok else 'MISS'}  {label:<{width}}{value:>10}")
 
 
+@contextlib.contextmanager
+def opencv_default_threads() -> Iterator[None]:
+    """OpenCV on its default threads (one per core) for the block, as the original script
+    ran: this package runs OpenCV on one thread once a TFLite runner exists
+    (:func:`pose.network.runners.opencv_on_one_thread`)."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(-1)  # negative: OpenCV's default
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
 class Original:
-    """The original openpose.py approach: OpenCV dnn, one frame, argmax per heatmap."""
+    """The original openpose.py approach: OpenCV dnn, one frame, argmax per heatmap, on
+    OpenCV's default threads (:func:`opencv_default_threads`)."""
 
     def __init__(self) -> None:
         self.net = cv2.dnn.readNetFromTensorflow(str(model_path()))
@@ -117,7 +132,8 @@ class Original:
             frame_bgr, 1.0, ORIGINAL_BLOB, (127.5, 127.5, 127.5), swapRB=True, crop=False
         )
         self.net.setInput(blob)
-        return self.net.forward()[:, :19]  # heatmaps only; the script ignores the PAFs
+        with opencv_default_threads():
+            return self.net.forward()[:, :19]  # heatmaps only; the script ignores the PAFs
 
     def frame(self, frame_bgr: np.ndarray) -> np.ndarray:
         """Forward, one argmax per joint, lines and dots drawn on the frame (in place)."""
@@ -140,12 +156,13 @@ class Original:
         capture = cv2.VideoCapture(str(clip))
         count = 0
         started = time.perf_counter()
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            self.frame(frame)
-            count += 1
+        with opencv_default_threads():
+            while True:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                self.frame(frame)
+                count += 1
         elapsed = time.perf_counter() - started
         capture.release()
         return count / elapsed

@@ -37,6 +37,20 @@ RUNTIME_ENV = "POSE_TFLITE_RUNTIME"
 MAX_CACHED_SHAPES = 4
 
 
+def opencv_on_one_thread() -> None:
+    """Run OpenCV's own work (resizes, colour conversions) on the calling thread.
+
+    The network's threads already hold every core (XNNPACK's pool, or the video path's
+    one-thread workers, one per core); OpenCV's pool would add a thread per core that waits
+    for them, and spins on a core after each of its jobs while the network wants it. On 2
+    cores that cost the webcam's region path about 9 % of its CPU a frame (measured,
+    docs/performance.md). The pixels are the same: OpenCV splits rows across its threads.
+    """
+    import cv2  # OpenCV is already loaded by every caller of the network (preprocessing)
+
+    cv2.setNumThreads(1)
+
+
 def cpu_has_bf16() -> bool:
     """True when the CPU computes bfloat16 natively (AVX512_BF16 or AMX-BF16; Linux only)."""
     try:
@@ -119,6 +133,7 @@ class TFLiteRunner:
         runtime: str | None = None,
     ) -> None:
         self.runtime, self._interpreter_class = interpreter_class(runtime)
+        opencv_on_one_thread()
         self.path = Path(path)
         self._content = self.path.read_bytes()
         self.threads = threads

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 
+import cv2
 import numpy as np
 import pytest
 
@@ -164,6 +165,17 @@ def test_workers_run_single_threaded_and_are_reused(tflite_model, session_model)
         assert {id(run.__self__) for run in runs} == {id(runner) for runner in first}
     with session_model.workers(2) as runs:  # the session already uses every core
         assert runs == [session_model.run]
+
+
+def test_opencv_runs_on_one_thread_beside_the_network_with_the_same_pixels(tflite_model):
+    """OpenCV's pool would wait for the cores the network's threads hold (issue 24's speed
+    on a Xeon); its resizes and colour conversions give the same pixels on one thread."""
+    image = load_image(COCO_DIR / PHOTOS[1])
+    cv2.setNumThreads(-1)  # OpenCV's default: one thread per core
+    several = preprocess(image, 432, 320)
+    TFLiteRunner(tflite_model.tflite.path, 1)
+    assert cv2.getNumThreads() == 1
+    assert np.array_equal(preprocess(image, 432, 320), several)
 
 
 def test_an_idle_model_lets_go_of_its_spare_interpreters(tflite_model):
