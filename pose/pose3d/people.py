@@ -39,7 +39,15 @@ import numpy as np
 from pose.body.types import Estimate, Pose
 from pose.network.registry import PoseModel, get_model
 from pose.photo.estimate import DEFAULT_THRESHOLD, select_largest
-from pose.photo.modes import ACCURATE, DEFAULT_MODE, MODES, brighten, estimate_photo, is_dark
+from pose.photo.modes import (
+    ACCURATE,
+    DEFAULT_MODE,
+    MODES,
+    PhotoOptions,
+    brighten,
+    estimate_photo,
+    is_dark,
+)
 from pose.pose3d.detection_decode import Detection
 from pose.pose3d.oriented import merge_people, people_turned_back, turns_to_read
 from pose.pose3d.second_opinion import SECOND_OPINION, FuseOptions
@@ -121,9 +129,8 @@ def estimate_people(
             image, mode, size, threshold, largest_only, model=model, progress=progress
         )
     detected = time.perf_counter()
-    photo = replace(ACCURATE, joints=options.pass_joints)
     result = estimate_photo(
-        image, mode, size, threshold, model=model, options=photo, progress=progress
+        image, mode, size, threshold, model=model, options=passes(options), progress=progress
     )
     people, bodies, timings = upright_people_with_second_opinion(
         image, result, detections, options, mode, size, threshold, model
@@ -154,8 +161,9 @@ def upright_people_with_second_opinion(
     from pose.pose3d.topdown import with_second_opinion
 
     def find(turned: np.ndarray) -> tuple[Pose, ...]:
-        photo = replace(ACCURATE, joints=options.pass_joints)
-        return estimate_photo(turned, mode, size, threshold, model=model, options=photo).people
+        return estimate_photo(
+            turned, mode, size, threshold, model=model, options=passes(options)
+        ).people
 
     dark = photo_is_dark(image)
     if dark:
@@ -176,6 +184,12 @@ def upright_people_with_second_opinion(
         reading, people, options, threshold, timings=timings, detections=detections
     )
     return people, bodies, timings
+
+
+def passes(options: FuseOptions) -> PhotoOptions:
+    """OpenPose's accurate passes as the photo path runs them, on the photo and on turned
+    copies alike (``options.pass_joints``: how a person's joints come from the passes)."""
+    return replace(ACCURATE, joints=options.pass_joints)
 
 
 def only_largest(

@@ -83,23 +83,22 @@ def test_the_landmark_reading_is_the_mean_of_four_crops_around_the_planned_one(m
     plain = lift_crop(pixels, crop, landmarks)[0]
     assert np.array_equal(once.image_landmarks, plain.image_landmarks)
     (x, y), side = crop.centre, crop.side
-    readings = [
-        lift_crop(pixels, Crop((x + dx * side, y + dy * side), side * f, crop.angle), landmarks)[0]
-        for f, dx, dy in VIEWS
-    ]
+
+    def mean_reading(views) -> np.ndarray:
+        """The mean of the landmark model's readings of each of ``views``' crops, by hand."""
+        readings = [
+            lift_crop(pixels, Crop((x + dx * side, y + dy * side), side * f, crop.angle), landmarks)
+            for f, dx, dy in views
+        ]
+        return np.mean([reading[0].image_landmarks for reading in readings], axis=0)
+
     four = read_views(pixels, crop, landmarks, views=4)
-    expected = np.mean([reading.image_landmarks for reading in readings], axis=0)
-    assert np.allclose(four.image_landmarks, expected, atol=1e-3)
+    assert np.allclose(four.image_landmarks, mean_reading(VIEWS), atol=1e-3)
     assert four.crop == crop
     # The four crops differ, so the mean is not any one of them.
     assert not np.allclose(four.image_landmarks[:, :2], once.image_landmarks[:, :2], atol=0.01)
     # Two views: the pair of crops 5 % smaller and larger, shifted opposite ways.
     assert np.allclose(np.mean([(f, dx, dy) for f, dx, dy in VIEW_PAIR], axis=0), (1, 0, 0))
-    pair = [
-        lift_crop(pixels, Crop((x + dx * side, y + dy * side), side * f, crop.angle), landmarks)[0]
-        for f, dx, dy in VIEW_PAIR
-    ]
     two = read_views(pixels, crop, landmarks, views=2)
-    expected = np.mean([reading.image_landmarks for reading in pair], axis=0)
-    assert np.allclose(two.image_landmarks, expected, atol=1e-3)
+    assert np.allclose(two.image_landmarks, mean_reading(VIEW_PAIR), atol=1e-3)
     assert not np.allclose(two.image_landmarks[:, :2], four.image_landmarks[:, :2], atol=0.01)
